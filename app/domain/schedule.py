@@ -1,0 +1,174 @@
+"""What is due for a patient on a patient-local date: which exercises, how many sessions, sides."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
+
+SIDES = ("both", "left", "right", "each")
+ONE_TICK = "both"  # the tick side of anything not done "each" side: one tick per session
+EACH_SIDE_TICKS = ("left", "right")
+
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+
+# "N times a week" without chosen days is spread over the Monday-start week in this fixed
+# pattern. A fixed pattern (rather than "any N days the patient likes") keeps adherence
+# well defined: every day has a known list of due exercises, so a missed day shows as missed
+# on that day, and a week's percentage does not depend on when the patient looks.
+WEEKLY_PATTERN: dict[int, frozenset[int]] = {
+    1: frozenset({MONDAY}),
+    2: frozenset({MONDAY, THURSDAY}),
+    3: frozenset({MONDAY, WEDNESDAY, FRIDAY}),
+    4: frozenset({MONDAY, TUESDAY, THURSDAY, FRIDAY}),
+    5: frozenset({MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY}),
+    6: frozenset({MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY}),
+    7: frozenset(range(7)),
+}
+
+
+@dataclass(frozen=True)
+class PrescriptionSpec:
+    """One line of a programme version, as far as scheduling needs it."""
+
+    line_id: int
+    exercise_id: int
+    phase: int  # position of the phase it belongs to, 0-based
+    side: str  # both | left | right | each
+    days_of_week: frozenset[int] | None  # 0 = Monday .. 6 = Sunday
+    times_per_week: int | None  # exactly one of days_of_week and times_per_week is set
+    times_per_day: int = 1
+
+    def __post_init__(self) -> None:
+        if self.side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES}, not {self.side!r}")
+        if (self.days_of_week is None) == (self.times_per_week is None):
+            raise ValueError("give exactly one of days_of_week and times_per_week")
+        if self.days_of_week is not None and not (
+            self.days_of_week and self.days_of_week <= WEEKLY_PATTERN[7]
+        ):
+            raise ValueError("days_of_week must be weekdays 0 (Monday) to 6 (Sunday)")
+        if self.times_per_week is not None and self.times_per_week not in WEEKLY_PATTERN:
+            raise ValueError("times_per_week must be from 1 to 7")
+        if self.times_per_day < 1:
+            raise ValueError("times_per_day must be at least 1")
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """Return the weekdays this line is due on."""
+        if self.days_of_week is not None:
+            return self.days_of_week
+        assert self.times_per_week is not None  # checked in __post_init__
+        return WEEKLY_PATTERN[self.times_per_week]
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """One programme version: in force from its effective date until the next version."""
+
+    version_id: int
+    effective_from: date  # patient-local date from which this version applies
+    phase: int  # position of the current phase
+    prescriptions: tuple[PrescriptionSpec, ...]
+
+
+class TickUnit(NamedTuple):
+    """The smallest thing a patient ticks: one line, one session of the day, one side."""
+
+    line_id: int
+    session: int  # 1 .. times per day
+    side: str  # "both" (one tick per session), or "left" / "right" for "each" side
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """An exercise due on a day, with how many ticks make it done."""
+
+    line_id: int
+    exercise_id: int
+    version_id: int
+    sessions: int  # times per day
+    sides: tuple[str, ...]  # ("left", "right") for "each" side, otherwise ("both",)
+
+    @property
+    def units(self) -> tuple[TickUnit, ...]:
+        """Return every tick unit, session by session."""
+        return tuple(
+            TickUnit(self.line_id, session, side)
+            for session in range(1, self.sessions + 1)
+            for side in self.sides
+        )
+
+
+def weekdays_from_mask(mask: int) -> frozenset[int]:
+    """Return the weekdays in a stored bit mask (Monday = 1 << 0)."""
+    return frozenset(day for day in range(7) if mask & (1 << day))
+
+
+def mask_from_weekdays(weekdays: frozenset[int]) -> int:
+    """Return the bit mask (Monday = 1 << 0) for a set of weekdays."""
+    return sum(1 << day for day in weekdays)
+
+
+def plan_on(versions: Sequence[PlanSnapshot], day: date) -> PlanSnapshot | None:
+    """Return the version in force on day: latest effective date, then highest version id."""
+    in_force = [v for v in versions if v.effective_from <= day]
+    return max(in_force, key=lambda v: (v.effective_from, v.version_id), default=None)
+
+
+def due_on(
+    start_date: date,
+    versions: Sequence[PlanSnapshot],
+    day: date,
+    end_date: date | None = None,
+) -> list[DueItem]:
+    """Return what is due on day, in prescription order; nothing outside start..end."""
+    return due_between(start_date, versions, day, day, end_date)[day]
+
+
+def due_between(
+    start_date: date,
+    versions: Sequence[PlanSnapshot],
+    first: date,
+    last: date,
+    end_date: date | None = None,
+) -> dict[date, list[DueItem]]:
+    """Return what is due on every day from first to last (empty lists included)."""
+    # Each version's week is worked out once, so a year of days costs a year of lookups.
+    ordered = sorted(versions, key=lambda v: (v.effective_from, v.version_id))
+    weeks = [_due_by_weekday(version) for version in ordered]
+    due: dict[date, list[DueItem]] = {}
+    current = -1  # index in ordered of the version in force on day
+    for day in _days(first, last):
+        while current + 1 < len(ordered) and ordered[current + 1].effective_from <= day:
+            current += 1
+        running = start_date <= day and (end_date is None or day <= end_date)
+        if running and current >= 0:
+            due[day] = list(weeks[current][day.weekday()])
+        else:
+            due[day] = []
+    return due
+
+
+def _due_by_weekday(version: PlanSnapshot) -> list[list[DueItem]]:
+    """Return, for Monday to Sunday, the items of the version's current phase due that day."""
+    week: list[list[DueItem]] = [[] for _ in range(7)]
+    for spec in version.prescriptions:
+        if spec.phase != version.phase:
+            continue
+        item = DueItem(
+            line_id=spec.line_id,
+            exercise_id=spec.exercise_id,
+            version_id=version.version_id,
+            sessions=spec.times_per_day,
+            sides=EACH_SIDE_TICKS if spec.side == "each" else (ONE_TICK,),
+        )
+        for weekday in sorted(spec.weekdays):
+            week[weekday].append(item)
+    return week
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)

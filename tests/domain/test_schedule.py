@@ -1,0 +1,187 @@
+"""What is due on a day: start and end dates, weekdays, spreading, versions and phases."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.domain.schedule import (
+    DueItem,
+    PlanSnapshot,
+    PrescriptionSpec,
+    TickUnit,
+    due_between,
+    due_on,
+    mask_from_weekdays,
+    plan_on,
+    weekdays_from_mask,
+)
+
+MON = date(2024, 11, 18)  # a Monday
+TUE, WED, THU, FRI, SAT, SUN = (MON + timedelta(days=n) for n in range(1, 7))
+NEXT_MON = MON + timedelta(days=7)
+
+
+def spec(line_id=1, *, days=None, per_week=None, phase=0, side="both", per_day=1):
+    if days is None and per_week is None:
+        per_week = 7
+    return PrescriptionSpec(
+        line_id=line_id,
+        exercise_id=100 + line_id,
+        phase=phase,
+        side=side,
+        days_of_week=None if days is None else frozenset(days),
+        times_per_week=per_week,
+        times_per_day=per_day,
+    )
+
+
+def version(version_id, effective_from, *specs, phase=0):
+    return PlanSnapshot(version_id, effective_from, phase, tuple(specs))
+
+
+def lines_due(start, versions, day, end=None):
+    return [item.line_id for item in due_on(start, versions, day, end)]
+
+
+EVERY_DAY = [version(1, MON, spec(1))]
+# Version 2 from Wednesday: line 1 swapped for line 2, and line 3 added.
+MID_WEEK = [version(1, MON, spec(1)), version(2, WED, spec(2), spec(3))]
+# Version 2 from Wednesday moves the patient to phase 1.
+PHASES = [
+    version(1, MON, spec(1, phase=0), spec(2, phase=1), phase=0),
+    version(2, WED, spec(1, phase=0), spec(2, phase=1), phase=1),
+]
+
+
+@pytest.mark.parametrize(
+    ("start", "versions", "day", "end", "expected"),
+    [
+        pytest.param(TUE, EVERY_DAY, MON, None, [], id="nothing-before-start-date"),
+        pytest.param(TUE, EVERY_DAY, TUE, None, [1], id="due-on-start-date"),
+        pytest.param(MON, EVERY_DAY, MON - timedelta(1), None, [], id="nothing-before-version"),
+        pytest.param(MON, EVERY_DAY, FRI, FRI, [1], id="due-on-end-date"),
+        pytest.param(MON, EVERY_DAY, SAT, FRI, [], id="nothing-after-end-date"),
+        pytest.param(MON, MID_WEEK, TUE, None, [1], id="old-version-before-change"),
+        pytest.param(MON, MID_WEEK, WED, None, [2, 3], id="new-version-on-its-first-day"),
+        pytest.param(MON, MID_WEEK, SUN, None, [2, 3], id="new-version-later-in-week"),
+        pytest.param(MON, PHASES, TUE, None, [1], id="only-current-phase-before-change"),
+        pytest.param(MON, PHASES, WED, None, [2], id="next-phase-from-mid-week"),
+        pytest.param(
+            MON,
+            [version(1, MON, spec(1)), version(2, MON, spec(2))],
+            MON,
+            None,
+            [2],
+            id="same-day-versions-highest-id-wins",
+        ),
+        pytest.param(
+            MON,
+            [version(1, MON, spec(2), spec(1), spec(3))],
+            MON,
+            None,
+            [2, 1, 3],
+            id="prescription-order-kept",
+        ),
+        pytest.param(MON, [], MON, None, [], id="no-versions"),
+    ],
+)
+def test_due_on_respects_dates_versions_and_phases(start, versions, day, end, expected):
+    assert lines_due(start, versions, day, end) == expected
+
+
+WEEK = [MON, TUE, WED, THU, FRI, SAT, SUN]
+
+
+@pytest.mark.parametrize(
+    ("prescription", "due_days"),
+    [
+        pytest.param(spec(per_week=1), [MON], id="once-a-week-monday"),
+        pytest.param(spec(per_week=2), [MON, THU], id="twice-mon-thu"),
+        pytest.param(spec(per_week=3), [MON, WED, FRI], id="three-mon-wed-fri"),
+        pytest.param(spec(per_week=4), [MON, TUE, THU, FRI], id="four-mon-tue-thu-fri"),
+        pytest.param(spec(per_week=5), [MON, TUE, WED, THU, FRI], id="five-weekdays"),
+        pytest.param(spec(per_week=6), [MON, TUE, WED, THU, FRI, SAT], id="six-mon-sat"),
+        pytest.param(spec(per_week=7), WEEK, id="seven-every-day"),
+        pytest.param(spec(days={1, 6}), [TUE, SUN], id="chosen-days-tue-sun"),
+        pytest.param(spec(days={6}), [SUN], id="chosen-sunday-only"),
+    ],
+)
+def test_weekly_spread_is_a_fixed_pattern(prescription, due_days):
+    versions = [version(1, MON, prescription)]
+    assert [day for day in WEEK if due_on(MON, versions, day)] == due_days
+
+
+def test_week_boundary_sunday_to_monday_restarts_the_pattern():
+    versions = [version(1, MON, spec(per_week=1))]
+    due = due_between(MON, versions, SAT, NEXT_MON + timedelta(days=1))
+    assert [day for day, items in due.items() if items] == [NEXT_MON]
+
+
+def test_due_between_gives_every_day_with_the_version_in_force():
+    due = due_between(MON, MID_WEEK, MON, SUN)
+    assert list(due) == WEEK
+    assert [item.version_id for item in due[TUE]] == [1]
+    assert [item.version_id for item in due[WED]] == [2, 2]
+
+
+def test_due_between_agrees_with_due_on_for_a_year():
+    versions = [
+        version(1, MON, spec(1, per_week=3), spec(2, days={5, 6}, side="each")),
+        version(2, MON + timedelta(days=100), spec(1, per_week=5, per_day=2), spec(4)),
+        version(3, MON + timedelta(days=200), spec(4, phase=1), phase=1),
+    ]
+    last = MON + timedelta(days=364)
+    due = due_between(MON, versions, MON - timedelta(days=3), last, end_date=last - timedelta(9))
+    assert len(due) == 368
+    for day, items in due.items():
+        assert items == due_on(MON, versions, day, last - timedelta(9))
+
+
+@pytest.mark.parametrize(
+    ("side", "per_day", "units"),
+    [
+        pytest.param("both", 1, [(1, "both")], id="one-tick"),
+        pytest.param("left", 1, [(1, "both")], id="one-side-is-one-tick"),
+        pytest.param("each", 1, [(1, "left"), (1, "right")], id="each-side-two-ticks"),
+        pytest.param("both", 2, [(1, "both"), (2, "both")], id="twice-a-day"),
+        pytest.param(
+            "each",
+            2,
+            [(1, "left"), (1, "right"), (2, "left"), (2, "right")],
+            id="each-side-twice-a-day",
+        ),
+    ],
+)
+def test_tick_units_count_sessions_and_sides(side, per_day, units):
+    [item] = due_on(MON, [version(7, MON, spec(3, side=side, per_day=per_day))], MON)
+    assert item == DueItem(3, 103, 7, per_day, item.sides)
+    assert item.units == tuple(TickUnit(3, session, s) for session, s in units)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"days_of_week": None, "times_per_week": None}, id="neither-days-nor-count"),
+        pytest.param({"days_of_week": frozenset({1}), "times_per_week": 2}, id="both-given"),
+        pytest.param({"days_of_week": frozenset({7}), "times_per_week": None}, id="weekday-7"),
+        pytest.param({"days_of_week": frozenset(), "times_per_week": None}, id="no-days"),
+        pytest.param({"days_of_week": None, "times_per_week": 8}, id="8-a-week"),
+        pytest.param({"days_of_week": None, "times_per_week": 3, "side": "up"}, id="bad-side"),
+        pytest.param({"days_of_week": None, "times_per_week": 3, "times_per_day": 0}, id="0-a-day"),
+    ],
+)
+def test_prescription_spec_refuses_impossible_schedules(kwargs):
+    with pytest.raises(ValueError):
+        PrescriptionSpec(**{"line_id": 1, "exercise_id": 1, "phase": 0, "side": "both", **kwargs})
+
+
+def test_plan_on_picks_latest_effective_then_highest_id():
+    versions = [version(3, WED), version(1, MON), version(2, MON)]
+    assert plan_on(versions, TUE).version_id == 2
+    assert plan_on(versions, WED).version_id == 3
+    assert plan_on(versions, MON - timedelta(days=1)) is None
+
+
+def test_weekday_masks_round_trip():
+    assert weekdays_from_mask(0b1000101) == frozenset({0, 2, 6})
+    assert mask_from_weekdays(frozenset({0, 2, 6})) == 0b1000101
