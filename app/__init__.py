@@ -1,0 +1,208 @@
+"""Stride: the application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from config import config_for
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def create_app(config_name: str | None = None, **overrides: object) -> Flask:
+    """Build the Flask app for an environment ('development', 'testing' or 'production')."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_for(config_name))
+    app.config.update(overrides)
+    check_required_settings(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    check_every_view_declares_access(app)
+    return app
+
+
+def check_required_settings(app: Flask) -> None:
+    """Refuse to start without a secret key, rather than run with a guessable one."""
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY before starting Stride.")
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,  # SQLite can only alter tables by copying them
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):  # type: ignore[no-untyped-def]
+        from app.models import User
+
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A password change bumps session_version: older sessions stop here.
+        if user is None or user.session_version != int(version):
+            return None
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():  # type: ignore[no-untyped-def]
+        from flask import flash, redirect, url_for
+
+        if request.path.startswith("/api/"):
+            return json_error(401, "Please log in.")
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+    """SQLite ignores foreign keys unless asked; PostgreSQL always enforces them."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy, not the driver, open transactions: SAVEPOINTs then work as documented.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.patients import bp as patients_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(patients_bp)
+
+
+def json_error(status: int, message: str, errors: dict[str, object] | None = None) -> Response:
+    """The API's error body: {"error": message, "errors": {field: message}}."""
+    body: dict[str, object] = {"error": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    messages = {
+        400: "That request could not be understood.",
+        401: "Please log in.",
+        403: "You do not have access to that.",
+        404: "We could not find that page.",
+        405: "That action is not allowed here.",
+        413: "That request is too large.",
+        429: "Too many attempts. Please wait a minute and try again.",
+        500: "Something went wrong on our side. Please try again.",
+    }
+
+    def render(status: int, message: str):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return json_error(status, message)
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return render(400, "Your form expired or was sent from elsewhere. Please try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        return render(status, messages.get(status, error.description or "Error."))
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):  # type: ignore[no-untyped-def]
+        from app.extensions import db
+
+        db.session.rollback()
+        logging.getLogger(__name__).exception("unhandled error on %s", request.path)
+        return render(500, messages[500])
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("HSTS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+            )
+        # Pages show health data: keep them out of shared caches.
+        if not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import views
+
+    views.register_template_helpers(app)
+
+
+def check_every_view_declares_access(app: Flask) -> None:
+    """Fail at start-up if a view forgot to say who may use it (see app/security.py)."""
+    missing = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and not hasattr(view, "access")
+    ]
+    if missing:
+        raise RuntimeError(f"views without an access rule: {', '.join(sorted(missing))}")

@@ -1,0 +1,7 @@
+"""Logging in and out, invites and passwords."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402, F401

@@ -1,0 +1,124 @@
+"""Log in, log out (POST), invites and password changes."""
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import ChangePasswordForm, InviteCodeForm, LoginForm, SetPasswordForm
+from app.extensions import db, limiter
+from app.models import User
+from app.security import is_safe_next, login_required, public
+from app.services import accounts, audit
+from app.services.passwords import verify_password
+
+BAD_LOGIN = "That email or username and password do not match. Please try again."
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_account_key() -> str:
+    # A second limit per account, so spreading guesses over many addresses does not help.
+    return "login:" + (request.form.get("login") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key)
+def login():  # type: ignore[no-untyped-def]
+    """Log in with email or username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(
+            sa.select(User).where(User.login == form.login.data.strip().lower())
+        )
+        password_ok = verify_password(user.password_hash if user else None, form.password.data)
+        if user is None or not password_ok or not user.is_active:
+            flash(BAD_LOGIN, "error")
+            return render_template("auth/login.html", form=form), 200
+        login_user(user)
+        audit.record(user, "auth.login", "user", user.id)
+        db.session.commit()
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    """Log out (POST only, so a link on another site cannot log you out)."""
+    logout_user()
+    flash("You have logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def invite_code():  # type: ignore[no-untyped-def]
+    """Type the short invite code from the physio."""
+    form = InviteCodeForm()
+    if form.validate_on_submit():
+        invite = accounts.find_invite(code=form.code.data)
+        if not accounts.invite_is_usable(invite):
+            return render_template("auth/invite_invalid.html"), 410
+        return _set_password_page(invite, SetPasswordForm(formdata=None), code=form.code.data)
+    return render_template("auth/invite_code.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def accept_invite(token: str):  # type: ignore[no-untyped-def]
+    """Open an invite link and choose a password."""
+    invite = accounts.find_invite(token=token)
+    if not accounts.invite_is_usable(invite):
+        return render_template("auth/invite_invalid.html"), 410
+    return _set_password_page(invite, SetPasswordForm())
+
+
+@bp.post("/invite/code")
+@public
+@limiter.limit(_login_limit)
+def accept_invite_code():  # type: ignore[no-untyped-def]
+    """Choose a password after typing an invite code (the code rides in a hidden field)."""
+    invite = accounts.find_invite(code=request.form.get("code", ""))
+    if not accounts.invite_is_usable(invite):
+        return render_template("auth/invite_invalid.html"), 410
+    return _set_password_page(invite, SetPasswordForm(), code=request.form.get("code", ""))
+
+
+def _set_password_page(invite, form: SetPasswordForm, code: str | None = None):  # type: ignore[no-untyped-def]
+    if form.validate_on_submit():
+        user = accounts.accept_invite(invite, form.password.data)
+        db.session.commit()
+        logout_user()
+        login_user(user)
+        flash(f"Welcome, {user.name}. Your password is set.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/set_password.html", form=form, invite=invite, code=code)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    """Change your password; other sessions of the account end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append("That is not your current password.")
+        else:
+            user = current_user._get_current_object()
+            accounts.set_password(user, form.password.data)
+            audit.record(user, "account.password_change", "user", user.id)
+            db.session.commit()
+            login_user(user)  # keep this session, with the new session version
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,49 @@
+"""The one place that knows about clocks and timezones: UTC storage, patient-local days."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def utcnow() -> datetime:
+    """Return the current time as a timezone-aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def is_valid_timezone(name: str) -> bool:
+    """Tell whether name is an IANA timezone such as 'Europe/London'."""
+    if not name or name != name.strip():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def common_timezones() -> list[str]:
+    """IANA zone names for a form's choices, sorted, without legacy aliases."""
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    """Return the calendar date that an aware instant falls on in a timezone."""
+    if instant.tzinfo is None:
+        raise ValueError("local_date needs an aware datetime")
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    """Return today's date for someone living in the timezone."""
+    return local_date(now or utcnow(), timezone)
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of the week containing day."""
+    return day - timedelta(days=day.weekday())
+
+
+def as_utc(instant: datetime) -> datetime:
+    """Convert an aware datetime to UTC; refuse naive ones, which are ambiguous."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: attach a timezone first")
+    return instant.astimezone(UTC)

@@ -1,0 +1,42 @@
+"""The database models, one module per part of the product."""
+
+from app.models.accounts import Assessment, AuditEvent, Clinic, Invite, Patient, Role, User
+from app.models.activity import CheckIn, DaySummary, ExerciseLog, Flag, Suggestion, SyncEvent
+from app.models.library import (
+    Exercise,
+    ProgrammeTemplate,
+    TemplatePhase,
+    TemplatePrescription,
+)
+from app.models.programmes import (
+    Prescription,
+    Programme,
+    ProgrammePhase,
+    ProgrammeStatus,
+    ProgrammeVersion,
+)
+
+__all__ = [
+    "Assessment",
+    "AuditEvent",
+    "CheckIn",
+    "Clinic",
+    "DaySummary",
+    "Exercise",
+    "ExerciseLog",
+    "Flag",
+    "Invite",
+    "Patient",
+    "Prescription",
+    "Programme",
+    "ProgrammePhase",
+    "ProgrammeStatus",
+    "ProgrammeTemplate",
+    "ProgrammeVersion",
+    "Role",
+    "Suggestion",
+    "SyncEvent",
+    "TemplatePhase",
+    "TemplatePrescription",
+    "User",
+]

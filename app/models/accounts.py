@@ -1,0 +1,141 @@
+"""Clinics, staff and patient accounts, invites and assessments."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.localtime import utcnow
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class Role(StrEnum):
+    PHYSIO = "physio"
+    ADMIN = "admin"  # clinic admin: sees every patient of the clinic
+    PATIENT = "patient"
+
+
+class Clinic(db.Model):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # What the person types to log in: their email, or a generated username when they have none.
+    login: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Bumped on password change so every other session of the account ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clinic: Mapped[Clinic] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.password_hash is not None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.PHYSIO, Role.ADMIN)
+
+
+class Patient(db.Model):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    physio_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    date_of_birth: Mapped[date]
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    condition: Mapped[str] = mapped_column(sa.String(64))
+    affected_side: Mapped[str] = mapped_column(sa.String(8))  # left, right, both, none
+    goal: Mapped[str] = mapped_column(sa.Text, default="")
+    # The patient's usual morning pain (0-10): the baseline for the 24-hour rule.
+    usual_pain: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    physio: Mapped[User] = relationship(foreign_keys=[physio_id])
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+
+class Invite(db.Model):
+    """A one-time link and short code that lets a patient set their password."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Only hashes are stored: a leaked table cannot be used to take over accounts.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Assessment(db.Model):
+    """An initial assessment or a reassessment, recorded by the physio."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    physio_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # initial | reassessment
+    assessed_on: Mapped[date]
+    findings: Mapped[str] = mapped_column(sa.Text)
+    baseline_pain: Mapped[int]
+    goals: Mapped[str] = mapped_column(sa.Text, default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    physio: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, and when. Holds no health data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(64))
+    target_type: Mapped[str] = mapped_column(sa.String(32))
+    target_id: Mapped[int | None]
+    # Not a foreign key on purpose: the audit trail outlives a deleted patient.
+    patient_ref: Mapped[int | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    details: Mapped[dict | None] = mapped_column(sa.JSON)

@@ -1,0 +1,135 @@
+"""A patient's programme, its immutable versions and their prescriptions."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.localtime import utcnow
+from app.extensions import db
+from app.models.library import DoseColumns, Exercise
+from app.models.types import UTCDateTime
+
+
+class ProgrammeStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Programme(db.Model):
+    """The physio's plan for one patient. Its content lives in versions; this row is the handle."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        # At most one active programme per patient, enforced by the database itself.
+        sa.Index(
+            "uq_programmes_one_active",
+            "patient_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinics.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme_templates.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(120))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]  # set when archived
+    status: Mapped[str] = mapped_column(sa.String(16), default=ProgrammeStatus.ACTIVE)
+    # Denormalised pointer to the newest version: the hot paths need it in one hop.
+    current_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    phases: Mapped[list["ProgrammePhase"]] = relationship(
+        order_by="ProgrammePhase.position", cascade="all, delete-orphan"
+    )
+    current_version: Mapped["ProgrammeVersion | None"] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+
+class ProgrammePhase(db.Model):
+    """A phase copied from the template when the programme was made (then the physio's own)."""
+
+    __tablename__ = "programme_phases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(120))
+    goal: Mapped[str] = mapped_column(sa.Text, default="")
+    typical_weeks: Mapped[int] = mapped_column(default=2)
+    criteria: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class ProgrammeVersion(db.Model):
+    """One state of a programme. Never edited: every change writes a new version."""
+
+    __tablename__ = "programme_versions"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    # The patient-local date from which this version is the plan.
+    effective_from: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # created, dose, swap, add, remove, reorder, phase, thresholds, side, suggestion
+    change_kind: Mapped[str] = mapped_column(sa.String(24))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    phase_position: Mapped[int] = mapped_column(default=0)
+    affected_side: Mapped[str] = mapped_column(sa.String(8), default="both")
+    # Pain thresholds (clinical.md section 2), per programme, defaults from PainThresholds.
+    green_max_during: Mapped[int] = mapped_column(default=3)
+    amber_max_during: Mapped[int] = mapped_column(default=5)
+    amber_morning_rise: Mapped[int] = mapped_column(default=1)
+    red_morning_rise: Mapped[int] = mapped_column(default=2)
+
+    programme: Mapped[Programme] = relationship(foreign_keys=[programme_id])
+    prescriptions: Mapped[list["Prescription"]] = relationship(
+        back_populates="version", order_by="Prescription.position", cascade="all, delete-orphan"
+    )
+
+
+class Prescription(DoseColumns, db.Model):
+    """An exercise and its dose within one programme version."""
+
+    __tablename__ = "prescriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_versions.id", ondelete="CASCADE"), index=True
+    )
+    # Stable across versions: "the same line of the plan" even after a dose change or swap.
+    line_id: Mapped[int]
+    phase_position: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int]
+    exercise_id: Mapped[int] = mapped_column(sa.ForeignKey("exercises.id"), index=True)
+    load_kg: Mapped[float | None] = mapped_column(sa.Numeric(6, 2, asdecimal=False))
+    load_text: Mapped[str | None] = mapped_column(sa.String(60))
+    tempo: Mapped[str | None] = mapped_column(sa.String(20))
+    days_of_week: Mapped[int | None]  # bit mask, Monday = 1 << 0
+    times_per_week: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    version: Mapped[ProgrammeVersion] = relationship(back_populates="prescriptions")
+    exercise: Mapped[Exercise] = relationship()

@@ -1,0 +1,151 @@
+"""The physio's patient list, new patients, invites, assessments; a patient's own profile."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.domain.localtime import common_timezones, local_today
+from app.extensions import db
+from app.models import Assessment, Patient, Role, User
+from app.patients import bp
+from app.patients.forms import AssessmentForm, PatientForm
+from app.security import (
+    current_patient,
+    patient_for,
+    patient_required,
+    roles_required,
+    scoped_patients,
+    staff_required,
+)
+from app.services import accounts, audit
+
+physio_required = roles_required(Role.PHYSIO, Role.ADMIN)
+
+
+@bp.get("/patients")
+@staff_required
+def index():  # type: ignore[no-untyped-def]
+    """The patients the signed-in physio (or clinic admin) may see."""
+    patients = db.session.scalars(
+        scoped_patients(current_user)
+        .join(Patient.user)
+        .options(sa.orm.contains_eager(Patient.user))
+        .order_by(User.name)
+    ).all()
+    return render_template("patients/index.html", patients=patients)
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@physio_required
+def new():  # type: ignore[no-untyped-def]
+    """Create a patient and show their invite link and code once."""
+    form = PatientForm()
+    if form.validate_on_submit():
+        patient, issued = accounts.create_patient(
+            current_user,
+            accounts.NewPatient(
+                name=form.name.data.strip(),
+                email=(form.email.data or "").strip() or None,
+                date_of_birth=form.date_of_birth.data,
+                timezone=form.timezone.data,
+                condition=form.condition.data,
+                affected_side=form.affected_side.data,
+                goal=(form.goal.data or "").strip(),
+                usual_pain=form.usual_pain.data,
+            ),
+        )
+        db.session.commit()
+        return _show_invite(patient, issued, created=True)
+    return render_template(
+        "patients/new.html", form=form, timezones=common_timezones()
+    ), 422 if form.errors else 200
+
+
+def _show_invite(patient: Patient, issued: accounts.IssuedInvite, created: bool = False):  # type: ignore[no-untyped-def]
+    link = url_for("auth.accept_invite", token=issued.token, _external=True)
+    return render_template(
+        "patients/invite.html",
+        patient=patient,
+        link=link,
+        code=issued.display_code,
+        expires_at=issued.invite.expires_at,
+        created=created,
+    )
+
+
+@bp.get("/patients/<int:patient_id>")
+@staff_required
+def detail(patient_id: int):  # type: ignore[no-untyped-def]
+    """A patient's record: details, assessments."""
+    patient = patient_for(current_user, patient_id)
+    assessments = db.session.scalars(
+        sa.select(Assessment)
+        .where(Assessment.patient_id == patient.id)
+        .options(sa.orm.joinedload(Assessment.physio))
+        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+    ).all()
+    audit.record(current_user, "patient.view", "patient", patient.id, patient_id=patient.id)
+    db.session.commit()
+    return render_template(
+        "patients/detail.html",
+        patient=patient,
+        assessments=assessments,
+        today=local_today(patient.timezone),
+    )
+
+
+@bp.post("/patients/<int:patient_id>/invite")
+@staff_required
+def reissue_invite(patient_id: int):  # type: ignore[no-untyped-def]
+    """Make a new invite (also the password reset); earlier links stop working."""
+    patient = patient_for(current_user, patient_id)
+    issued = accounts.issue_invite(current_user, patient.user)
+    db.session.commit()
+    return _show_invite(patient, issued)
+
+
+@bp.route("/patients/<int:patient_id>/assessments/new", methods=["GET", "POST"])
+@staff_required
+def new_assessment(patient_id: int):  # type: ignore[no-untyped-def]
+    """Record an initial assessment or a reassessment."""
+    patient = patient_for(current_user, patient_id)
+    has_initial = db.session.scalar(
+        sa.select(sa.func.count(Assessment.id)).where(Assessment.patient_id == patient.id)
+    )
+    form = AssessmentForm()
+    if request.method == "GET":
+        form.kind.data = "reassessment" if has_initial else "initial"
+        form.assessed_on.data = local_today(patient.timezone)
+    if form.validate_on_submit():
+        assessment = Assessment(
+            patient_id=patient.id,
+            physio_id=current_user.id,
+            kind=form.kind.data,
+            assessed_on=form.assessed_on.data,
+            findings=form.findings.data.strip(),
+            baseline_pain=form.baseline_pain.data,
+            goals=(form.goals.data or "").strip(),
+            notes=(form.notes.data or "").strip(),
+        )
+        db.session.add(assessment)
+        if patient.usual_pain is None:
+            patient.usual_pain = form.baseline_pain.data
+        db.session.flush()
+        audit.record(
+            current_user, "assessment.create", "assessment", assessment.id, patient_id=patient.id
+        )
+        db.session.commit()
+        flash("Assessment saved.", "success")
+        return redirect(url_for("patients.detail", patient_id=patient.id))
+    status = 422 if form.errors else 200
+    return render_template("patients/assessment_form.html", form=form, patient=patient), status
+
+
+@bp.get("/me")
+@patient_required
+def me():  # type: ignore[no-untyped-def]
+    """The patient's own profile."""
+    patient = current_patient()
+    if patient.user_id != current_user.id:
+        abort(403)
+    return render_template("patients/me.html", patient=patient)

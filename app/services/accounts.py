@@ -1,0 +1,164 @@
+"""Accounts: creating patients, one-time invites, passwords."""
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.domain.localtime import utcnow
+from app.extensions import db
+from app.models import Invite, Patient, Role, User
+from app.services import audit
+from app.services.passwords import hash_password
+
+# No 0/O, 1/I/L: the code is read off a screen and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    """The secrets of a fresh invite: shown once to the physio, only hashes are stored."""
+
+    invite: Invite
+    token: str
+    code: str
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+
+def _digest(secret: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """Make a typed code comparable: upper case, no spaces or dashes."""
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def _username_for(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z]+", "", ascii_name.split()[0].lower() if ascii_name.split() else "")
+    base = (base or "patient")[:20]
+    while True:
+        candidate = f"{base}-{secrets.randbelow(9000) + 1000}"
+        if db.session.scalar(sa.select(User.id).where(User.login == candidate)) is None:
+            return candidate
+
+
+def email_taken(email: str, except_user_id: int | None = None) -> bool:
+    """Tell whether an email already belongs to an account."""
+    stmt = sa.select(User.id).where(User.login == email.lower())
+    if except_user_id is not None:
+        stmt = stmt.where(User.id != except_user_id)
+    return db.session.scalar(stmt) is not None
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    name: str
+    email: str | None
+    date_of_birth: date
+    timezone: str
+    condition: str
+    affected_side: str
+    goal: str
+    usual_pain: int | None = None
+
+
+def create_patient(physio: User, data: NewPatient) -> tuple[Patient, IssuedInvite]:
+    """Create a patient account (no password yet) for the physio, with its first invite."""
+    email = data.email.lower() if data.email else None
+    user = User(
+        clinic_id=physio.clinic_id,
+        role=Role.PATIENT,
+        name=data.name,
+        email=email,
+        login=email or _username_for(data.name),
+    )
+    patient = Patient(
+        user=user,
+        clinic_id=physio.clinic_id,
+        physio_id=physio.id,
+        date_of_birth=data.date_of_birth,
+        timezone=data.timezone,
+        condition=data.condition,
+        affected_side=data.affected_side,
+        goal=data.goal,
+        usual_pain=data.usual_pain,
+    )
+    db.session.add(patient)
+    db.session.flush()
+    issued = issue_invite(physio, user)
+    audit.record(physio, "patient.create", "patient", patient.id, patient_id=patient.id)
+    return patient, issued
+
+
+def issue_invite(issuer: User, user: User) -> IssuedInvite:
+    """Make a new invite for the account, revoking any earlier unused one."""
+    now = utcnow()
+    for old in db.session.scalars(
+        sa.select(Invite).where(
+            Invite.user_id == user.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None)
+        )
+    ):
+        old.revoked_at = now
+    token = secrets.token_urlsafe(32)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invite = Invite(
+        user_id=user.id,
+        created_by_id=issuer.id,
+        token_hash=_digest(token),
+        code_hash=_digest(code),
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["INVITE_DAYS"]),
+    )
+    db.session.add(invite)
+    db.session.flush()
+    audit.record(issuer, "invite.issue", "user", user.id)
+    return IssuedInvite(invite=invite, token=token, code=code)
+
+
+def find_invite(*, token: str | None = None, code: str | None = None) -> Invite | None:
+    """Find an invite by its link token or its typed code (valid or not)."""
+    if token:
+        digest = _digest(token)
+        return db.session.scalar(sa.select(Invite).where(Invite.token_hash == digest))
+    if code:
+        digest = _digest(normalise_code(code))
+        return db.session.scalar(sa.select(Invite).where(Invite.code_hash == digest))
+    return None
+
+
+def invite_is_usable(invite: Invite | None) -> bool:
+    """An invite works once, before it expires, unless a newer one replaced it."""
+    return (
+        invite is not None
+        and invite.used_at is None
+        and invite.revoked_at is None
+        and invite.expires_at > utcnow()
+    )
+
+
+def accept_invite(invite: Invite, password: str) -> User:
+    """Set the password from an invite and use the invite up."""
+    invite.used_at = utcnow()
+    user = invite.user
+    set_password(user, password)
+    audit.record(user, "invite.accept", "user", user.id)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password hash and end every other session of the account."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1

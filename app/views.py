@@ -1,0 +1,31 @@
+"""Helpers shared by every page: template filters and globals."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+
+def format_date(value: date | None) -> str:
+    """A date as people write it: 'Mon 3 Nov 2026'."""
+    if value is None:
+        return ""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def format_datetime(value: datetime | None, timezone: str = "UTC") -> str:
+    """An instant in a timezone, e.g. '3 Nov 2026, 07:15'."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(timezone))
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+
+    @app.context_processor
+    def inject_user() -> dict[str, object]:
+        return {"user": current_user}

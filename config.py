@@ -1,0 +1,90 @@
+"""Settings for each environment, read from the environment variables."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosting platforms still hand out the old "postgres://" scheme; SQLAlchemy needs the driver.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    STRIDE_ENV = "base"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'stride.db'}")
+    # pre_ping lets the pool notice a restarted PostgreSQL and reconnect by itself.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    INVITE_DAYS = 7
+    EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
+    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
+    HSTS = False
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite under instance/, a throwaway key."""
+
+    STRIDE_ENV = "development"
+    DEBUG = True
+    # Only for a developer's own machine: production refuses to start without a real key.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class TestingConfig(Config):
+    """The test suite: TEST_DATABASE_URL or a private SQLite file."""
+
+    STRIDE_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("TEST_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'test.db'}")
+    )
+    WTF_CSRF_ENABLED = True
+    LOGIN_RATE_LIMIT = "1000 per minute"
+    PASSWORD_HASH_FAST = True
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, Redis and a real secret from the environment."""
+
+    STRIDE_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    """Return the settings class for a name, defaulting to development."""
+    key = name or os.environ.get("STRIDE_CONFIG", "development")
+    if key not in CONFIGS:
+        raise RuntimeError(f"Unknown STRIDE_CONFIG {key!r}; use one of {', '.join(CONFIGS)}.")
+    return CONFIGS[key]
