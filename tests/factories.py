@@ -7,7 +7,17 @@ from itertools import count
 import pytest
 
 from app.extensions import db
-from app.models import Clinic, Patient, Role, User
+from app.models import (
+    Clinic,
+    Exercise,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammePhase,
+    ProgrammeVersion,
+    Role,
+    User,
+)
 from app.services.passwords import hash_password
 
 PASSWORD = "correct horse battery"
@@ -58,6 +68,66 @@ class Make:
         db.session.add(patient)
         db.session.flush()
         return patient
+
+
+    def exercise(self, slug: str | None = None, **fields: object) -> Exercise:
+        """A library exercise (clinic_id None) unless clinic_id is given."""
+        slug = slug or f"exercise-{next(_ids)}"
+        values: dict[str, object] = {
+            "slug": slug, "name": slug.replace("-", " ").capitalize(), "category": "strengthening",
+            "body_regions": ["hip"], "target_muscles": ["gluteus medius"], "equipment": ["none"],
+            "position": "supine", "level": 1, "sets": 3, "reps": 10, "rest_seconds": 60,
+            "side": "both", "times_per_week": 3, "times_per_day": 1,
+            "steps": ["Lie on your back.", "Lift.", "Lower slowly."], "cues": ["Breathe"],
+            "faults": ["Rushing"], "cautions": [], "evidence": "", "search_text": slug,
+            "tags": "|hip|none|",
+        }
+        values.update(fields)
+        exercise = Exercise(**values)
+        db.session.add(exercise)
+        db.session.flush()
+        return exercise
+
+    def programme(
+        self,
+        patient: Patient,
+        exercises: list[Exercise] | None = None,
+        *,
+        start: date = date(2026, 11, 2),
+        days_of_week: int | None = 0b1111111,
+        times_per_week: int | None = None,
+        side: str = "both",
+        sets: int = 3,
+        reps: int | None = 10,
+        hold_seconds: int | None = None,
+    ) -> Programme:
+        """An active one-phase programme (version 1) with one line per exercise."""
+        exercises = exercises if exercises is not None else [self.exercise()]
+        programme = Programme(
+            patient_id=patient.id, clinic_id=patient.clinic_id, created_by_id=patient.physio_id,
+            title="Test programme", start_date=start,
+        )
+        programme.phases.append(ProgrammePhase(position=0, name="Phase 1", criteria="Pain <= 3/10"))
+        db.session.add(programme)
+        db.session.flush()
+        version = ProgrammeVersion(
+            programme_id=programme.id, number=1, effective_from=start,
+            created_by_id=patient.physio_id, change_kind="created", summary="Programme created",
+        )
+        for position, exercise in enumerate(exercises):
+            version.prescriptions.append(
+                Prescription(
+                    line_id=position + 1, position=position, exercise_id=exercise.id,
+                    sets=sets, reps=reps if hold_seconds is None else None,
+                    hold_seconds=hold_seconds, side=side, days_of_week=days_of_week,
+                    times_per_week=times_per_week if days_of_week is None else None,
+                )
+            )
+        db.session.add(version)
+        db.session.flush()
+        programme.current_version_id = version.id
+        db.session.flush()
+        return programme
 
 
 _PASSWORD_HASH: str | None = None
