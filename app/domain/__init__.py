@@ -1,0 +1,1 @@
+"""Clinical and time rules as plain functions: no Flask, no database."""
