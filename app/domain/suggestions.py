@@ -1,0 +1,710 @@
+"""Suggestions to progress, hold, regress or review a plan, from recent days (clinical.md s. 4).
+
+A suggestion is never applied by itself: the physio sees the rule, the window and the numbers
+behind it, then applies, edits or dismisses it. suggest() is pure and deterministic.
+
+Windows, counted back from ctx.today:
+- The week: the 7 full days ending yesterday. Today is left out because it is not over (a
+  patient who exercises tonight would look non-adherent at noon), and yesterday's
+  next-morning pain is in by today. Progress, adherence and the pain trend use the week.
+- The pain window: the week plus today, so a red or amber day is acted on at once.
+
+Which rule wins for a line: regress beats hold beats progress. Reviews come alongside any
+of them, but no line progresses while there is a review.
+Red pain that the patient tied to an exercise regresses that line only; red pain during the
+session with no exercise named, or next-morning flares two days running, regress every line,
+because nothing says which one is to blame (the physio applies or dismisses each).
+"""
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from statistics import mean
+
+from app.domain.adherence import ADHERENT
+from app.domain.dose import HOLD_SECONDS_RANGE, REPS_RANGE, SETS_RANGE, describe_dose
+from app.domain.pain import PainThresholds, Zone, zone_for_during, zone_for_morning
+
+WEEK_DAYS = 7
+LOW_ADHERENCE = 0.5  # below this over the week: review (clinical.md s. 4)
+QUIET_DAYS = 3  # nothing logged for this many days: review
+TREND_GAP_DAYS = 14  # the pain trend compares the week with the week two weeks earlier
+TREND_MIN_READINGS = 2  # a single reading on either side is not a trend
+WALK_RUN_MAX_PAIN = 2  # return to running: a level counts as done well at this pain or less
+WALK_RUN_GOOD_SESSIONS = 2  # ... and moves on after this many such sessions in a row
+
+# More dose where a chain ends (clinical.md s. 4), tried in this order.
+REPS_STEP = 2
+HOLD_STEP_SECONDS = 5
+LOAD_STEP = 0.10  # within ACSM's 2-10%, rounded to 0.5 kg plates
+LOAD_MIN_STEP_KG = 0.5
+# Less dose where a chain starts: clinical.md s. 4 says 20-30%; 25% is the middle and is
+# easy for patient and physio to picture ("a quarter less").
+LESS_DOSE = 0.75
+
+
+class Kind(StrEnum):
+    PROGRESS = "progress"
+    HOLD = "hold"
+    REGRESS = "regress"  # also flags the patient for the physio
+    REVIEW = "review"  # no automatic change: the physio should look
+
+
+class Action(StrEnum):
+    SWAP = "swap"  # change the line's exercise
+    DOSE = "dose"  # keep the exercise, change its dose
+
+
+# Stable rule codes: stored with each suggestion and shown to the physio.
+PROGRESS_STEADY_GREEN = "progress_steady_green"
+PROGRESS_CHAIN_END_DOSE = "progress_chain_end_dose"
+PROGRESS_DOSE_AT_LIMIT = "progress_dose_at_limit"
+PROGRESS_WALK_RUN_LEVEL = "progress_walk_run_level"
+REGRESS_PAIN_ABOVE_5 = "regress_pain_above_5"  # "5" is the default amber limit
+REGRESS_MORNING_WORSE_TWO_DAYS = "regress_morning_worse_two_days"
+REGRESS_WALK_RUN_LEVEL = "regress_walk_run_level"
+HOLD_AMBER = "hold_amber"
+REVIEW_LOW_ADHERENCE = "review_low_adherence"
+REVIEW_NOTHING_LOGGED = "review_nothing_logged"
+REVIEW_PAIN_WORSE_THAN_TWO_WEEKS = "review_pain_worse_than_two_weeks"
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """What is known about one patient-local day."""
+
+    day: date
+    due_units: int
+    done_units: int  # due units done (ticks that were not due are not counted)
+    during: int | None = None  # pain during the day's session
+    morning: int | None = None  # pain the morning AFTER this day (entered the next day)
+    usual: int | None = None  # the patient's usual pain, to compare the morning with
+    exercise_pain: Mapping[int, int] = field(default_factory=dict)  # line_id -> max pain
+    logged: bool = False  # any tick or check-in that day
+    completed_lines: frozenset[int] = frozenset()  # lines with every due unit done that day
+
+    @property
+    def morning_rise(self) -> int | None:
+        """Return how far next-morning pain was above usual, when both are known."""
+        if self.morning is None or self.usual is None:
+            return None
+        return self.morning - self.usual
+
+
+@dataclass(frozen=True)
+class LineState:
+    """A line of the current phase: its exercise, its neighbours in the chain and its dose."""
+
+    line_id: int
+    exercise_id: int
+    exercise_name: str
+    next_exercise_id: int | None
+    next_exercise_name: str | None
+    previous_exercise_id: int | None
+    previous_exercise_name: str | None
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    load_kg: float | None
+    dose_since: date  # first day of the current exercise and dose on this line
+    is_walk_run: bool = False  # a return-to-running level (clinical.md s. 6)
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    today: date
+    plan_changed_on: date  # effective date of the latest programme version
+    thresholds: PainThresholds
+    lines: Sequence[LineState]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The change the physio can apply in one click: a swap, or the complete new dose."""
+
+    action: Action
+    to_exercise_id: int | None = None
+    to_exercise_name: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    hold_seconds: int | None = None
+    duration_seconds: int | None = None
+    load_kg: float | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: Kind
+    rule: str
+    line_id: int | None  # None: about the patient, not one line
+    window_start: date
+    window_end: date
+    numbers: Mapping[str, float | int | None]  # the figures behind the reason
+    reason: str  # one sentence for the physio, with the numbers
+    proposal: Proposal | None = None
+
+
+def suggest(days: Sequence[DayRecord], ctx: PlanContext) -> list[Suggestion]:
+    """Return the suggestions for a patient today: regress, hold, review, then progress.
+
+    days should cover the last 3 weeks; a missing day counts as nothing due, nothing logged.
+    """
+    history = _History(days, ctx)
+    regressions = [s for line in ctx.lines if (s := _regression(line, history))]
+    regressed = {s.line_id for s in regressions}
+    holds = _holds(history, regressed)
+    held = {s.line_id for s in holds}
+    reviews = _reviews(history)
+    # Amber for the patient holds every line. A review (low adherence, silence, pain worse
+    # than two weeks ago) means the physio should look before the plan moves on.
+    if None in held or reviews:
+        return [*regressions, *holds, *reviews]
+    progressions = [
+        s
+        for line in ctx.lines
+        if line.line_id not in regressed | held and (s := _progression(line, history))
+    ]
+    return [*regressions, *holds, *progressions]
+
+
+def dedupe_key(s: Suggestion) -> str:
+    """Return what makes two suggestions the same advice, whatever day they were made."""
+    line = "-" if s.line_id is None else str(s.line_id)
+    return f"{s.kind}:{s.rule}:{line}:{_proposal_key(s.proposal)}"
+
+
+# --- The days, as the rules need them -------------------------------------------------------
+
+
+class _History:
+    """The records by day, and the windows counted back from today."""
+
+    def __init__(self, days: Sequence[DayRecord], ctx: PlanContext) -> None:
+        self.ctx = ctx
+        self.thresholds = ctx.thresholds
+        self.by_day = {record.day: record for record in days}
+        self.week_end = ctx.today - timedelta(days=1)
+        self.week_start = ctx.today - timedelta(days=WEEK_DAYS)
+
+    def between(self, first: date, last: date) -> list[DayRecord]:
+        """Return the known records from first to last, oldest first."""
+        span = range((last - first).days + 1)
+        days = (first + timedelta(days=n) for n in span)
+        return [self.by_day[day] for day in days if day in self.by_day]
+
+    def week(self) -> list[DayRecord]:
+        return self.between(self.week_start, self.week_end)
+
+    def pain_window(self) -> list[DayRecord]:
+        return self.between(self.week_start, self.ctx.today)
+
+    def week_adherence(self) -> tuple[int, int]:
+        """Return (done, due) units over the week."""
+        week = self.week()
+        due = sum(r.due_units for r in week)
+        return sum(min(r.done_units, r.due_units) for r in week), due
+
+
+# --- Regress --------------------------------------------------------------------------------
+
+
+def _regression(line: LineState, history: _History) -> Suggestion | None:
+    """Return a regress suggestion for the line, from the first rule that fires."""
+    return (
+        _regress_for_pain(line, history)
+        or _regress_for_mornings(line, history)
+        or (_walk_run_step_back(line, history) if line.is_walk_run else None)
+    )
+
+
+def _regress_for_pain(line: LineState, history: _History) -> Suggestion | None:
+    limit = history.thresholds.amber_max_during
+    line_ids = {each.line_id for each in history.ctx.lines}
+    red: list[tuple[date, int]] = []  # days and pain that point at this line
+    named = False
+    for record in history.pain_window():
+        high = {i: p for i, p in record.exercise_pain.items() if p > limit and i in line_ids}
+        if line.line_id in high:
+            red.append((record.day, high[line.line_id]))
+            named = True
+        elif not high and record.during is not None and record.during > limit:
+            red.append((record.day, record.during))  # no exercise named: every line
+    if not red:
+        return None
+    worst = max(pain for _, pain in red)
+    where = f"during {line.exercise_name}" if named else "during exercise"
+    unnamed = "" if named else ", with no exercise named"
+    proposal, action = _step_back(line)
+    return Suggestion(
+        kind=Kind.REGRESS,
+        rule=REGRESS_PAIN_ABOVE_5,
+        line_id=line.line_id,
+        window_start=history.week_start,
+        window_end=history.ctx.today,
+        numbers={"max_pain": worst, "limit": limit, "days_above": len(red)},
+        reason=(
+            f"Pain {where} reached {worst}/10 {_on_days([day for day, _ in red])} "
+            f"(limit {limit}/10){unnamed}: {action}."
+        ),
+        proposal=proposal,
+    )
+
+
+def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | None:
+    rise_limit = history.thresholds.red_morning_rise
+    flares = {
+        r.day: r.morning_rise
+        for r in history.pain_window()
+        if r.morning_rise is not None and r.morning_rise >= rise_limit
+    }
+    running = [day for day in sorted(flares) if day - timedelta(days=1) in flares]
+    if not running:
+        return None
+    second = running[-1]
+    first = second - timedelta(days=1)
+    proposal, action = _step_back(line)
+    return Suggestion(
+        kind=Kind.REGRESS,
+        rule=REGRESS_MORNING_WORSE_TWO_DAYS,
+        line_id=line.line_id,
+        window_start=history.week_start,
+        window_end=history.ctx.today,
+        numbers={
+            "rise_first": flares[first],
+            "rise_second": flares[second],
+            "limit": rise_limit,
+            "days_running": 2,
+        },
+        reason=(
+            f"Next-morning pain was {flares[first]} and then {flares[second]} points above "
+            f"usual after {_day(first)} and {_day(second)} (limit {rise_limit}): {action}."
+        ),
+        proposal=proposal,
+    )
+
+
+def _step_back(line: LineState) -> tuple[Proposal | None, str]:
+    """Return the easier exercise or 25% less dose, and the words for it."""
+    if line.previous_exercise_id is not None:
+        proposal = Proposal(Action.SWAP, line.previous_exercise_id, line.previous_exercise_name)
+        return proposal, f"suggest going back to {line.previous_exercise_name}"
+    proposal = _less_dose(line)
+    if proposal is None:
+        return None, f"{line.exercise_name} is already at its easiest, please review"
+    return proposal, (
+        f"suggest 25% less {line.exercise_name}: {_dose_words(proposal)} "
+        f"instead of {_dose_words(_current_dose(line))}"
+    )
+
+
+def _less_dose(line: LineState) -> Proposal | None:
+    """Return the dose a quarter smaller (rounded down, at least 1), sets unchanged."""
+    for name in ("reps", "hold_seconds", "duration_seconds"):
+        value = getattr(line, name)
+        if value is not None and value > 1:
+            return _with_dose(line, **{name: max(1, math.floor(value * LESS_DOSE))})
+    if line.load_kg:
+        lighter = math.floor(line.load_kg * LESS_DOSE * 2) / 2  # down to a 0.5 kg plate
+        if lighter < line.load_kg:
+            return _with_dose(line, load_kg=lighter)
+    return None
+
+
+# --- Hold -----------------------------------------------------------------------------------
+
+
+def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
+    """Return a hold for the patient when their session or mornings were amber.
+
+    Without that, return a hold for each line whose own pain was amber. No hold when every
+    line is being regressed anyway.
+    """
+    lines = [line for line in history.ctx.lines if line.line_id not in regressed]
+    if not lines:
+        return []
+    t = history.thresholds
+    window = history.pain_window()
+    # A single next-morning rise at the red level is not two days running: it holds.
+    amber_during = [r.during for r in window if zone_for_during(r.during, t) == Zone.AMBER]
+    rises = [r.morning_rise for r in window if r.morning_rise is not None]
+    amber_rises = [rise for rise in rises if rise >= t.amber_morning_rise]
+    if amber_during or amber_rises:
+        findings = []
+        if amber_during:
+            findings.append(f"pain during exercise reached {max(amber_during)}/10")
+        if amber_rises:
+            findings.append(f"next-morning pain rose {max(amber_rises)} above usual")
+        return [
+            _hold(
+                history,
+                None,
+                " and ".join(findings),
+                {
+                    "max_during": max(amber_during, default=None),
+                    "max_morning_rise": max(amber_rises, default=None),
+                    "green_max_during": t.green_max_during,
+                },
+            )
+        ]
+    holds = []
+    for line in lines:
+        pains = [r.exercise_pain.get(line.line_id) for r in window]
+        amber = [p for p in pains if zone_for_during(p, t) == Zone.AMBER]
+        if amber:
+            words = f"pain during {line.exercise_name} reached {max(amber)}/10"
+            numbers = {"max_pain": max(amber), "green_max_during": t.green_max_during}
+            holds.append(_hold(history, line.line_id, words, numbers))
+    return holds
+
+
+def _hold(
+    history: _History, line_id: int | None, findings: str, numbers: dict[str, int | None]
+) -> Suggestion:
+    return Suggestion(
+        kind=Kind.HOLD,
+        rule=HOLD_AMBER,
+        line_id=line_id,
+        window_start=history.week_start,
+        window_end=history.ctx.today,
+        numbers=numbers,
+        reason=(
+            f"Over {_span(history.week_start, history.ctx.today)} {findings}: "
+            "keep the current dose until it settles."
+        ),
+    )
+
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+def _reviews(history: _History) -> list[Suggestion]:
+    found = (_review_adherence(history), _review_quiet(history), _review_trend(history))
+    return [s for s in found if s]
+
+
+def _review_adherence(history: _History) -> Suggestion | None:
+    done, due = history.week_adherence()
+    if not due or done / due >= LOW_ADHERENCE:
+        return None
+    return Suggestion(
+        kind=Kind.REVIEW,
+        rule=REVIEW_LOW_ADHERENCE,
+        line_id=None,
+        window_start=history.week_start,
+        window_end=history.week_end,
+        numbers={"adherence": round(done / due, 2), "done_units": done, "due_units": due},
+        reason=(
+            f"Over {_span(history.week_start, history.week_end)} adherence was "
+            f"{_percent(done, due)} ({done} of {due} exercise ticks), below "
+            f"{_percent(LOW_ADHERENCE, 1)}: check in with the patient before changing the plan."
+        ),
+    )
+
+
+def _review_quiet(history: _History) -> Suggestion | None:
+    first = history.ctx.today - timedelta(days=QUIET_DAYS)
+    last = history.week_end
+    days = history.between(first, last)
+    # Rest days with nothing due are no reason to log; only silence on due days counts.
+    if not any(r.due_units for r in days) or any(_has_entries(r) for r in days):
+        return None
+    return Suggestion(
+        kind=Kind.REVIEW,
+        rule=REVIEW_NOTHING_LOGGED,
+        line_id=None,
+        window_start=first,
+        window_end=last,
+        numbers={"days": QUIET_DAYS},
+        reason=(
+            f"Nothing was logged for {QUIET_DAYS} days ({_span(first, last)}) although "
+            "exercises were due: check in with the patient."
+        ),
+    )
+
+
+def _review_trend(history: _History) -> Suggestion | None:
+    gap = timedelta(days=TREND_GAP_DAYS)
+    earlier_start, earlier_end = history.week_start - gap, history.week_end - gap
+    recent = [r.during for r in history.week() if r.during is not None]
+    earlier = [
+        r.during for r in history.between(earlier_start, earlier_end) if r.during is not None
+    ]
+    if len(recent) < TREND_MIN_READINGS or len(earlier) < TREND_MIN_READINGS:
+        return None
+    change = mean(recent) - mean(earlier)
+    mcid = history.thresholds.mcid
+    if change < mcid:
+        return None
+    return Suggestion(
+        kind=Kind.REVIEW,
+        rule=REVIEW_PAIN_WORSE_THAN_TWO_WEEKS,
+        line_id=None,
+        window_start=earlier_start,
+        window_end=history.week_end,
+        numbers={
+            "recent_mean": round(mean(recent), 1),
+            "earlier_mean": round(mean(earlier), 1),
+            "change": round(change, 1),
+            "mcid": mcid,
+        },
+        reason=(
+            f"Average pain during exercise was {mean(recent):.1f}/10 over "
+            f"{_span(history.week_start, history.week_end)} against {mean(earlier):.1f}/10 "
+            f"over {_span(earlier_start, earlier_end)}, {change:.1f} points worse "
+            f"({mcid} points is a change that matters): review the plan."
+        ),
+    )
+
+
+def _has_entries(record: DayRecord) -> bool:
+    return record.logged or record.done_units > 0 or record.during is not None
+
+
+# --- Progress -------------------------------------------------------------------------------
+
+
+def _progression(line: LineState, history: _History) -> Suggestion | None:
+    if line.is_walk_run:
+        return _walk_run_step_up(line, history)
+    start, end = history.week_start, history.week_end
+    # A full week under the current dose and plan, so the week judges what is prescribed now.
+    if line.dose_since > start or history.ctx.plan_changed_on > start:
+        return None
+    done, due = history.week_adherence()
+    if not due or done / due < ADHERENT:
+        return None
+    t = history.thresholds
+    week = history.week()
+    pains = [r.during for r in week] + [r.exercise_pain.get(line.line_id) for r in week]
+    known_pains = [p for p in pains if p is not None]
+    rises = [r.morning_rise for r in week if r.morning_rise is not None]
+    if not known_pains:
+        return None  # no pain reported at all: nothing shows the dose is comfortable
+    if any(zone_for_during(p, t) != Zone.GREEN for p in known_pains):
+        return None
+    if any(zone_for_morning(r.morning, r.usual, t) not in (None, Zone.GREEN) for r in week):
+        return None
+
+    numbers = {
+        "adherence": round(done / due, 2),
+        "max_during": max(known_pains),
+        "max_morning_rise": max(rises, default=None),
+        "days": WEEK_DAYS,
+    }
+    evidence = (
+        f"Over {_span(start, end)} adherence was {_percent(done, due)} and pain during "
+        f"exercise never went above {max(known_pains)}/10, with no next-morning flare"
+    )
+    if line.next_exercise_id is not None:
+        proposal = Proposal(Action.SWAP, line.next_exercise_id, line.next_exercise_name)
+        rule, advice = PROGRESS_STEADY_GREEN, f"ready for {line.next_exercise_name}"
+    else:
+        proposal = _more_dose(line)
+        if proposal is None:
+            rule = PROGRESS_DOSE_AT_LIMIT
+            advice = f"{line.exercise_name} ends its chain and is at the largest dose, review"
+        else:
+            rule = PROGRESS_CHAIN_END_DOSE
+            advice = (
+                f"{line.exercise_name} ends its chain, so suggest {_dose_words(proposal)} "
+                f"instead of {_dose_words(_current_dose(line))}"
+            )
+    return Suggestion(
+        kind=Kind.PROGRESS,
+        rule=rule,
+        line_id=line.line_id,
+        window_start=start,
+        window_end=end,
+        numbers=numbers,
+        reason=f"{evidence}: {advice}.",
+        proposal=proposal,
+    )
+
+
+def _more_dose(line: LineState) -> Proposal | None:
+    """Return the next dose up: reps, else hold, else load, else one more set; None at the top."""
+    if line.reps is not None and line.reps < REPS_RANGE[1]:
+        return _with_dose(line, reps=min(line.reps + REPS_STEP, REPS_RANGE[1]))
+    if line.hold_seconds is not None and line.hold_seconds < HOLD_SECONDS_RANGE[1]:
+        hold = min(line.hold_seconds + HOLD_STEP_SECONDS, HOLD_SECONDS_RANGE[1])
+        return _with_dose(line, hold_seconds=hold)
+    if line.load_kg:
+        step = max(LOAD_MIN_STEP_KG, _to_half_kg(line.load_kg * LOAD_STEP))
+        return _with_dose(line, load_kg=round(line.load_kg + step, 2))
+    if line.sets < SETS_RANGE[1]:
+        return _with_dose(line, sets=line.sets + 1)
+    return None
+
+
+# --- Return to running (clinical.md s. 6) ---------------------------------------------------
+
+
+def _walk_run_sessions(line: LineState, history: _History) -> list[tuple[DayRecord, bool | None]]:
+    """Return each completed session of the level so far with whether it went well.
+
+    Well: pain at most 2/10 and back to usual by the next morning. None: not known yet.
+    """
+    sessions = []
+    for record in history.between(line.dose_since, history.week_end):
+        if line.line_id not in record.completed_lines:
+            continue
+        pains = [
+            p for p in (record.during, record.exercise_pain.get(line.line_id)) if p is not None
+        ]
+        rise = record.morning_rise
+        if (pains and max(pains) > WALK_RUN_MAX_PAIN) or (rise is not None and rise > 0):
+            sessions.append((record, False))
+        elif pains and rise is not None:
+            sessions.append((record, True))
+        else:
+            sessions.append((record, None))
+    return sessions
+
+
+def _walk_run_step_back(line: LineState, history: _History) -> Suggestion | None:
+    sessions = _walk_run_sessions(line, history)
+    if not sessions or sessions[-1][1] is not False:
+        return None
+    record = sessions[-1][0]
+    proposal = (
+        None
+        if line.previous_exercise_id is None
+        else Proposal(Action.SWAP, line.previous_exercise_id, line.previous_exercise_name)
+    )
+    advice = (
+        f"step back to {line.previous_exercise_name}"
+        if proposal
+        else "this is the first level, please review"
+    )
+    return Suggestion(
+        kind=Kind.REGRESS,
+        rule=REGRESS_WALK_RUN_LEVEL,
+        line_id=line.line_id,
+        window_start=line.dose_since,
+        window_end=history.week_end,
+        numbers=_walk_run_numbers(record, line),
+        reason=(
+            f"{line.exercise_name} on {_day(record.day)} was not comfortable "
+            f"(more than {WALK_RUN_MAX_PAIN}/10 or not back to usual by the next morning): "
+            f"{advice}."
+        ),
+        proposal=proposal,
+    )
+
+
+def _walk_run_step_up(line: LineState, history: _History) -> Suggestion | None:
+    sessions = _walk_run_sessions(line, history)[-WALK_RUN_GOOD_SESSIONS:]
+    if len(sessions) < WALK_RUN_GOOD_SESSIONS or not all(ok for _, ok in sessions):
+        return None
+    proposal = (
+        None
+        if line.next_exercise_id is None
+        else Proposal(Action.SWAP, line.next_exercise_id, line.next_exercise_name)
+    )
+    advice = (
+        f"ready for {line.next_exercise_name}" if proposal else "this is the last level, review"
+    )
+    days = [record.day for record, _ in sessions]
+    return Suggestion(
+        kind=Kind.PROGRESS,
+        rule=PROGRESS_WALK_RUN_LEVEL,
+        line_id=line.line_id,
+        window_start=days[0],
+        window_end=days[-1],
+        numbers={"sessions": len(sessions), "max_pain": WALK_RUN_MAX_PAIN},
+        reason=(
+            f"{line.exercise_name} was completed {_on_days(days)} with pain at most "
+            f"{WALK_RUN_MAX_PAIN}/10 and back to usual by the next morning: {advice}."
+        ),
+        proposal=proposal,
+    )
+
+
+def _walk_run_numbers(record: DayRecord, line: LineState) -> dict[str, int | None]:
+    return {
+        "during": record.during,
+        "exercise_pain": record.exercise_pain.get(line.line_id),
+        "morning_rise": record.morning_rise,
+        "max_pain": WALK_RUN_MAX_PAIN,
+    }
+
+
+# --- Small helpers --------------------------------------------------------------------------
+
+
+def _current_dose(line: LineState) -> Proposal:
+    return _with_dose(line)
+
+
+def _with_dose(line: LineState, **changes: int | float) -> Proposal:
+    """Return a dose proposal: the line's whole dose with the changes made."""
+    dose = {
+        "sets": line.sets,
+        "reps": line.reps,
+        "hold_seconds": line.hold_seconds,
+        "duration_seconds": line.duration_seconds,
+        "load_kg": line.load_kg,
+    }
+    return Proposal(Action.DOSE, **(dose | changes))  # type: ignore[arg-type]
+
+
+def _dose_words(dose: Proposal) -> str:
+    assert dose.sets is not None
+    words = describe_dose(
+        dose.sets,
+        reps=dose.reps,
+        hold_seconds=dose.hold_seconds,
+        duration_seconds=dose.duration_seconds,
+    )
+    return f"{words} with {dose.load_kg:g} kg" if dose.load_kg else words
+
+
+def _to_half_kg(kg: float) -> float:
+    return math.floor(kg * 2 + 0.5) / 2
+
+
+def _proposal_key(proposal: Proposal | None) -> str:
+    if proposal is None:
+        return "-"
+    if proposal.action == Action.SWAP:
+        return f"swap={proposal.to_exercise_id}"
+    dose = (
+        proposal.sets,
+        proposal.reps,
+        proposal.hold_seconds,
+        proposal.duration_seconds,
+        proposal.load_kg,
+    )
+    return "dose=" + ",".join("" if value is None else f"{value:g}" for value in dose)
+
+
+def _percent(part: float, whole: float) -> str:
+    return f"{math.floor(100 * part / whole + 0.5)}%"
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def _span(first: date, last: date) -> str:
+    """Return a date range the short way: "18-24 Nov", "28 Nov-4 Dec"."""
+    if first.year != last.year:
+        return f"{_day(first)} {first.year}-{_day(last)} {last.year}"
+    if first.month != last.month:
+        return f"{_day(first)}-{_day(last)}"
+    return f"{first.day}-{_day(last)}"
+
+
+def _on_days(days: Iterable[date]) -> str:
+    days = sorted(set(days))
+    if len(days) == 1:
+        return f"on {_day(days[0])}"
+    if len(days) == 2:
+        return f"on {_day(days[0])} and {_day(days[1])}"
+    return f"on {len(days)} days between {_day(days[0])} and {_day(days[-1])}"

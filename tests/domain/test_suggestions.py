@@ -1,0 +1,479 @@
+"""Progress, hold, regress and review suggestions (clinical.md sections 4 and 6)."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import pytest
+
+from app.domain.pain import PainThresholds
+from app.domain.suggestions import (
+    Action,
+    DayRecord,
+    Kind,
+    LineState,
+    PlanContext,
+    Proposal,
+    Suggestion,
+    dedupe_key,
+    suggest,
+)
+
+TODAY = date(2024, 11, 25)  # a Monday: "the week" is 18-24 Nov
+LONG_AGO = TODAY - timedelta(days=60)
+DEFAULT = PainThresholds()
+
+
+def ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+# --- Building histories ---------------------------------------------------------------------
+
+
+def day(n_ago, *, due=1, done=None, during=2, morning=2, usual=2, ex=None, logged=None, walked=()):
+    """Return the record of a day n days ago; by default fully done, green, settled."""
+    done = due if done is None else done
+    return DayRecord(
+        day=ago(n_ago),
+        due_units=due,
+        done_units=done,
+        during=during,
+        morning=morning,
+        usual=usual,
+        exercise_pain=ex or {},
+        logged=bool(done or during is not None or morning is not None)
+        if logged is None
+        else logged,
+        completed_lines=frozenset(walked),
+    )
+
+
+def days(first_ago=7, last_ago=1, **kwargs):
+    """Return identical days from first_ago down to last_ago days ago (the week by default)."""
+    return [day(n, **kwargs) for n in range(first_ago, last_ago - 1, -1)]
+
+
+def changed(records, n_ago, **kwargs):
+    """Return the records with the day n days ago replaced by day(n_ago, **kwargs)."""
+    others = [r for r in records if r.day != ago(n_ago)]
+    return sorted([*others, day(n_ago, **kwargs)], key=lambda r: r.day)
+
+
+GOOD_WEEK = days()
+QUIET = {"done": 0, "during": None, "morning": None}
+
+
+# --- Building plans -------------------------------------------------------------------------
+
+
+def line(
+    line_id,
+    name,
+    *,
+    nxt=None,
+    prev=None,
+    sets=3,
+    reps=10,
+    hold=None,
+    duration=None,
+    load=None,
+    since=LONG_AGO,
+    walk_run=False,
+):
+    return LineState(
+        line_id=line_id,
+        exercise_id=100 + line_id,
+        exercise_name=name,
+        next_exercise_id=None if nxt is None else 200 + line_id,
+        next_exercise_name=nxt,
+        previous_exercise_id=None if prev is None else 300 + line_id,
+        previous_exercise_name=prev,
+        sets=sets,
+        reps=reps,
+        hold_seconds=hold,
+        duration_seconds=duration,
+        load_kg=load,
+        dose_since=since,
+        is_walk_run=walk_run,
+    )
+
+
+CLAM = line(1, "Banded clamshell", nxt="Side plank (knees)", prev="Clamshell")
+BRIDGE = line(2, "Bridge", nxt="Offset bridge")  # start of its chain
+THRUST = line(3, "Loaded single-leg hip thrust", prev="Hip thrust", reps=8, load=20.0)  # end
+WALK_RUN = line(
+    4,
+    "Walk 4 min / jog 2 min x 5",
+    nxt="Walk 3 / jog 3 x 5",
+    prev="Brisk walk 30 min",
+    sets=1,
+    reps=None,
+    duration=1800,
+    since=ago(10),
+    walk_run=True,
+)
+
+
+def context(lines=(CLAM,), thresholds=DEFAULT, plan_changed=LONG_AGO):
+    return PlanContext(
+        today=TODAY, plan_changed_on=plan_changed, thresholds=thresholds, lines=tuple(lines)
+    )
+
+
+# --- The scenario table ---------------------------------------------------------------------
+
+
+class Scenario(NamedTuple):
+    records: list[DayRecord]
+    expected: list[tuple[str, str, int | None]]  # (kind, rule, line_id), in output order
+    lines: tuple[LineState, ...] = (CLAM,)
+    thresholds: PainThresholds = DEFAULT
+    plan_changed: date = LONG_AGO
+
+
+def progress(line_id):
+    rule = "progress_chain_end_dose" if line_id == THRUST.line_id else "progress_steady_green"
+    return ("progress", rule, line_id)
+
+
+def regress(line_id, rule="regress_pain_above_5"):
+    return ("regress", rule, line_id)
+
+
+HOLD = ("hold", "hold_amber", None)
+LOW_ADHERENCE = ("review", "review_low_adherence", None)
+NOTHING_LOGGED = ("review", "review_nothing_logged", None)
+PAIN_WORSE = ("review", "review_pain_worse_than_two_weeks", None)
+
+SCENARIOS = {
+    # Progress
+    "steady-green-full-adherence-progresses-to-next-in-chain": Scenario(GOOD_WEEK, [progress(1)]),
+    "chain-end-gets-more-dose": Scenario(GOOD_WEEK, [progress(3)], lines=(THRUST,)),
+    "every-eligible-line-progresses-in-plan-order": Scenario(
+        GOOD_WEEK, [progress(3), progress(1), progress(2)], lines=(THRUST, CLAM, BRIDGE)
+    ),
+    "pain-3-is-still-green": Scenario(days(during=3), [progress(1)]),
+    "morning-below-usual-is-settled": Scenario(days(morning=1, usual=3), [progress(1)]),
+    "missing-morning-reports-do-not-block": Scenario(days(morning=None), [progress(1)]),
+    "adherence-exactly-80-progresses": Scenario(days(due=5, done=4), [progress(1)]),  # 28 of 35
+    "adherence-79-does-not-progress": Scenario(
+        changed(days(due=5, done=4), 1, due=5, done=3), []
+    ),  # 27 of 35
+    "adherence-60-neither-progresses-nor-reviews": Scenario(days(due=5, done=3), []),  # 21 of 35
+    "rest-days-do-not-count-against-adherence": Scenario(
+        changed(changed(GOOD_WEEK, 3, due=0), 5, due=0), [progress(1)]
+    ),
+    "no-pain-reported-at-all-does-not-progress": Scenario(days(during=None), []),
+    "plan-changed-3-days-ago-waits-for-7-days": Scenario(GOOD_WEEK, [], plan_changed=ago(3)),
+    "plan-changed-7-days-ago-has-a-full-week": Scenario(
+        GOOD_WEEK, [progress(1)], plan_changed=ago(7)
+    ),
+    "dose-changed-5-days-ago-holds-back-that-line-only": Scenario(
+        GOOD_WEEK, [progress(1)], lines=(CLAM, replace(THRUST, dose_since=ago(5)))
+    ),
+    "red-day-more-than-a-week-ago-no-longer-counts": Scenario(
+        [day(8, during=7), *GOOD_WEEK], [progress(1)]
+    ),
+    # Regress
+    "one-day-above-5-swaps-to-previous-exercise": Scenario(
+        changed(GOOD_WEEK, 3, during=6), [regress(1)]
+    ),
+    "one-day-above-5-at-chain-start-cuts-dose": Scenario(
+        changed(GOOD_WEEK, 3, during=6), [regress(2)], lines=(BRIDGE,)
+    ),
+    "red-pain-today-acts-at-once": Scenario(
+        [*GOOD_WEEK, day(0, during=7, morning=None)], [regress(1)]
+    ),
+    "red-session-pain-without-named-exercise-regresses-every-line": Scenario(
+        changed(GOOD_WEEK, 2, during=8), [regress(1), regress(3)], lines=(CLAM, THRUST)
+    ),
+    "exercise-pain-pointing-at-one-exercise-regresses-that-line-only": Scenario(
+        changed(GOOD_WEEK, 2, during=7, ex={3: 7, 1: 2}), [regress(3)], lines=(CLAM, THRUST)
+    ),
+    "morning-worse-by-2-two-days-running-regresses": Scenario(
+        changed(changed(GOOD_WEEK, 3, morning=4), 2, morning=5),
+        [
+            regress(1, "regress_morning_worse_two_days"),
+            regress(3, "regress_morning_worse_two_days"),
+        ],
+        lines=(CLAM, THRUST),
+    ),
+    "morning-worse-by-2-on-non-consecutive-days-only-holds": Scenario(
+        changed(changed(GOOD_WEEK, 4, morning=4), 2, morning=4), [HOLD]
+    ),
+    "red-and-amber-together-regress-without-hold": Scenario(
+        changed(changed(GOOD_WEEK, 4, during=4), 2, during=6), [regress(1)]
+    ),
+    # Hold
+    "amber-pain-during-holds-every-line": Scenario(
+        changed(GOOD_WEEK, 3, during=4), [HOLD], lines=(CLAM, THRUST)
+    ),
+    "morning-up-by-1-holds": Scenario(changed(GOOD_WEEK, 5, morning=3), [HOLD]),
+    "amber-pain-on-one-exercise-holds-that-line-only": Scenario(
+        changed(GOOD_WEEK, 2, ex={3: 4}),
+        [("hold", "hold_amber", 3), progress(1)],
+        lines=(CLAM, THRUST),
+    ),
+    "exercise-pain-above-green-blocks-that-line-only": Scenario(
+        changed(GOOD_WEEK, 2, ex={3: 4, 1: 1}),
+        [("hold", "hold_amber", 3), progress(1)],
+        lines=(CLAM, THRUST),
+    ),
+    # Custom thresholds
+    "green-max-2-makes-pain-3-amber": Scenario(
+        days(during=3), [HOLD], thresholds=PainThresholds(green_max_during=2)
+    ),
+    "amber-max-6-makes-pain-6-a-hold": Scenario(
+        changed(GOOD_WEEK, 3, during=6), [HOLD], thresholds=PainThresholds(amber_max_during=6)
+    ),
+    "red-morning-rise-3-makes-two-rises-of-2-a-hold": Scenario(
+        changed(changed(GOOD_WEEK, 3, morning=4), 2, morning=4),
+        [HOLD],
+        thresholds=PainThresholds(red_morning_rise=3),
+    ),
+    # Review
+    "low-adherence-reviews-and-never-progresses": Scenario(
+        [day(n, **QUIET) if n % 2 else day(n) for n in range(7, 0, -1)], [LOW_ADHERENCE]
+    ),  # 3 of 7
+    "check-ins-only-without-ticks-is-low-adherence": Scenario(days(done=0), [LOW_ADHERENCE]),
+    "nothing-logged-for-3-days-reviews": Scenario(
+        days(7, 4) + days(3, 1, **QUIET), [NOTHING_LOGGED]
+    ),
+    "nothing-logged-for-2-days-is-not-yet-a-review": Scenario(days(7, 3) + days(2, 1, **QUIET), []),
+    "three-quiet-rest-days-are-fine": Scenario(
+        days(7, 4) + days(3, 1, due=0, **QUIET), [progress(1)]
+    ),
+    "pain-2-points-worse-than-two-weeks-earlier-reviews": Scenario(
+        days(21, 15, during=0) + days(during=2), [PAIN_WORSE]
+    ),
+    "pain-1-point-worse-is-not-a-review": Scenario(
+        days(21, 15, during=1) + days(during=2), [progress(1)]
+    ),
+    "larger-mcid-needs-a-larger-change": Scenario(
+        days(21, 15, during=0) + days(during=2), [progress(1)], thresholds=PainThresholds(mcid=3)
+    ),
+    "reviews-come-alongside-a-regress": Scenario(
+        changed(days(done=0), 3, during=6), [regress(1), LOW_ADHERENCE]
+    ),
+    # Return to running
+    "walk-run-level-done-twice-comfortably-steps-up": Scenario(
+        [day(5, during=1, walked={4}), day(3, during=2, walked={4})],
+        [("progress", "progress_walk_run_level", 4)],
+        lines=(WALK_RUN,),
+    ),
+    "walk-run-level-done-once-waits": Scenario(
+        [day(5, during=1, walked={4}), day(3, during=1)], [], lines=(WALK_RUN,)
+    ),
+    "walk-run-level-with-pain-3-steps-back": Scenario(
+        [day(5, during=1, walked={4}), day(3, during=3, walked={4})],
+        [regress(4, "regress_walk_run_level")],
+        lines=(WALK_RUN,),
+    ),
+    "walk-run-level-not-settled-next-morning-steps-back": Scenario(
+        [day(5, during=1, walked={4}), day(3, during=1, morning=3, walked={4})],
+        [regress(4, "regress_walk_run_level"), HOLD],
+        lines=(WALK_RUN, CLAM),
+    ),
+    # Nothing to go on
+    "empty-history-suggests-nothing": Scenario([], []),
+    "no-lines-suggests-nothing-but-reviews": Scenario(days(done=0), [LOW_ADHERENCE], lines=()),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_suggestions_follow_the_clinical_rules(scenario):
+    ctx = context(scenario.lines, scenario.thresholds, scenario.plan_changed)
+    found = [(s.kind, s.rule, s.line_id) for s in suggest(scenario.records, ctx)]
+    assert found == scenario.expected
+
+
+# --- What the physio is offered -------------------------------------------------------------
+
+
+def only(records, lines, **ctx_changes):
+    [suggestion] = suggest(records, context(lines, **ctx_changes))
+    return suggestion
+
+
+def test_progress_reason_gives_window_adherence_and_pain():
+    records = changed(days(during=3), 4, done=0)  # 6 of 7 days done
+    suggestion = only(records, (CLAM,))
+    assert suggestion.reason == (
+        "Over 18-24 Nov adherence was 86% and pain during exercise never went above 3/10, "
+        "with no next-morning flare: ready for Side plank (knees)."
+    )
+    assert suggestion.numbers == {
+        "adherence": 0.86,
+        "max_during": 3,
+        "max_morning_rise": 0,
+        "days": 7,
+    }
+    assert (suggestion.window_start, suggestion.window_end) == (ago(7), ago(1))
+    assert suggestion.proposal == Proposal(Action.SWAP, 201, "Side plank (knees)")
+
+
+@pytest.mark.parametrize(
+    ("dose", "proposed"),
+    [
+        pytest.param({"reps": 10}, {"reps": 12}, id="reps-plus-2"),
+        pytest.param({"reps": 99}, {"reps": 100}, id="reps-capped-at-100"),
+        pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 35}, id="hold-plus-5s"),
+        pytest.param({"reps": None, "hold": 598}, {"hold_seconds": 600}, id="hold-capped-600s"),
+        pytest.param(
+            {"reps": None, "duration": 60, "load": 20.0}, {"load_kg": 22.0}, id="load-10pc"
+        ),
+        pytest.param(
+            {"reps": None, "duration": 60, "load": 13.0}, {"load_kg": 14.5}, id="load-to-half-kg"
+        ),
+        pytest.param(
+            {"reps": None, "duration": 60, "load": 3.0}, {"load_kg": 3.5}, id="load-min-half-kg"
+        ),
+        pytest.param({"reps": 100, "load": 10.0}, {"load_kg": 11.0}, id="reps-at-cap-then-load"),
+        pytest.param({"reps": None, "duration": 60}, {"sets": 4}, id="one-more-set"),
+    ],
+)
+def test_chain_end_dose_increase(dose, proposed):
+    end = line(9, "Single-leg squat", **dose)
+    suggestion = only(GOOD_WEEK, (end,))
+    assert suggestion.rule == "progress_chain_end_dose"
+    current = {
+        "sets": end.sets,
+        "reps": end.reps,
+        "hold_seconds": end.hold_seconds,
+        "duration_seconds": end.duration_seconds,
+        "load_kg": end.load_kg,
+    }
+    assert suggestion.proposal == Proposal(Action.DOSE, **(current | proposed))
+
+
+def test_chain_end_at_the_largest_dose_progresses_without_proposal():
+    top = line(9, "Single-leg squat", sets=10, reps=None, duration=60)
+    suggestion = only(GOOD_WEEK, (top,))
+    assert (suggestion.kind, suggestion.rule) == ("progress", "progress_dose_at_limit")
+    assert suggestion.proposal is None
+
+
+def test_chain_end_reason_names_old_and_new_dose():
+    suggestion = only(GOOD_WEEK, (THRUST,))
+    assert suggestion.reason.endswith(
+        "Loaded single-leg hip thrust ends its chain, so suggest 3 sets of 10 with 20 kg "
+        "instead of 3 sets of 8 with 20 kg."
+    )
+
+
+def test_regress_swaps_to_previous_exercise_and_explains_the_numbers():
+    suggestion = only(changed(GOOD_WEEK, 3, during=6, ex={1: 7}), (CLAM,))
+    assert suggestion.kind == Kind.REGRESS
+    assert suggestion.proposal == Proposal(Action.SWAP, 301, "Clamshell")
+    assert suggestion.reason == (
+        "Pain during Banded clamshell reached 7/10 on 22 Nov (limit 5/10): "
+        "suggest going back to Clamshell."
+    )
+    assert suggestion.numbers == {"max_pain": 7, "limit": 5, "days_above": 1}
+    assert (suggestion.window_start, suggestion.window_end) == (ago(7), TODAY)
+
+
+def test_unnamed_red_pain_says_no_exercise_was_named():
+    suggestion = only(changed(GOOD_WEEK, 3, during=6), (CLAM,))
+    assert "reached 6/10 on 22 Nov (limit 5/10), with no exercise named" in suggestion.reason
+
+
+def test_morning_regress_reason_gives_both_rises():
+    records = changed(changed(GOOD_WEEK, 3, morning=4), 2, morning=5)
+    suggestion = only(records, (CLAM,))
+    assert suggestion.reason == (
+        "Next-morning pain was 2 and then 3 points above usual after 22 Nov and 23 Nov "
+        "(limit 2): suggest going back to Clamshell."
+    )
+
+
+@pytest.mark.parametrize(
+    ("dose", "proposed"),
+    [
+        pytest.param({"reps": 10}, {"reps": 7}, id="reps-quarter-less-rounded-down"),
+        pytest.param({"reps": 3}, {"reps": 2}, id="few-reps"),
+        pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 22}, id="hold"),
+        pytest.param({"reps": None, "duration": 600}, {"duration_seconds": 450}, id="duration"),
+        pytest.param({"reps": 1, "load": 10.0}, {"load_kg": 7.5}, id="single-rep-then-load"),
+    ],
+)
+def test_chain_start_regress_cuts_the_dose_by_a_quarter(dose, proposed):
+    start = line(9, "Bridge", **dose)
+    suggestion = only(changed(GOOD_WEEK, 2, during=6), (start,))
+    current = {
+        "sets": start.sets,
+        "reps": start.reps,
+        "hold_seconds": start.hold_seconds,
+        "duration_seconds": start.duration_seconds,
+        "load_kg": start.load_kg,
+    }
+    assert suggestion.proposal == Proposal(Action.DOSE, **(current | proposed))
+
+
+def test_chain_start_at_smallest_dose_regresses_without_proposal():
+    smallest = line(9, "Bridge", sets=1, reps=1)
+    suggestion = only(changed(GOOD_WEEK, 2, during=6), (smallest,))
+    assert suggestion.kind == Kind.REGRESS
+    assert suggestion.proposal is None
+    assert "already at its easiest" in suggestion.reason
+
+
+def test_hold_reason_gives_the_amber_numbers_and_no_proposal():
+    suggestion = only(changed(changed(GOOD_WEEK, 3, during=5), 2, morning=3), (CLAM,))
+    assert suggestion.reason == (
+        "Over 18-25 Nov pain during exercise reached 5/10 and next-morning pain rose 1 above "
+        "usual: keep the current dose until it settles."
+    )
+    assert suggestion.proposal is None
+
+
+@pytest.mark.parametrize(
+    ("records", "words"),
+    [
+        pytest.param(days(done=0), "adherence was 0% (0 of 7 exercise ticks), below 50%", id="low"),
+        pytest.param(
+            days(7, 4) + days(3, 1, **QUIET),
+            "Nothing was logged for 3 days (22-24 Nov)",
+            id="quiet",
+        ),
+        pytest.param(
+            days(21, 15, during=1) + days(during=3, ex={1: 5}),
+            "was 3.0/10 over 18-24 Nov against 1.0/10 over 4-10 Nov, 2.0 points worse",
+            id="worse",
+        ),
+    ],
+)
+def test_review_reasons_carry_their_numbers(records, words):
+    [review] = [s for s in suggest(records, context()) if s.kind == Kind.REVIEW]
+    assert words in review.reason
+    assert review.line_id is None and review.proposal is None
+
+
+# --- Deterministic, and stored once ---------------------------------------------------------
+
+BUSY = changed(changed(GOOD_WEEK, 3, during=7, ex={3: 7}), 2, during=4) + days(21, 15, during=0)
+
+
+def test_same_input_gives_same_output_whatever_the_record_order():
+    ctx = context((CLAM, BRIDGE, THRUST))
+    first = suggest(BUSY, ctx)
+    assert first == suggest(list(reversed(BUSY)), ctx)
+    assert [s.kind for s in first] == ["regress", "hold", "review"]
+
+
+def test_dedupe_key_ignores_window_and_numbers_but_not_the_advice():
+    today = only(GOOD_WEEK, (CLAM,))
+    tomorrow = replace(today, window_start=ago(6), window_end=TODAY, numbers={"adherence": 1})
+    other_exercise = replace(today, proposal=Proposal(Action.SWAP, 999, "Side plank"))
+    assert dedupe_key(today) == dedupe_key(tomorrow)
+    assert dedupe_key(today) != dedupe_key(other_exercise)
+    assert dedupe_key(today) != dedupe_key(replace(today, line_id=2))
+    assert len(dedupe_key(only(GOOD_WEEK, (THRUST,)))) <= 200
+
+
+def test_dose_proposals_with_different_doses_have_different_keys():
+    ten = Suggestion(Kind.PROGRESS, "progress_chain_end_dose", 3, ago(7), ago(1), {}, "", None)
+    with_12 = replace(ten, proposal=Proposal(Action.DOSE, sets=3, reps=12))
+    with_14 = replace(ten, proposal=Proposal(Action.DOSE, sets=3, reps=14))
+    assert dedupe_key(with_12) != dedupe_key(with_14)
