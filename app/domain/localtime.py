@@ -22,7 +22,8 @@ def is_valid_timezone(name: str) -> bool:
 
 def common_timezones() -> list[str]:
     """IANA zone names for a form's choices, sorted, without legacy aliases."""
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    legacy = ("Etc/", "SystemV/")
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(legacy))
 
 
 def local_date(instant: datetime, timezone: str) -> date:

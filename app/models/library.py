@@ -89,7 +89,7 @@ class ProgrammeTemplate(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(120))
-    condition: Mapped[str] = mapped_column(sa.String(64))
+    condition: Mapped[str | None] = mapped_column(sa.String(64))  # None: not condition-specific
     description: Mapped[str] = mapped_column(sa.Text, default="")
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     archived: Mapped[bool] = mapped_column(default=False)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 03:18:28.807361
+Create Date: 2026-11-25 03:23:10.862028
 
 """
 
@@ -46,9 +46,7 @@ def upgrade():
         sa.UniqueConstraint("login", name=op.f("uq_users_login")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_users_clinic_id"), ["clinic_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_users_clinic_id"), ["clinic_id"], unique=False)
 
     op.create_table(
         "audit_events",
@@ -68,19 +66,13 @@ def upgrade():
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["clinic_id"],
-            ["clinics.id"],
-            name=op.f("fk_audit_events_clinic_id_clinics"),
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_audit_events_clinic_id_clinics")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_clinic_id"), ["clinic_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_clinic_id"), ["clinic_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_audit_events_created_at"), ["created_at"], unique=False
         )
@@ -147,9 +139,7 @@ def upgrade():
         sa.UniqueConstraint("slug", name=op.f("uq_exercises_slug")),
     )
     with op.batch_alter_table("exercises", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_exercises_clinic_id"), ["clinic_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_exercises_clinic_id"), ["clinic_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_exercises_created_by_id"), ["created_by_id"], unique=False
         )
@@ -178,9 +168,7 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_invites_created_by_id_users")
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_invites_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_invites_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invites")),
         sa.UniqueConstraint("code_hash", name=op.f("uq_invites_code_hash")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_invites_token_hash")),
@@ -189,9 +177,7 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_invites_created_by_id"), ["created_by_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_invites_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_invites_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "patients",
@@ -212,19 +198,13 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["physio_id"], ["users.id"], name=op.f("fk_patients_physio_id_users")
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_patients_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_patients_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patients")),
         sa.UniqueConstraint("user_id", name=op.f("uq_patients_user_id")),
     )
     with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_patients_clinic_id"), ["clinic_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_patients_physio_id"), ["physio_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_patients_clinic_id"), ["clinic_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_patients_physio_id"), ["physio_id"], unique=False)
 
     op.create_table(
         "programme_templates",
@@ -233,16 +213,14 @@ def upgrade():
         sa.Column("clinic_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(length=120), nullable=False),
-        sa.Column("condition", sa.String(length=64), nullable=False),
+        sa.Column("condition", sa.String(length=64), nullable=True),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["clinic_id"],
-            ["clinics.id"],
-            name=op.f("fk_programme_templates_clinic_id_clinics"),
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_programme_templates_clinic_id_clinics")
         ),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
@@ -258,9 +236,7 @@ def upgrade():
             batch_op.f("ix_programme_templates_clinic_id"), ["clinic_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_programme_templates_created_by_id"),
-            ["created_by_id"],
-            unique=False,
+            batch_op.f("ix_programme_templates_created_by_id"), ["created_by_id"], unique=False
         )
 
     op.create_table(
@@ -276,9 +252,7 @@ def upgrade():
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["patient_id"],
-            ["patients.id"],
-            name=op.f("fk_assessments_patient_id_patients"),
+            ["patient_id"], ["patients.id"], name=op.f("fk_assessments_patient_id_patients")
         ),
         sa.ForeignKeyConstraint(
             ["physio_id"], ["users.id"], name=op.f("fk_assessments_physio_id_users")
@@ -286,12 +260,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessments")),
     )
     with op.batch_alter_table("assessments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_assessments_patient_id"), ["patient_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_assessments_physio_id"), ["physio_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_assessments_patient_id"), ["patient_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_assessments_physio_id"), ["physio_id"], unique=False)
 
     op.create_table(
         "flags",
@@ -317,16 +287,11 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_flags")),
         sa.UniqueConstraint(
-            "patient_id",
-            "kind",
-            "local_date",
-            name=op.f("uq_flags_patient_id_kind_local_date"),
+            "patient_id", "kind", "local_date", name=op.f("uq_flags_patient_id_kind_local_date")
         ),
     )
     with op.batch_alter_table("flags", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_flags_patient_id"), ["patient_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_flags_patient_id"), ["patient_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_flags_resolved_by_id"), ["resolved_by_id"], unique=False
         )
@@ -361,9 +326,7 @@ def upgrade():
             use_alter=True,
         ),
         sa.ForeignKeyConstraint(
-            ["patient_id"],
-            ["patients.id"],
-            name=op.f("fk_programmes_patient_id_patients"),
+            ["patient_id"], ["patients.id"], name=op.f("fk_programmes_patient_id_patients")
         ),
         sa.ForeignKeyConstraint(
             ["template_id"],
@@ -374,15 +337,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programmes")),
     )
     with op.batch_alter_table("programmes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_programmes_clinic_id"), ["clinic_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_programmes_clinic_id"), ["clinic_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_programmes_created_by_id"), ["created_by_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_programmes_patient_id"), ["patient_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_programmes_patient_id"), ["patient_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_programmes_template_id"), ["template_id"], unique=False
         )
@@ -413,9 +372,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_events")),
     )
     with op.batch_alter_table("sync_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_sync_events_patient_id"), ["patient_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_sync_events_patient_id"), ["patient_id"], unique=False)
 
     op.create_table(
         "template_phases",
@@ -458,9 +415,7 @@ def upgrade():
     )
     with op.batch_alter_table("programme_phases", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_programme_phases_programme_id"),
-            ["programme_id"],
-            unique=False,
+            batch_op.f("ix_programme_phases_programme_id"), ["programme_id"], unique=False
         )
 
     op.create_table(
@@ -494,21 +449,15 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programme_versions")),
         sa.UniqueConstraint(
-            "programme_id",
-            "number",
-            name=op.f("uq_programme_versions_programme_id_number"),
+            "programme_id", "number", name=op.f("uq_programme_versions_programme_id_number")
         ),
     )
     with op.batch_alter_table("programme_versions", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_programme_versions_created_by_id"),
-            ["created_by_id"],
-            unique=False,
+            batch_op.f("ix_programme_versions_created_by_id"), ["created_by_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_programme_versions_programme_id"),
-            ["programme_id"],
-            unique=False,
+            batch_op.f("ix_programme_versions_programme_id"), ["programme_id"], unique=False
         )
 
     op.create_table(
@@ -517,9 +466,7 @@ def upgrade():
         sa.Column("phase_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("exercise_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "load_kg", sa.Numeric(precision=6, scale=2, asdecimal=False), nullable=True
-        ),
+        sa.Column("load_kg", sa.Numeric(precision=6, scale=2, asdecimal=False), nullable=True),
         sa.Column("load_text", sa.String(length=60), nullable=True),
         sa.Column("tempo", sa.String(length=20), nullable=True),
         sa.Column("days_of_week", sa.Integer(), nullable=True),
@@ -547,9 +494,7 @@ def upgrade():
     )
     with op.batch_alter_table("template_prescriptions", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_template_prescriptions_exercise_id"),
-            ["exercise_id"],
-            unique=False,
+            batch_op.f("ix_template_prescriptions_exercise_id"), ["exercise_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_template_prescriptions_phase_id"), ["phase_id"], unique=False
@@ -593,9 +538,7 @@ def upgrade():
         batch_op.create_index(
             "ix_check_ins_patient_day", ["patient_id", "session_date"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_check_ins_version_id"), ["version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_check_ins_version_id"), ["version_id"], unique=False)
 
     op.create_table(
         "day_summaries",
@@ -626,9 +569,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_day_summaries")),
         sa.UniqueConstraint(
-            "patient_id",
-            "local_date",
-            name=op.f("uq_day_summaries_patient_id_local_date"),
+            "patient_id", "local_date", name=op.f("uq_day_summaries_patient_id_local_date")
         ),
     )
     with op.batch_alter_table("day_summaries", schema=None) as batch_op:
@@ -644,9 +585,7 @@ def upgrade():
         sa.Column("phase_position", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("exercise_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "load_kg", sa.Numeric(precision=6, scale=2, asdecimal=False), nullable=True
-        ),
+        sa.Column("load_kg", sa.Numeric(precision=6, scale=2, asdecimal=False), nullable=True),
         sa.Column("load_text", sa.String(length=60), nullable=True),
         sa.Column("tempo", sa.String(length=20), nullable=True),
         sa.Column("days_of_week", sa.Integer(), nullable=True),
@@ -660,9 +599,7 @@ def upgrade():
         sa.Column("side", sa.String(length=8), nullable=False),
         sa.Column("times_per_day", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercises.id"],
-            name=op.f("fk_prescriptions_exercise_id_exercises"),
+            ["exercise_id"], ["exercises.id"], name=op.f("fk_prescriptions_exercise_id_exercises")
         ),
         sa.ForeignKeyConstraint(
             ["version_id"],
@@ -735,9 +672,7 @@ def upgrade():
     )
     with op.batch_alter_table("suggestions", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_suggestions_applied_version_id"),
-            ["applied_version_id"],
-            unique=False,
+            batch_op.f("ix_suggestions_applied_version_id"), ["applied_version_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_suggestions_decided_by_id"), ["decided_by_id"], unique=False
@@ -748,9 +683,7 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_suggestions_programme_id"), ["programme_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_suggestions_version_id"), ["version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_suggestions_version_id"), ["version_id"], unique=False)
         batch_op.create_index(
             "uq_suggestions_pending",
             ["patient_id", "dedupe_key"],
@@ -800,9 +733,7 @@ def upgrade():
             "ix_exercise_logs_patient_day", ["patient_id", "local_date"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_exercise_logs_prescription_id"),
-            ["prescription_id"],
-            unique=False,
+            batch_op.f("ix_exercise_logs_prescription_id"), ["prescription_id"], unique=False
         )
 
     # ### end Alembic commands ###
