@@ -1,0 +1,107 @@
+"""Settings refuse unsafe starts; the health check tells the truth about the database."""
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+
+
+def test_production_refuses_to_start_without_secret_key():
+    # A fresh interpreter, so config.py reads an environment without SECRET_KEY.
+    code = "from app import create_app; create_app('production')"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "", "PYTHONPATH": "."},
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_starts_with_secret_key_and_secure_cookies():
+    code = (
+        "from app import create_app; a = create_app('production');"
+        "print(a.config['SESSION_COOKIE_SECURE'], a.config['SESSION_COOKIE_HTTPONLY'],"
+        " a.config['SESSION_COOKIE_SAMESITE'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "", "PYTHONPATH": ".", "SECRET_KEY": "x" * 40,
+             "DATABASE_URL": "postgres://u@127.0.0.1/none"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "Lax"]
+
+
+def test_unknown_config_name_is_refused():
+    with pytest.raises(RuntimeError, match="Unknown STRIDE_CONFIG"):
+        create_app("staging")
+
+
+def test_health_reports_database_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_health_reports_503_when_database_is_unreachable(tmp_path):
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    with app.app_context():
+        response = app.test_client().get("/healthz")
+        from app.extensions import db
+
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_security_headers_are_sent(client):
+    headers = client.get("/login").headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    "path, status, text",
+    [("/nowhere", 404, "could not find"), ("/api/v1/nowhere", 404, None)],
+)
+def test_friendly_errors_html_and_json(client, path, status, text):
+    response = client.get(path)
+    assert response.status_code == status
+    if text:
+        assert text in response.get_data(as_text=True)
+    else:
+        assert response.is_json and "error" in response.json
+
+
+def test_server_error_page_is_friendly():
+    app = create_app("testing", PROPAGATE_EXCEPTIONS=False)
+
+    def boom():
+        raise RuntimeError("boom")
+
+    boom.access = "public"
+    app.add_url_rule("/boom-for-test", "boom", boom)
+    with app.app_context():
+        response = app.test_client().get("/boom-for-test")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+
+
+def test_database_url_scheme_is_normalised():
+    from config import _database_url
+
+    assert _database_url("postgres://u@h/d").startswith("postgresql+psycopg://")
+    assert _database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert sa.engine.make_url(_database_url("postgresql://u@h/d")).drivername == "postgresql+psycopg"
