@@ -14,8 +14,11 @@ from app.models import (
     Prescription,
     Programme,
     ProgrammePhase,
+    ProgrammeTemplate,
     ProgrammeVersion,
     Role,
+    TemplatePhase,
+    TemplatePrescription,
     User,
 )
 from app.services.passwords import hash_password
@@ -140,3 +143,39 @@ def make(app, db) -> Make:  # type: ignore[no-untyped-def]
     if _PASSWORD_HASH is None:
         _PASSWORD_HASH = hash_password(PASSWORD)
     return Make(password_hash=_PASSWORD_HASH)
+
+
+def _template(
+    self: Make,
+    phases: list[tuple[str, list[Exercise]]],
+    *,
+    name: str = "Gluteal tendinopathy",
+    clinic_id: int | None = None,
+    days_of_week: int | None = None,
+    times_per_week: int | None = 3,
+) -> ProgrammeTemplate:
+    """A condition template (library unless clinic_id is given): phases of exercise lists."""
+    template = ProgrammeTemplate(
+        slug=f"template-{next(_ids)}", clinic_id=clinic_id, name=name,
+        condition="gluteal-tendinopathy", description="Test template",
+    )
+    for position, (phase_name, exercises) in enumerate(phases):
+        phase = TemplatePhase(
+            position=position, name=phase_name, goal=f"Goal of {phase_name}", typical_weeks=3,
+            criteria=f"Pain <= 3/10 to leave {phase_name}",
+        )
+        for index, exercise in enumerate(exercises):
+            phase.prescriptions.append(
+                TemplatePrescription(
+                    position=index, exercise_id=exercise.id, sets=3, reps=10, rest_seconds=60,
+                    side="both", times_per_day=1, days_of_week=days_of_week,
+                    times_per_week=None if days_of_week is not None else times_per_week,
+                )
+            )
+        template.phases.append(phase)
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+Make.template = _template  # type: ignore[attr-defined]

@@ -1,12 +1,19 @@
 """Read a programme's versions as the plain snapshots the schedule rules work on."""
 
 from collections import defaultdict
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.domain.schedule import PlanSnapshot, PrescriptionSpec, weekdays_from_mask
+from app.domain.schedule import (
+    DueItem,
+    PlanSnapshot,
+    PrescriptionSpec,
+    due_between,
+    weekdays_from_mask,
+)
 from app.extensions import db
-from app.models import Prescription, Programme, ProgrammeStatus, ProgrammeVersion
+from app.models import Patient, Prescription, Programme, ProgrammeStatus, ProgrammeVersion
 
 
 def active_programme(patient_id: int) -> Programme | None:
@@ -62,3 +69,49 @@ def plan_snapshots(programme_id: int) -> list[PlanSnapshot]:
         )
         for v in versions
     ]
+
+
+def _programmes_running(patient_id: int, first: date, last: date) -> list[Programme]:
+    """The patient's programmes that run on some day from first to last, oldest start first."""
+    return list(
+        db.session.scalars(
+            sa.select(Programme)
+            .where(
+                Programme.patient_id == patient_id,
+                Programme.start_date <= last,
+                sa.or_(Programme.end_date.is_(None), Programme.end_date >= first),
+            )
+            .order_by(Programme.start_date, Programme.id)
+        )
+    )
+
+
+def due_for_patient_between(patient: Patient, first: date, last: date) -> dict[date, list[DueItem]]:
+    """Return what is due for a patient on every local date from first to last.
+
+    Each day follows the programme running that day (an archived one up to its end date, then
+    its successor), and within it the version in force and that version's current phase.
+    """
+    due: dict[date, list[DueItem]] = {}
+    for programme in _programmes_running(patient.id, first, last):
+        snapshots = plan_snapshots(programme.id)
+        for day, items in due_between(
+            programme.start_date, snapshots, first, last, programme.end_date
+        ).items():
+            # Days are the running programme's; a later-starting one takes over the days it covers.
+            if programme.start_date <= day and (
+                programme.end_date is None or day <= programme.end_date
+            ):
+                due[day] = items
+    for day in _dates(first, last):
+        due.setdefault(day, [])
+    return dict(sorted(due.items()))
+
+
+def due_for_patient(patient: Patient, day: date) -> list[DueItem]:
+    """Return what is due for a patient on one local date (empty outside any programme)."""
+    return due_for_patient_between(patient, day, day)[day]
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

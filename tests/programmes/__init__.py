@@ -1,0 +1,1 @@
+"""Tests for issue 4: progressive programmes."""
