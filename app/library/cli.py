@@ -1,0 +1,56 @@
+"""`flask library validate` and `flask library sync`: check and load the exercise files."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.domain.library_files import CATEGORIES, validate_library
+from app.extensions import db
+from app.services import library
+
+library_cli = AppGroup("library", help="Check and load the exercise library files.")
+
+
+def library_dir() -> Path:
+    return Path(current_app.config["EXERCISE_LIBRARY_DIR"])
+
+
+def _echo_errors(errors: list) -> None:  # type: ignore[type-arg]
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(f"{len(errors)} error(s); nothing was loaded.", err=True)
+
+
+@library_cli.command("validate")
+def validate_command() -> None:
+    """Check every exercise and template file; exit 1 naming file and field for each error."""
+    report = validate_library(library_dir())
+    for category, label in CATEGORIES.items():
+        click.echo(f"{label}: {report.counts_by_category.get(category, 0)}")
+    click.echo(f"Exercises: {len(report.exercises)}, templates: {len(report.templates)}")
+    if report.errors:
+        _echo_errors(report.errors)
+        raise SystemExit(1)
+    click.echo("The library is valid.")
+
+
+def sync_and_report() -> library.SyncResult:
+    """Sync the library files into the database, commit and print what changed."""
+    try:
+        result = library.sync_library(library_dir())
+    except library.LibraryInvalid as invalid:
+        db.session.rollback()
+        _echo_errors(invalid.errors)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"Exercises: {result.exercises.summary()}")
+    click.echo(f"Templates: {result.templates.summary()}")
+    return result
+
+
+@library_cli.command("sync")
+def sync_command() -> None:
+    """Upsert the library files into the database by slug (safe to run again)."""
+    sync_and_report()
