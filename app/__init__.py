@@ -112,12 +112,14 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
+    from app.library import bp as library_bp
     from app.main import bp as main_bp
     from app.patients import bp as patients_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(patients_bp)
+    app.register_blueprint(library_bp)
 
 
 def json_error(status: int, message: str, errors: dict[str, object] | None = None) -> Response:

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,24 @@ def admin(make, clinic: Clinic) -> User:  # type: ignore[no-untyped-def]
 def patient(make, physio: User) -> Patient:  # type: ignore[no-untyped-def]
     return make.patient(physio, "patient@test.example")
 
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block (to check query counts stay flat)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+            statements.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def query_counter(db: object):  # type: ignore[no-untyped-def]
+    """The count_queries context manager: `with query_counter() as statements: ...`."""
+    return count_queries

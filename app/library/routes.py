@@ -1,0 +1,182 @@
+"""Library pages for staff: browse and search, an exercise's page, clinic-made exercises."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.domain import library_files as lib
+from app.domain.dose import describe_dose, describe_frequency
+from app.extensions import db
+from app.library import bp
+from app.library.forms import NO_LINK, ArchiveForm, ExerciseForm
+from app.models import Exercise
+from app.security import staff_required
+from app.services import audit, library
+
+PER_PAGE = 30
+
+
+def _filters() -> library.LibraryFilters:
+    args = request.args
+    level = args.get("level", type=int)
+    return library.LibraryFilters(
+        query=args.get("q", "").strip()[:100],
+        category=args.get("category", "") if args.get("category") in lib.CATEGORIES else "",
+        region=args.get("region", "") if args.get("region") in lib.BODY_REGIONS else "",
+        equipment=args.get("equipment", "") if args.get("equipment") in lib.EQUIPMENT else "",
+        level=level if level is not None and 1 <= level <= 5 else None,
+    )
+
+
+@bp.get("/")
+@staff_required
+def index():  # type: ignore[no-untyped-def]
+    """Browse and search the library and the clinic's own exercises."""
+    filters = _filters()
+    pagination = db.paginate(
+        library.search_statement(current_user, filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    # Page links keep the search and filters.
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "library/index.html",
+        filters=filters,
+        pagination=pagination,
+        page_args=args,
+        describe_dose=describe_dose,
+        lib=lib,
+    )
+
+
+def _visible_or_404(exercise_id: int) -> Exercise:
+    exercise = library.visible_exercise(current_user, exercise_id)
+    if exercise is None:
+        abort(404)  # other clinics' exercises look like they do not exist
+    return exercise
+
+
+def _editable_or_abort(exercise_id: int) -> Exercise:
+    exercise = _visible_or_404(exercise_id)
+    if not exercise.is_custom:
+        abort(403)  # the shipped library is read-only: copy it instead
+    return exercise
+
+
+@bp.get("/<int:exercise_id>")
+@staff_required
+def detail(exercise_id: int):  # type: ignore[no-untyped-def]
+    """An exercise's instructions, default dose and its chain."""
+    exercise = _visible_or_404(exercise_id)
+    return render_template(
+        "library/detail.html",
+        exercise=exercise,
+        chain=library.chain_of(exercise, current_user),
+        dose=describe_dose(
+            exercise.sets,
+            reps=exercise.reps,
+            hold_seconds=exercise.hold_seconds,
+            duration_seconds=exercise.duration_seconds,
+            side=exercise.side,
+        ),
+        frequency=describe_frequency(exercise.times_per_week, exercise.times_per_day),
+        lib=lib,
+    )
+
+
+def _link_choices(exercise: Exercise | None) -> list[tuple[int, str]]:
+    stmt = (
+        sa.select(Exercise.id, Exercise.name, Exercise.level, Exercise.clinic_id)
+        .where(library.visible_to(current_user))
+        .order_by(Exercise.name, Exercise.id)
+    )
+    if exercise is not None:
+        # Keep today's links choosable even if one of them has been archived since.
+        current = [i for i in (exercise.regression_id, exercise.progression_id) if i]
+        live = Exercise.archived.is_(False)
+        stmt = stmt.where(sa.or_(live, Exercise.id.in_(current)) if current else live)
+        stmt = stmt.where(Exercise.id != exercise.id)
+    else:
+        stmt = stmt.where(Exercise.archived.is_(False))
+    return [
+        (row.id, f"{row.name} (level {row.level}{', clinic' if row.clinic_id else ''})")
+        for row in db.session.execute(stmt)
+    ]
+
+
+def _chosen(exercise_id: int) -> Exercise | None:
+    return library.visible_exercise(current_user, exercise_id) if exercise_id != NO_LINK else None
+
+
+def _save(form: ExerciseForm, exercise: Exercise | None) -> Exercise | None:
+    """Check the links and save; return None (errors on the form) when they break a rule."""
+    regression, progression = _chosen(form.regression.data), _chosen(form.progression.data)
+    target = exercise or Exercise(clinic_id=current_user.clinic_id)
+    errors = library.link_errors(current_user, target, form.level.data, regression, progression)
+    for name, message in errors.items():
+        getattr(form, name).errors.append(message)
+    if errors:
+        return None
+    return library.save_custom_exercise(
+        current_user, exercise, form.exercise_values(), regression, progression
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new():  # type: ignore[no-untyped-def]
+    """Create a clinic-made exercise, blank or copied from a visible one (?copy=<id>)."""
+    form = ExerciseForm()
+    form.set_link_choices(_link_choices(None))
+    copy_of = None
+    if request.method == "GET" and request.args.get("copy", type=int):
+        copy_of = _visible_or_404(request.args.get("copy", type=int))
+        form.fill_from(copy_of, copy=True)
+    if form.validate_on_submit() and (exercise := _save(form, None)) is not None:
+        audit.record(current_user, "exercise.create", "exercise", exercise.id)
+        db.session.commit()
+        flash(f"{exercise.name} was added to your clinic's exercises.", "success")
+        return redirect(url_for("library.detail", exercise_id=exercise.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("library/form.html", form=form, exercise=None, copy_of=copy_of), status
+
+
+@bp.route("/<int:exercise_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(exercise_id: int):  # type: ignore[no-untyped-def]
+    """Edit one of the clinic's own exercises."""
+    exercise = _editable_or_abort(exercise_id)
+    if exercise.archived:
+        flash("Archived exercises cannot be edited.", "error")
+        return redirect(url_for("library.detail", exercise_id=exercise.id))
+    form = ExerciseForm()
+    form.set_link_choices(_link_choices(exercise))
+    if request.method == "GET":
+        form.fill_from(exercise)
+    if form.validate_on_submit() and _save(form, exercise) is not None:
+        audit.record(current_user, "exercise.update", "exercise", exercise.id)
+        db.session.commit()
+        flash(f"{exercise.name} was saved.", "success")
+        return redirect(url_for("library.detail", exercise_id=exercise.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("library/form.html", form=form, exercise=exercise), status
+
+
+@bp.route("/<int:exercise_id>/archive", methods=["GET", "POST"])
+@staff_required
+def archive(exercise_id: int):  # type: ignore[no-untyped-def]
+    """Ask to confirm, then archive a clinic-made exercise (it stays in existing plans)."""
+    exercise = _editable_or_abort(exercise_id)
+    if exercise.archived:
+        return redirect(url_for("library.detail", exercise_id=exercise.id))
+    form = ArchiveForm()
+    if form.validate_on_submit():
+        library.archive_custom_exercise(exercise)
+        audit.record(current_user, "exercise.archive", "exercise", exercise.id)
+        db.session.commit()
+        flash(f"{exercise.name} was archived.", "success")
+        return redirect(url_for("library.detail", exercise_id=exercise.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("library/archive.html", form=form, exercise=exercise), status

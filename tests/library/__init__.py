@@ -1,0 +1,1 @@
+"""Tests for the exercise library: sync, commands, pages and clinic-made exercises."""
