@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev db demo lint format schema clean
+.PHONY: run test install install-dev db demo lint format schema clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## Set up everything, then serve the app on http://127.0.0.1:5000 with demo data.
-run: install
+run: install assets
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
@@ -30,7 +30,7 @@ run: install
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Install the test requirements and run the whole suite.
-test: install-dev
+test: install-dev assets
 	mkdir -p instance
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -50,6 +50,10 @@ schema: install
 	mv migrations/versions/0001_initial_schema.py migrations/versions/0001_initial_schema.py 2>/dev/null || true
 	rm -f instance/schema.db
 	$(BIN)/ruff format migrations/versions
+
+## Build the partial plotly.js bundle with npm (or fall back to the full one, and say so).
+assets: $(VENV)/.installed
+	$(BIN)/python scripts/build_assets.py
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
