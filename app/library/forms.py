@@ -12,7 +12,14 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from app.domain import dose as dose_rules
 from app.domain import library_files as lib
@@ -32,6 +39,16 @@ class CheckboxesField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def _at_least_one(message: str):  # type: ignore[no-untyped-def]
+    """Require a ticked box without marking every checkbox `required` in the HTML."""
+
+    def check(form: FlaskForm, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise StopValidation(message)
+
+    return check
 
 
 def _lines(text: str | None) -> list[str]:
@@ -55,7 +72,7 @@ class ExerciseForm(FlaskForm):
     body_regions = CheckboxesField(
         "Body regions",
         choices=list(lib.BODY_REGIONS.items()),
-        validators=[DataRequired("Tick at least one body region.")],
+        validators=[_at_least_one("Tick at least one body region.")],
     )
     target_muscles = TextAreaField(
         "Target muscles",
@@ -65,7 +82,7 @@ class ExerciseForm(FlaskForm):
     equipment = CheckboxesField(
         "Equipment",
         choices=list(lib.EQUIPMENT.items()),
-        validators=[DataRequired("Tick at least one (or 'No equipment').")],
+        validators=[_at_least_one("Tick at least one (or 'No equipment').")],
     )
     position = SelectField("Position", choices=list(lib.POSITIONS.items()))
     level = IntegerField(
@@ -171,8 +188,9 @@ class ExerciseForm(FlaskForm):
         self.caution_text.data = "\n".join(c.get("text", "") for c in cautions)
         conditions = {condition for c in cautions for condition in c.get("conditions") or []}
         self.caution_conditions.data = [key for key in lib.CONDITIONS if key in conditions]
-        self.regression.data = exercise.regression_id or NO_LINK
-        self.progression.data = exercise.progression_id or NO_LINK
+        if not copy:  # a copy starts outside any chain, so it cannot steal the original's links
+            self.regression.data = exercise.regression_id or NO_LINK
+            self.progression.data = exercise.progression_id or NO_LINK
 
 
 _DOSE_NAMES = (
