@@ -170,3 +170,20 @@ def test_sync_command_prints_a_summary_and_refuses_a_broken_library(
     result = runner.invoke(args=["library", "sync"])
     assert result.exit_code == 1 and "ex-z.yaml: category:" in result.output
     assert by_slug("ex-z") is None
+
+
+def test_seed_demo_syncs_the_library_first(runner):  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Exercises: " in result.output.splitlines()[0]
+    assert by_slug("bridge") is not None
+
+
+def test_synced_chain_reads_easiest_to_hardest_on_the_exercise_page(db, app, client, physio):  # type: ignore[no-untyped-def]
+    sync_library(Path(app.config["EXERCISE_LIBRARY_DIR"]))
+    middle = by_slug("single-leg-bridge")
+    page = client.login_as(physio).get(f"/library/{middle.id}").get_data(as_text=True)
+    chain = page[page.index('<ol class="chain"') : page.index("</ol>")]
+    names = ["Bridge", middle.name, by_slug("loaded-single-leg-hip-thrust").name]
+    positions = [chain.index(f">{name}<") for name in names]
+    assert positions == sorted(positions)
