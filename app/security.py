@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.extensions import db, login_manager
 from app.models import Patient, Role, User
+from app.services import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +69,7 @@ def patient_for(user: User, patient_id: int) -> Patient:
     patient = db.session.scalar(scoped_patients(user).where(Patient.id == patient_id))
     if patient is None:
         abort(404)
+    audit.record_patient_access(user, patient.id)  # staff reads of a record are audited
     return patient
 
 

@@ -84,8 +84,6 @@ def detail(patient_id: int):  # type: ignore[no-untyped-def]
         .options(sa.orm.joinedload(Assessment.physio))
         .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
     ).all()
-    audit.record(current_user, "patient.view", "patient", patient.id, patient_id=patient.id)
-    db.session.commit()
     return render_template(
         "patients/detail.html",
         patient=patient,

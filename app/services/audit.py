@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from flask import Response, g, has_request_context, request
+
 from app.extensions import db
 from app.models import AuditEvent, User
 
@@ -31,3 +33,28 @@ def record(
             details=details or None,
         )
     )
+
+
+def record_patient_access(actor: User, patient_id: int) -> None:
+    """Record that staff opened a patient's record on a page (once per request, GET only).
+
+    Called by security.patient_for, so every physio page that loads a patient is audited
+    without each view remembering to. Read-only views do not commit, so
+    commit_access_events() commits the event once the page rendered successfully.
+    """
+    if not has_request_context() or not actor.is_staff or request.method not in ("GET", "HEAD"):
+        return
+    seen: set[int] = g.setdefault("audited_patient_ids", set())
+    if patient_id in seen:
+        return
+    seen.add(patient_id)
+    page = request.endpoint
+    record(actor, "patient.view", "patient", patient_id, patient_id=patient_id, page=page)
+    g.audit_commit_pending = True
+
+
+def commit_access_events(response: Response) -> Response:
+    """After a successful read, commit the access events it recorded (see above)."""
+    if g.pop("audit_commit_pending", False) and response.status_code < 400:
+        db.session.commit()
+    return response

@@ -1,0 +1,111 @@
+"""Audit log viewer and patient deletion, for clinic admins of their own clinic only."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import DeletePatientForm
+from app.extensions import db
+from app.models import AuditEvent, Patient, Role, User
+from app.security import patient_for, roles_required
+from app.services import audit, data_rights
+
+admin_required = roles_required(Role.ADMIN)
+PAGE_SIZE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():  # type: ignore[no-untyped-def]
+    """The clinic's audit trail, newest first, filtered by actor, action and patient."""
+    actor_id = _int_arg("actor")
+    patient_ref = _int_arg("patient")
+    action = request.args.get("action", "")[:64]
+    page = max(_int_arg("page") or 1, 1)
+
+    where = [AuditEvent.clinic_id == current_user.clinic_id]
+    if actor_id is not None:
+        where.append(AuditEvent.actor_id == actor_id)
+    if action:
+        where.append(AuditEvent.action == action)
+    if patient_ref is not None:
+        where.append(AuditEvent.patient_ref == patient_ref)
+    total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(*where)) or 0
+    events = db.session.execute(
+        sa.select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(*where)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+
+    staff_and_patients = db.session.execute(
+        sa.select(User.id, User.name, User.role)
+        .where(User.clinic_id == current_user.clinic_id)
+        .order_by(User.name)
+    ).all()
+    patient_names = dict(
+        db.session.execute(
+            sa.select(Patient.id, User.name)
+            .join(User, User.id == Patient.user_id)
+            .where(Patient.clinic_id == current_user.clinic_id)
+            .order_by(User.name)
+        ).all()
+    )
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.clinic_id == current_user.clinic_id)
+        .distinct()
+        .order_by(AuditEvent.action)
+    ).all()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    filters = {"actor": actor_id, "action": action or None, "patient": patient_ref}
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        query={key: value for key, value in filters.items() if value is not None},
+        actors=staff_and_patients,
+        actions=actions,
+        patient_names=patient_names,
+    )
+
+
+@bp.route("/patients/<int:patient_id>/delete", methods=["GET", "POST"])
+@admin_required
+def delete_patient(patient_id: int):  # type: ignore[no-untyped-def]
+    """Show what deleting a patient removes; delete it all once their name is typed."""
+    patient = patient_for(current_user, patient_id)
+    name = patient.user.name
+    plan = data_rights.deletion_plan(patient)
+    form = DeletePatientForm()
+    if form.validate_on_submit():
+        if form.confirm_name.data.strip().casefold() != name.strip().casefold():
+            form.confirm_name.errors.append("That is not the patient's name: nothing was deleted.")
+        else:
+            data_rights.delete_patient(patient)
+            audit.record(
+                current_user,
+                "patient.delete",
+                "patient",
+                patient_id,
+                patient_id=patient_id,
+                rows=sum(plan.counts.values()),
+            )
+            db.session.commit()
+            flash(f"{name} and all their data have been deleted.", "success")
+            return redirect(url_for("patients.index"))
+    status = 422 if form.errors else 200
+    return render_template(
+        "admin/delete_patient.html", form=form, patient=patient, name=name, plan=plan
+    ), status

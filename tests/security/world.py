@@ -1,0 +1,225 @@
+"""A small world of two clinics, with patient A holding a row in every patient-data table."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from app.domain.localtime import local_today, utcnow
+from app.extensions import db
+from app.models import (
+    Assessment,
+    CheckIn,
+    DaySummary,
+    Exercise,
+    ExerciseLog,
+    Flag,
+    Invite,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammeTemplate,
+    ProgrammeVersion,
+    Role,
+    Suggestion,
+    SyncEvent,
+    User,
+)
+from app.services import accounts
+
+
+@dataclass
+class World:
+    """Who is who, and the ids of patient A's objects (for building URLs)."""
+
+    physio_a: User  # patient A's physio
+    physio_other: User  # another physio of the same clinic (patient B's)
+    admin_a: User  # clinic admin of the same clinic
+    admin_b: User  # clinic admin of another clinic
+    physio_b: User  # physio of the other clinic
+    patient_a: Patient
+    patient_b: Patient
+    programme: Programme
+    version: ProgrammeVersion
+    custom_exercise: Exercise  # clinic A's own exercise
+    library_exercise: Exercise
+    template: ProgrammeTemplate  # clinic A's own template
+    suggestion: Suggestion
+    flag: Flag
+    invite_token: str
+    today: date
+
+    @property
+    def users(self) -> dict[str, User | None]:
+        """The callers of the authorization matrix, by column name."""
+        return {
+            "anon": None,
+            "pat_a": self.patient_a.user,
+            "pat_b": self.patient_b.user,
+            "physio_a": self.physio_a,
+            "physio_x": self.physio_other,
+            "admin_a": self.admin_a,
+            "admin_b": self.admin_b,
+        }
+
+
+def build_world(make) -> World:  # type: ignore[no-untyped-def]
+    clinic_a = make.clinic("Clinic A")
+    clinic_b = make.clinic("Clinic B")
+    physio_a = make.staff(clinic_a, Role.PHYSIO, "physio-a@test.example")
+    physio_other = make.staff(clinic_a, Role.PHYSIO, "physio-x@test.example")
+    admin_a = make.staff(clinic_a, Role.ADMIN, "admin-a@test.example")
+    admin_b = make.staff(clinic_b, Role.ADMIN, "admin-b@test.example")
+    physio_b = make.staff(clinic_b, Role.PHYSIO, "physio-b@test.example")
+    patient_a = make.patient(physio_a, "patient-a@test.example", name="Alice Able")
+    patient_b = make.patient(physio_other, "patient-b@test.example", name="Bob Baker")
+    make.patient(physio_b, "patient-c@test.example", name="Cara Clinic-B")
+
+    library_exercise = make.exercise("world-bridge", name="Glute bridge")
+    harder = make.exercise("world-bridge-single", name="Single-leg bridge", level=2)
+    library_exercise.progression_id = harder.id
+    harder.regression_id = library_exercise.id
+    custom_exercise = make.exercise(
+        "world-custom-clam",
+        name="Clinic A clam",
+        clinic_id=clinic_a.id,
+        created_by_id=physio_a.id,
+    )
+    template = make.template(
+        [("Isometric", [library_exercise]), ("Isotonic", [custom_exercise])],
+        name="Clinic A tendinopathy",
+        clinic_id=clinic_a.id,
+    )
+
+    today = local_today(patient_a.timezone)
+    start = today - timedelta(days=21)
+    programme = make.programme(
+        patient_a, [library_exercise, custom_exercise], start=start, days_of_week=0b1111111
+    )
+    first = db.session.get(ProgrammeVersion, programme.current_version_id)
+    # A second version, so history and "plan on a date" have something to show.
+    version = ProgrammeVersion(
+        programme_id=programme.id,
+        number=2,
+        effective_from=today - timedelta(days=7),
+        created_by_id=physio_a.id,
+        change_kind="dose",
+        summary="Reps 10 -> 12",
+        reason="Going well",
+    )
+    for line in first.prescriptions:
+        version.prescriptions.append(
+            Prescription(
+                line_id=line.line_id,
+                position=line.position,
+                exercise_id=line.exercise_id,
+                sets=line.sets,
+                reps=12,
+                side=line.side,
+                days_of_week=line.days_of_week,
+            )
+        )
+    db.session.add(version)
+    db.session.flush()
+    programme.current_version_id = version.id
+    line = version.prescriptions[0]
+
+    yesterday = today - timedelta(days=1)
+    now = utcnow()
+    db.session.add_all(
+        [
+            ExerciseLog(
+                patient_id=patient_a.id,
+                prescription_id=line.id,
+                line_id=line.line_id,
+                local_date=yesterday,
+                side="both",
+                done=True,
+                pain=2,
+                client_time=now,
+            ),
+            CheckIn(
+                patient_id=patient_a.id,
+                session_date=yesterday,
+                kind="during",
+                pain=6,
+                note="Sore after the bridges",
+                version_id=version.id,
+                client_time=now,
+            ),
+            DaySummary(
+                patient_id=patient_a.id,
+                local_date=yesterday,
+                version_id=version.id,
+                due_units=2,
+                done_units=1,
+                during_pain=6,
+                zone="red",
+                logged=True,
+            ),
+            SyncEvent(
+                id="0b6c53f0-8d7c-4f38-9a1e-5d8f3f1c2b10",
+                patient_id=patient_a.id,
+                kind="tick",
+                local_date=yesterday,
+                client_time=now,
+                status="applied",
+                payload={"line_id": line.line_id},
+            ),
+            Assessment(
+                patient_id=patient_a.id,
+                physio_id=physio_a.id,
+                kind="initial",
+                assessed_on=start,
+                findings="Weak hip abductors",
+                baseline_pain=5,
+            ),
+        ]
+    )
+    suggestion = Suggestion(
+        patient_id=patient_a.id,
+        programme_id=programme.id,
+        version_id=version.id,
+        line_id=line.line_id,
+        kind="regress",
+        rule="red_day",
+        window_start=yesterday,
+        window_end=yesterday,
+        numbers={"during": 6},
+        reason="Pain was 6/10 yesterday.",
+        proposal={"action": "dose", "line_id": line.line_id, "dose": {"reps": 8}},
+        dedupe_key=f"regress:{line.line_id}:{yesterday}",
+    )
+    flag = Flag(
+        patient_id=patient_a.id,
+        kind="red_day",
+        local_date=yesterday,
+        message="Pain 6/10 during exercise yesterday.",
+    )
+    db.session.add_all([suggestion, flag])
+    issued = accounts.issue_invite(physio_a, patient_a.user)
+    db.session.flush()
+    return World(
+        physio_a=physio_a,
+        physio_other=physio_other,
+        admin_a=admin_a,
+        admin_b=admin_b,
+        physio_b=physio_b,
+        patient_a=patient_a,
+        patient_b=patient_b,
+        programme=programme,
+        version=version,
+        custom_exercise=custom_exercise,
+        library_exercise=library_exercise,
+        template=template,
+        suggestion=suggestion,
+        flag=flag,
+        invite_token=issued.token,
+        today=today,
+    )
+
+
+def invite_count(user: User) -> int:
+    return len(db.session.scalars(db.select(Invite).where(Invite.user_id == user.id)).all())
+
+
+def aware(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
