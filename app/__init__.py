@@ -111,12 +111,16 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.library import bp as library_bp
     from app.main import bp as main_bp
+    from app.my_data import bp as my_data_bp
     from app.patients import bp as patients_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(my_data_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(patients_bp)
     app.register_blueprint(library_bp)
