@@ -1,0 +1,151 @@
+"""Progress over time from day totals: pain series, weekly adherence, day status and captions.
+
+These work on per-day totals (what DaySummary stores), so charts and the dashboard never
+re-read ticks. Today is not over: its undone units are not yet missed, so today counts only
+with what is already done.
+"""
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import mean
+
+from app.domain.adherence import ADHERENT, DayStatus
+from app.domain.localtime import week_start
+
+ROLLING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """One day for the charts: due and done tick units, and the pain known for it."""
+
+    day: date
+    due_units: int = 0
+    done_units: int = 0  # due units done
+    during: int | None = None
+    morning: int | None = None
+    usual: int | None = None
+    zone: str | None = None
+
+
+def counted(record: DayTotals, today: date) -> tuple[int, int]:
+    """Return (done, due) units as they count on today: today's undone units don't count yet."""
+    done = min(record.done_units, record.due_units)
+    if record.day == today:
+        return done, done
+    return done, record.due_units
+
+
+def status_of(record: DayTotals, today: date) -> DayStatus | None:
+    """Return the day's status for the calendar strip; None for a today not yet done."""
+    done, due = min(record.done_units, record.due_units), record.due_units
+    if due == 0:
+        return DayStatus.REST
+    if done == due:
+        return DayStatus.DONE
+    if record.day >= today:
+        return None
+    return DayStatus.PARTIAL if done else DayStatus.MISSED
+
+
+def rolling_mean(
+    values: Mapping[date, int], first: date, last: date, days: int = ROLLING_DAYS
+) -> dict[date, float]:
+    """Return the mean of the known values over the `days` days ending on each day.
+
+    Days whose window holds no value are left out (a gap, not a zero).
+    """
+    means = {}
+    day = first
+    while day <= last:
+        window = [values[d] for d in _span(day - timedelta(days=days - 1), day) if d in values]
+        if window:
+            means[day] = round(mean(window), 2)
+        day += timedelta(days=1)
+    return means
+
+
+@dataclass(frozen=True)
+class WeekAdherence:
+    monday: date
+    done: int
+    due: int
+
+    @property
+    def percent(self) -> int | None:
+        """Return the whole percentage, halves up; None when nothing was due."""
+        if not self.due:
+            return None
+        return math.floor(100 * self.done / self.due + 0.5)
+
+    @property
+    def is_adherent(self) -> bool:
+        return bool(self.due) and self.done / self.due >= ADHERENT
+
+
+def adherence_by_week(records: Iterable[DayTotals], today: date) -> list[WeekAdherence]:
+    """Return done/due per Monday-start week, oldest first (weeks with records only)."""
+    weeks: dict[date, tuple[int, int]] = {}
+    for record in records:
+        if record.day > today:
+            continue
+        done, due = counted(record, today)
+        old_done, old_due = weeks.get(week_start(record.day), (0, 0))
+        weeks[week_start(record.day)] = (old_done + done, old_due + due)
+    return [WeekAdherence(monday, *weeks[monday]) for monday in sorted(weeks)]
+
+
+# --- Captions -------------------------------------------------------------------------------
+
+
+def pain_caption(during: Mapping[date, int], *, patient: bool) -> str:
+    """Say how pain during exercise moved: first week's average against the last week's."""
+    subject = "Your pain during exercise" if patient else "Pain during exercise"
+    if not during:
+        if patient:
+            return "You have not logged any pain during exercise in this period yet."
+        return "No pain during exercise was logged in this period."
+    days = sorted(during)
+    first_week = [during[d] for d in days if d < days[0] + timedelta(days=ROLLING_DAYS)]
+    last_week = [during[d] for d in days if d > days[-1] - timedelta(days=ROLLING_DAYS)]
+    start, end = round(mean(first_week)), round(mean(last_week))
+    weeks = (days[-1] - days[0]).days // 7
+    if weeks < 1:
+        return f"{subject} has been around {end} out of 10 so far."
+    span = f"{weeks} week{'s' if weeks != 1 else ''}"
+    if start == end:
+        return f"{subject} has stayed around {end} out of 10 over {span}."
+    return f"{subject} has gone from {start} to {end} over {span}."
+
+
+def adherence_caption(weeks: Sequence[WeekAdherence], today: date, *, patient: bool) -> str:
+    """Say how much of this week's exercise was done (or last week's, early on a Monday)."""
+    this_monday = week_start(today)
+    by_monday = {week.monday: week for week in weeks}
+    week = by_monday.get(this_monday)
+    label = "this week"
+    if week is None or week.percent is None:
+        week, label = by_monday.get(this_monday - timedelta(days=7)), "last week"
+    if week is None or week.percent is None:
+        return "No exercises were due this week or last week."
+    if patient:
+        return f"You did {week.percent}% of your exercises {label}."
+    return f"{week.percent}% of the exercises due {label} were done."
+
+
+def calendar_caption(statuses: Mapping[date, DayStatus], *, patient: bool) -> str:
+    """Say on how many of the days with exercises due everything was done."""
+    due_days = [s for s in statuses.values() if s != DayStatus.REST]
+    if not due_days:
+        return "No exercise days in this period."
+    done = sum(1 for s in due_days if s == DayStatus.DONE)
+    some = sum(1 for s in due_days if s == DayStatus.PARTIAL)
+    who = "You did" if patient else "Did"
+    text = f"{who} everything on {done} of {len(due_days)} exercise days"
+    return text + (f", and some of it on {some} more." if some else ".")
+
+
+def _span(first: date, last: date) -> Iterable[date]:
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))

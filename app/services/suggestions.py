@@ -1,0 +1,490 @@
+"""Stored plan suggestions and red-day flags: refresh them from the logs, apply or dismiss them.
+
+refresh_for_patient() reads what the rules need in a handful of queries (day summaries,
+per-exercise pain, the current version's lines and their history), runs the pure rules of
+app.domain.suggestions and keeps one pending row per piece of advice:
+- advice already pending (same dedupe key, same programme version) is kept, its numbers
+  updated;
+- pending advice that no longer holds, or that was made for an older version of the plan,
+  becomes 'superseded' (kept for the record, no longer shown);
+- new advice is added as 'pending'.
+
+Statuses: pending -> applied | dismissed | superseded. A suggestion without a proposal
+(hold, review, or a rule that has nothing to offer) has nothing to apply: "apply" means the
+physio acknowledges it; it is stored as applied with no new version.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app.domain import suggestions as rules
+from app.domain.dose import dose_errors
+from app.domain.localtime import local_today, utcnow
+from app.domain.pain import Zone
+from app.domain.schedule import due_between
+from app.extensions import db
+from app.models import (
+    DaySummary,
+    Exercise,
+    ExerciseLog,
+    Flag,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammeVersion,
+    Suggestion,
+    User,
+)
+from app.services import audit, programmes
+from app.services.plans import active_programme, plan_snapshots
+
+HISTORY_DAYS = 28  # the rules look back 3 weeks; 4 keep the two-week trend comfortable
+PENDING = "pending"
+APPLIED = "applied"
+DISMISSED = "dismissed"
+SUPERSEDED = "superseded"
+RED_DAY = "red_day"
+WALK_RUN_PREFIX = "walk-run-level-"  # return-to-running levels (clinical.md s. 6)
+DOSE_FIELDS = ("sets", "reps", "hold_seconds", "duration_seconds", "load_kg")
+
+
+class SuggestionError(Exception):
+    """A suggestion cannot be applied or dismissed; the message says why, for the physio."""
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    created: list[Suggestion]
+    kept: list[Suggestion]
+    superseded: list[Suggestion]
+
+
+# --- Refresh --------------------------------------------------------------------------------
+
+
+def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshResult:
+    """Recompute the patient's suggestions and store what is new (the caller commits)."""
+    today = today or local_today(patient.timezone)
+    programme = active_programme(patient.id)
+    pending = _pending(patient.id)
+    if programme is None or programme.current_version_id is None:
+        return RefreshResult([], [], _supersede(pending))
+    version = db.session.get(ProgrammeVersion, programme.current_version_id)
+    assert version is not None
+    first = today - timedelta(days=HISTORY_DAYS - 1)
+    lines = _line_states(programme, version)
+    records = day_records(patient, programme, first, today)
+    ctx = rules.PlanContext(
+        today=today,
+        plan_changed_on=version.effective_from,
+        thresholds=programmes.thresholds_of(version),
+        lines=lines,
+    )
+    found = rules.suggest(records, ctx)
+
+    current = {row.dedupe_key: row for row in pending if row.version_id == version.id}
+    wanted = {rules.dedupe_key(s): s for s in found}
+    gone = [row for row in pending if current.get(row.dedupe_key) is not row]
+    gone += [row for key, row in current.items() if key not in wanted]
+    superseded = _supersede(gone)
+    db.session.flush()  # free the unique (patient, key) slot before adding its successor
+
+    kept, created = [], []
+    for key, advice in wanted.items():
+        row = current.get(key)
+        if row is not None:
+            row.window_start, row.window_end = advice.window_start, advice.window_end
+            row.numbers, row.reason = dict(advice.numbers), advice.reason
+            kept.append(row)
+            continue
+        row = _new_row(patient, programme, version, advice, key)
+        # Two refreshes at once may race to add the same advice: the partial unique index
+        # keeps one; the loser simply skips it.
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            continue
+        created.append(row)
+    return RefreshResult(created, kept, superseded)
+
+
+def _pending(patient_id: int) -> list[Suggestion]:
+    return list(
+        db.session.scalars(
+            sa.select(Suggestion).where(
+                Suggestion.patient_id == patient_id, Suggestion.status == PENDING
+            )
+        )
+    )
+
+
+def _supersede(rows: Iterable[Suggestion]) -> list[Suggestion]:
+    rows = list({row.id: row for row in rows}.values())
+    for row in rows:
+        row.status = SUPERSEDED
+        row.decided_at = utcnow()
+    return rows
+
+
+def _new_row(
+    patient: Patient,
+    programme: Programme,
+    version: ProgrammeVersion,
+    advice: rules.Suggestion,
+    key: str,
+) -> Suggestion:
+    proposal = None
+    if advice.proposal is not None:
+        proposal = {k: v for k, v in asdict(advice.proposal).items() if v is not None}
+        proposal["action"] = str(advice.proposal.action)
+    return Suggestion(
+        patient_id=patient.id,
+        programme_id=programme.id,
+        version_id=version.id,
+        line_id=advice.line_id,
+        kind=str(advice.kind),
+        rule=advice.rule,
+        window_start=advice.window_start,
+        window_end=advice.window_end,
+        numbers=dict(advice.numbers),
+        reason=advice.reason,
+        proposal=proposal,
+        dedupe_key=key,
+        status=PENDING,
+    )
+
+
+def day_records(
+    patient: Patient, programme: Programme, first: date, last: date
+) -> list[rules.DayRecord]:
+    """Return what the rules know of each day first..last: summaries plus per-exercise pain."""
+    summaries = db.session.scalars(
+        sa.select(DaySummary).where(
+            DaySummary.patient_id == patient.id,
+            DaySummary.local_date.between(first, last),
+        )
+    ).all()
+    logs = db.session.execute(
+        sa.select(
+            ExerciseLog.local_date,
+            ExerciseLog.line_id,
+            ExerciseLog.session,
+            ExerciseLog.side,
+            ExerciseLog.done,
+            ExerciseLog.pain,
+        ).where(
+            ExerciseLog.patient_id == patient.id,
+            ExerciseLog.local_date.between(first, last),
+        )
+    ).all()
+    exercise_pain: dict[date, dict[int, int]] = defaultdict(dict)
+    done_units: set[tuple[date, int, int, str]] = set()
+    for log in logs:
+        if log.pain is not None:
+            old = exercise_pain[log.local_date].get(log.line_id, -1)
+            exercise_pain[log.local_date][log.line_id] = max(old, log.pain)
+        if log.done:
+            done_units.add((log.local_date, log.line_id, log.session, log.side))
+    due = due_between(
+        programme.start_date, plan_snapshots(programme.id), first, last, programme.end_date
+    )
+    by_day = {summary.local_date: summary for summary in summaries}
+    records = []
+    for day, items in sorted(due.items()):
+        summary = by_day.get(day)
+        if summary is None:
+            # Days are summarised when something is logged; a silent day still had its due
+            # exercises, and silence on due days is what the "nothing logged" rule looks for.
+            due_units = sum(len(item.units) for item in items)
+            if due_units:
+                records.append(rules.DayRecord(day=day, due_units=due_units, done_units=0))
+            continue
+        completed = frozenset(
+            item.line_id for item in items if all((day, *unit) in done_units for unit in item.units)
+        )
+        records.append(
+            rules.DayRecord(
+                day=day,
+                due_units=summary.due_units,
+                done_units=summary.done_units,
+                during=summary.during_pain,
+                morning=summary.morning_pain,
+                usual=summary.usual_pain,
+                exercise_pain=exercise_pain.get(day, {}),
+                logged=summary.logged,
+                completed_lines=completed,
+            )
+        )
+    return records
+
+
+def _line_states(programme: Programme, version: ProgrammeVersion) -> list[rules.LineState]:
+    """Return the current phase's lines with their chain neighbours and dose start date."""
+    following = aliased(Exercise)
+    preceding = aliased(Exercise)
+    rows = db.session.execute(
+        sa.select(
+            Prescription, Exercise, following.id, following.name, preceding.id, preceding.name
+        )
+        .join(Exercise, Prescription.exercise_id == Exercise.id)
+        .outerjoin(following, Exercise.progression_id == following.id)
+        .outerjoin(preceding, Exercise.regression_id == preceding.id)
+        .where(
+            Prescription.version_id == version.id,
+            Prescription.phase_position == version.phase_position,
+        )
+        .order_by(Prescription.position)
+    ).all()
+    since = _dose_since(programme.id, [row[0].line_id for row in rows])
+    return [
+        rules.LineState(
+            line_id=line.line_id,
+            exercise_id=exercise.id,
+            exercise_name=exercise.name,
+            next_exercise_id=next_id,
+            next_exercise_name=next_name,
+            previous_exercise_id=previous_id,
+            previous_exercise_name=previous_name,
+            sets=line.sets,
+            reps=line.reps,
+            hold_seconds=line.hold_seconds,
+            duration_seconds=line.duration_seconds,
+            load_kg=line.load_kg,
+            dose_since=since.get(line.line_id, version.effective_from),
+            is_walk_run=exercise.slug.startswith(WALK_RUN_PREFIX),
+        )
+        for line, exercise, next_id, next_name, previous_id, previous_name in rows
+    ]
+
+
+def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
+    """Return, per line, the first day of its current exercise and dose (one query)."""
+    if not line_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Prescription.line_id,
+            ProgrammeVersion.effective_from,
+            Prescription.exercise_id,
+            Prescription.sets,
+            Prescription.reps,
+            Prescription.hold_seconds,
+            Prescription.duration_seconds,
+            Prescription.load_kg,
+        )
+        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
+        .where(ProgrammeVersion.programme_id == programme_id, Prescription.line_id.in_(line_ids))
+        .order_by(ProgrammeVersion.number.desc())
+    ).all()
+    since: dict[int, date] = {}
+    latest: dict[int, tuple] = {}
+    finished: set[int] = set()
+    for line_id, effective_from, *dose in rows:
+        if line_id in finished:
+            continue
+        if line_id in latest and latest[line_id] != tuple(dose):
+            finished.add(line_id)  # an older, different dose: the current one began after it
+            continue
+        latest[line_id] = tuple(dose)
+        since[line_id] = effective_from
+    return since
+
+
+# --- Red days -------------------------------------------------------------------------------
+
+
+def raise_red_flag(patient: Patient, day: date) -> Flag | None:
+    """Flag a red day for the physio, once per day; return the new flag, if one was made."""
+    summary = db.session.scalar(
+        sa.select(DaySummary).where(
+            DaySummary.patient_id == patient.id, DaySummary.local_date == day
+        )
+    )
+    if summary is None or summary.zone != Zone.RED:
+        return None
+    exists = db.session.scalar(
+        sa.select(Flag.id).where(
+            Flag.patient_id == patient.id, Flag.kind == RED_DAY, Flag.local_date == day
+        )
+    )
+    if exists is not None:
+        return None
+    flag = Flag(
+        patient_id=patient.id, kind=RED_DAY, local_date=day, message=red_day_message(summary)
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        return None  # raised by a concurrent request a moment ago
+    audit.record(
+        None, "flag.raise", "flag", flag.id, clinic_id=patient.clinic_id, patient_id=patient.id
+    )
+    return flag
+
+
+def red_day_message(summary: DaySummary) -> str:
+    """Return what made the day red, in words for the physio."""
+    findings = []
+    if summary.during_pain is not None:
+        findings.append(f"pain during exercise {summary.during_pain}/10")
+    if summary.max_exercise_pain is not None and summary.max_exercise_pain != summary.during_pain:
+        findings.append(f"worst exercise pain {summary.max_exercise_pain}/10")
+    if summary.morning_pain is not None:
+        usual = "" if summary.usual_pain is None else f" (usual {summary.usual_pain})"
+        findings.append(f"next-morning pain {summary.morning_pain}/10{usual}")
+    when = f"{summary.local_date:%a} {summary.local_date.day} {summary.local_date:%b}"
+    return f"Red pain day on {when}: " + (", ".join(findings) or "pain in the red zone") + "."
+
+
+def resolve_flag(actor: User, flag: Flag) -> None:
+    """Mark a flag as seen by the physio."""
+    if flag.resolved_at is None:
+        flag.resolved_at = utcnow()
+        flag.resolved_by_id = actor.id
+        audit.record(actor, "flag.resolve", "flag", flag.id, patient_id=flag.patient_id)
+
+
+# --- The physio's decision ------------------------------------------------------------------
+
+
+def apply_suggestion(
+    actor: User, suggestion: Suggestion, edits: Mapping[str, object] | None = None
+) -> ProgrammeVersion | None:
+    """Apply a pending suggestion: a new programme version, or an acknowledgement.
+
+    edits replace fields of a proposed dose (the physio's "edit then apply"). Raises
+    SuggestionError, with nothing changed, when the suggestion is decided, stale or the
+    edits are wrong.
+    """
+    programme = _check_open(suggestion)
+    proposal = suggestion.proposal
+    if proposal is None:
+        if edits:
+            raise SuggestionError("This suggestion has no change to edit.")
+        _decide(actor, suggestion, APPLIED, "")
+        audit.record(
+            actor,
+            "suggestion.acknowledge",
+            "suggestion",
+            suggestion.id,
+            patient_id=suggestion.patient_id,
+        )
+        return None
+    try:
+        draft = programmes.draft_for(programme, expect_version_id=suggestion.version_id)
+        if proposal["action"] == rules.Action.SWAP:
+            if edits:
+                raise SuggestionError("A swap to another exercise cannot be edited here.")
+            exercise = programmes.visible_exercise(programme.clinic_id, proposal["to_exercise_id"])
+            if exercise is None:
+                raise SuggestionError("The suggested exercise is no longer in the library.")
+            draft.swap_exercise(suggestion.line_id, exercise)
+        else:
+            draft.set_dose(suggestion.line_id, **proposed_dose(suggestion, edits))
+        version = programmes.commit_draft(
+            actor, programme, draft, _reason(suggestion, edits), change_kind="suggestion"
+        )
+    except programmes.ProgrammeError as error:
+        raise SuggestionError(str(error)) from error
+    _decide(actor, suggestion, APPLIED, "")
+    suggestion.applied_version_id = version.id
+    audit.record(
+        actor,
+        "suggestion.apply",
+        "suggestion",
+        suggestion.id,
+        patient_id=suggestion.patient_id,
+        version_id=version.id,
+        edited=bool(edits),
+    )
+    return version
+
+
+def dismiss_suggestion(actor: User, suggestion: Suggestion, note: str) -> None:
+    """Dismiss a pending suggestion with the physio's note (a note is required)."""
+    note = (note or "").strip()
+    if suggestion.status != PENDING:
+        raise SuggestionError(decided_message(suggestion))
+    if not note:
+        raise SuggestionError("Please say why you are dismissing this suggestion.")
+    if len(note) > 2000:
+        raise SuggestionError("Please keep the note under 2000 characters.")
+    _decide(actor, suggestion, DISMISSED, note)
+    audit.record(
+        actor, "suggestion.dismiss", "suggestion", suggestion.id, patient_id=suggestion.patient_id
+    )
+
+
+def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) -> dict:
+    """Return the dose to apply: the proposal's, with the physio's edits, checked."""
+    proposal = suggestion.proposal or {}
+    dose = {name: proposal.get(name) for name in DOSE_FIELDS}
+    for name, value in (edits or {}).items():
+        if name not in DOSE_FIELDS:
+            raise SuggestionError(f"{name} cannot be changed here.")
+        dose[name] = value
+    load = dose.pop("load_kg")
+    if load is not None and (
+        isinstance(load, bool) or not isinstance(load, int | float) or not 0 < load <= 500
+    ):
+        raise SuggestionError("Load must be a number of kilograms from 0.5 to 500.")
+    # The other dose settings only need to be plausible for the range checks.
+    errors = dose_errors(
+        dose | {"rest_seconds": 0, "side": "both", "times_per_week": 1, "times_per_day": 1}
+    )
+    if errors:
+        raise SuggestionError(" ".join(errors.values()))
+    return dose | {"load_kg": load}
+
+
+def is_conflict(suggestion: Suggestion) -> bool:
+    """Tell whether the suggestion can no longer be decided (decided already, or stale)."""
+    if suggestion.status != PENDING:
+        return True
+    current = db.session.scalar(
+        sa.select(Programme.current_version_id).where(Programme.id == suggestion.programme_id)
+    )
+    return current != suggestion.version_id
+
+
+def _check_open(suggestion: Suggestion) -> Programme:
+    if suggestion.status != PENDING:
+        raise SuggestionError(decided_message(suggestion))
+    programme = db.session.get(Programme, suggestion.programme_id)
+    if programme is None or programme.current_version_id != suggestion.version_id:
+        raise SuggestionError(
+            "The programme has changed since this suggestion was made, so it no longer "
+            "applies. New suggestions are worked out from the current plan."
+        )
+    return programme
+
+
+def _current_version(programme: Programme) -> ProgrammeVersion:
+    version = db.session.get(ProgrammeVersion, programme.current_version_id)
+    assert version is not None
+    return version
+
+
+def decided_message(suggestion: Suggestion) -> str:
+    words = {APPLIED: "applied", DISMISSED: "dismissed", SUPERSEDED: "replaced by newer data"}
+    return f"This suggestion was already {words.get(suggestion.status, suggestion.status)}."
+
+
+def _decide(actor: User, suggestion: Suggestion, status: str, note: str) -> None:
+    suggestion.status = status
+    suggestion.decided_at = utcnow()
+    suggestion.decided_by_id = actor.id
+    suggestion.decision_note = note
+
+
+def _reason(suggestion: Suggestion, edits: Mapping[str, object] | None) -> str:
+    edited = " (dose edited by the physio)" if edits else ""
+    return f"Suggestion applied{edited}: {suggestion.reason}"

@@ -1,0 +1,267 @@
+"""Stored suggestions: made once, applied into exactly one version, refused when stale or done."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    Flag,
+    Prescription,
+    Programme,
+    ProgrammeVersion,
+    Role,
+    Suggestion,
+)
+from app.services import activity, programmes
+from app.services import suggestions as service
+
+
+@pytest.fixture
+def chain(make):  # type: ignore[no-untyped-def]
+    """Clamshell -> banded clamshell -> side plank (knees); the middle one is prescribed."""
+    easy = make.exercise("clamshell", name="Clamshell")
+    middle = make.exercise("banded-clamshell", name="Banded clamshell", regression_id=easy.id)
+    hard = make.exercise("side-plank-knees", name="Side plank (knees)", regression_id=middle.id)
+    middle.progression_id = hard.id
+    easy.progression_id = middle.id
+    db.session.flush()
+    return easy, middle, hard
+
+
+@pytest.fixture
+def plan(make, patient, chain, today):  # type: ignore[no-untyped-def]
+    return make.programme(patient, [chain[1]], start=today - timedelta(days=30))
+
+
+def pending(patient) -> list[Suggestion]:  # type: ignore[no-untyped-def]
+    return list(
+        db.session.scalars(
+            sa.select(Suggestion).where(
+                Suggestion.patient_id == patient.id, Suggestion.status == "pending"
+            )
+        )
+    )
+
+
+def versions(programme: Programme) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(ProgrammeVersion.id)).where(
+            ProgrammeVersion.programme_id == programme.id
+        )
+    )
+
+
+def green_week(write_days, patient, today):  # type: ignore[no-untyped-def]
+    write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
+
+
+def test_steady_green_week_suggests_the_next_exercise_once(
+    patient, plan, chain, write_days, today
+):
+    green_week(write_days, patient, today)
+    first = service.refresh_for_patient(patient, today)
+    second = service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    assert [s.id for s in first.created] == [suggestion.id]
+    assert second.created == [] and [s.id for s in second.kept] == [suggestion.id]
+    assert (suggestion.kind, suggestion.rule) == ("progress", "progress_steady_green")
+    assert suggestion.proposal["to_exercise_id"] == chain[2].id
+    assert suggestion.version_id == plan.current_version_id
+    assert suggestion.numbers["adherence"] == 1.0
+    assert "ready for Side plank (knees)" in suggestion.reason
+
+
+def test_advice_that_no_longer_holds_is_superseded(patient, plan, write_days, today):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    write_days(patient, today, today, during=4, zone="amber")  # amber today: hold instead
+    result = service.refresh_for_patient(patient, today)
+    assert [s.kind for s in pending(patient)] == ["hold"]
+    assert [s.rule for s in result.superseded] == ["progress_steady_green"]
+
+
+def test_apply_swaps_to_the_next_exercise_in_exactly_one_version(
+    client, physio, patient, plan, chain, write_days, today
+):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    client.login_as(physio)
+    response = client.post_form(
+        f"/patients/{patient.id}/suggestions/{suggestion.id}/apply"
+    )
+    assert response.status_code == 302
+    db.session.refresh(plan)
+    assert versions(plan) == 2
+    new = db.session.get(ProgrammeVersion, plan.current_version_id)
+    assert new.change_kind == "suggestion" and new.number == 2
+    [line] = db.session.scalars(sa.select(Prescription).where(Prescription.version_id == new.id))
+    assert line.exercise_id == chain[2].id and line.line_id == 1
+    db.session.refresh(suggestion)
+    assert suggestion.status == "applied"
+    assert suggestion.applied_version_id == new.id and suggestion.decided_by_id == physio.id
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.patient_ref == patient.id)
+    ).all()
+    assert "suggestion.apply" in actions
+
+
+def test_applying_twice_is_refused_and_changes_nothing(
+    client, physio, patient, plan, write_days, today
+):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    client.login_as(physio)
+    url = f"/patients/{patient.id}/suggestions/{suggestion.id}/apply"
+    client.post_form(url)
+    response = client.post_form(url)
+    assert response.status_code == 409
+    assert "already applied" in response.get_data(as_text=True)
+    assert versions(plan) == 2
+
+
+def test_stale_suggestion_is_refused_after_the_plan_changed(
+    client, physio, patient, plan, write_days, today
+):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    draft = programmes.draft_for(plan)
+    draft.set_dose(1, reps=15)
+    programmes.commit_draft(physio, plan, draft, "Physio's own change")
+    db.session.flush()
+    client.login_as(physio)
+    response = client.post_form(f"/patients/{patient.id}/suggestions/{suggestion.id}/apply")
+    assert response.status_code == 409
+    assert "programme has changed" in response.get_data(as_text=True)
+    assert versions(plan) == 2
+    db.session.refresh(suggestion)
+    assert suggestion.status == "pending"
+
+
+def test_stale_pending_advice_is_replaced_on_refresh(physio, patient, plan, write_days, today):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [old] = pending(patient)
+    draft = programmes.draft_for(plan)
+    draft.set_phase(0)
+    draft.set_thresholds(green_max_during=3, amber_max_during=6)
+    programmes.commit_draft(physio, plan, draft, "thresholds")
+    result = service.refresh_for_patient(patient, today)
+    assert old in result.superseded
+    assert pending(patient) == []  # a plan change today: no progress until a week under it
+
+
+def test_dismiss_needs_a_note_then_blocks_applying(
+    client, physio, patient, plan, write_days, today
+):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    client.login_as(physio)
+    base = f"/patients/{patient.id}/suggestions/{suggestion.id}"
+    response = client.post_form(f"{base}/dismiss", {"note": "  "})
+    assert response.status_code == 422
+    assert "say why" in response.get_data(as_text=True)
+    response = client.post_form(f"{base}/dismiss", {"note": "Wants to stay a week longer."})
+    assert response.status_code == 302
+    db.session.refresh(suggestion)
+    assert suggestion.status == "dismissed"
+    assert suggestion.decision_note == "Wants to stay a week longer."
+    assert client.post_form(f"{base}/apply").status_code == 409
+    assert client.post_form(f"{base}/dismiss", {"note": "again"}).status_code == 409
+    assert versions(plan) == 1
+
+
+def test_edit_then_apply_uses_the_physios_dose(
+    client, make, physio, patient, write_days, today
+):
+    end = make.exercise("single-leg-squat", name="Single-leg squat")  # no progression
+    plan = make.programme(patient, [end], start=today - timedelta(days=30), reps=10)
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    assert suggestion.rule == "progress_chain_end_dose" and suggestion.proposal["reps"] == 12
+    client.login_as(physio)
+    url = f"/patients/{patient.id}/suggestions/{suggestion.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="12"' in page  # the proposal, pre-filled
+    bad = client.post_form(url, {"sets": "3", "reps": "0"})
+    assert bad.status_code == 422 and versions(plan) == 1
+    both = client.post_form(url, {"sets": "3", "reps": "11", "hold_seconds": "30"})
+    assert both.status_code == 422 and versions(plan) == 1
+    response = client.post_form(url, {"sets": "3", "reps": "11"})
+    assert response.status_code == 302
+    db.session.refresh(plan)
+    line = db.session.scalar(
+        sa.select(Prescription).where(Prescription.version_id == plan.current_version_id)
+    )
+    assert (line.sets, line.reps) == (3, 11)
+
+
+def test_a_review_is_acknowledged_without_a_new_version(
+    client, physio, patient, plan, write_days, today
+):
+    write_days(patient, today - timedelta(days=7), today - timedelta(days=1), done=0)
+    service.refresh_for_patient(patient, today)
+    [review] = pending(patient)
+    assert (review.kind, review.proposal) == ("review", None)
+    client.login_as(physio)
+    response = client.post_form(f"/patients/{patient.id}/suggestions/{review.id}/apply")
+    assert response.status_code == 302
+    db.session.refresh(review)
+    assert review.status == "applied" and review.applied_version_id is None
+    assert versions(plan) == 1
+
+
+def test_another_physios_patient_is_not_found(client, make, clinic, patient, plan, write_days, today):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    other = make.staff(clinic, Role.PHYSIO)
+    client.login_as(other)
+    base = f"/patients/{patient.id}/suggestions/{suggestion.id}"
+    assert client.post_form(f"{base}/apply").status_code == 404
+    assert client.post_form(f"{base}/dismiss", {"note": "x"}).status_code == 404
+    assert versions(plan) == 1
+
+
+def test_patient_page_lists_suggestions_with_their_numbers(
+    client, physio, patient, plan, write_days, today
+):
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    client.login_as(physio)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Swap to Side plank (knees)" in page
+    assert "progress steady green" in page  # the rule
+    assert "Adherence" in page and "100%" in page
+    assert "Edit, then apply" not in page  # a swap has no dose to edit
+
+
+def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(
+    client, physio, patient, plan, write_days, today
+):
+    write_days(patient, today, today, during=7, zone="red")
+    activity.on_days_changed(patient, [today])
+    activity.on_days_changed(patient, [today])
+    flags = db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
+    assert len(flags) == 1
+    assert flags[0].kind == "red_day" and "7/10" in flags[0].message
+    assert "regress" in [s.kind for s in pending(patient)]
+    client.login_as(physio)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Mark as seen" in page
+    response = client.post_form(f"/patients/{patient.id}/flags/{flags[0].id}/seen")
+    assert response.status_code == 302
+    db.session.refresh(flags[0])
+    assert flags[0].resolved_by_id == physio.id
+
+
+def test_green_day_raises_no_flag(patient, plan, write_days, today):
+    write_days(patient, today, today)
+    assert service.raise_red_flag(patient, today) is None
