@@ -25,6 +25,7 @@ install-dev: $(VENV)/.installed-dev
 run: install assets
 	mkdir -p instance
 	$(BIN)/flask db upgrade
+	$(BIN)/flask library sync
 	$(BIN)/flask seed-demo
 	@echo "Stride is starting on http://127.0.0.1:5000 (Ctrl+C to stop)."
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -117,12 +117,14 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.my_data import bp as my_data_bp
     from app.patients import bp as patients_bp
+    from app.programmes import bp as programmes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(my_data_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(patients_bp)
+    app.register_blueprint(programmes_bp)
     app.register_blueprint(library_bp)
 
 

@@ -1,0 +1,273 @@
+"""Condition templates: the library's (read-only, copyable) and the clinic's own (editable)."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription
+from app.programmes import bp
+from app.programmes.forms import ChangeForm, PhaseForm, TemplateForm, TemplateLineForm
+from app.security import staff_required
+from app.services import programme_templates as templates
+from app.services.programmes import ProgrammeError, visible_exercises, visible_templates
+
+
+def _template_or_404(template_id: int) -> ProgrammeTemplate:
+    template = templates.template_for(current_user, template_id)
+    if template is None:
+        abort(404)
+    return template
+
+
+def _editable_or_404(template_id: int) -> ProgrammeTemplate:
+    template = _template_or_404(template_id)
+    if not templates.can_edit(current_user, template):
+        abort(403)
+    return template
+
+
+def _phase_or_404(template: ProgrammeTemplate, phase_id: int) -> TemplatePhase:
+    phase = next((p for p in template.phases if p.id == phase_id), None)
+    if phase is None:
+        abort(404)
+    return phase
+
+
+def _to_template(template: ProgrammeTemplate):  # type: ignore[no-untyped-def]
+    return redirect(url_for("programmes.template_detail", template_id=template.id))
+
+
+def _attach(form, error: ProgrammeError) -> list[str]:  # type: ignore[no-untyped-def]
+    general = []
+    for key, message in error.errors.items():
+        field = getattr(form, key, None)
+        if field is None:
+            general.append(message)
+        else:
+            field.errors = [*field.errors, message]
+    return general
+
+
+@bp.get("/templates")
+@staff_required
+def templates_index():  # type: ignore[no-untyped-def]
+    """The templates the clinic can start a programme from."""
+    rows = db.session.scalars(
+        visible_templates(current_user.clinic_id).order_by(
+            ProgrammeTemplate.clinic_id.is_(None), ProgrammeTemplate.name
+        )
+    ).all()
+    return render_template(
+        "programmes/templates/index.html",
+        clinic_templates=[t for t in rows if t.clinic_id is not None],
+        library_templates=[t for t in rows if t.clinic_id is None],
+    )
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+@staff_required
+def template_new():  # type: ignore[no-untyped-def]
+    """Start a clinic template; phases are added next."""
+    form = TemplateForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            template = templates.create_template(
+                current_user, form.name.data, form.condition.data, form.description.data or ""
+            )
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Template created. Now add its first phase.", "success")
+            return redirect(url_for("programmes.phase_new", template_id=template.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "programmes/templates/form.html", form=form, template=None, general=general
+    ), status
+
+
+@bp.get("/templates/<int:template_id>")
+@staff_required
+def template_detail(template_id: int):  # type: ignore[no-untyped-def]
+    """A template's phases, criteria and exercises."""
+    template = _template_or_404(template_id)
+    return render_template(
+        "programmes/templates/detail.html",
+        template=template,
+        editable=templates.can_edit(current_user, template),
+        form=ChangeForm(),
+    )
+
+
+@bp.post("/templates/<int:template_id>/copy")
+@staff_required
+def template_copy(template_id: int):  # type: ignore[no-untyped-def]
+    """Make an editable clinic copy."""
+    template = _template_or_404(template_id)
+    form = ChangeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    copy = templates.copy_template(current_user, template)
+    db.session.commit()
+    flash("Copied: this is your clinic's own version, which you can edit.", "success")
+    return _to_template(copy)
+
+
+@bp.route("/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@staff_required
+def template_edit(template_id: int):  # type: ignore[no-untyped-def]
+    """Change a clinic template's name, condition and description."""
+    template = _editable_or_404(template_id)
+    form = TemplateForm(obj=template if request.method == "GET" else None)
+    if request.method == "GET":
+        form.condition.data = template.condition or ""
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            templates.update_template(
+                current_user, template, form.name.data, form.condition.data,
+                form.description.data or "",
+            )  # fmt: skip
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Template saved.", "success")
+            return _to_template(template)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "programmes/templates/form.html", form=form, template=template, general=general
+    ), status
+
+
+def _exercise_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        visible_exercises(current_user.clinic_id)
+        .with_only_columns(Exercise.id, Exercise.name, Exercise.clinic_id)
+        .order_by(Exercise.name)
+    ).all()
+    return [(row.id, row.name + (" (clinic)" if row.clinic_id else "")) for row in rows]
+
+
+@bp.route("/templates/<int:template_id>/phases/new", methods=["GET", "POST"])
+@staff_required
+def phase_new(template_id: int):  # type: ignore[no-untyped-def]
+    """Add a phase at the end of a clinic template."""
+    return _phase_form(_editable_or_404(template_id), None)
+
+
+@bp.route("/templates/<int:template_id>/phases/<int:phase_id>", methods=["GET", "POST"])
+@staff_required
+def phase_edit(template_id: int, phase_id: int):  # type: ignore[no-untyped-def]
+    """Edit a phase and its exercises."""
+    template = _editable_or_404(template_id)
+    return _phase_form(template, _phase_or_404(template, phase_id))
+
+
+def _phase_form(template: ProgrammeTemplate, phase: TemplatePhase | None):  # type: ignore[no-untyped-def]
+    form = PhaseForm(obj=phase if request.method == "GET" else None)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved = templates.save_phase(
+                current_user, template, phase, name=form.name.data, goal=form.goal.data or "",
+                typical_weeks=form.typical_weeks.data, criteria=form.criteria.data or "",
+            )  # fmt: skip
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Phase saved. Add its exercises below.", "success")
+            return redirect(
+                url_for("programmes.phase_edit", template_id=template.id, phase_id=saved.id)
+            )
+    line_form = TemplateLineForm(formdata=None)
+    line_form.exercise_id.choices = _exercise_choices()
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "programmes/templates/phase.html",
+        template=template,
+        phase=phase,
+        form=form,
+        line_form=line_form,
+        remove_form=ChangeForm(),
+        general=general,
+    ), status
+
+
+@bp.post("/templates/<int:template_id>/phases/<int:phase_id>/lines")
+@staff_required
+def phase_add_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-def]
+    """Add an exercise with its dose to a template phase."""
+    template = _editable_or_404(template_id)
+    phase = _phase_or_404(template, phase_id)
+    line_form = TemplateLineForm()
+    line_form.exercise_id.choices = _exercise_choices()
+    general: list[str] = []
+    if line_form.validate_on_submit():
+        dose = {
+            name: getattr(line_form, name).data
+            for name in (
+                "sets", "reps", "hold_seconds", "duration_seconds", "side", "times_per_week",
+                "times_per_day", "note",
+            )
+        }  # fmt: skip
+        dose["note"] = (dose["note"] or "").strip()
+        try:
+            templates.add_line(current_user, template, phase, line_form.exercise_id.data, **dose)
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach(line_form, error)
+        else:
+            db.session.commit()
+            flash("Exercise added to the phase.", "success")
+            return redirect(
+                url_for("programmes.phase_edit", template_id=template.id, phase_id=phase.id)
+            )
+    return render_template(
+        "programmes/templates/phase.html",
+        template=template,
+        phase=phase,
+        form=PhaseForm(obj=phase, formdata=None),
+        line_form=line_form,
+        remove_form=ChangeForm(),
+        general=general,
+    ), 422
+
+
+@bp.post("/templates/<int:template_id>/lines/<int:item_id>/remove")
+@staff_required
+def template_remove_line(template_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    """Take an exercise out of a template phase."""
+    template = _editable_or_404(template_id)
+    item = db.session.scalar(
+        sa.select(TemplatePrescription)
+        .join(TemplatePhase)
+        .where(TemplatePrescription.id == item_id, TemplatePhase.template_id == template.id)
+    )
+    if item is None or not ChangeForm().validate_on_submit():
+        abort(404 if item is None else 400)
+    phase_id = item.phase_id
+    templates.remove_line(current_user, template, item)
+    db.session.commit()
+    flash("Exercise removed from the phase.", "success")
+    return redirect(url_for("programmes.phase_edit", template_id=template.id, phase_id=phase_id))
+
+
+@bp.post("/templates/<int:template_id>/phases/<int:phase_id>/remove")
+@staff_required
+def phase_remove(template_id: int, phase_id: int):  # type: ignore[no-untyped-def]
+    """Delete a phase of a clinic template."""
+    template = _editable_or_404(template_id)
+    phase = _phase_or_404(template, phase_id)
+    if not ChangeForm().validate_on_submit():
+        abort(400)
+    templates.remove_phase(current_user, template, phase)
+    db.session.commit()
+    flash("Phase removed.", "success")
+    return _to_template(template)

@@ -1,0 +1,207 @@
+"""Clinic-made condition templates: create, edit phase by phase, copy from the library."""
+
+import re
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.domain.library_files import CONDITIONS, TYPICAL_WEEKS_RANGE
+from app.extensions import db
+from app.models import ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
+from app.services import audit
+from app.services.programmes import (
+    DraftLine,
+    ProgrammeError,
+    line_errors,
+    visible_exercise,
+    visible_templates,
+)
+
+
+def template_for(user: User, template_id: int) -> ProgrammeTemplate | None:
+    """Return a template the user's clinic may see, with its phases and lines, or None."""
+    return db.session.scalar(
+        visible_templates(user.clinic_id)
+        .where(ProgrammeTemplate.id == template_id)
+        .options(
+            selectinload(ProgrammeTemplate.phases)
+            .selectinload(TemplatePhase.prescriptions)
+            .joinedload(TemplatePrescription.exercise)
+        )
+    )
+
+
+def can_edit(user: User, template: ProgrammeTemplate) -> bool:
+    """Library templates are read-only; a clinic's staff edit their clinic's own."""
+    return template.clinic_id is not None and template.clinic_id == user.clinic_id
+
+
+def _check_editable(user: User, template: ProgrammeTemplate) -> None:
+    if not can_edit(user, template):
+        raise ProgrammeError(
+            {"template": "Library templates are read-only: make a copy to change it."}
+        )
+
+
+def _slug(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50] or "template"
+    return f"{base}-{secrets.token_hex(4)}"
+
+
+def _template_errors(name: str, condition: str | None) -> dict[str, str]:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter a name."
+    if condition and condition not in CONDITIONS:
+        errors["condition"] = "Choose a condition from the list."
+    return errors
+
+
+def create_template(
+    actor: User, name: str, condition: str | None, description: str = ""
+) -> ProgrammeTemplate:
+    """Start a clinic template (no phases yet); the caller commits."""
+    if errors := _template_errors(name, condition):
+        raise ProgrammeError(errors)
+    template = ProgrammeTemplate(
+        slug=_slug(name),
+        clinic_id=actor.clinic_id,
+        created_by_id=actor.id,
+        name=name.strip(),
+        condition=condition or None,
+        description=description.strip(),
+    )
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor, "template.create", "template", template.id)
+    return template
+
+
+def update_template(
+    actor: User, template: ProgrammeTemplate, name: str, condition: str | None, description: str
+) -> None:
+    """Change a clinic template's name, condition and description."""
+    _check_editable(actor, template)
+    if errors := _template_errors(name, condition):
+        raise ProgrammeError(errors)
+    template.name, template.condition = name.strip(), condition or None
+    template.description = description.strip()
+    audit.record(actor, "template.update", "template", template.id)
+
+
+def _phase_errors(name: str, typical_weeks: int | None) -> dict[str, str]:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter a name."
+    low, high = TYPICAL_WEEKS_RANGE
+    if typical_weeks is None or not low <= typical_weeks <= high:
+        errors["typical_weeks"] = f"Typical weeks must be between {low} and {high}."
+    return errors
+
+
+def save_phase(
+    actor: User,
+    template: ProgrammeTemplate,
+    phase: TemplatePhase | None,
+    *,
+    name: str,
+    goal: str,
+    typical_weeks: int | None,
+    criteria: str,
+) -> TemplatePhase:
+    """Add a phase at the end (phase None) or change one."""
+    _check_editable(actor, template)
+    if errors := _phase_errors(name, typical_weeks):
+        raise ProgrammeError(errors)
+    if phase is None:
+        phase = TemplatePhase(position=len(template.phases))
+        template.phases.append(phase)
+    phase.name, phase.goal, phase.criteria = name.strip(), goal.strip(), criteria.strip()
+    phase.typical_weeks = typical_weeks  # type: ignore[assignment]
+    db.session.flush()
+    audit.record(actor, "template.update", "template", template.id)
+    return phase
+
+
+def remove_phase(actor: User, template: ProgrammeTemplate, phase: TemplatePhase) -> None:
+    """Delete a phase and its lines; later phases move up."""
+    _check_editable(actor, template)
+    template.phases.remove(phase)
+    for position, other in enumerate(template.phases):
+        other.position = position
+    audit.record(actor, "template.update", "template", template.id)
+
+
+def add_line(
+    actor: User,
+    template: ProgrammeTemplate,
+    phase: TemplatePhase,
+    exercise_id: int | None,
+    **dose: Any,
+) -> TemplatePrescription:
+    """Add an exercise with its dose to a phase; the exercise must be visible to the clinic."""
+    _check_editable(actor, template)
+    exercise = visible_exercise(actor.clinic_id, exercise_id)
+    if exercise is None:
+        raise ProgrammeError({"exercise_id": "Choose an exercise available to your clinic."})
+    line = DraftLine(
+        line_id=0, exercise_id=exercise.id, exercise_name=exercise.name, phase_position=0
+    )
+    for name, value in dose.items():
+        setattr(line, name, value)
+    if errors := line_errors(line):
+        raise ProgrammeError(errors)
+    item = TemplatePrescription(
+        position=len(phase.prescriptions), exercise_id=exercise.id, **line.dose()
+    )
+    phase.prescriptions.append(item)
+    db.session.flush()
+    audit.record(actor, "template.update", "template", template.id)
+    return item
+
+
+def remove_line(actor: User, template: ProgrammeTemplate, item: TemplatePrescription) -> None:
+    """Take an exercise out of a template phase."""
+    _check_editable(actor, template)
+    phase = item.phase
+    phase.prescriptions.remove(item)
+    for position, other in enumerate(phase.prescriptions):
+        other.position = position
+    audit.record(actor, "template.update", "template", template.id)
+
+
+def copy_template(actor: User, template: ProgrammeTemplate) -> ProgrammeTemplate:
+    """Make an editable clinic copy of a template (library or the clinic's own)."""
+    copy = ProgrammeTemplate(
+        slug=_slug(template.name),
+        clinic_id=actor.clinic_id,
+        created_by_id=actor.id,
+        name=f"{template.name} (copy)"[:120],
+        condition=template.condition,
+        description=template.description,
+    )
+    for phase in template.phases:
+        new_phase = TemplatePhase(
+            position=phase.position,
+            name=phase.name,
+            goal=phase.goal,
+            typical_weeks=phase.typical_weeks,
+            criteria=phase.criteria,
+        )
+        for item in phase.prescriptions:
+            new_phase.prescriptions.append(
+                TemplatePrescription(
+                    **{
+                        column.key: getattr(item, column.key)
+                        for column in sa.inspect(TemplatePrescription).column_attrs
+                        if column.key not in ("id", "phase_id")
+                    }
+                )
+            )
+        copy.phases.append(new_phase)
+    db.session.add(copy)
+    db.session.flush()
+    audit.record(actor, "template.copy", "template", copy.id, source=template.id)
+    return copy
