@@ -113,10 +113,12 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.dashboard import bp as dashboard_bp
     from app.library import bp as library_bp
     from app.main import bp as main_bp
     from app.my_data import bp as my_data_bp
     from app.patients import bp as patients_bp
+    from app.progress import bp as progress_bp
     from app.programmes import bp as programmes_bp
 
     app.register_blueprint(main_bp)
@@ -126,6 +128,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp)
     app.register_blueprint(programmes_bp)
     app.register_blueprint(library_bp)
+    app.register_blueprint(progress_bp)
+    app.register_blueprint(dashboard_bp)
 
 
 def json_error(status: int, message: str, errors: dict[str, object] | None = None) -> Response:

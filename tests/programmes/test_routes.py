@@ -533,3 +533,38 @@ def test_assigning_a_clinic_template_from_the_page(client, make, physio, patient
     assert response.status_code == 302
     programme = db.session.scalar(sa.select(Programme).where(Programme.patient_id == patient.id))
     assert programme.title == "Custom" and programme.template_id == mine.id
+
+
+@pytest.mark.parametrize("page", ["show", "plan", "handout", "history"])
+def test_page_query_counts_do_not_grow_with_the_plan(
+    client, make, physio, patient, query_counter, page
+):
+    def build(count: int):
+        exercises = [make.exercise() for _ in range(count)]
+        template = make.template([("One", exercises), ("Two", exercises[:2])])
+        programme = svc.assign_programme(physio, patient, template, local_today(patient.timezone))
+        for line_id in range(1, 4):
+            draft = svc.draft_for(programme)
+            draft.set_dose(line_id, sets=line_id + 3)
+            svc.commit_draft(physio, programme, draft)
+        db.session.flush()
+        return programme
+
+    def statements(programme) -> int:
+        if page == "plan":
+            client.login_as(patient.user)
+            url = "/plan"
+        else:
+            client.login_as(physio)
+            url = {
+                "show": base(patient, programme),
+                "handout": f"/patients/{patient.id}/programme/handout",
+                "history": f"{base(patient, programme)}/history",
+            }[page]
+        with query_counter() as executed:
+            assert client.get(url).status_code == 200
+        return len(executed)
+
+    small = statements(build(3))
+    large = statements(build(12))
+    assert large == small
