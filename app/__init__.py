@@ -112,6 +112,7 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.dashboard import bp as dashboard_bp
     from app.library import bp as library_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from app.patients import bp as patients_bp
     from app.progress import bp as progress_bp
     from app.programmes import bp as programmes_bp
+    from app.today import bp as today_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
@@ -128,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp)
     app.register_blueprint(programmes_bp)
     app.register_blueprint(library_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(today_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
 

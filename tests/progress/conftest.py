@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 
 from app.domain.localtime import local_today
-from app.extensions import db
 from app.models import DaySummary, Patient
 
 

@@ -1,0 +1,92 @@
+"""Progress charts: the patient's own page and JSON, the staff view of a patient."""
+
+from datetime import date
+
+from flask import jsonify, render_template, request
+from flask_login import current_user
+
+from app import json_error
+from app.domain.localtime import local_today
+from app.extensions import db
+from app.models import Patient
+from app.progress import bp
+from app.security import (
+    current_patient,
+    login_required,
+    patient_for,
+    patient_required,
+    staff_required,
+)
+from app.services import audit, charts
+
+
+@bp.get("/patients/<int:patient_id>/charts.json")
+@login_required
+def patient_charts_json(patient_id: int):  # type: ignore[no-untyped-def]
+    """A patient's charts as Plotly JSON: all four for staff, the patient's three for them.
+
+    Scoped like every patient read: anyone else's patient is a 404.
+    """
+    patient = patient_for(current_user, patient_id)
+    return _charts_json(patient, for_patient=current_user.is_patient)
+
+
+@bp.get("/progress/charts.json")
+@patient_required
+def my_charts_json():  # type: ignore[no-untyped-def]
+    """The signed-in patient's own charts (pain, adherence, calendar) as Plotly JSON."""
+    return _charts_json(current_patient(), for_patient=True)
+
+
+@bp.get("/patients/<int:patient_id>/progress")
+@staff_required
+def patient_progress(patient_id: int):  # type: ignore[no-untyped-def]
+    """A patient's progress page for staff: all four charts."""
+    patient = patient_for(current_user, patient_id)
+    return _page(patient, for_patient=False)
+
+
+@bp.get("/progress")
+@patient_required
+def mine():  # type: ignore[no-untyped-def]
+    """The patient's progress page: pain, adherence and days done, in plain words."""
+    return _page(current_patient(), for_patient=True)
+
+
+def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
+    today = local_today(patient.timezone)
+    try:
+        first, last = charts.parse_range(request.args.get("from"), request.args.get("to"), today)
+    except charts.RangeError as error:
+        return json_error(422, str(error), {"range": str(error)})
+    return jsonify(_payload(patient, first, last, today, for_patient=for_patient))
+
+
+def _page(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
+    today = local_today(patient.timezone)
+    try:
+        first, last = charts.parse_range(request.args.get("from"), request.args.get("to"), today)
+        error = None
+    except charts.RangeError as problem:
+        first, last = charts.parse_range(None, None, today)
+        error = str(problem)
+    payload = _payload(patient, first, last, today, for_patient=for_patient)
+    if not for_patient:
+        audit.record(current_user, "progress.view", "patient", patient.id, patient_id=patient.id)
+        db.session.commit()
+    template = "progress/mine.html" if for_patient else "progress/patient.html"
+    return render_template(
+        template, patient=patient, payload=payload, first=first, last=last, range_error=error
+    ), (422 if error else 200)
+
+
+def _payload(
+    patient: Patient, first: date, last: date, today: date, *, for_patient: bool
+) -> dict[str, object]:
+    history = charts.load_history(patient, first, last, today)
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "config": charts.PLOTLY_CONFIG,
+        "charts": [chart.as_json() for chart in charts.charts_for(history, patient=for_patient)],
+    }

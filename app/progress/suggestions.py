@@ -1,0 +1,213 @@
+"""The physio's decisions: apply, edit then apply, or dismiss a suggestion; mark a flag seen."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.domain.dose import describe_dose
+from app.extensions import db
+from app.models import Flag, Patient, Suggestion
+from app.progress import bp
+from app.progress.forms import DismissForm, DoseForm
+from app.security import patient_for, staff_required
+from app.services import suggestions as service
+
+KIND_LABELS = {
+    "progress": "Progress",
+    "hold": "Hold",
+    "regress": "Regress",
+    "review": "Review",
+}
+NUMBER_LABELS = {
+    "adherence": "Adherence",
+    "max_during": "Highest pain during",
+    "max_morning_rise": "Largest next-morning rise",
+    "days": "Days",
+    "max_pain": "Highest pain",
+    "limit": "Limit",
+    "days_above": "Days above the limit",
+    "rise_first": "First morning rise",
+    "rise_second": "Second morning rise",
+    "days_running": "Days running",
+    "green_max_during": "Green limit",
+    "done_units": "Ticks done",
+    "due_units": "Ticks due",
+    "recent_mean": "Recent average pain",
+    "earlier_mean": "Average two weeks earlier",
+    "change": "Change",
+    "mcid": "Change that matters",
+    "sessions": "Sessions",
+    "during": "Pain during",
+    "exercise_pain": "Exercise pain",
+    "morning_rise": "Next-morning rise",
+}
+
+
+@bp.app_template_global()
+def physio_panel(patient: Patient) -> dict[str, object]:
+    """Return the open flags and pending suggestions shown on the patient's page."""
+    flags = db.session.scalars(
+        sa.select(Flag)
+        .where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
+        .order_by(Flag.local_date.desc())
+    ).all()
+    pending = db.session.scalars(
+        sa.select(Suggestion)
+        .where(Suggestion.patient_id == patient.id, Suggestion.status == service.PENDING)
+        .order_by(Suggestion.created_at, Suggestion.id)
+    ).all()
+    return {"flags": flags, "suggestions": [_view(s) for s in pending]}
+
+
+def _view(suggestion: Suggestion) -> dict[str, object]:
+    numbers = [
+        (NUMBER_LABELS.get(name, name.replace("_", " ").capitalize()), _number(name, value))
+        for name, value in (suggestion.numbers or {}).items()
+        if value is not None
+    ]
+    return {
+        "row": suggestion,
+        "kind": KIND_LABELS.get(suggestion.kind, suggestion.kind),
+        "rule": suggestion.rule.replace("_", " "),
+        "numbers": numbers,
+        "proposal": proposal_words(suggestion),
+        "editable": bool(suggestion.proposal) and suggestion.proposal.get("action") == "dose",
+    }
+
+
+def proposal_words(suggestion: Suggestion) -> str | None:
+    """Return the change in words: "Swap to Side plank" or "3 sets of 12 with 20 kg"."""
+    proposal = suggestion.proposal
+    if not proposal:
+        return None
+    if proposal.get("action") == "swap":
+        return f"Swap to {proposal.get('to_exercise_name')}"
+    words = describe_dose(
+        proposal.get("sets", 1),
+        reps=proposal.get("reps"),
+        hold_seconds=proposal.get("hold_seconds"),
+        duration_seconds=proposal.get("duration_seconds"),
+    )
+    load = proposal.get("load_kg")
+    return f"New dose: {words}" + (f" with {load:g} kg" if load else "")
+
+
+def _number(name: str, value: object) -> str:
+    if name == "adherence" and isinstance(value, int | float):
+        return f"{round(value * 100)}%"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _suggestion(patient_id: int, suggestion_id: int) -> tuple[Patient, Suggestion]:
+    patient = patient_for(current_user, patient_id)
+    suggestion = db.session.scalar(
+        sa.select(Suggestion).where(
+            Suggestion.id == suggestion_id, Suggestion.patient_id == patient.id
+        )
+    )
+    if suggestion is None:
+        abort(404)
+    return patient, suggestion
+
+
+def _back(patient: Patient):  # type: ignore[no-untyped-def]
+    return redirect(url_for("patients.detail", patient_id=patient.id, _anchor="suggestions"))
+
+
+def _conflict(patient: Patient, message: str):  # type: ignore[no-untyped-def]
+    db.session.rollback()
+    return render_template("progress/conflict.html", patient=patient, message=message), 409
+
+
+@bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/apply")
+@staff_required
+def apply(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+    """Apply a suggestion as proposed (one click), or mark a review as seen."""
+    patient, suggestion = _suggestion(patient_id, suggestion_id)
+    try:
+        version = service.apply_suggestion(current_user, suggestion)
+    except service.SuggestionError as error:
+        return _conflict(patient, str(error))
+    db.session.commit()
+    flash(
+        "Suggestion applied: the plan has a new version."
+        if version
+        else "Suggestion marked as reviewed.",
+        "success",
+    )
+    return _back(patient)
+
+
+@bp.route(
+    "/patients/<int:patient_id>/suggestions/<int:suggestion_id>/edit", methods=["GET", "POST"]
+)
+@staff_required
+def edit(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+    """Show the proposed dose pre-filled; apply it with the physio's changes."""
+    patient, suggestion = _suggestion(patient_id, suggestion_id)
+    view = _view(suggestion)
+    if suggestion.status != service.PENDING:
+        return _conflict(patient, service.decided_message(suggestion))
+    if not view["editable"]:
+        return _conflict(patient, "Only a dose change can be edited before applying.")
+    form = DoseForm(data=dict(suggestion.proposal or {}))
+    problem = None
+    if form.validate_on_submit():
+        try:
+            service.apply_suggestion(current_user, suggestion, form.dose())
+        except service.SuggestionError as error:
+            if service.is_conflict(suggestion):
+                return _conflict(patient, str(error))
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            flash("Suggestion applied with your changes: the plan has a new version.", "success")
+            return _back(patient)
+    status = 422 if (form.errors or problem) else 200
+    return render_template(
+        "progress/edit_suggestion.html",
+        patient=patient,
+        suggestion=view,
+        form=form,
+        problem=problem,
+    ), status
+
+
+@bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/dismiss")
+@staff_required
+def dismiss(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+    """Dismiss a suggestion with a note saying why."""
+    patient, suggestion = _suggestion(patient_id, suggestion_id)
+    if suggestion.status != service.PENDING:
+        return _conflict(patient, service.decided_message(suggestion))
+    form = DismissForm()
+    if not form.validate_on_submit():
+        message = " ".join(form.note.errors) or "Please say why you are dismissing it."
+        return render_template(
+            "progress/dismiss.html",
+            patient=patient,
+            suggestion=_view(suggestion),
+            form=form,
+            message=message,
+        ), 422
+    service.dismiss_suggestion(current_user, suggestion, form.note.data)
+    db.session.commit()
+    flash("Suggestion dismissed.", "success")
+    return _back(patient)
+
+
+@bp.post("/patients/<int:patient_id>/flags/<int:flag_id>/seen")
+@staff_required
+def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
+    """Mark a flag as seen: it leaves the top of the page and the dashboard's red group."""
+    patient = patient_for(current_user, patient_id)
+    flag = db.session.scalar(
+        sa.select(Flag).where(Flag.id == flag_id, Flag.patient_id == patient.id)
+    )
+    if flag is None:
+        abort(404)
+    service.resolve_flag(current_user, flag)
+    db.session.commit()
+    flash("Flag marked as seen.", "success")
+    return _back(patient)

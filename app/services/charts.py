@@ -1,0 +1,623 @@
+"""The progress charts: read a patient's days and plan history, build Plotly figures in Python.
+
+load_history() reads everything in three statements, whatever the length of the range (day
+summaries; versions with their programme; prescriptions with exercise names). The figure
+builders are plain functions of that history, so tests check them by content. Each chart
+comes with a caption in plain words, a text summary and a table for screen readers.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import sqlalchemy as sa
+
+from app.domain.adherence import DayStatus
+from app.domain.dose import describe_dose
+from app.domain.pain import PainThresholds
+from app.domain.progress import (
+    DayTotals,
+    adherence_by_week,
+    adherence_caption,
+    calendar_caption,
+    pain_caption,
+    rolling_mean,
+    status_of,
+)
+from app.domain.schedule import PlanSnapshot, due_between
+from app.extensions import db
+from app.models import DaySummary, Exercise, Patient, Prescription, Programme, ProgrammeVersion
+from app.services.plans import spec_for
+
+MAX_RANGE_DAYS = 2 * 366  # "at most two years", leap days included
+DEFAULT_RANGE_DAYS = 42  # six weeks: long enough for a trend, short enough to read on a phone
+PLAN_LABEL_CHARS = 40
+
+COLOURS = {
+    "green": "#1a7f37",
+    "amber": "#b35900",
+    "red": "#c62828",
+    "during": "#0b4f9e",
+    "morning": "#7b3fa0",
+    "mean": "#222222",
+    "bar": "#0b5d4b",
+    "plan": "#555555",
+}
+STATUS_COLOURS = {
+    DayStatus.DONE: "#1a7f37",
+    DayStatus.PARTIAL: "#e0a800",
+    DayStatus.MISSED: "#c62828",
+    DayStatus.REST: "#c9ced6",
+}
+STATUS_WORDS = {
+    DayStatus.DONE: "All done",
+    DayStatus.PARTIAL: "Some done",
+    DayStatus.MISSED: "Missed",
+    DayStatus.REST: "Rest day",
+}
+# The trace types the figures use: the served plotly.js bundle must register each of them.
+TRACE_TYPES = ("scatter", "bar")
+PLOTLY_CONFIG = {"responsive": True, "displayModeBar": False, "displaylogo": False}
+
+
+class RangeError(ValueError):
+    """A chart date range that makes no sense; the message is for the person asking."""
+
+
+def parse_range(first: str | None, last: str | None, today: date) -> tuple[date, date]:
+    """Return the (from, to) dates asked for, defaulting to the last six weeks."""
+    try:
+        end = date.fromisoformat(last) if last else today
+        start = date.fromisoformat(first) if first else end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    except ValueError as error:
+        raise RangeError("Dates must look like 2024-11-25.") from error
+    if start > end:
+        raise RangeError("The start date must be on or before the end date.")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise RangeError("Choose a range of at most two years.")
+    return start, end
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    version_id: int
+    number: int
+    day: date
+    change_kind: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class DoseStep:
+    line_id: int
+    day: date
+    exercise_name: str
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    load_kg: float | None
+
+
+@dataclass
+class History:
+    """What the charts show for one patient over first..last (today for 'not yet over')."""
+
+    first: date
+    last: date
+    today: date
+    days: dict[date, DayTotals] = field(default_factory=dict)  # every day first..last
+    thresholds: PainThresholds = PainThresholds()
+    changes: list[PlanChange] = field(default_factory=list)  # in the range
+    doses: list[DoseStep] = field(default_factory=list)  # every version's lines, oldest first
+    during_before: dict[date, int] = field(default_factory=dict)  # 6 days before, for the mean
+
+
+def load_history(patient: Patient, first: date, last: date, today: date) -> History:
+    """Read the patient's days and plan history for the charts, in three statements."""
+    lookback = first - timedelta(days=6)
+    summaries = db.session.execute(
+        sa.select(
+            DaySummary.local_date,
+            DaySummary.due_units,
+            DaySummary.done_units,
+            DaySummary.during_pain,
+            DaySummary.morning_pain,
+            DaySummary.usual_pain,
+            DaySummary.zone,
+        ).where(DaySummary.patient_id == patient.id, DaySummary.local_date.between(lookback, last))
+    ).all()
+    versions = db.session.execute(
+        sa.select(ProgrammeVersion, Programme.start_date, Programme.end_date, Programme.status)
+        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        .where(Programme.patient_id == patient.id)
+        .order_by(Programme.start_date, ProgrammeVersion.number)
+    ).all()
+    lines = db.session.execute(
+        sa.select(Prescription, Exercise.name)
+        .join(Exercise, Prescription.exercise_id == Exercise.id)
+        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
+        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        .where(Programme.patient_id == patient.id)
+        .order_by(Prescription.version_id, Prescription.position)
+    ).all()
+
+    history = History(first=first, last=last, today=today)
+    by_version: dict[int, list[tuple[Prescription, str]]] = defaultdict(list)
+    for prescription, name in lines:
+        by_version[prescription.version_id].append((prescription, name))
+
+    # What was due each day, from the plan, for days nothing was logged (no summary row).
+    due_units: dict[date, int] = defaultdict(int)
+    programmes: dict[int, list[ProgrammeVersion]] = defaultdict(list)
+    bounds: dict[int, tuple[date, date | None]] = {}
+    for version, start, end, _status in versions:
+        programmes[version.programme_id].append(version)
+        bounds[version.programme_id] = (start, end)
+    for programme_id, its_versions in programmes.items():
+        start, end = bounds[programme_id]
+        snapshots = [
+            PlanSnapshot(
+                version_id=v.id,
+                effective_from=v.effective_from,
+                phase=v.phase_position,
+                prescriptions=tuple(spec_for(p) for p, _ in by_version[v.id]),
+            )
+            for v in its_versions
+        ]
+        for day, items in due_between(start, snapshots, first, last, end).items():
+            due_units[day] += sum(len(item.units) for item in items)
+
+    known = {row.local_date: row for row in summaries}
+    for day in _days(first, last):
+        row = known.get(day)
+        history.days[day] = (
+            DayTotals(day, due_units.get(day, 0))
+            if row is None
+            else DayTotals(
+                day,
+                row.due_units,
+                row.done_units,
+                row.during_pain,
+                row.morning_pain,
+                row.usual_pain,
+                row.zone,
+            )
+        )
+    history.during_before = {
+        row.local_date: row.during_pain
+        for row in summaries
+        if row.local_date < first and row.during_pain is not None
+    }
+
+    if versions:
+        current = next((v for v, *_, status in versions if status == "active"), None)
+        latest = current or versions[-1][0]
+        # The active programme's newest version sets the bands; the current_version_id
+        # pointer is the newest, and versions are ordered by number within a programme.
+        newest = max(
+            (v for v, *_ in versions if v.programme_id == latest.programme_id),
+            key=lambda v: v.number,
+        )
+        history.thresholds = PainThresholds(
+            green_max_during=newest.green_max_during,
+            amber_max_during=newest.amber_max_during,
+            amber_morning_rise=newest.amber_morning_rise,
+            red_morning_rise=newest.red_morning_rise,
+        )
+    for version, *_ in versions:
+        if first <= version.effective_from <= last:
+            history.changes.append(
+                PlanChange(
+                    version.id,
+                    version.number,
+                    version.effective_from,
+                    version.change_kind,
+                    version.summary or version.change_kind,
+                )
+            )
+        for prescription, name in by_version[version.id]:
+            history.doses.append(
+                DoseStep(
+                    prescription.line_id,
+                    version.effective_from,
+                    name,
+                    prescription.sets,
+                    prescription.reps,
+                    prescription.hold_seconds,
+                    prescription.duration_seconds,
+                    prescription.load_kg,
+                )
+            )
+    return history
+
+
+# --- The charts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: the figure, what it shows in words, and its data as a table."""
+
+    key: str
+    title: str
+    figure: dict[str, Any]
+    caption: str
+    summary: str
+    columns: list[str]
+    rows: list[list[str]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "figure": self.figure,
+            "caption": self.caption,
+            "summary": self.summary,
+            "table": {"columns": self.columns, "rows": self.rows},
+        }
+
+
+def charts_for(history: History, *, patient: bool) -> list[Chart]:
+    """Return the charts for the patient (pain, adherence, calendar) or staff (all four)."""
+    charts = [pain_chart(history, patient=patient), adherence_chart(history, patient=patient)]
+    if not patient:
+        charts.append(dose_chart(history))
+    charts.append(calendar_chart(history, patient=patient))
+    return charts
+
+
+def pain_chart(history: History, *, patient: bool) -> Chart:
+    """Pain during and next morning, the 7-day mean, zone bands, the MCID and plan changes."""
+    t = history.thresholds
+    during = {d: r.during for d, r in history.days.items() if r.during is not None}
+    morning = {d: r.morning for d, r in history.days.items() if r.morning is not None}
+    means = rolling_mean(history.during_before | during, history.first, history.last)
+    fig = _figure(y_title="Pain (0-10)")
+    fig.update_yaxes(range=[0, 10], dtick=2, fixedrange=True)
+    fig.add_trace(_line("During exercise", during, COLOURS["during"], markers=True))
+    fig.add_trace(_line("Next morning", morning, COLOURS["morning"], markers=True, dash="dot"))
+    fig.add_trace(_line("7-day average", means, COLOURS["mean"], markers=False))
+
+    bands = [
+        ("green", 0, t.green_max_during + 0.5, f"Green zone (0-{t.green_max_during})"),
+        (
+            "amber",
+            t.green_max_during + 0.5,
+            t.amber_max_during + 0.5,
+            f"Amber zone ({t.green_max_during + 1}-{t.amber_max_during})",
+        ),
+        ("red", t.amber_max_during + 0.5, 10, f"Red zone ({t.amber_max_during + 1}-10)"),
+    ]
+    for zone, low, high, name in bands:
+        fig.add_shape(
+            type="rect",
+            name=name,
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=low,
+            y1=high,
+            fillcolor=COLOURS[zone],
+            opacity=0.1,
+            layer="below",
+            line={"width": 0},
+        )
+
+    # The smallest change that matters (MCID), drawn around the first week's average.
+    summary_parts = [pain_caption(during, patient=patient)]
+    if during:
+        start_days = sorted(during)[:7]
+        baseline = sum(during[d] for d in start_days) / len(start_days)
+        low, high = max(0.0, baseline - t.mcid), min(10.0, baseline + t.mcid)
+        fig.add_shape(
+            type="rect",
+            name=f"MCID band: start {baseline:.1f} ± {t.mcid}",
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=low,
+            y1=high,
+            fillcolor="rgba(0,0,0,0)",
+            line={"color": COLOURS["mean"], "width": 1, "dash": "dash"},
+            layer="below",
+        )
+        fig.add_annotation(
+            name="mcid",
+            text=f"{t.mcid}-point change that matters",
+            xref="paper",
+            x=0,
+            xanchor="left",
+            y=low,
+            yanchor="top",
+            showarrow=False,
+            font={"size": 10},
+        )
+        summary_parts.append(
+            f"A change of {t.mcid} points from the starting average of {baseline:.1f} is "
+            "the smallest that matters."
+        )
+    summary_parts.append(
+        f"Green up to {t.green_max_during}, amber up to {t.amber_max_during}, red above."
+    )
+    for change in history.changes:
+        label = _short(f"v{change.number}: {change.summary}")
+        fig.add_shape(
+            type="line",
+            name=f"plan change v{change.number}",
+            xref="x",
+            yref="paper",
+            x0=change.day.isoformat(),
+            x1=change.day.isoformat(),
+            y0=0,
+            y1=1,
+            line={"color": COLOURS["plan"], "width": 1, "dash": "dot"},
+        )
+        fig.add_annotation(
+            name=f"plan-change-{change.version_id}",
+            text=f"v{change.number}",
+            hovertext=label,
+            xref="x",
+            yref="paper",
+            x=change.day.isoformat(),
+            y=1,
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 10},
+        )
+    if history.changes:
+        summary_parts.append(
+            "Plan changes: "
+            + "; ".join(f"{_when(c.day)}: {c.summary}" for c in history.changes)
+            + "."
+        )
+
+    rows = [
+        [
+            _when(day),
+            _pain(record.during),
+            _pain(record.morning),
+            "" if day not in means else f"{means[day]:.1f}",
+            record.zone or "",
+        ]
+        for day, record in history.days.items()
+        if record.during is not None or record.morning is not None
+    ]
+    return Chart(
+        key="pain",
+        title="Pain over time",
+        figure=_json(fig),
+        caption=summary_parts[0],
+        summary=" ".join(summary_parts),
+        columns=["Day", "During exercise", "Next morning", "7-day average", "Zone"],
+        rows=rows,
+    )
+
+
+def adherence_chart(history: History, *, patient: bool) -> Chart:
+    """Adherence per week as bars, with the 80% line."""
+    weeks = [w for w in adherence_by_week(history.days.values(), history.today) if w.due]
+    fig = _figure(y_title="% of exercises done")
+    fig.update_yaxes(range=[0, 105], ticksuffix="%", fixedrange=True)
+    fig.add_trace(
+        go.Bar(
+            name="Done",
+            x=[w.monday.isoformat() for w in weeks],
+            y=[w.percent for w in weeks],
+            marker={
+                "color": [COLOURS["bar"] if w.is_adherent else COLOURS["amber"] for w in weeks]
+            },
+            hovertemplate="Week of %{x|%d %b}: %{y}%<extra></extra>",
+            xperiod=7 * 24 * 3600 * 1000,
+            xperiodalignment="middle",
+        )
+    )
+    fig.add_shape(
+        type="line",
+        name="80% line",
+        xref="paper",
+        x0=0,
+        x1=1,
+        y0=80,
+        y1=80,
+        line={"color": COLOURS["mean"], "width": 2, "dash": "dash"},
+    )
+    fig.add_annotation(
+        text="80% target",
+        xref="paper",
+        x=1,
+        xanchor="right",
+        y=80,
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 10},
+    )
+    caption = adherence_caption(weeks, history.today, patient=patient)
+    reached = sum(1 for w in weeks if w.is_adherent)
+    summary = f"{caption} The 80% target was reached in {reached} of {len(weeks)} weeks."
+    return Chart(
+        key="adherence",
+        title="Exercises done per week",
+        figure=_json(fig),
+        caption=caption,
+        summary=summary,
+        columns=["Week starting", "Done", "Due", "Percent"],
+        rows=[[_when(w.monday), str(w.done), str(w.due), f"{w.percent}%"] for w in weeks],
+    )
+
+
+def dose_chart(history: History) -> Chart:
+    """Each line's dose over time as steps: reps, hold, duration and load."""
+    fig = _figure(y_title="Dose")
+    fig.update_yaxes(rangemode="tozero")
+    by_line: dict[int, list[DoseStep]] = defaultdict(list)
+    for step in history.doses:
+        by_line[step.line_id].append(step)
+    rows = []
+    for line_id, steps in by_line.items():
+        current = steps[-1].exercise_name
+        for measure, unit, value_of in (
+            ("reps", "reps", lambda s: s.reps),
+            ("hold", "s hold", lambda s: s.hold_seconds),
+            (
+                "duration",
+                "min",
+                lambda s: None if s.duration_seconds is None else round(s.duration_seconds / 60, 1),
+            ),
+            ("load", "kg", lambda s: s.load_kg),
+        ):
+            points = _dose_points(steps, value_of, history.first, history.last)
+            if not points:
+                continue
+            x = [day.isoformat() for day, _, _ in points] + [history.last.isoformat()]
+            y = [value for _, value, _ in points] + [points[-1][1]]
+            text = [f"{s.exercise_name}: {_dose(s)}" for _, _, s in points] + [
+                f"{points[-1][2].exercise_name}: {_dose(points[-1][2])}"
+            ]
+            fig.add_trace(
+                go.Scatter(
+                    name=f"{current} ({unit})",
+                    x=x,
+                    y=y,
+                    mode="lines+markers",
+                    line={"shape": "hv", "width": 2},
+                    text=text,
+                    hovertemplate="%{x|%d %b}: %{text}<extra></extra>",
+                    meta={"line_id": line_id, "measure": measure},
+                )
+            )
+        rows += [[_when(s.day), s.exercise_name, _dose(s)] for s in steps if s.day <= history.last]
+    rows.sort(key=lambda row: row[0])
+    changes = len({(r[0], r[1], r[2]) for r in rows})
+    summary = (
+        f"{len(by_line)} exercises; {changes} dose settings over time."
+        if by_line
+        else "No programme in this period."
+    )
+    return Chart(
+        key="dose",
+        title="Dose per exercise",
+        figure=_json(fig),
+        caption=summary,
+        summary=summary,
+        columns=["From", "Exercise", "Dose"],
+        rows=rows,
+    )
+
+
+def calendar_chart(history: History, *, patient: bool) -> Chart:
+    """A strip of days coloured by whether the exercises were done, one bar per day."""
+    statuses = {
+        day: status
+        for day, record in history.days.items()
+        if day <= history.today and (status := status_of(record, history.today)) is not None
+    }
+    fig = _figure(y_title="")
+    fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
+    fig.update_layout(height=160, bargap=0.15)
+    for status in DayStatus:
+        days = [day for day, s in statuses.items() if s == status]
+        fig.add_trace(
+            go.Bar(
+                name=STATUS_WORDS[status],
+                x=[day.isoformat() for day in days],
+                y=[1] * len(days),
+                marker={"color": STATUS_COLOURS[status]},
+                hovertemplate="%{x|%a %d %b}: " + STATUS_WORDS[status] + "<extra></extra>",
+                showlegend=bool(days),
+            )
+        )
+    caption = calendar_caption(statuses, patient=patient)
+    return Chart(
+        key="calendar",
+        title="Days done",
+        figure=_json(fig),
+        caption=caption,
+        summary=caption,
+        columns=["Day", "Status"],
+        rows=[[_when(day), STATUS_WORDS[status]] for day, status in sorted(statuses.items())],
+    )
+
+
+# --- Small helpers -------------------------------------------------------------------------
+
+
+def _figure(y_title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        template="none",
+        autosize=True,
+        height=300,
+        margin={"l": 40, "r": 10, "t": 24, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": "system-ui, sans-serif", "size": 12},
+        hovermode="closest",
+        dragmode=False,
+    )
+    fig.update_xaxes(type="date", fixedrange=True)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def _line(name: str, values: dict[date, float], colour: str, *, markers: bool, dash: str = "solid"):
+    days = sorted(values)
+    return go.Scatter(
+        name=name,
+        x=[day.isoformat() for day in days],
+        y=[values[day] for day in days],
+        mode="lines+markers" if markers else "lines",
+        line={"color": colour, "width": 2, "dash": dash},
+        connectgaps=False,
+    )
+
+
+def _dose_points(steps, value_of, first: date, last: date) -> list[tuple[date, float, DoseStep]]:
+    """Return (day, value, step) where the value changed; what was in force before first
+    is shown from first."""
+    points: list[tuple[date, float, DoseStep]] = []
+    for step in steps:
+        value = value_of(step)
+        if step.day > last:
+            break
+        if value is None or (points and points[-1][1] == value):
+            continue
+        day = max(step.day, first)
+        if points and points[-1][0] == day:
+            points.pop()  # replaced before the range began, or twice on one day
+        points.append((day, value, step))
+    return points
+
+
+def _json(fig: go.Figure) -> dict[str, Any]:
+    return fig.to_plotly_json()
+
+
+def _days(first: date, last: date):
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+def _when(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _pain(value: int | None) -> str:
+    return "" if value is None else f"{value}/10"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= PLAN_LABEL_CHARS else text[: PLAN_LABEL_CHARS - 1] + "…"
+
+
+def _dose(step: DoseStep) -> str:
+    words = describe_dose(
+        step.sets,
+        reps=step.reps,
+        hold_seconds=step.hold_seconds,
+        duration_seconds=step.duration_seconds,
+    )
+    return f"{words} with {step.load_kg:g} kg" if step.load_kg else words

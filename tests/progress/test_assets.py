@@ -1,0 +1,109 @@
+"""The served plotly.js bundle: has every trace type we draw, pre-compressed, cached, light."""
+
+import gzip
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from app.services import charts
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "app" / "static" / "vendor"
+PAGE_BUDGET = 600 * 1024
+
+
+@pytest.fixture(scope="module")
+def bundle() -> Path:
+    """The bundle `make assets` builds; built here when missing (npm, else the fallback)."""
+    target = VENDOR / "plotly.min.js"
+    if not (target.exists() and target.with_suffix(".js.gz").exists()):
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(
+            "build_assets", ROOT / "scripts/build_assets.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        module.build()
+    return target
+
+
+def registered_trace_types(text: str) -> set[str]:
+    """Return the trace modules a plotly.js bundle registers (its `moduleType:"trace"` blocks)."""
+    return set(re.findall(r'moduleType:"trace",name:"(\w+)"', text))
+
+
+def test_bundle_registers_every_trace_type_the_charts_use(bundle):
+    registered = registered_trace_types(bundle.read_text(encoding="utf-8"))
+    assert {"scatter", "bar"} <= registered
+    assert set(charts.TRACE_TYPES) <= registered
+
+
+def test_trace_marker_tells_a_partial_bundle_from_a_full_one():
+    # The marker must really distinguish bundles: a trace type we never draw is absent from
+    # the basic bundle (if npm built it) and present in the full one.
+    import plotly
+
+    full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert {"scatter", "bar", "heatmap", "scattergl"} <= registered_trace_types(full.read_text())
+    basic = ROOT / "node_modules" / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
+    if basic.exists():
+        assert registered_trace_types(basic.read_text()) == {"scatter", "bar", "pie"}
+
+
+def fetch(client, url, **headers):  # type: ignore[no-untyped-def]
+    """GET a file and close it at once (send_file keeps it open until closed)."""
+    response = client.get(url, headers=headers)
+    response.get_data()  # read it all, then let go of the file
+    response.close()
+    return response
+
+
+def test_gzip_copy_is_served_with_a_long_cache(client, bundle):
+    response = fetch(client, "/static/vendor/plotly.min.js", **{"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert response.mimetype == "text/javascript"
+    assert gzip.decompress(response.data) == bundle.read_bytes()
+
+
+def test_plain_copy_for_clients_without_gzip(client, bundle):
+    response = fetch(client, "/static/vendor/plotly.min.js")
+    assert "Content-Encoding" not in response.headers
+    assert response.data == bundle.read_bytes()
+    assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_no_path_tricks_through_the_gzip_route(client, bundle):
+    response = fetch(client, "/static/vendor/../../../config.py", **{"Accept-Encoding": "gzip"})
+    assert response.status_code == 404
+
+
+def test_chart_page_first_load_is_under_600_kb_compressed(
+    client, make, physio, patient, write_days, today, bundle
+):
+    exercises = [make.exercise(f"page-weight-{n}") for n in range(6)]
+    make.programme(patient, exercises, start=today - timedelta(days=120))
+    write_days(patient, today - timedelta(days=100), today, due=6)
+    client.login_as(physio)
+    page = client.get(f"/patients/{patient.id}/progress")
+    html = page.get_data()
+    total = len(gzip.compress(html))
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())
+    assert any("plotly.min.js" in url for url in assets)
+    for url in assets:
+        response = fetch(client, url, **{"Accept-Encoding": "gzip"})
+        assert response.status_code == 200, url
+        body = response.data
+        if response.headers.get("Content-Encoding") != "gzip":
+            body = gzip.compress(body)
+        total += len(body)
+    data = client.get(f"/patients/{patient.id}/charts.json").get_data()
+    total += len(gzip.compress(data))
+    print(f"chart page first load: {total:,} bytes compressed")
+    assert total <= PAGE_BUDGET
