@@ -58,9 +58,7 @@ def green_week(write_days, patient, today):  # type: ignore[no-untyped-def]
     write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
 
 
-def test_steady_green_week_suggests_the_next_exercise_once(
-    patient, plan, chain, write_days, today
-):
+def test_steady_green_week_suggests_the_next_exercise_once(patient, plan, chain, write_days, today):
     green_week(write_days, patient, today)
     first = service.refresh_for_patient(patient, today)
     second = service.refresh_for_patient(patient, today)
@@ -90,9 +88,7 @@ def test_apply_swaps_to_the_next_exercise_in_exactly_one_version(
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     client.login_as(physio)
-    response = client.post_form(
-        f"/patients/{patient.id}/suggestions/{suggestion.id}/apply"
-    )
+    response = client.post_form(f"/patients/{patient.id}/suggestions/{suggestion.id}/apply")
     assert response.status_code == 302
     db.session.refresh(plan)
     assert versions(plan) == 2
@@ -177,9 +173,7 @@ def test_dismiss_needs_a_note_then_blocks_applying(
     assert versions(plan) == 1
 
 
-def test_edit_then_apply_uses_the_physios_dose(
-    client, make, physio, patient, write_days, today
-):
+def test_edit_then_apply_uses_the_physios_dose(client, make, physio, patient, write_days, today):
     end = make.exercise("single-leg-squat", name="Single-leg squat")  # no progression
     plan = make.programme(patient, [end], start=today - timedelta(days=30), reps=10)
     green_week(write_days, patient, today)
@@ -218,7 +212,9 @@ def test_a_review_is_acknowledged_without_a_new_version(
     assert versions(plan) == 1
 
 
-def test_another_physios_patient_is_not_found(client, make, clinic, patient, plan, write_days, today):
+def test_another_physios_patient_is_not_found(
+    client, make, clinic, patient, plan, write_days, today
+):
     green_week(write_days, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
