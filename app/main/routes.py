@@ -23,7 +23,7 @@ def index():  # type: ignore[no-untyped-def]
 
 def home_endpoint(role: str) -> str:
     """The endpoint of each role's home page."""
-    return "dashboard.index" if role != Role.PATIENT else "patients.me"
+    return "dashboard.index" if role != Role.PATIENT else "today.today"
 
 
 @bp.get("/healthz")

@@ -1,0 +1,73 @@
+"""GET /api/v1/today, POST /api/v1/sync and the OpenAPI document."""
+
+from datetime import date
+
+from flask import jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from app import json_error
+from app.api import bp
+from app.api.openapi import openapi_document
+from app.api.serialize import today_json
+from app.domain.localtime import local_today
+from app.extensions import db
+from app.security import current_patient, patient_required, public
+from app.services import activity
+
+# 200 events with full 1000-character notes fit well inside this; 10,000 ticks do not.
+MAX_SYNC_BODY_BYTES = 512 * 1024
+
+
+@bp.get("/today")
+@patient_required
+def today():  # type: ignore[no-untyped-def]
+    """The patient's day (today, or ?date= within the catch-up window) as JSON."""
+    patient = current_patient()
+    day = None
+    if request.args.get("date"):
+        today_date = local_today(patient.timezone)
+        try:
+            day = date.fromisoformat(request.args["date"])
+        except ValueError:
+            return json_error(422, "Check the date.", {"date": "Give the date as YYYY-MM-DD."})
+        message = activity.date_error(day, today_date)
+        if message:
+            return json_error(422, "Check the date.", {"date": message})
+    return jsonify(today_json(activity.today_view(patient, day)))
+
+
+@bp.post("/sync")
+@patient_required
+def sync():  # type: ignore[no-untyped-def]
+    """Apply a batch of events from the phone; answer each event's status."""
+    limit = activity.MAX_EVENTS_PER_BATCH
+    too_many = f"Send at most {limit} events at a time."
+    if (request.content_length or 0) > MAX_SYNC_BODY_BYTES:
+        return json_error(413, too_many, {"events": too_many})
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
+        message = 'Send JSON like {"events": [...]}.'
+        return json_error(422, "That request could not be read.", {"events": message})
+    raw_events = body["events"]
+    if len(raw_events) > limit:
+        return json_error(
+            413, too_many, {"events": f"{too_many} This batch had {len(raw_events)}."}
+        )
+    patient = current_patient()
+    events = [activity.parse_event(raw) for raw in raw_events]
+    try:
+        results = activity.apply_events(patient, events)
+        db.session.commit()
+    except IntegrityError:
+        # Two syncs of the same events raced: the other one won, so now these are duplicates.
+        db.session.rollback()
+        results = activity.apply_events(patient, events)
+        db.session.commit()
+    return jsonify(results=[result.as_dict() for result in results])
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI 3.1 description of this API (public: it holds no data)."""
+    return jsonify(openapi_document())

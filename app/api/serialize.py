@@ -1,0 +1,86 @@
+"""Turn the patient's day into the JSON the API sends (shapes described in openapi.py)."""
+
+from app.services.activity import CheckInView, ItemView, MorningPrompt, TodayView
+
+
+def today_json(view: TodayView) -> dict[str, object]:
+    """The body of GET /api/v1/today."""
+    return {
+        "date": view.day.isoformat(),
+        "today": view.today.isoformat(),
+        "state": str(view.state),
+        "starts_on": view.starts_on.isoformat() if view.starts_on else None,
+        "catch_up_dates": [day.isoformat() for day in view.catch_up_dates],
+        "progress": {
+            "done": view.done_count,
+            "total": view.total_count,
+            "done_units": view.done_units,
+            "due_units": view.due_units,
+            "all_done": view.all_done,
+            "text": view.progress_text,
+        },
+        "items": [_item_json(item) for item in view.items],
+        "checkin": {
+            "during": _checkin_json(view.during),
+            "zone": str(view.zone) if view.zone else None,
+            "advice": view.advice,
+            "usual_pain": view.usual_pain,
+            "morning": _morning_json(view.morning),
+        },
+    }
+
+
+def _item_json(item: ItemView) -> dict[str, object]:
+    return {
+        "line_id": item.line_id,
+        "prescription_id": item.prescription_id,
+        "exercise_id": item.exercise_id,
+        "name": item.name,
+        "steps": list(item.steps),
+        "dose": item.dose_text,
+        "side": item.side,
+        "sets": item.sets,
+        "reps": item.reps,
+        "hold_seconds": item.hold_seconds,
+        "duration_seconds": item.duration_seconds,
+        "rest_seconds": item.rest_seconds,
+        "sessions": item.sessions,
+        "done": item.done,
+        "pain": item.pain,
+        "units": [
+            {
+                "session": unit.session,
+                "side": unit.side,
+                "done": unit.done,
+                "sets_done": unit.sets_done,
+                "pain": unit.pain,
+            }
+            for unit in item.units
+        ],
+    }
+
+
+def _checkin_json(checkin: CheckInView | None) -> dict[str, object] | None:
+    if checkin is None:
+        return None
+    return {
+        "kind": checkin.kind,
+        "session_date": checkin.session_date.isoformat(),
+        "pain": checkin.pain,
+        "note": checkin.note,
+        "usual_pain": checkin.usual_pain,
+        "edits": checkin.edits,
+    }
+
+
+def _morning_json(prompt: MorningPrompt | None) -> dict[str, object] | None:
+    if prompt is None:
+        return None
+    return {
+        "session_date": prompt.session_date.isoformat(),
+        "due": prompt.due,
+        "usual_pain": prompt.usual_pain,
+        "answer": _checkin_json(prompt.answer),
+        "zone": str(prompt.zone) if prompt.zone else None,
+        "advice": prompt.advice,
+    }

@@ -1,0 +1,966 @@
+"""The patient's day: what is due and done, events from the phone, and the day summaries."""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from app.domain import adherence
+from app.domain.dose import describe_dose
+from app.domain.localtime import local_today, utcnow, week_start
+from app.domain.pain import ZONE_ADVICE, PainThresholds, Zone, validate_pain, zone_for_day
+from app.domain.schedule import DueItem, PlanSnapshot, due_between, plan_on
+from app.extensions import db
+from app.models import (
+    CheckIn,
+    DaySummary,
+    Exercise,
+    ExerciseLog,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammeStatus,
+    ProgrammeVersion,
+    SyncEvent,
+)
+from app.services.plans import spec_for
+
+CATCH_UP_DAYS = 2  # the patient may fill in yesterday and the day before, never the future
+MAX_EVENTS_PER_BATCH = 200
+NOTE_MAX_CHARS = 1000
+EVENT_TYPES = ("tick", "untick", "sets", "checkin")
+CHECKIN_KINDS = ("during", "morning")
+TICK_SIDES = ("both", "left", "right")
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+NOT_DUE = "That exercise is not due on that day."
+
+
+class DayState(StrEnum):
+    NO_PROGRAMME = "no_programme"
+    REST_DAY = "rest_day"
+    DUE = "due"
+
+
+class EventStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # already received: nothing changed
+    REJECTED = "rejected"  # invalid: nothing stored
+    SUPERSEDED = "superseded"  # kept, but a newer change (by client time) already won
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan, loaded once per request
+
+
+@dataclass
+class LoadedPlan:
+    """The active programme with the versions in force over a few days, in one query."""
+
+    programme: Programme
+    snapshots: list[PlanSnapshot]
+    versions: dict[int, ProgrammeVersion]
+    prescriptions: dict[tuple[int, int], Prescription]  # (version_id, line_id)
+    exercises: dict[int, Exercise]
+    due: dict[date, list[DueItem]]
+
+    def version_on(self, day: date) -> ProgrammeVersion | None:
+        """Return the version in force on day."""
+        snapshot = plan_on(self.snapshots, day)
+        return self.versions[snapshot.version_id] if snapshot else None
+
+    def thresholds_on(self, day: date) -> PainThresholds:
+        """Return the pain thresholds of the version in force on day (defaults without one)."""
+        version = self.version_on(day)
+        if version is None:
+            return PainThresholds()
+        return PainThresholds(
+            green_max_during=version.green_max_during,
+            amber_max_during=version.amber_max_during,
+            amber_morning_rise=version.amber_morning_rise,
+            red_morning_rise=version.red_morning_rise,
+        )
+
+    def due_item(self, day: date, line_id: int) -> DueItem | None:
+        """Return the item of a line due on day, if it is due."""
+        return next((item for item in self.due.get(day, ()) if item.line_id == line_id), None)
+
+
+def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
+    """Load the patient's active programme and the versions in force from first to last.
+
+    One statement: versions before the one in force on `first` are left out, so the rows
+    read depend on the days asked for, not on how long the programme has run.
+    """
+    in_force_at_first = (
+        sa.select(sa.func.max(ProgrammeVersion.effective_from))
+        .where(
+            ProgrammeVersion.programme_id == Programme.id,
+            ProgrammeVersion.effective_from <= first,
+        )
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Programme, ProgrammeVersion, Prescription, Exercise)
+        .outerjoin(
+            ProgrammeVersion,
+            sa.and_(
+                ProgrammeVersion.programme_id == Programme.id,
+                ProgrammeVersion.effective_from <= last,
+                ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
+            ),
+        )
+        .outerjoin(Prescription, Prescription.version_id == ProgrammeVersion.id)
+        .outerjoin(Exercise, Exercise.id == Prescription.exercise_id)
+        .where(Programme.patient_id == patient.id, Programme.status == ProgrammeStatus.ACTIVE)
+        .order_by(ProgrammeVersion.id, Prescription.position)
+    ).all()
+    if not rows:
+        return None
+    programme = rows[0][0]
+    versions: dict[int, ProgrammeVersion] = {}
+    prescriptions: dict[tuple[int, int], Prescription] = {}
+    exercises: dict[int, Exercise] = {}
+    for _, version, prescription, exercise in rows:
+        if version is not None:
+            versions[version.id] = version
+        if prescription is not None:
+            prescriptions[(prescription.version_id, prescription.line_id)] = prescription
+        if exercise is not None:
+            exercises[exercise.id] = exercise
+    snapshots = [
+        PlanSnapshot(
+            version_id=version.id,
+            effective_from=version.effective_from,
+            phase=version.phase_position,
+            prescriptions=tuple(
+                spec_for(p)
+                for (version_id, _), p in prescriptions.items()
+                if version_id == version.id
+            ),
+        )
+        for version in versions.values()
+    ]
+    due = due_between(programme.start_date, snapshots, first, last, programme.end_date)
+    return LoadedPlan(programme, snapshots, versions, prescriptions, exercises, due)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the day
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """One tick unit of an exercise on the day, and what the patient has done of it."""
+
+    session: int
+    side: str  # both | left | right
+    done: bool
+    sets_done: int
+    pain: int | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An exercise due on the day, ready to show."""
+
+    line_id: int
+    prescription_id: int
+    exercise_id: int
+    name: str
+    steps: tuple[str, ...]
+    cues: tuple[str, ...]
+    dose_text: str
+    side: str  # as prescribed: both | left | right | each
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    rest_seconds: int
+    sessions: int
+    note: str
+    units: tuple[UnitView, ...]
+
+    @property
+    def done(self) -> bool:
+        return all(unit.done for unit in self.units)
+
+    @property
+    def done_units(self) -> int:
+        return sum(unit.done for unit in self.units)
+
+    @property
+    def pain(self) -> int | None:
+        """Return the highest pain reported for this exercise today, if any."""
+        return max((u.pain for u in self.units if u.pain is not None), default=None)
+
+    @property
+    def timer_seconds(self) -> int | None:
+        """Return the length of one hold or timed round, for the timer."""
+        return self.hold_seconds or self.duration_seconds
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    kind: str
+    session_date: date
+    pain: int
+    note: str
+    usual_pain: int | None
+    edits: int
+
+
+@dataclass(frozen=True)
+class MorningPrompt:
+    """The next-morning question about an earlier session day."""
+
+    session_date: date
+    usual_pain: int | None
+    answer: CheckInView | None
+    zone: Zone | None  # of that session day, once answered
+    advice: str | None
+
+    @property
+    def due(self) -> bool:
+        return self.answer is None
+
+
+@dataclass(frozen=True)
+class TodayView:
+    """Everything the patient's day page shows."""
+
+    day: date
+    today: date  # the patient's local today; day may be up to CATCH_UP_DAYS earlier
+    state: DayState
+    items: tuple[ItemView, ...] = ()
+    during: CheckInView | None = None
+    zone: Zone | None = None  # the day's traffic light so far
+    advice: str | None = None
+    morning: MorningPrompt | None = None
+    usual_pain: int | None = None
+    starts_on: date | None = None  # when the programme has not started yet
+    catch_up_dates: tuple[date, ...] = field(default_factory=tuple)
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.today
+
+    @property
+    def total_count(self) -> int:
+        return len(self.items)
+
+    @property
+    def done_count(self) -> int:
+        return sum(item.done for item in self.items)
+
+    @property
+    def due_units(self) -> int:
+        return sum(len(item.units) for item in self.items)
+
+    @property
+    def done_units(self) -> int:
+        return sum(item.done_units for item in self.items)
+
+    @property
+    def all_done(self) -> bool:
+        return bool(self.items) and self.done_count == self.total_count
+
+    @property
+    def progress_text(self) -> str:
+        return f"{self.done_count} of {self.total_count} done"
+
+
+def catch_up_window(today: date) -> list[date]:
+    """Return the days a patient may log for, oldest first: today and CATCH_UP_DAYS before."""
+    return [today - timedelta(days=n) for n in range(CATCH_UP_DAYS, -1, -1)]
+
+
+def date_error(day: date, today: date) -> str | None:
+    """Return why a day cannot be logged for, or None when it can."""
+    if day > today:
+        return "That date is in the future. You can only fill in today or earlier."
+    if day < today - timedelta(days=CATCH_UP_DAYS):
+        return f"You can fill in up to {CATCH_UP_DAYS} days back, not earlier."
+    return None
+
+
+def today_view(patient: Patient, day: date | None = None, now: datetime | None = None) -> TodayView:
+    """Build the day page for a patient-local date (today by default) in three statements."""
+    today = local_today(patient.timezone, now)
+    day = day or today
+    catch_up = tuple(d for d in catch_up_window(today) if d != day)
+    yesterday = day - timedelta(days=1)
+    plan = load_plan(patient, yesterday, day)
+    if plan is None:
+        return TodayView(day, today, DayState.NO_PROGRAMME, catch_up_dates=catch_up)
+    logs = _logs_between(patient, yesterday, day)
+    checkins = _checkins_between(patient, yesterday, day)
+
+    items = tuple(_item_view(plan, item, day, logs) for item in plan.due[day])
+    during = checkins.get((day, "during"))
+    morning_about_day = checkins.get((day, "morning"))
+    zone = _zone(plan, day, during, morning_about_day, patient.usual_pain)
+
+    morning = None
+    yesterday_active = bool(plan.due[yesterday]) or any(
+        key[0] == yesterday and log.done for key, log in logs.items()
+    )
+    if date_error(yesterday, today) is None and (
+        yesterday_active or (yesterday, "during") in checkins
+    ):
+        answer = checkins.get((yesterday, "morning"))
+        morning_zone = (
+            _zone(plan, yesterday, checkins.get((yesterday, "during")), answer, patient.usual_pain)
+            if answer
+            else None
+        )
+        morning = MorningPrompt(
+            session_date=yesterday,
+            usual_pain=patient.usual_pain,
+            answer=_checkin_view(answer) if answer else None,
+            zone=morning_zone,
+            advice=ZONE_ADVICE[morning_zone] if morning_zone else None,
+        )
+    started = day >= plan.programme.start_date
+    return TodayView(
+        day=day,
+        today=today,
+        state=DayState.DUE if items else DayState.REST_DAY,
+        items=items,
+        during=_checkin_view(during) if during else None,
+        zone=zone,
+        advice=ZONE_ADVICE[zone] if zone else None,
+        morning=morning,
+        usual_pain=patient.usual_pain,
+        starts_on=None if started else plan.programme.start_date,
+        catch_up_dates=catch_up,
+    )
+
+
+def _item_view(
+    plan: LoadedPlan, item: DueItem, day: date, logs: Mapping[tuple, ExerciseLog]
+) -> ItemView:
+    prescription = plan.prescriptions[(item.version_id, item.line_id)]
+    exercise = plan.exercises[prescription.exercise_id]
+    units = []
+    for unit in item.units:
+        log = logs.get((day, unit.line_id, unit.session, unit.side))
+        units.append(
+            UnitView(
+                session=unit.session,
+                side=unit.side,
+                done=bool(log and log.done),
+                sets_done=(log.sets_done or 0) if log else 0,
+                pain=log.pain if log else None,
+            )
+        )
+    return ItemView(
+        line_id=item.line_id,
+        prescription_id=prescription.id,
+        exercise_id=exercise.id,
+        name=exercise.name,
+        steps=tuple(exercise.steps or ()),
+        cues=tuple(exercise.cues or ()),
+        dose_text=describe_dose(
+            prescription.sets,
+            reps=prescription.reps,
+            hold_seconds=prescription.hold_seconds,
+            duration_seconds=prescription.duration_seconds,
+            side=prescription.side,
+        ),
+        side=prescription.side,
+        sets=prescription.sets,
+        reps=prescription.reps,
+        hold_seconds=prescription.hold_seconds,
+        duration_seconds=prescription.duration_seconds,
+        rest_seconds=prescription.rest_seconds,
+        sessions=item.sessions,
+        note=prescription.note or "",
+        units=tuple(units),
+    )
+
+
+def _checkin_view(checkin: CheckIn) -> CheckInView:
+    return CheckInView(
+        kind=checkin.kind,
+        session_date=checkin.session_date,
+        pain=checkin.pain,
+        note=checkin.note or "",
+        usual_pain=checkin.usual_pain,
+        edits=checkin.edits,
+    )
+
+
+def _zone(
+    plan: LoadedPlan | None,
+    day: date,
+    during: CheckIn | None,
+    morning: CheckIn | None,
+    usual_pain: int | None,
+) -> Zone | None:
+    usual = morning.usual_pain if morning and morning.usual_pain is not None else usual_pain
+    thresholds = plan.thresholds_on(day) if plan else PainThresholds()
+    return zone_for_day(
+        during.pain if during else None, morning.pain if morning else None, usual, thresholds
+    )
+
+
+def _logs_between(patient: Patient, first: date, last: date) -> dict[tuple, ExerciseLog]:
+    """Return the patient's logs first..last keyed by (day, line_id, session, side)."""
+    rows = db.session.scalars(
+        sa.select(ExerciseLog).where(
+            ExerciseLog.patient_id == patient.id,
+            ExerciseLog.local_date.between(first, last),
+        )
+    )
+    return {(r.local_date, r.line_id, r.session, r.side): r for r in rows}
+
+
+def _checkins_between(patient: Patient, first: date, last: date) -> dict[tuple, CheckIn]:
+    """Return the patient's check-ins about days first..last keyed by (session_date, kind)."""
+    rows = db.session.scalars(
+        sa.select(CheckIn).where(
+            CheckIn.patient_id == patient.id, CheckIn.session_date.between(first, last)
+        )
+    )
+    return {(r.session_date, r.kind): r for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# This week
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """The week so far (Monday to today): days done and adherence, in honest words."""
+
+    first: date
+    today: date
+    days: tuple[tuple[date, str], ...]  # (day, done|partial|missed|rest|upcoming)
+    days_with_exercise: int
+    days_done: int
+    ratio: adherence.Ratio | None
+
+    @property
+    def percent(self) -> int | None:
+        return self.ratio.percent if self.ratio else None
+
+    @property
+    def message(self) -> str:
+        if self.ratio is None:
+            return "Nothing has been due yet this week. Rest is part of the plan."
+        if self.ratio.is_adherent:
+            return "You are keeping up well this week. Keep going."
+        if self.ratio.done:
+            return (
+                "Every session counts. Pick up where you left off; "
+                "there is no need to catch up all at once."
+            )
+        return "Nothing ticked yet this week. A short session today is a good restart."
+
+
+def week_view(patient: Patient, now: datetime | None = None) -> WeekView:
+    """Summarise the patient's week so far in three statements."""
+    today = local_today(patient.timezone, now)
+    first = week_start(today)
+    plan = load_plan(patient, first, today)
+    due = plan.due if plan else {}
+    done = {
+        (log.local_date, log.line_id, log.session, log.side)
+        for log in _logs_between(patient, first, today).values()
+        if log.done
+    }
+    statuses = adherence.days_done(first, today, due, done)
+    days = [(day, str(status)) for day, status in statuses.items()]
+    days += [(today + timedelta(days=n), "upcoming") for n in range(1, 7 - today.weekday())]
+    exercise_days = [s for s in statuses.values() if s != adherence.DayStatus.REST]
+    return WeekView(
+        first=first,
+        today=today,
+        days=tuple(days),
+        days_with_exercise=len(exercise_days),
+        days_done=sum(s == adherence.DayStatus.DONE for s in exercise_days),
+        ratio=adherence.adherence_over(first, today, due, done),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Events from the phone
+
+
+@dataclass(frozen=True)
+class EventIn:
+    """One event as sent by the phone, parsed; `errors` holds what could not be parsed."""
+
+    id: str | None
+    type: str | None
+    client_time: datetime | None
+    local_date: date | None = None
+    line_id: int | None = None
+    prescription_id: int | None = None
+    session: int = 1
+    side: str = "both"
+    pain: int | None = None
+    sets_done: int | None = None
+    kind: str | None = None  # check-ins: during | morning
+    session_date: date | None = None
+    note: str = ""
+    payload: dict = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EventResult:
+    id: str | None
+    status: EventStatus
+    errors: dict[str, str] = field(default_factory=dict)
+    zone: Zone | None = None  # for check-ins: the day's traffic light after this answer
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"id": self.id, "status": str(self.status)}
+        if self.errors:
+            body["errors"] = self.errors
+        if self.zone is not None:
+            body["zone"] = str(self.zone)
+            body["advice"] = ZONE_ADVICE[self.zone]
+        return body
+
+
+def parse_event(raw: object) -> EventIn:
+    """Parse one event from JSON (or form fields as strings), collecting per-field messages."""
+    if not isinstance(raw, Mapping):
+        return EventIn(None, None, None, errors={"event": "Each event must be an object."})
+    errors: dict[str, str] = {}
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not UUID_PATTERN.match(event_id.lower()):
+        errors["id"] = "id must be a UUID such as 0b8f6a8e-3c1d-4f57-9a43-2f1c7e9d5b10."
+        event_id = event_id if isinstance(event_id, str) else None
+    else:
+        event_id = event_id.lower()
+    kind_of_event = raw.get("type")
+    if kind_of_event not in EVENT_TYPES:
+        errors["type"] = f"type must be one of: {', '.join(EVENT_TYPES)}."
+        kind_of_event = None
+    client_time = _parse_time(raw.get("client_time"), errors)
+    values: dict[str, object] = {}
+    if kind_of_event == "checkin":
+        values["kind"] = raw.get("kind")
+        if values["kind"] not in CHECKIN_KINDS:
+            errors["kind"] = "kind must be during or morning."
+        values["session_date"] = _parse_date(raw, "session_date", errors, required=False)
+        values["local_date"] = _parse_date(raw, "local_date", errors, required=False)
+        if values["kind"] == "during" and values["session_date"] is None:
+            values["session_date"] = values["local_date"]
+            if values["session_date"] is None:
+                errors.setdefault("session_date", "Give the date of the session.")
+        values["pain"] = _parse_pain(raw, errors, required=True)
+        note = raw.get("note") or ""
+        if not isinstance(note, str):
+            errors["note"] = "note must be text."
+        elif len(note.strip()) > NOTE_MAX_CHARS:
+            errors["note"] = f"Keep the note to {NOTE_MAX_CHARS} characters or fewer."
+        else:
+            values["note"] = note.strip()
+    elif kind_of_event is not None:
+        values["local_date"] = _parse_date(raw, "local_date", errors, required=True)
+        values["line_id"] = _parse_int(raw, "line_id", errors, required=True, low=1)
+        values["prescription_id"] = _parse_int(raw, "prescription_id", errors, low=1)
+        values["session"] = _parse_int(raw, "session", errors, low=1) or 1
+        side = raw.get("side") or "both"
+        if side not in TICK_SIDES:
+            errors["side"] = "side must be both, left or right."
+        values["side"] = side
+        if kind_of_event in ("tick", "sets"):
+            values["pain"] = _parse_pain(raw, errors, required=False)
+            values["sets_done"] = _parse_int(
+                raw, "sets_done", errors, required=kind_of_event == "sets", low=0
+            )
+    payload = {k: v for k, v in raw.items() if k != "csrf_token"}
+    return EventIn(
+        id=event_id,
+        type=kind_of_event,
+        client_time=client_time,
+        payload=_jsonable(payload),
+        errors=errors,
+        **{k: v for k, v in values.items() if v is not None},  # type: ignore[arg-type]
+    )
+
+
+def _jsonable(payload: dict) -> dict:
+    return {
+        str(k): v if isinstance(v, str | int | float | bool | type(None)) else str(v)
+        for k, v in payload.items()
+    }
+
+
+def _parse_time(value: object, errors: dict[str, str]) -> datetime | None:
+    message = (
+        "client_time must be an ISO 8601 time with a UTC offset, e.g. 2026-11-03T07:15:00+00:00."
+    )
+    if not isinstance(value, str):
+        errors["client_time"] = message
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        errors["client_time"] = message
+        return None
+    if parsed.tzinfo is None:
+        errors["client_time"] = message
+        return None
+    return parsed
+
+
+def _parse_date(raw: Mapping, name: str, errors: dict[str, str], *, required: bool) -> date | None:
+    value = raw.get(name)
+    if value in (None, ""):
+        if required:
+            errors[name] = f"{name} is required (YYYY-MM-DD)."
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = f"{name} must be a date as YYYY-MM-DD."
+        return None
+
+
+def _parse_int(
+    raw: Mapping, name: str, errors: dict[str, str], *, required: bool = False, low: int = 0
+) -> int | None:
+    value = raw.get(name)
+    if value in (None, ""):
+        if required:
+            errors[name] = f"{name} is required."
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        errors[name] = f"{name} must be a whole number of at least {low}."
+        return None
+    return value
+
+
+def _parse_pain(raw: Mapping, errors: dict[str, str], *, required: bool) -> int | None:
+    value = raw.get("pain")
+    if value in (None, ""):
+        if required:
+            errors["pain"] = "Choose your pain from 0 to 10."
+        return None
+    message = validate_pain(value)
+    if message:
+        errors["pain"] = message
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
+@dataclass
+class _Batch:
+    """What apply_events loaded once for the whole batch."""
+
+    patient: Patient
+    now: datetime
+    today: date
+    plan: LoadedPlan | None
+    logs: dict[tuple, ExerciseLog]
+    checkins: dict[tuple, CheckIn]
+    changed: set[date] = field(default_factory=set)
+    new_logs: list[ExerciseLog] = field(default_factory=list)
+
+
+def apply_events(
+    patient: Patient, events: Sequence[EventIn], now: datetime | None = None
+) -> list[EventResult]:
+    """Validate and apply a batch of events, each on its own; return one result per event.
+
+    Idempotent by event id. Ticks settle last-writer-wins per unit by client time, so the
+    same events in any order give the same state. Changed days get fresh summaries.
+    The caller commits.
+    """
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        raise ValueError(f"at most {MAX_EVENTS_PER_BATCH} events per batch")
+    now = now or utcnow()
+    today = local_today(patient.timezone, now)
+    first = today - timedelta(days=CATCH_UP_DAYS)
+    ids = {event.id for event in events if event.id and not event.errors}
+    seen: dict[str, int] = {}
+    if ids:
+        rows = db.session.execute(
+            sa.select(SyncEvent.id, SyncEvent.patient_id).where(SyncEvent.id.in_(ids))
+        )
+        seen = {event_id: owner for event_id, owner in rows}
+    batch = _Batch(
+        patient=patient,
+        now=now,
+        today=today,
+        plan=load_plan(patient, first, today),
+        logs=_logs_between(patient, first, today),
+        checkins=_checkins_between(patient, first, today),
+    )
+    results: list[EventResult] = []
+    checkin_results: list[tuple[EventResult, date]] = []
+    for event in events:
+        if event.errors:
+            results.append(EventResult(event.id, EventStatus.REJECTED, dict(event.errors)))
+            continue
+        assert event.id is not None and event.client_time is not None
+        if seen.get(event.id) == patient.id:
+            results.append(EventResult(event.id, EventStatus.DUPLICATE))
+            continue
+        if event.id in seen:
+            errors = {"id": "That id is already used. Make a new UUID for each event."}
+            results.append(EventResult(event.id, EventStatus.REJECTED, errors))
+            continue
+        if event.type == "checkin":
+            status, errors, day = _apply_checkin(batch, event)
+        else:
+            status, errors, day = _apply_unit_event(batch, event)
+        result = EventResult(event.id, status, errors)
+        results.append(result)
+        if status == EventStatus.REJECTED:
+            continue
+        seen[event.id] = patient.id
+        db.session.add(
+            SyncEvent(
+                id=event.id,
+                patient_id=patient.id,
+                kind=event.type,
+                local_date=day,
+                client_time=event.client_time,
+                received_at=now,
+                status=str(status),
+                payload=event.payload,
+            )
+        )
+        if event.type == "checkin":
+            checkin_results.append((result, day))
+    _insert_all(ExerciseLog, batch.new_logs)
+    if batch.changed:
+        summaries = _refresh(patient, batch.changed, batch.plan, batch.logs, batch.checkins)
+        on_days_changed(patient, sorted(batch.changed))
+    else:
+        summaries = {}
+    for result, day in checkin_results:
+        summary = summaries.get(day)
+        if summary is None:
+            summary_zone = _zone(
+                batch.plan,
+                day,
+                batch.checkins.get((day, "during")),
+                batch.checkins.get((day, "morning")),
+                patient.usual_pain,
+            )
+        else:
+            summary_zone = Zone(summary.zone) if summary.zone else None
+        result.zone = summary_zone
+    return results
+
+
+def _ordering_time(event: EventIn, now: datetime) -> datetime:
+    # A phone whose clock runs ahead must not pin a unit for ever: never trust the future.
+    assert event.client_time is not None
+    return min(event.client_time, now)
+
+
+def _apply_unit_event(
+    batch: _Batch, event: EventIn
+) -> tuple[EventStatus, dict[str, str], date | None]:
+    assert event.local_date is not None and event.line_id is not None
+    day = event.local_date
+    message = date_error(day, batch.today)
+    if message:
+        return EventStatus.REJECTED, {"local_date": message}, None
+    item = batch.plan.due_item(day, event.line_id) if batch.plan else None
+    # Another patient's line or prescription looks exactly like one that is not due: no leak.
+    if item is None:
+        return EventStatus.REJECTED, {"line_id": NOT_DUE}, None
+    prescription = batch.plan.prescriptions[(item.version_id, item.line_id)]  # type: ignore[union-attr]
+    if event.prescription_id is not None and event.prescription_id != prescription.id:
+        return EventStatus.REJECTED, {"prescription_id": NOT_DUE}, None
+    if event.session > item.sessions:
+        return EventStatus.REJECTED, {"session": f"Only {item.sessions} session(s) that day."}, None
+    if event.side not in item.sides:
+        wanted = "left or right" if item.sides != ("both",) else "both"
+        return EventStatus.REJECTED, {"side": f"side must be {wanted} for this exercise."}, None
+    if event.sets_done is not None and event.sets_done > prescription.sets:
+        message = f"sets_done must be from 0 to {prescription.sets}."
+        return EventStatus.REJECTED, {"sets_done": message}, None
+
+    key = (day, event.line_id, event.session, event.side)
+    when = _ordering_time(event, batch.now)
+    log = batch.logs.get(key)
+    if log is not None and log.client_time > when:
+        return EventStatus.SUPERSEDED, {}, day
+    if log is None:
+        log = ExerciseLog(
+            patient_id=batch.patient.id,
+            line_id=event.line_id,
+            local_date=day,
+            session=event.session,
+            side=event.side,
+            done=False,
+            sets_done=0,
+            pain=None,
+        )
+        batch.new_logs.append(log)  # inserted together at the end of the batch
+        batch.logs[key] = log
+    log.prescription_id = prescription.id
+    log.client_time = when
+    if event.type == "tick":
+        log.done = True
+        log.sets_done = event.sets_done if event.sets_done is not None else prescription.sets
+    elif event.type == "untick":
+        log.done = False
+        log.sets_done = 0
+    else:  # sets: counting sets; done once all prescribed sets are counted
+        assert event.sets_done is not None
+        log.sets_done = event.sets_done
+        log.done = event.sets_done >= prescription.sets
+    if event.pain is not None:
+        log.pain = event.pain
+    batch.changed.add(day)
+    return EventStatus.APPLIED, {}, day
+
+
+def _apply_checkin(
+    batch: _Batch, event: EventIn
+) -> tuple[EventStatus, dict[str, str], date | None]:
+    if event.local_date is not None and event.local_date > batch.today:
+        return EventStatus.REJECTED, {"local_date": date_error(event.local_date, batch.today)}, None  # type: ignore[dict-item]
+    if event.kind == "morning":
+        entered_on = event.local_date or batch.today
+        day = event.session_date or entered_on - timedelta(days=1)
+        if day >= batch.today:
+            message = "A morning check-in is about a day that has ended: yesterday or before."
+            return EventStatus.REJECTED, {"session_date": message}, None
+    else:
+        assert event.session_date is not None
+        day = event.session_date
+    message = date_error(day, batch.today)
+    if message:
+        return EventStatus.REJECTED, {"session_date": message}, None
+
+    when = _ordering_time(event, batch.now)
+    checkin = batch.checkins.get((day, event.kind))
+    if checkin is not None and checkin.client_time > when:
+        return EventStatus.SUPERSEDED, {}, day
+    version = batch.plan.version_on(day) if batch.plan else None
+    if checkin is None:
+        checkin = CheckIn(
+            patient_id=batch.patient.id,
+            session_date=day,
+            kind=event.kind,
+            edits=0,
+            usual_pain=None,
+        )
+        db.session.add(checkin)
+        batch.checkins[(day, event.kind)] = checkin
+    else:
+        checkin.edits = (checkin.edits or 0) + 1  # the history itself is kept in SyncEvent
+    checkin.pain = event.pain  # type: ignore[assignment]
+    checkin.note = event.note
+    checkin.client_time = when
+    checkin.version_id = version.id if version else None
+    if event.kind == "morning":
+        checkin.usual_pain = batch.patient.usual_pain
+    batch.changed.add(day)
+    return EventStatus.APPLIED, {}, day
+
+
+# ---------------------------------------------------------------------------------------------
+# Day summaries
+
+
+def refresh_day_summaries(patient: Patient, dates: Iterable[date]) -> dict[date, DaySummary]:
+    """Recompute the DaySummary of each date from its logs and check-ins, in one pass."""
+    dates = set(dates)
+    if not dates:
+        return {}
+    first, last = min(dates), max(dates)
+    plan = load_plan(patient, first, last)
+    logs = _logs_between(patient, first, last)
+    checkins = _checkins_between(patient, first, last)
+    return _refresh(patient, dates, plan, logs, checkins)
+
+
+def _refresh(
+    patient: Patient,
+    dates: set[date],
+    plan: LoadedPlan | None,
+    logs: Mapping[tuple, ExerciseLog],
+    checkins: Mapping[tuple, CheckIn],
+) -> dict[date, DaySummary]:
+    existing = {
+        row.local_date: row
+        for row in db.session.scalars(
+            sa.select(DaySummary).where(
+                DaySummary.patient_id == patient.id, DaySummary.local_date.in_(dates)
+            )
+        )
+    }
+    by_day: dict[date, list[ExerciseLog]] = {day: [] for day in dates}
+    for (day, *_), log in logs.items():
+        if day in by_day:
+            by_day[day].append(log)
+    summaries: dict[date, DaySummary] = {}
+    new_summaries: list[DaySummary] = []
+    for day in sorted(dates):
+        due = plan.due.get(day, []) if plan else []
+        if plan and day not in plan.due:
+            due = due_between(
+                plan.programme.start_date, plan.snapshots, day, day, plan.programme.end_date
+            )[day]
+        units = {(day, *unit) for item in due for unit in item.units}
+        done = {(day, log.line_id, log.session, log.side) for log in by_day[day] if log.done}
+        during = checkins.get((day, "during"))
+        morning = checkins.get((day, "morning"))
+        version = plan.version_on(day) if plan else None
+        summary = existing.get(day)
+        if summary is None:
+            summary = DaySummary(patient_id=patient.id, local_date=day)
+            new_summaries.append(summary)
+        zone = _zone(plan, day, during, morning, patient.usual_pain)
+        summary.version_id = version.id if version else None
+        summary.due_units = len(units)
+        summary.done_units = len(units & done)
+        summary.during_pain = during.pain if during else None
+        summary.morning_pain = morning.pain if morning else None
+        summary.usual_pain = (
+            morning.usual_pain if morning and morning.usual_pain is not None else patient.usual_pain
+        )
+        summary.max_exercise_pain = max(
+            (log.pain for log in by_day[day] if log.pain is not None), default=None
+        )
+        summary.zone = str(zone) if zone else None
+        summary.logged = bool(done) or during is not None or morning is not None
+        summaries[day] = summary
+    _insert_all(DaySummary, new_summaries)
+    return summaries
+
+
+def _insert_all(model: type[db.Model], rows: Sequence[db.Model]) -> None:  # type: ignore[name-defined]
+    """Insert new rows in one executemany: the ORM would send one INSERT per row on SQLite."""
+    if not rows:
+        return
+    columns = [c.key for c in sa.inspect(model).column_attrs if c.key in rows[0].__dict__]
+    db.session.execute(
+        sa.insert(model).execution_options(render_nulls=True),
+        [{c: getattr(row, c) for c in columns} for row in rows],
+    )
+
+
+def on_days_changed(patient: Patient, dates: list[date]) -> None:
+    """Hook called after a patient's days changed and their summaries were refreshed.
+
+    Raises a red-day flag for each changed day that is red, then refreshes the patient's
+    suggestions. It runs inside the request's transaction, before the caller commits.
+    """
+    from app.services import suggestions
+
+    for day in dates:
+        suggestions.raise_red_flag(patient, day)
+    suggestions.refresh_for_patient(patient)

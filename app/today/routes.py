@@ -1,0 +1,171 @@
+"""The day page, its no-JavaScript form fallback, the week page, manifest and service worker."""
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.localtime import local_today, utcnow
+from app.domain.pain import ZONE_ADVICE, Zone
+from app.extensions import db
+from app.security import current_patient, patient_required, public
+from app.services import activity
+from app.today import bp
+
+THEME_COLOUR = "#0b5d4b"
+
+# The form fields that make up an event (the same names as the JSON API).
+EVENT_FIELDS = (
+    "id",
+    "type",
+    "local_date",
+    "line_id",
+    "prescription_id",
+    "session",
+    "side",
+    "pain",
+    "sets_done",
+    "kind",
+    "session_date",
+    "note",
+)
+
+
+@bp.get("/today")
+@patient_required
+def today():  # type: ignore[no-untyped-def]
+    """The patient's home page: what is due today (or a catch-up day) and the check-ins."""
+    patient = current_patient()
+    day = _requested_day(request.args.get("date"), local_today(patient.timezone))
+    if isinstance(day, Response):
+        return day
+    view = activity.today_view(patient, day)
+    return render_template(
+        "today/today.html",
+        view=view,
+        patient=patient,
+        new_id=lambda: str(uuid.uuid4()),
+        zone_advice=ZONE_ADVICE,
+        Zone=Zone,
+    )
+
+
+def _requested_day(text: str | None, today_date: date) -> date | Response | None:
+    """Parse ?date=; off-window days go back to today with a message."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        flash("That date could not be read. Here is today.", "error")
+        return redirect(url_for("today.today"))
+    message = activity.date_error(day, today_date)
+    if message:
+        flash(message, "error")
+        return redirect(url_for("today.today"))
+    return day
+
+
+@bp.post("/today/events")
+@patient_required
+def events():  # type: ignore[no-untyped-def]
+    """Without JavaScript: one event from a form, applied exactly like the API's events."""
+    patient = current_patient()
+    raw: dict[str, object] = {
+        name: request.form[name] for name in EVENT_FIELDS if request.form.get(name, "") != ""
+    }
+    unit = request.form.get("unit", "")  # "session:side" from the clicked button
+    if ":" in unit:
+        raw["session"], raw["side"] = unit.split(":", 1)
+    raw.setdefault("id", str(uuid.uuid4()))
+    raw["client_time"] = utcnow().isoformat()
+    event = activity.parse_event(raw)
+    try:
+        [result] = activity.apply_events(patient, [event])
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        [result] = activity.apply_events(patient, [event])
+        db.session.commit()
+    if result.status == activity.EventStatus.REJECTED:
+        for message in result.errors.values():
+            flash(message, "error")
+    elif event.type == "checkin":
+        flash("Thank you, your pain is saved.", "success")
+    page_date = request.form.get("page_date") or ""
+    target = (
+        {"date": page_date} if page_date and page_date != str(local_today(patient.timezone)) else {}
+    )
+    return redirect(url_for("today.today", **target), code=303)
+
+
+@bp.get("/week")
+@patient_required
+def week():  # type: ignore[no-untyped-def]
+    """This week so far: days done and adherence, in honest, encouraging words."""
+    patient = current_patient()
+    return render_template("today/week.html", view=activity.week_view(patient))
+
+
+@bp.get("/manifest.webmanifest")
+@public
+def manifest():  # type: ignore[no-untyped-def]
+    """The web app manifest that makes Stride installable."""
+    icon = lambda name: url_for("static", filename=f"icons/{name}")  # noqa: E731
+    body = {
+        "name": "Stride: home exercises",
+        "short_name": "Stride",
+        "description": "Your physio exercises for today, ticked off in a tap.",
+        "id": "/today",
+        "start_url": "/today",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f5f7f6",
+        "theme_color": THEME_COLOUR,
+        "icons": [
+            {"src": icon("icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+            {
+                "src": icon("icon-maskable.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+                "purpose": "maskable",
+            },
+            {"src": icon("icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": icon("icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": icon("icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = current_app.response_class(
+        current_app.json.dumps(body), mimetype="application/manifest+json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():  # type: ignore[no-untyped-def]
+    """The service worker, served from the root so it may control /today and /api/v1/today."""
+    path = Path(current_app.static_folder or "") / "js" / "sw.js"
+    response = send_file(path, mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    # Browsers check for a new worker on each visit; never let a cache pin an old one.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
