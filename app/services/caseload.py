@@ -7,7 +7,7 @@ recent day summaries; the active plans' versions; their prescriptions.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -86,8 +86,17 @@ class CaseloadRow:
         return self.needs[0] if self.needs else Need.FINE
 
 
-def caseload(user: User, need: str | None = None, search: str | None = None) -> list[CaseloadRow]:
-    """Return the user's patients, most in need first, optionally filtered."""
+def caseload(
+    user: User,
+    need: str | None = None,
+    search: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[CaseloadRow]:
+    """Return the user's patients, most in need first, optionally filtered.
+
+    now: the instant to judge "today" by (each patient's own local date); default: now.
+    """
     scoped = scoped_patients(user).with_only_columns(Patient.id).scalar_subquery()
     pending = (
         sa.select(sa.func.count(Suggestion.id))
@@ -115,7 +124,7 @@ def caseload(user: User, need: str | None = None, search: str | None = None) -> 
         stmt = stmt.where(sa.func.lower(User.name).contains(words))
     rows = {
         pid: CaseloadRow(
-            pid, name, local_today(tz), pending_suggestions=p, open_flags=f, last_activity=last
+            pid, name, local_today(tz, now), pending_suggestions=p, open_flags=f, last_activity=last
         )
         for pid, name, tz, p, f, last in db.session.execute(stmt)
     }

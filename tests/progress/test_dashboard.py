@@ -1,0 +1,156 @@
+"""The caseload dashboard: patients by need, filters, scope and a flat query count."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.extensions import db
+from app.models import Flag, Role, Suggestion
+from app.services.caseload import caseload
+
+
+def with_plan(make, patient, today, days_back=30):  # type: ignore[no-untyped-def]
+    return make.programme(patient, [make.exercise()], start=today - timedelta(days=days_back))
+
+
+def add_suggestion(patient, programme):  # type: ignore[no-untyped-def]
+    db.session.add(
+        Suggestion(
+            patient_id=patient.id,
+            programme_id=programme.id,
+            version_id=programme.current_version_id,
+            line_id=1,
+            kind="progress",
+            rule="progress_steady_green",
+            window_start=programme.start_date,
+            window_end=programme.start_date,
+            numbers={},
+            reason="Ready.",
+            proposal=None,
+            dedupe_key=f"k{patient.id}",
+        )
+    )
+    db.session.flush()
+
+
+def arrange(kind, make, physio, write_days, today, name):  # type: ignore[no-untyped-def]
+    """Make a patient in one need category, logging fully every day unless told otherwise."""
+    patient = make.patient(physio, name=name)
+    plan = with_plan(make, patient, today)
+    monday = today - timedelta(days=today.weekday())
+    first = min(monday, today - timedelta(days=7))
+    if kind == "red":
+        write_days(patient, first, today - timedelta(days=1))
+        write_days(patient, today, today, during=7, zone="red")
+    elif kind == "flag":  # an unresolved red flag from last week
+        write_days(patient, first, today)
+        db.session.add(
+            Flag(patient_id=patient.id, kind="red_day", local_date=first, message="Red day.")
+        )
+    elif kind == "suggestion":
+        write_days(patient, first, today)
+        add_suggestion(patient, plan)
+    elif kind == "silent":
+        write_days(patient, today - timedelta(days=20), today - timedelta(days=4))
+    elif kind == "low_adherence":
+        write_days(patient, first, today - timedelta(days=1), done=0, logged=True)
+        write_days(patient, today, today)  # logged today, but the week is mostly missed
+    else:
+        write_days(patient, first, today)
+    db.session.flush()
+    return patient
+
+
+CASES = [
+    # (kind, name, expected need, expected reasons)
+    ("fine", "Ann Fine", "fine", []),
+    ("low_adherence", "Bob Low", "low_adherence", ["low_adherence"]),
+    ("silent", "Cat Silent", "silent", ["silent", "low_adherence"]),  # nothing this week
+    ("suggestion", "Dan Suggest", "suggestion", ["suggestion"]),
+    ("red", "Eve Red", "red", ["red"]),
+    ("flag", "Fay Flag", "red", ["red"]),
+]
+
+
+WEDNESDAY_NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)  # the week so far: Mon, Tue, today
+
+
+def test_patients_are_sorted_by_need(make, physio, write_days):
+    today = WEDNESDAY_NOON.date()
+    for kind, name, *_ in CASES:
+        arrange(kind, make, physio, write_days, today, name)
+    rows = caseload(physio, now=WEDNESDAY_NOON)
+    assert [r.name for r in rows] == [
+        "Eve Red",
+        "Fay Flag",
+        "Dan Suggest",
+        "Cat Silent",
+        "Bob Low",
+        "Ann Fine",
+    ]
+    by_name = {r.name: r for r in rows}
+    for _kind, name, need, reasons in CASES:
+        assert by_name[name].need == need, name
+        assert [n.value for n in by_name[name].needs] == reasons, name
+
+
+def test_rows_carry_last_activity_adherence_and_latest_pain(make, physio, write_days, today):
+    patient = arrange("red", make, physio, write_days, today, "Eve Red")
+    [row] = caseload(physio)
+    assert row.patient_id == patient.id
+    assert row.last_activity == today
+    assert row.adherence_percent == 100
+    assert (row.latest_during, row.latest_zone, row.latest_pain_day) == (7, "red", today)
+
+
+def test_filters_by_need_and_name(client, make, physio, write_days, today):
+    arrange("red", make, physio, write_days, today, "Eve Red")
+    arrange("silent", make, physio, write_days, today, "Cat Silent")
+    arrange("fine", make, physio, write_days, today, "Ann Fine")
+    assert [r.name for r in caseload(physio, need="silent")] == ["Cat Silent"]
+    assert [r.name for r in caseload(physio, need="fine")] == ["Ann Fine"]
+    assert [r.name for r in caseload(physio, search="eve")] == ["Eve Red"]
+    client.login_as(physio)
+    page = client.get("/dashboard?need=red&q=Eve").get_data(as_text=True)
+    assert "Eve Red" in page and "Cat Silent" not in page
+    assert 'class="zone zone-red"' in page and "Red pain or worse next morning" in page
+
+
+def test_physio_sees_only_their_patients_and_the_admin_the_clinic(
+    client, make, clinic, physio, admin, write_days, today
+):
+    arrange("fine", make, physio, write_days, today, "Mine")
+    colleague = make.staff(clinic, Role.PHYSIO)
+    arrange("fine", make, colleague, write_days, today, "Theirs")
+    elsewhere = make.staff(make.clinic("Other clinic"), Role.ADMIN)
+    assert [r.name for r in caseload(physio)] == ["Mine"]
+    assert [r.name for r in caseload(admin)] == ["Mine", "Theirs"]
+    assert caseload(elsewhere) == []
+
+
+def test_staff_land_on_the_dashboard_and_patients_are_refused(client, physio, patient):
+    client.login_as(physio)
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    assert "Dashboard" in client.get("/dashboard").get_data(as_text=True)
+    client.login_as(patient.user)
+    assert client.get("/dashboard").status_code == 403
+
+
+def test_query_count_does_not_grow_with_patients(
+    client, make, physio, write_days, today, query_counter
+):
+    kinds = [kind for kind, *_ in CASES]
+
+    def count_for(total: int) -> int:
+        existing = len(caseload(physio))
+        for n in range(existing, total):
+            arrange(kinds[n % len(kinds)], make, physio, write_days, today, f"Patient {n:03}")
+        client.login_as(physio)
+        with query_counter() as statements:
+            response = client.get("/dashboard")
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).count("caseload-row") == total
+        return len(statements)
+
+    five, fifty = count_for(5), count_for(50)
+    assert five == fifty
+    assert fifty <= 8
