@@ -133,7 +133,11 @@ def caseload(
         _add_recent_days(rows)
     for row in rows.values():
         row.needs = _needs(row)
-    ordered = sorted(rows.values(), key=lambda r: (NEED_ORDER.index(r.need), r.name.lower()))
+    # Most urgent reason first; with the same one, more reasons first; then by name.
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (NEED_ORDER.index(r.need), -len(r.needs), r.name.lower()),
+    )
     if need in {n.value for n in Need}:
         wanted = Need(need)
         ordered = [r for r in ordered if wanted in r.needs or (wanted == Need.FINE and not r.needs)]

@@ -1,0 +1,54 @@
+"""`flask seed-demo`: six weeks of varied history, with flags and suggestions on first run."""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import DaySummary, Flag, Patient, Programme, Suggestion, User
+from app.services.caseload import caseload
+
+
+def by_login(login: str) -> Patient:
+    return db.session.scalar(
+        sa.select(Patient).join(User, Patient.user_id == User.id).where(User.login == login)
+    )
+
+
+def pending_rules(patient: Patient) -> set[str]:
+    return set(
+        db.session.scalars(
+            sa.select(Suggestion.rule).where(
+                Suggestion.patient_id == patient.id, Suggestion.status == "pending"
+            )
+        )
+    )
+
+
+def test_seed_demo_tells_three_stories(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    improving, flare, quiet = (
+        by_login(f"{name}@example.com") for name in ("patient", "flare", "quiet")
+    )
+    for patient in (improving, flare, quiet):
+        days = db.session.scalar(
+            sa.select(sa.func.count(DaySummary.id)).where(DaySummary.patient_id == patient.id)
+        )
+        assert days >= 42
+        programme = db.session.scalar(
+            sa.select(Programme).where(Programme.patient_id == patient.id)
+        )
+        assert programme.template_id is not None  # assigned from a synced template
+
+    assert "progress_steady_green" in pending_rules(improving)
+    assert "regress_pain_above_5" in pending_rules(flare)
+    assert {"review_nothing_logged", "review_low_adherence"} <= pending_rules(quiet)
+    open_flags = db.session.scalars(
+        sa.select(Flag.patient_id).where(Flag.resolved_at.is_(None))
+    ).all()
+    assert set(open_flags) == {flare.id}
+
+    physio = db.session.scalar(sa.select(User).where(User.login == "physio@example.com"))
+    rows = caseload(physio)
+    # Both others have suggestions; the one who also went quiet comes first.
+    assert [r.patient_id for r in rows] == [flare.id, quiet.id, improving.id]
+    assert "silent" in [n.value for n in rows[1].needs]
