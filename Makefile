@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev db demo lint format schema clean assets
+.PHONY: run test install install-dev db demo lint format migration clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,18 +43,9 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Regenerate the initial migration from the models (only while nothing is deployed).
-schema: install
-	rm -f instance/schema.db migrations/versions/0001_initial_schema.py
-	mkdir -p instance
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/schema.db $(BIN)/flask db migrate --rev-id 0001 -m "initial schema"
-	mv migrations/versions/0001_initial_schema.py migrations/versions/0001_initial_schema.py 2>/dev/null || true
-	rm -f instance/schema.db
-	$(BIN)/ruff format migrations/versions
-
-## Build the partial plotly.js bundle with npm (or fall back to the full one, and say so).
-assets: $(VENV)/.installed
-	$(BIN)/python scripts/build_assets.py
+## Write a new migration from model changes: make migration m="what changed"
+migration: install
+	$(BIN)/flask db migrate -m "$(m)"
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
