@@ -16,11 +16,11 @@ def login(client, login: str, password: str = PASSWORD, next_url: str | None = N
     return client.post_form(url, {"login": login, "password": password})
 
 
-def test_physio_logs_in_and_lands_on_patients(client, physio):
+def test_physio_logs_in_and_lands_on_the_dashboard(client, physio):
     response = login(client, "physio@test.example")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert client.get("/", follow_redirects=False).headers["Location"] == "/patients"
+    assert client.get("/", follow_redirects=False).headers["Location"] == "/dashboard"
 
 
 def test_login_is_case_insensitive_on_the_email(client, physio):
