@@ -1,0 +1,102 @@
+// Stride service worker: keeps the day page, its files and today's plan usable offline.
+// Served at /sw.js so its scope is the whole site. It never handles POSTs: ticks made
+// offline wait in IndexedDB (see today.js) and are sent by the page, not from here.
+const CACHE = "stride-shell-v1";
+const SHELL = [
+  "/static/css/app.css",
+  "/static/css/today.css",
+  "/static/js/today.js",
+  "/static/icons/icon.svg",
+  "/static/icons/icon-maskable.svg",
+  "/static/icons/icon-192.png",
+  "/static/icons/icon-512.png",
+  "/manifest.webmanifest",
+];
+// Network first, cached copy when offline: the day page and its JSON.
+const NETWORK_FIRST = ["/today", "/week", "/api/v1/today"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(SHELL);
+      // The day page needs a session: cache it only when it really came back (no login redirect).
+      try {
+        const page = await fetch("/today", { credentials: "same-origin" });
+        if (page.ok && !page.redirected) await cache.put("/today", page);
+      } catch (error) {
+        // Offline while installing: the page is cached on the next visit instead.
+      }
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(names.filter((n) => n.startsWith("stride-") && n !== CACHE).map((n) => caches.delete(n)));
+      await self.clients.claim();
+    })(),
+  );
+});
+
+function isNetworkFirst(url) {
+  return NETWORK_FIRST.some((path) => url.pathname === path);
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    if (request.mode === "navigate") {
+      const today = new URL(request.url).pathname === "/today" ? await cache.match("/today") : null;
+      if (today) return today;
+      return new Response(
+        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
+          "<title>Offline · Stride</title><h1>You are offline</h1>" +
+          "<p>This page is not saved on this phone. <a href='/today'>Open today's exercises</a>.</p>",
+        { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } },
+      );
+    }
+    return new Response(JSON.stringify({ error: "You are offline." }), {
+      status: 503,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request);
+  const refresh = fetch(request)
+    .then((response) => {
+      if (response.ok) cache.put(request, response.clone());
+      return response;
+    })
+    .catch(() => cached);
+  return cached || refresh;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === "/logout") {
+    // Health data must not outlive the session on a shared phone.
+    event.waitUntil(caches.delete(CACHE));
+    return;
+  }
+  if (request.method !== "GET") return;
+  if (isNetworkFirst(url)) {
+    event.respondWith(networkFirst(request));
+  } else if (SHELL.includes(url.pathname)) {
+    event.respondWith(cacheFirst(request));
+  }
+});

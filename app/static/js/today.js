@@ -1,0 +1,446 @@
+// Stride day page: ticks that work offline, sets counting, pain check-ins and the hold timer.
+//
+// How it stays correct offline (the simplest robust way):
+// - The server renders the page; the service worker keeps the last copy of it and of
+//   GET /api/v1/today?date=... (network first), so the page opens with no network.
+// - Every tap becomes an event with its own UUID. It is applied to the page at once, saved
+//   in IndexedDB, and sent to POST /api/v1/sync. It leaves IndexedDB only after the server
+//   answers applied, duplicate, rejected or superseded for it, so nothing is lost; the
+//   server stores each UUID once, so nothing is counted twice when a send is repeated.
+// - On load: the page's state is refreshed from /api/v1/today (or its cached copy), then
+//   the events still waiting in IndexedDB are applied on top and sent when online.
+
+const root = document.getElementById("day");
+const FINAL = new Set(["applied", "duplicate", "rejected", "superseded"]);
+const BATCH = 200;
+const INT_FIELDS = ["line_id", "session", "pain", "sets_done", "prescription_id"];
+
+// ---------------------------------------------------------------------------------------
+// IndexedDB: one store of waiting events, keyed by their UUID.
+
+const store = {
+  db: null,
+  memory: new Map(), // used when IndexedDB is unavailable (some private modes)
+  async open() {
+    if (this.db || !("indexedDB" in window)) return this.db;
+    this.db = await new Promise((resolve) => {
+      const request = indexedDB.open("stride", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("events", { keyPath: "id" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+    }).catch(() => null);
+    return this.db;
+  },
+  async run(mode, work) {
+    const db = await this.open();
+    if (!db) return work(null);
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction("events", mode);
+      const result = work(tx.objectStore("events"));
+      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  },
+  async add(event) {
+    return this.run("readwrite", (s) => (s ? s.put(event) : this.memory.set(event.id, event)));
+  },
+  async all() {
+    const events = await this.run("readonly", (s) => (s ? s.getAll() : null));
+    const list = events || [...this.memory.values()];
+    return list.filter((e) => e.patient === root.dataset.patient).sort((a, b) => a.seq - b.seq);
+  },
+  async remove(ids) {
+    if (!ids.length) return;
+    return this.run("readwrite", (s) => ids.forEach((id) => (s ? s.delete(id) : this.memory.delete(id))));
+  },
+};
+
+// ---------------------------------------------------------------------------------------
+// Events
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+let sequence = Date.now();
+
+function eventFromForm(form, submitter) {
+  const event = { id: uuid(), client_time: new Date().toISOString() };
+  const data = new FormData(form);
+  if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+  for (const [name, value] of data) {
+    if (["csrf_token", "id", "page_date"].includes(name) || value === "") continue;
+    event[name] = value;
+  }
+  if (event.unit) {
+    const [session, side] = event.unit.split(":");
+    Object.assign(event, { session, side });
+    delete event.unit;
+  }
+  // A pain chosen in the exercise's details goes with its tick.
+  if (event.type === "tick" && event.pain === undefined) {
+    const item = form.closest(".exercise");
+    const chosen = item && item.querySelector(".exercise-pain input[name=pain]:checked");
+    if (chosen) event.pain = chosen.value;
+  }
+  for (const name of INT_FIELDS) if (event[name] !== undefined) event[name] = Number(event[name]);
+  return event;
+}
+
+// ---------------------------------------------------------------------------------------
+// Showing state
+
+function unitEl(line, session, side) {
+  return root.querySelector(`.unit[data-line="${line}"][data-session="${session}"][data-side="${side}"]`);
+}
+
+function setUnit(el, done, setsDone) {
+  if (!el) return;
+  const item = el.closest(".exercise");
+  const sets = Number(item.dataset.sets);
+  el.dataset.done = String(done);
+  el.dataset.setsDone = String(setsDone);
+  const button = el.querySelector("button.tick");
+  button.setAttribute("aria-pressed", String(done));
+  button.querySelector(".tick-text").textContent = done ? button.dataset.textDone : button.dataset.textTodo;
+  el.querySelector(".tick-form input[name=type]").value = done ? "untick" : "tick";
+  const output = el.querySelector("[data-sets-output]");
+  if (output) {
+    output.textContent = `${setsDone} of ${sets} sets`;
+    const minus = el.querySelector("[data-sets-minus]");
+    const plus = el.querySelector("[data-sets-plus]");
+    minus.value = String(Math.max(setsDone - 1, 0));
+    plus.value = String(Math.min(setsDone + 1, sets));
+    minus.form.querySelector("button").disabled = setsDone <= 0;
+    plus.form.querySelector("button").disabled = setsDone >= sets;
+  }
+  item.classList.toggle("is-done", [...item.querySelectorAll(".unit")].every((u) => u.dataset.done === "true"));
+}
+
+function showProgress() {
+  const items = [...root.querySelectorAll(".exercise")];
+  if (!items.length) return;
+  const done = items.filter((i) => i.classList.contains("is-done")).length;
+  const doneEl = root.querySelector("[data-progress-done]");
+  if (doneEl.textContent !== String(done)) doneEl.textContent = String(done);
+  const bar = document.getElementById("progress-bar");
+  if (bar) bar.value = done;
+  document.getElementById("all-done").hidden = done !== items.length;
+}
+
+function applyLocally(event) {
+  if (event.type === "checkin") {
+    const section = root.querySelector(`[data-checkin="${event.kind}"]`);
+    if (!section) return;
+    const radio = section.querySelector(`input[name=pain][value="${event.pain}"]`);
+    if (radio) radio.checked = true;
+    return;
+  }
+  if (event.local_date !== root.dataset.date) return;
+  const el = unitEl(event.line_id, event.session || 1, event.side || "both");
+  if (!el) return;
+  const sets = Number(el.closest(".exercise").dataset.sets);
+  if (event.type === "tick") setUnit(el, true, event.sets_done ?? sets);
+  else if (event.type === "untick") setUnit(el, false, 0);
+  else if (event.type === "sets") setUnit(el, event.sets_done >= sets, event.sets_done);
+  if (event.pain !== undefined) {
+    const radio = el.closest(".exercise").querySelector(`.exercise-pain input[value="${event.pain}"]`);
+    if (radio) radio.checked = true;
+  }
+}
+
+function pendingTarget(event) {
+  if (event.type === "checkin") {
+    const section = root.querySelector(`[data-checkin="${event.kind}"]`);
+    return section && section.querySelector("[data-pending-note]");
+  }
+  if (event.local_date !== root.dataset.date) return null;
+  const el = unitEl(event.line_id, event.session || 1, event.side || "both");
+  return el && el.querySelector("[data-pending-note]");
+}
+
+async function showPending() {
+  const waiting = await store.all();
+  root.querySelectorAll("[data-pending-note]").forEach((note) => {
+    note.hidden = true;
+    note.closest(".unit")?.removeAttribute("data-pending");
+  });
+  for (const event of waiting) {
+    const note = pendingTarget(event);
+    if (note) {
+      note.hidden = false;
+      note.closest(".unit")?.setAttribute("data-pending", "true");
+    }
+  }
+  const banner = document.getElementById("sync-banner");
+  banner.dataset.count = String(waiting.length);
+  if (waiting.length) {
+    const things = waiting.length === 1 ? "1 change is" : `${waiting.length} changes are`;
+    banner.textContent = `${things} saved on this phone and will sync when you are online.`;
+  }
+  banner.hidden = waiting.length === 0;
+}
+
+function showAdvice(section, zone, advice) {
+  const box = section && section.querySelector("[data-advice]");
+  if (!box) return;
+  box.hidden = !zone;
+  box.className = `advice${zone ? ` advice-${zone}` : ""}`;
+  box.querySelector("[data-advice-zone]").textContent = zone ? zone[0].toUpperCase() + zone.slice(1) : "";
+  box.querySelector("[data-advice-text]").textContent = advice || "";
+}
+
+function say(text) {
+  const status = document.getElementById("tick-status");
+  status.textContent = "";
+  setTimeout(() => (status.textContent = text), 50);
+}
+
+// ---------------------------------------------------------------------------------------
+// Server state and sync
+
+async function refreshFromServer() {
+  let body;
+  try {
+    const response = await fetch(root.dataset.apiToday, { credentials: "same-origin" });
+    if (!response.ok) return;
+    body = await response.json();
+  } catch (error) {
+    return;
+  }
+  const lines = body.items.map((i) => String(i.line_id)).sort().join(",");
+  const shown = [...root.querySelectorAll(".exercise")].map((i) => i.dataset.line).sort().join(",");
+  if (lines !== shown || body.state !== root.dataset.state) {
+    // The plan changed since this page was drawn: draw it again when we can.
+    if (navigator.onLine) location.reload();
+    return;
+  }
+  for (const item of body.items) {
+    for (const unit of item.units) setUnit(unitEl(item.line_id, unit.session, unit.side), unit.done, unit.sets_done);
+  }
+  showAdvice(root.querySelector('[data-checkin="during"]'), body.checkin.zone, body.checkin.advice);
+  const morning = body.checkin.morning;
+  if (morning) showAdvice(root.querySelector('[data-checkin="morning"]'), morning.zone, morning.advice);
+  // Changes still waiting win over the server's older view of them.
+  for (const event of await store.all()) applyLocally(event);
+  showProgress();
+}
+
+let syncing = null;
+
+async function sync() {
+  if (syncing) return syncing;
+  syncing = (async () => {
+    let sent = false;
+    try {
+      let waiting = await store.all();
+      while (waiting.length && navigator.onLine !== false) {
+        const chunk = waiting.slice(0, BATCH);
+        const events = chunk.map(({ patient, seq, ...event }) => event);
+        const response = await fetch(root.dataset.apiSync, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify({ events }),
+        });
+        if (!response.ok) {
+          if ([400, 401, 403].includes(response.status)) {
+            notice("Please log in again so your changes can sync. They are kept on this phone.");
+          }
+          return;
+        }
+        const { results } = await response.json();
+        const finished = [];
+        results.forEach((result, index) => {
+          if (!FINAL.has(result.status)) return;
+          finished.push(chunk[index].id);
+          if (result.status === "rejected") {
+            const messages = Object.values(result.errors || {}).join(" ");
+            notice(`One change could not be saved: ${messages}`);
+          }
+        });
+        await store.remove(finished);
+        sent = true;
+        if (finished.length < chunk.length) return; // the server will see the rest next time
+        waiting = await store.all();
+      }
+    } catch (error) {
+      // Offline or the server is away: everything stays in IndexedDB for the next try.
+    } finally {
+      syncing = null;
+      await showPending();
+      if (sent) await refreshFromServer();
+    }
+  })();
+  return syncing;
+}
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+function notice(text) {
+  const note = document.getElementById("offline-note");
+  note.textContent = text;
+  note.hidden = false;
+}
+
+async function record(event) {
+  event.patient = root.dataset.patient;
+  event.seq = sequence++;
+  applyLocally(event);
+  showProgress();
+  await store.add(event);
+  await showPending();
+  sync();
+}
+
+function onSubmit(submit) {
+  const form = submit.target.closest("form[data-event-form]");
+  if (!form || !root.contains(form)) return;
+  submit.preventDefault();
+  const event = eventFromForm(form, submit.submitter);
+  if (event.type === "checkin" && event.pain === undefined) {
+    notice("Choose a number from 0 to 10 first.");
+    return;
+  }
+  if (event.type === "checkin") {
+    const section = form.closest("[data-checkin]");
+    showAdvice(section, null, "");
+    say("Pain saved.");
+  } else if (event.type === "tick" || event.type === "untick") {
+    const name = form.closest(".exercise").dataset.name;
+    say(event.type === "tick" ? `${name} marked done.` : `${name} not done.`);
+  }
+  record(event);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hold and rest timer: counts down to an end time, so a sleeping screen cannot slow it.
+
+const timer = { el: null, endsAt: 0, kind: "", frame: 0, audio: null };
+
+function format(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function tick() {
+  if (!timer.el) return;
+  const left = (timer.endsAt - Date.now()) / 1000;
+  timer.el.querySelector("[data-timer-display]").textContent = format(left);
+  if (left <= 0) finishTimer();
+}
+
+function startTimer(el, kind) {
+  stopTimer();
+  const seconds = Number(kind === "rest" ? el.dataset.rest : el.dataset.hold);
+  Object.assign(timer, { el, kind, endsAt: Date.now() + seconds * 1000 });
+  el.classList.add("running");
+  if (document.getElementById("timer-sound").checked) prepareSound();
+  tick();
+  timer.frame = setInterval(tick, 250);
+  announce(`${kind === "rest" ? "Rest" : "Timer"} started: ${seconds} seconds.`);
+}
+
+function stopTimer() {
+  clearInterval(timer.frame);
+  if (timer.el) timer.el.classList.remove("running");
+  timer.el = null;
+}
+
+function finishTimer() {
+  const { el, kind } = timer;
+  stopTimer();
+  el.querySelector("[data-timer-display]").textContent = "0:00";
+  if (document.getElementById("timer-vibrate").checked && navigator.vibrate) navigator.vibrate([200, 100, 200]);
+  if (document.getElementById("timer-sound").checked) beep();
+  announce(kind === "rest" ? `Rest over. Next set of ${el.dataset.name}.` : `${el.dataset.name}: time is up.`);
+}
+
+function prepareSound() {
+  // Audio may only start from a tap, so the context is made when the timer is started.
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!timer.audio && Context) timer.audio = new Context();
+  if (timer.audio && timer.audio.state === "suspended") timer.audio.resume();
+}
+
+function beep() {
+  if (!timer.audio) return;
+  const oscillator = timer.audio.createOscillator();
+  const gain = timer.audio.createGain();
+  oscillator.frequency.value = 880;
+  gain.gain.value = 0.2;
+  oscillator.connect(gain).connect(timer.audio.destination);
+  oscillator.start();
+  oscillator.stop(timer.audio.currentTime + 0.35);
+}
+
+function announce(text) {
+  const status = document.getElementById("timer-status");
+  status.textContent = "";
+  setTimeout(() => (status.textContent = text), 50);
+}
+
+function setUpTimers() {
+  const timers = root.querySelectorAll("[data-timer]");
+  if (!timers.length) return;
+  timers.forEach((el) => (el.hidden = false));
+  const settings = document.getElementById("timer-settings");
+  settings.hidden = false;
+  for (const id of ["timer-sound", "timer-vibrate"]) {
+    const box = document.getElementById(id);
+    const saved = localStorage.getItem(id);
+    if (saved !== null) box.checked = saved === "true";
+    box.addEventListener("change", () => localStorage.setItem(id, String(box.checked)));
+  }
+  root.addEventListener("click", (click) => {
+    const start = click.target.closest("[data-timer-start]");
+    if (start) startTimer(start.closest("[data-timer]"), start.dataset.timerStart);
+    if (click.target.closest("[data-timer-stop]")) {
+      stopTimer();
+      announce("Timer stopped.");
+    }
+  });
+  // Coming back from a locked screen: show the true time left at once.
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && tick());
+}
+
+// ---------------------------------------------------------------------------------------
+// Start
+
+function localDate() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+async function start() {
+  if (!root) return;
+  document.addEventListener("submit", onSubmit);
+  setUpTimers();
+  window.addEventListener("online", () => {
+    document.getElementById("offline-note").hidden = true;
+    sync();
+  });
+  window.addEventListener("offline", () => notice("You are offline. Ticks are saved on this phone."));
+  if (root.dataset.date === root.dataset.today && localDate() > root.dataset.date && !navigator.onLine) {
+    notice(`You are offline, so this is the plan from ${root.dataset.date}. Ticks count for that day.`);
+  }
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.dataset.sw, { scope: "/" }).catch(() => {});
+  }
+  await refreshFromServer();
+  for (const event of await store.all()) applyLocally(event);
+  showProgress();
+  await showPending();
+  sync();
+}
+
+start();
