@@ -111,7 +111,7 @@ EXPECTED: dict[str, str] = {
 # fmt: on
 
 
-def _ids(world: World) -> dict[str, object]:
+def ids_for(world: World) -> dict[str, object]:
     """Values for each URL argument: always patient A's objects (or clinic A's)."""
     phase = world.template.phases[0]
     return {
@@ -133,11 +133,11 @@ def _ids(world: World) -> dict[str, object]:
 _ROUTES_APP = create_app("testing")
 
 
-def _rules() -> list[Rule]:
+def route_rules() -> list[Rule]:
     return sorted(_ROUTES_APP.url_map.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
 
 
-def _expected(endpoint: str) -> dict[str, str]:
+def expected_for(endpoint: str) -> dict[str, str]:
     outcomes = EXPECTED[endpoint].split()
     assert len(outcomes) == len(CALLERS), f"row {endpoint} needs {len(CALLERS)} outcomes"
     return dict(zip(CALLERS, outcomes, strict=True))
@@ -194,7 +194,7 @@ def _request(app, user, method: str, url: str):  # type: ignore[no-untyped-def]
 
 
 def test_every_route_has_a_declared_rule():
-    endpoints = {rule.endpoint for rule in _rules()}
+    endpoints = {rule.endpoint for rule in route_rules()}
     missing = sorted(endpoints - EXPECTED.keys())
     assert not missing, (
         "Routes without a row in EXPECTED (tests/security/test_authorization_matrix.py): "
@@ -205,17 +205,17 @@ def test_every_route_has_a_declared_rule():
 
 
 @pytest.mark.parametrize(
-    "rule", [r for r in _rules() if r.endpoint in EXPECTED], ids=lambda r: r.endpoint
+    "rule", [r for r in route_rules() if r.endpoint in EXPECTED], ids=lambda r: r.endpoint
 )
 def test_route_answers_each_caller_as_declared(app, db, world: World, rule: Rule):
-    ids = _ids(world)
+    ids = ids_for(world)
     unknown = [arg for arg in rule.arguments if arg not in ids]
     assert not unknown, f"{rule.endpoint}: no test value for URL argument(s) {unknown}"
     with app.test_request_context():
         from flask import url_for
 
         url = url_for(rule.endpoint, **{arg: ids[arg] for arg in rule.arguments})
-    expected = _expected(rule.endpoint)
+    expected = expected_for(rule.endpoint)
     before = database_digest()
     wrong = []
     for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
