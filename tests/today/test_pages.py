@@ -226,3 +226,28 @@ def test_service_worker_is_served_from_the_root_as_javascript(client):  # type: 
     assert "no-cache" in response.headers["Cache-Control"]
     assert b"/api/v1/today" in response.data
     response.close()
+
+
+def test_today_page_and_api_stay_within_six_statements(client, make, patient, today, query_counter):  # type: ignore[no-untyped-def]
+    exercises = [make.exercise() for _ in range(8)]
+    make.programme(patient, exercises, start=today - timedelta(days=10), side="each")
+    client.login_as(patient.user)
+    client.post_json(
+        "/api/v1/sync",
+        {
+            "events": [
+                {
+                    "id": "6f1c3a58-0d0e-4b4e-9d59-0f8a4d9b2a12",
+                    "type": "checkin",
+                    "kind": "during",
+                    "session_date": today.isoformat(),
+                    "pain": 2,
+                    "client_time": "2026-01-01T00:00:00+00:00",
+                }
+            ]
+        },
+    )
+    for url in ("/today", "/api/v1/today"):
+        with query_counter() as statements:
+            assert client.get(url).status_code == 200
+        assert len(statements) <= 6, statements

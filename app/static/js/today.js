@@ -111,7 +111,7 @@ function setUnit(el, done, setsDone) {
   el.querySelector(".tick-form input[name=type]").value = done ? "untick" : "tick";
   const output = el.querySelector("[data-sets-output]");
   if (output) {
-    output.textContent = `${setsDone} of ${sets} sets`;
+    output.textContent = `${setsDone} of ${sets}`;
     const minus = el.querySelector("[data-sets-minus]");
     const plus = el.querySelector("[data-sets-plus]");
     minus.value = String(Math.max(setsDone - 1, 0));
