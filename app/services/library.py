@@ -14,7 +14,9 @@ from app.domain.library_files import LibraryError, exercise_content_hash, valida
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
 
-DOSE_FIELDS = (
+# An exercise's default dose in the library (what a new prescription starts from); a
+# programme line's dose has more parts: see programmes.LINE_DOSE_FIELDS.
+EXERCISE_DOSE_FIELDS = (
     "sets",
     "reps",
     "hold_seconds",
@@ -37,7 +39,7 @@ CONTENT_FIELDS = (
     "faults",
     "cautions",
     "evidence",
-    *DOSE_FIELDS,
+    *EXERCISE_DOSE_FIELDS,
 )
 DAY_BITS = {day: 1 << index for index, day in enumerate(library_files.DAYS_OF_WEEK)}
 # Chains are short (the longest shipped one has 7 steps); the cap keeps a corrupted,
@@ -110,9 +112,9 @@ class LibraryInvalid(Exception):
 
 
 def _exercise_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    values = {name: data.get(name) for name in CONTENT_FIELDS if name not in DOSE_FIELDS}
+    values = {name: data.get(name) for name in CONTENT_FIELDS if name not in EXERCISE_DOSE_FIELDS}
     dose = data["dose"]
-    values.update({name: dose.get(name) for name in DOSE_FIELDS})
+    values.update({name: dose.get(name) for name in EXERCISE_DOSE_FIELDS})
     return values
 
 
@@ -256,7 +258,11 @@ def _template_phases(
                     days_of_week=sum(DAY_BITS[day] for day in days) if days else None,
                     times_per_week=None if days else item.get("times_per_week"),
                     note=item.get("note") or "",
-                    **{name: item.get(name) for name in DOSE_FIELDS if name != "times_per_week"},
+                    **{
+                        name: item.get(name)
+                        for name in EXERCISE_DOSE_FIELDS
+                        if name != "times_per_week"
+                    },
                 )
             )
         built.append(row)

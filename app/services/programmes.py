@@ -26,14 +26,16 @@ from app.models import (
     User,
 )
 from app.services import audit
+from app.services.library import EXERCISE_DOSE_FIELDS
 
 MAX_DAYS_AHEAD = 366  # a start date "more than a year away" is refused
 MAX_DAYS_BACK = 30  # back-dating a little lets the physio record a plan already started
 AFFECTED_SIDES = ("left", "right", "both", "none")
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-# Fields a draft line's dose is made of; set_dose accepts exactly these.
-DOSE_FIELDS = (
+# A programme or template line's dose and schedule; set_dose accepts exactly these. An
+# exercise's library default (EXERCISE_DOSE_FIELDS) is the subset a new line starts from.
+LINE_DOSE_FIELDS = (
     "sets",
     "reps",
     "hold_seconds",
@@ -96,7 +98,7 @@ class DraftLine:
 
     def dose(self) -> dict[str, Any]:
         """Return the dose fields as a dict."""
-        return {name: getattr(self, name) for name in DOSE_FIELDS}
+        return {name: getattr(self, name) for name in LINE_DOSE_FIELDS}
 
 
 @dataclass
@@ -138,15 +140,8 @@ class PlanDraft:
             exercise_id=exercise.id,
             exercise_name=exercise.name,
             phase_position=phase_position,
-            sets=exercise.sets,
-            reps=exercise.reps,
-            hold_seconds=exercise.hold_seconds,
-            duration_seconds=exercise.duration_seconds,
-            rest_seconds=exercise.rest_seconds,
-            side=exercise.side,
-            times_per_day=exercise.times_per_day,
             days_of_week=None,
-            times_per_week=exercise.times_per_week,
+            **exercise_default_dose(exercise),
         )
         _apply_dose(line, dose)
         self.next_line_id += 1
@@ -187,7 +182,7 @@ class PlanDraft:
         )
 
     def set_dose(self, line_id: int, **dose: Any) -> None:
-        """Change any dose fields of a line (see DOSE_FIELDS).
+        """Change any dose fields of a line (see LINE_DOSE_FIELDS).
 
         Giving one of reps / hold_seconds / duration_seconds clears the other two unless they
         are given too; likewise days_of_week and times_per_week.
@@ -252,7 +247,7 @@ _THRESHOLD_WORDS = {
 
 
 def _apply_dose(line: DraftLine, dose: dict[str, Any]) -> None:
-    unknown = set(dose) - set(DOSE_FIELDS)
+    unknown = set(dose) - set(LINE_DOSE_FIELDS)
     if unknown:
         raise TypeError(f"unknown dose fields: {', '.join(sorted(unknown))}")
     for group in (AMOUNT_FIELDS, SCHEDULE_FIELDS):
@@ -508,13 +503,7 @@ def assign_programme(
                     phase_position=index,
                     position=line_id - 1,
                     exercise_id=item.exercise_id,
-                    load_kg=item.load_kg,
-                    load_text=item.load_text,
-                    tempo=item.tempo,
-                    days_of_week=item.days_of_week,
-                    times_per_week=item.times_per_week if item.days_of_week is None else None,
-                    note=item.note,
-                    **{name: getattr(item, name) for name in _DOSE_COLUMNS},
+                    **_line_dose_of(item),
                 )
             )
     db.session.add(version)
@@ -525,15 +514,17 @@ def assign_programme(
     return programme
 
 
-_DOSE_COLUMNS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "duration_seconds",
-    "rest_seconds",
-    "side",
-    "times_per_day",
-)
+def _line_dose_of(source: Any) -> dict[str, Any]:
+    """Return a stored line's dose (a template's or a version's prescription)."""
+    dose = {name: getattr(source, name) for name in LINE_DOSE_FIELDS}
+    if dose["days_of_week"] is not None:
+        dose["times_per_week"] = None  # chosen days win over a weekly count
+    return dose
+
+
+def exercise_default_dose(exercise: Exercise) -> dict[str, Any]:
+    """Return the dose an exercise has by default in the library: a new line starts from it."""
+    return {name: getattr(exercise, name) for name in EXERCISE_DOSE_FIELDS}
 
 
 def archive_programme(actor: User, programme: Programme, end_date: date) -> None:
@@ -594,13 +585,7 @@ def draft_for(programme: Programme, expect_version_id: int | None = None) -> Pla
             exercise_id=p.exercise_id,
             exercise_name=p.exercise.name,
             phase_position=p.phase_position,
-            load_kg=p.load_kg,
-            load_text=p.load_text,
-            tempo=p.tempo,
-            days_of_week=p.days_of_week,
-            times_per_week=p.times_per_week,
-            note=p.note,
-            **{name: getattr(p, name) for name in _DOSE_COLUMNS},
+            **{name: getattr(p, name) for name in LINE_DOSE_FIELDS},
         )
         for p in sorted(version.prescriptions, key=lambda p: (p.phase_position, p.position))
     ]
