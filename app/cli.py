@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(library_cli)
+    app.cli.add_command(seed_scale_command)
 
 
 @click.command("seed-demo")
@@ -31,3 +32,29 @@ def seed_demo_command() -> None:
     click.echo(f"Demo logins (password '{demo.DEMO_PASSWORD}'):")
     for login, role in demo.DEMO_LOGINS:
         click.echo(f"  {login:<24} {role}")
+
+
+@click.command("seed-scale")
+@click.option("--patients", default=2000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 2 * 366))
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+def seed_scale_command(patients: int, days: int, seed: int) -> None:
+    """Bulk-create a clinic of 20 physios and N patients with D days of history (benchmarks)."""
+    from app.library.cli import sync_and_report
+    from app.services import scale
+
+    if current_app.config["STRIDE_ENV"] == "production":
+        raise click.ClickException("seed-scale refuses to run under the production config.")
+    sync_and_report()  # the programmes prescribe library exercises
+    try:
+        result = scale.seed_scale(patients, days, seed)
+    except scale.ScaleError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(result.summary())
+    click.echo(
+        f"Logins: {scale.physio_login(1)} (physio with {min(patients, 200)} patients), "
+        f"physio2..20@scale.example, patient1..{patients}@scale.example, admin@scale.example; "
+        f"password '{scale.SCALE_PASSWORD}'."
+    )
