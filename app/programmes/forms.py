@@ -1,5 +1,7 @@
 """Forms for assigning and tailoring programmes and for editing clinic templates."""
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -59,8 +61,16 @@ class AssignForm(FlaskForm):
     confirm_archive = BooleanField("Yes, archive the current programme")
 
 
+# The dose fields the form edits directly; days_of_week comes from the "days" check boxes.
+FORM_DOSE_FIELDS = (
+    "sets", "reps", "hold_seconds", "duration_seconds", "load_kg", "load_text", "tempo",
+    "rest_seconds", "side", "times_per_week", "times_per_day", "note",
+)  # fmt: skip
+
+
 class DoseForm(FlaskForm):
-    version_id = HiddenField()
+    """An exercise's dose and schedule: the one form for programme lines and template lines."""
+
     sets = IntegerField("Sets", validators=[InputRequired("Enter the number of sets.")])
     reps = IntegerField("Reps", validators=[Optional()], description="Give reps, hold or duration.")
     hold_seconds = IntegerField("Hold (seconds)", validators=[Optional()])
@@ -80,7 +90,41 @@ class DoseForm(FlaskForm):
     )
     times_per_day = IntegerField("Times per day", validators=[InputRequired(WHOLE)])
     note = TextAreaField("Note to the patient", validators=[Length(max=1000)])
+
+    def fill(self, source: object) -> None:
+        """Pre-fill from a line or an exercise (whose library default has no load, days, note)."""
+        for name in FORM_DOSE_FIELDS:
+            getattr(self, name).data = getattr(source, name, None)
+        mask = getattr(source, "days_of_week", None)
+        self.days.data = [day for day, _ in WEEKDAYS if mask and mask & (1 << day)]
+        if mask:
+            self.times_per_week.data = None
+
+    def dose(self) -> dict[str, Any] | None:
+        """Return the entered dose (every line dose field), or None with the error by the field."""
+        days = sum(1 << day for day in self.days.data or [])
+        if days and self.times_per_week.data is not None:
+            self.times_per_week.errors = ["Tick days or give times per week, not both."]
+            return None
+        dose = {name: getattr(self, name).data for name in FORM_DOSE_FIELDS}
+        dose["note"] = (dose["note"] or "").strip()
+        dose["days_of_week"] = days or None
+        dose["times_per_week"] = None if days else self.times_per_week.data
+        return dose
+
+
+class LineDoseForm(DoseForm):
+    """A programme line's dose, with the version the page showed and a reason for the history."""
+
+    version_id = HiddenField()
     reason = _reason()
+
+
+class AddLineForm(LineDoseForm):
+    """A new programme line: the chosen exercise, the phase it goes in and its dose."""
+
+    exercise_id = HiddenField()
+    phase = SelectField("Phase", coerce=int, choices=[])
 
 
 class ThresholdsForm(FlaskForm):
@@ -126,13 +170,7 @@ class PhaseForm(FlaskForm):
     )
 
 
-class TemplateLineForm(FlaskForm):
+class TemplateLineForm(DoseForm):
+    """A template phase's new line: an exercise and its dose."""
+
     exercise_id = SelectField("Exercise", choices=[], coerce=int, validate_choice=False)
-    sets = IntegerField("Sets", default=3, validators=[InputRequired(WHOLE)])
-    reps = IntegerField("Reps", default=10, validators=[Optional()])
-    hold_seconds = IntegerField("Hold (seconds)", validators=[Optional()])
-    duration_seconds = IntegerField("Duration (seconds)", validators=[Optional()])
-    side = SelectField("Side", choices=DOSE_SIDES)
-    times_per_week = IntegerField("Times per week", default=3, validators=[InputRequired(WHOLE)])
-    times_per_day = IntegerField("Times per day", default=1, validators=[InputRequired(WHOLE)])
-    note = StringField("Note to the patient", validators=[Length(max=1000)])

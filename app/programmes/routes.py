@@ -13,7 +13,7 @@ from app.domain.localtime import local_today
 from app.extensions import db
 from app.models import Patient, Programme, ProgrammeStatus, ProgrammeTemplate, ProgrammeVersion
 from app.programmes import bp
-from app.programmes.forms import AssignForm, ChangeForm, DoseForm, ThresholdsForm
+from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
 from app.security import current_patient, patient_for, patient_required, staff_required
 from app.services import audit
 from app.services import programmes as svc
@@ -279,7 +279,12 @@ def remove_line(patient_id: int, programme_id: int, line_id: int):  # type: igno
         )
     line = _current_line_or_404(programme, line_id)
     return render_template(
-        "programmes/remove.html", patient=patient, programme=programme, line=line, form=ChangeForm()
+        "programmes/remove.html",
+        patient=patient,
+        programme=programme,
+        line=line,
+        phase=_phase_of(programme, line.phase_position),
+        form=ChangeForm(),
     )
 
 
@@ -300,38 +305,91 @@ def _current_line_or_404(programme: Programme, line_id: int):  # type: ignore[no
 )
 @staff_required
 def add_line(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
-    """Search the exercises the clinic may use and add one to the current phase."""
+    """Find an exercise the clinic may use, then add it to a phase with its dose set.
+
+    ?exercise_id= shows the dose form, pre-filled with the exercise's library default;
+    ?phase= chooses the phase (the current one by default).
+    """
     patient, programme = _load(patient_id, programme_id)
-    form = ChangeForm()
-    if request.method == "POST":
-        exercise = svc.visible_exercise(
-            current_user.clinic_id, request.form.get("exercise_id", type=int)
+    form = AddLineForm()
+    form.phase.choices = _phase_choices(programme)
+    raw_id = form.exercise_id.data if request.method == "POST" else request.args.get("exercise_id")
+    exercise = svc.visible_exercise(
+        current_user.clinic_id, int(raw_id) if raw_id and raw_id.isdigit() else None
+    )
+    if raw_id and exercise is None:
+        flash("That exercise is not available to your clinic.", "error")
+        return _search_page(patient, programme), 422
+    if exercise is None:
+        return _search_page(patient, programme)
+    general: list[str] = []
+    if request.method == "GET":
+        form.fill(exercise)
+        form.exercise_id.data = str(exercise.id)
+        form.version_id.data = str(programme.current_version_id)
+        wanted = request.args.get("phase", type=int)
+        form.phase.data = (
+            wanted if wanted in dict(form.phase.choices) else _current_phase(programme)
         )
-        if form.validate_on_submit():
-            try:
-                if exercise is None:
-                    raise ProgrammeError(
-                        {"exercise": "That exercise is not available to your clinic."}
-                    )
-                _change(programme, form, lambda d: d.add_line(exercise), f"{exercise.name} added.")
-            except ProgrammeError as error:
-                db.session.rollback()
-                _flash_errors(error)
-                if exercise is None:
-                    return _add_page(patient, programme, form), 422
+    elif form.validate_on_submit() and (dose := form.dose()) is not None:
+        phase = form.phase.data
+        try:
+            _change(
+                programme,
+                form,
+                lambda draft: draft.add_line(exercise, phase, **dose),
+                f"{exercise.name} added.",
+            )
             return _page(programme)
-        return _add_page(patient, programme, form), 422
-    return _add_page(patient, programme, form)
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach_errors(form, error, {"days_of_week": "days"})
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "programmes/add_dose.html",
+        patient=patient,
+        programme=programme,
+        exercise=exercise,
+        form=form,
+        general=general,
+    ), status
 
 
-def _add_page(patient: Patient, programme: Programme, form: ChangeForm):  # type: ignore[no-untyped-def]
+def _phase_choices(programme: Programme) -> list[tuple[int, str]]:
+    current = _current_phase(programme)
+    return [
+        (
+            phase.position,
+            f"Phase {phase.position + 1}: {phase.name}"
+            + (" (current)" if phase.position == current else ""),
+        )
+        for phase in programme.phases
+    ]
+
+
+def _current_phase(programme: Programme) -> int:
+    return (
+        db.session.scalar(
+            sa.select(ProgrammeVersion.phase_position).where(
+                ProgrammeVersion.id == programme.current_version_id
+            )
+        )
+        or 0
+    )
+
+
+def _phase_of(programme: Programme, position: int):  # type: ignore[no-untyped-def]
+    return next((phase for phase in programme.phases if phase.position == position), None)
+
+
+def _search_page(patient: Patient, programme: Programme):  # type: ignore[no-untyped-def]
     query = request.args.get("q", "").strip()[:100]
     return render_template(
         "programmes/add.html",
         patient=patient,
         programme=programme,
-        form=form,
         query=query,
+        phase=request.args.get("phase", type=int),
         results=svc.search_exercises(current_user.clinic_id, query),
     )
 
@@ -376,6 +434,7 @@ def swap(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-u
         patient=patient,
         programme=programme,
         line=line,
+        phase=_phase_of(programme, line.phase_position),
         form=form,
         easier=easier,
         harder=harder,
@@ -393,49 +452,30 @@ def edit_dose(patient_id: int, programme_id: int, line_id: int):  # type: ignore
     """Change every part of a line's dose and schedule."""
     patient, programme = _load(patient_id, programme_id)
     line = _current_line_or_404(programme, line_id)
-    form = DoseForm()
+    form = LineDoseForm()
     if request.method == "GET":
-        for name in (
-            "sets", "reps", "hold_seconds", "duration_seconds", "load_kg", "load_text", "tempo",
-            "rest_seconds", "side", "times_per_week", "times_per_day", "note",
-        ):  # fmt: skip
-            getattr(form, name).data = getattr(line, name)
-        form.days.data = (
-            [day for day in range(7) if line.days_of_week & (1 << day)] if line.days_of_week else []
-        )
+        form.fill(line)
         form.version_id.data = str(programme.current_version_id)
     general: list[str] = []
-    if form.validate_on_submit():
-        days = sum(1 << day for day in form.days.data or [])
-        if days and form.times_per_week.data is not None:
-            form.times_per_week.errors = ["Tick days or give times per week, not both."]
-        else:
-            dose = {
-                name: getattr(form, name).data
-                for name in (
-                    "sets", "reps", "hold_seconds", "duration_seconds", "load_kg", "load_text",
-                    "tempo", "rest_seconds", "side", "times_per_day", "note",
-                )
-            }  # fmt: skip
-            dose["days_of_week"] = days or None
-            dose["times_per_week"] = None if days else form.times_per_week.data
-            try:
-                _change(
-                    programme,
-                    form,
-                    lambda d: d.set_dose(line_id, **dose),
-                    f"Dose of {line.exercise.name} changed.",
-                )
-                return _page(programme)
-            except ProgrammeError as error:
-                db.session.rollback()
-                general = _attach_errors(form, error, {"days_of_week": "days"})
+    if form.validate_on_submit() and (dose := form.dose()) is not None:
+        try:
+            _change(
+                programme,
+                form,
+                lambda draft: draft.set_dose(line_id, **dose),
+                f"Dose of {line.exercise.name} changed.",
+            )
+            return _page(programme)
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach_errors(form, error, {"days_of_week": "days"})
     status = 422 if request.method == "POST" else 200
     return render_template(
         "programmes/dose.html",
         patient=patient,
         programme=programme,
         line=line,
+        phase=_phase_of(programme, line.phase_position),
         form=form,
         general=general,
     ), status

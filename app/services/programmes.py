@@ -151,7 +151,10 @@ class PlanDraft:
         )
         self.lines.insert(last + 1, line)
         self.new_exercise_ids.add(exercise.id)
-        self.changes.append(("add", f"Added {exercise.name}"))
+        summary = f"Added {exercise.name}"
+        if phase_position != self.phase_position and phase_position in self.phase_names:
+            summary += f" to phase {phase_position + 1}: {self.phase_names[phase_position]}"
+        self.changes.append(("add", summary))
         return line
 
     def remove_line(self, line_id: int) -> None:

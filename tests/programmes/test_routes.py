@@ -19,36 +19,13 @@ def versions(programme_id: int) -> int:
     )
 
 
-@pytest.fixture
-def exercises(make):
-    clam = make.exercise("clamshell", name="Clamshell")
-    banded = make.exercise("banded-clamshell", name="Banded clamshell", regression_id=clam.id)
-    clam.progression_id = banded.id
-    bridge = make.exercise("bridge", name="Bridge", steps=["Lie on your back.", "Lift your hips."])
-    return {"clam": clam, "banded": banded, "bridge": bridge}
-
-
-@pytest.fixture
-def template(make, exercises):
-    return make.template(
-        [
-            ("Isometric", [exercises["clam"], exercises["bridge"]]),
-            ("Isotonic", [exercises["banded"]]),
-        ],
-        days_of_week=0b0010101,
-    )
-
-
-@pytest.fixture
-def programme(physio, patient, template):
-    today = local_today(patient.timezone)
-    programme = svc.assign_programme(physio, patient, template, today - timedelta(days=3))
-    db.session.flush()
-    return programme
-
-
 def base(patient, programme) -> str:
     return f"/patients/{patient.id}/programmes/{programme.id}"
+
+
+# A complete, valid dose as the dose form posts it.
+DOSE = {"sets": "3", "reps": "10", "rest_seconds": "60", "side": "both", "times_per_week": "3",
+        "times_per_day": "1", "phase": "0"}  # fmt: skip
 
 
 def change(client, url, programme, **data):
@@ -168,7 +145,7 @@ def test_phase_move_reorder_remove_and_add_each_make_one_version(
         (f"{url}/phase", {"direction": "previous"}, "phase"),
         (f"{url}/lines/2/move", {"direction": "up"}, "reorder"),
         (f"{url}/lines/1/remove", {}, "remove"),
-        (f"{url}/lines/new", {"exercise_id": str(exercises["banded"].id)}, "add"),
+        (f"{url}/lines/new", {**DOSE, "exercise_id": str(exercises["banded"].id)}, "add"),
         (f"{url}/lines/2/swap", {"exercise_id": str(exercises["clam"].id)}, "swap"),
     ]
     for number, (step_url, data, kind) in enumerate(steps, start=2):
@@ -451,7 +428,7 @@ def test_physio_builds_a_clinic_template_phase_by_phase(client, physio, exercise
     added = client.post_form(
         f"{phase_url}/lines",
         {"exercise_id": str(exercises["bridge"].id), "sets": "3", "reps": "10", "side": "both",
-         "times_per_week": "3", "times_per_day": "1"},
+         "rest_seconds": "60", "times_per_week": "3", "times_per_day": "1"},
     )  # fmt: skip
     assert added.status_code == 302
     db.session.refresh(template)
@@ -476,7 +453,7 @@ def test_template_editor_refuses_unknown_or_invisible_exercises(client, make, ph
     response = client.post_form(
         f"/templates/{template.id}/phases/{phase.id}/lines",
         {"exercise_id": str(exercise_id), "sets": "3", "reps": "10", "side": "both",
-         "times_per_week": "3", "times_per_day": "1"},
+         "rest_seconds": "60", "times_per_week": "3", "times_per_day": "1"},
     )  # fmt: skip
     assert response.status_code == 422
     assert "Choose an exercise available to your clinic." in response.text
@@ -490,7 +467,7 @@ def test_template_editor_refuses_out_of_range_doses(client, make, physio, exerci
     response = client.post_form(
         f"/templates/{template.id}/phases/{template.phases[0].id}/lines",
         {"exercise_id": str(exercises["bridge"].id), "sets": "11", "reps": "10", "side": "both",
-         "times_per_week": "3", "times_per_day": "1"},
+         "rest_seconds": "60", "times_per_week": "3", "times_per_day": "1"},
     )  # fmt: skip
     assert response.status_code == 422 and "Sets must be between 1 and 10." in response.text
     db.session.refresh(template)
