@@ -1,16 +1,16 @@
 """Condition templates: the library's (read-only, copyable) and the clinic's own (editable)."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription
 from app.programmes import bp
-from app.programmes.forms import ChangeForm, PhaseForm, TemplateForm, TemplateLineForm
+from app.programmes.forms import ChangeForm, DoseForm, PhaseForm, TemplateForm, TemplateLineForm
+from app.programmes.routes import line_view
 from app.security import staff_required
 from app.services import programme_templates as templates
-from app.services.programmes import ProgrammeError, visible_exercises, visible_templates
+from app.services.programmes import DraftLine, ProgrammeError, visible_exercises, visible_templates
 
 
 def _template_or_404(template_id: int) -> ProgrammeTemplate:
@@ -34,14 +34,32 @@ def _phase_or_404(template: ProgrammeTemplate, phase_id: int) -> TemplatePhase:
     return phase
 
 
+def _item_or_404(template: ProgrammeTemplate, item_id: int) -> TemplatePrescription:
+    item = next(
+        (i for phase in template.phases for i in phase.prescriptions if i.id == item_id), None
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+def _step() -> int:
+    return -1 if request.form.get("direction") == "up" else 1
+
+
+def _to_phase(template: ProgrammeTemplate, phase_id: int):  # type: ignore[no-untyped-def]
+    return redirect(url_for("programmes.phase_edit", template_id=template.id, phase_id=phase_id))
+
+
 def _to_template(template: ProgrammeTemplate):  # type: ignore[no-untyped-def]
     return redirect(url_for("programmes.template_detail", template_id=template.id))
 
 
 def _attach(form, error: ProgrammeError) -> list[str]:  # type: ignore[no-untyped-def]
+    """Put each message by its form field; return the ones that belong to no field."""
     general = []
     for key, message in error.errors.items():
-        field = getattr(form, key, None)
+        field = getattr(form, "days" if key == "days_of_week" else key, None)
         if field is None:
             general.append(message)
         else:
@@ -98,6 +116,9 @@ def template_detail(template_id: int):  # type: ignore[no-untyped-def]
         "programmes/templates/detail.html",
         template=template,
         editable=templates.can_edit(current_user, template),
+        lines={
+            item.id: line_view(item) for phase in template.phases for item in phase.prescriptions
+        },
         form=ChangeForm(),
     )
 
@@ -186,16 +207,34 @@ def _phase_form(template: ProgrammeTemplate, phase: TemplatePhase | None):  # ty
             return redirect(
                 url_for("programmes.phase_edit", template_id=template.id, phase_id=saved.id)
             )
-    line_form = TemplateLineForm(formdata=None)
-    line_form.exercise_id.choices = _exercise_choices()
     status = 422 if request.method == "POST" else 200
+    return _phase_page(template, phase, form, _new_line_form(), general, status)
+
+
+def _new_line_form() -> TemplateLineForm:
+    """The add-exercise form, filled with the usual starting dose."""
+    line_form = TemplateLineForm(formdata=None)
+    line_form.fill(DraftLine(line_id=0, exercise_id=0, exercise_name="", phase_position=0))
+    line_form.exercise_id.choices = _exercise_choices()
+    return line_form
+
+
+def _phase_page(  # type: ignore[no-untyped-def]
+    template: ProgrammeTemplate,
+    phase: TemplatePhase | None,
+    form: PhaseForm,
+    line_form: TemplateLineForm,
+    general: list[str],
+    status: int,
+):
     return render_template(
         "programmes/templates/phase.html",
         template=template,
         phase=phase,
         form=form,
         line_form=line_form,
-        remove_form=ChangeForm(),
+        lines={item.id: line_view(item) for item in phase.prescriptions} if phase else {},
+        change_form=ChangeForm(),
         general=general,
     ), status
 
@@ -209,15 +248,7 @@ def phase_add_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-
     line_form = TemplateLineForm()
     line_form.exercise_id.choices = _exercise_choices()
     general: list[str] = []
-    if line_form.validate_on_submit():
-        dose = {
-            name: getattr(line_form, name).data
-            for name in (
-                "sets", "reps", "hold_seconds", "duration_seconds", "side", "times_per_week",
-                "times_per_day", "note",
-            )
-        }  # fmt: skip
-        dose["note"] = (dose["note"] or "").strip()
+    if line_form.validate_on_submit() and (dose := line_form.dose()) is not None:
         try:
             templates.add_line(current_user, template, phase, line_form.exercise_id.data, **dose)
         except ProgrammeError as error:
@@ -226,18 +257,66 @@ def phase_add_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-
         else:
             db.session.commit()
             flash("Exercise added to the phase.", "success")
-            return redirect(
-                url_for("programmes.phase_edit", template_id=template.id, phase_id=phase.id)
-            )
+            return _to_phase(template, phase.id)
+    return _phase_page(
+        template, phase, PhaseForm(obj=phase, formdata=None), line_form, general, 422
+    )
+
+
+@bp.route("/templates/<int:template_id>/lines/<int:item_id>/dose", methods=["GET", "POST"])
+@staff_required
+def template_line_dose(template_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    """Change the dose of an exercise in a template phase."""
+    template = _editable_or_404(template_id)
+    item = _item_or_404(template, item_id)
+    form = DoseForm()
+    if request.method == "GET":
+        form.fill(item)
+    general: list[str] = []
+    if form.validate_on_submit() and (dose := form.dose()) is not None:
+        try:
+            templates.set_line_dose(current_user, template, item, **dose)
+        except ProgrammeError as error:
+            db.session.rollback()
+            general = _attach(form, error)
+        else:
+            db.session.commit()
+            flash(f"Dose of {item.exercise.name} saved.", "success")
+            return _to_phase(template, item.phase_id)
+    status = 422 if request.method == "POST" else 200
     return render_template(
-        "programmes/templates/phase.html",
+        "programmes/templates/line_dose.html",
         template=template,
-        phase=phase,
-        form=PhaseForm(obj=phase, formdata=None),
-        line_form=line_form,
-        remove_form=ChangeForm(),
+        item=item,
+        form=form,
         general=general,
-    ), 422
+    ), status
+
+
+@bp.post("/templates/<int:template_id>/lines/<int:item_id>/move")
+@staff_required
+def template_move_line(template_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    """Move an exercise up or down within its template phase."""
+    template = _editable_or_404(template_id)
+    item = _item_or_404(template, item_id)
+    if not ChangeForm().validate_on_submit():
+        abort(400)
+    templates.move_line(current_user, template, item, _step())
+    db.session.commit()
+    return _to_phase(template, item.phase_id)
+
+
+@bp.post("/templates/<int:template_id>/phases/<int:phase_id>/move")
+@staff_required
+def phase_move(template_id: int, phase_id: int):  # type: ignore[no-untyped-def]
+    """Move a phase earlier or later in the template."""
+    template = _editable_or_404(template_id)
+    phase = _phase_or_404(template, phase_id)
+    if not ChangeForm().validate_on_submit():
+        abort(400)
+    templates.move_phase(current_user, template, phase, _step())
+    db.session.commit()
+    return _to_template(template)
 
 
 @bp.post("/templates/<int:template_id>/lines/<int:item_id>/remove")
@@ -245,29 +324,30 @@ def phase_add_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-
 def template_remove_line(template_id: int, item_id: int):  # type: ignore[no-untyped-def]
     """Take an exercise out of a template phase."""
     template = _editable_or_404(template_id)
-    item = db.session.scalar(
-        sa.select(TemplatePrescription)
-        .join(TemplatePhase)
-        .where(TemplatePrescription.id == item_id, TemplatePhase.template_id == template.id)
-    )
-    if item is None or not ChangeForm().validate_on_submit():
-        abort(404 if item is None else 400)
+    item = _item_or_404(template, item_id)
+    if not ChangeForm().validate_on_submit():
+        abort(400)
     phase_id = item.phase_id
     templates.remove_line(current_user, template, item)
     db.session.commit()
     flash("Exercise removed from the phase.", "success")
-    return redirect(url_for("programmes.phase_edit", template_id=template.id, phase_id=phase_id))
+    return _to_phase(template, phase_id)
 
 
-@bp.post("/templates/<int:template_id>/phases/<int:phase_id>/remove")
+@bp.route("/templates/<int:template_id>/phases/<int:phase_id>/remove", methods=["GET", "POST"])
 @staff_required
 def phase_remove(template_id: int, phase_id: int):  # type: ignore[no-untyped-def]
-    """Delete a phase of a clinic template."""
+    """Ask, then delete a phase of a clinic template with its exercises."""
     template = _editable_or_404(template_id)
     phase = _phase_or_404(template, phase_id)
-    if not ChangeForm().validate_on_submit():
+    form = ChangeForm()
+    if request.method == "GET":
+        return render_template(
+            "programmes/templates/phase_remove.html", template=template, phase=phase, form=form
+        )
+    if not form.validate_on_submit():
         abort(400)
     templates.remove_phase(current_user, template, phase)
     db.session.commit()
-    flash("Phase removed.", "success")
+    flash(f"Phase {phase.name} removed.", "success")
     return _to_template(template)

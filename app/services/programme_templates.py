@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.library_files import CONDITIONS, TYPICAL_WEEKS_RANGE
 from app.extensions import db
-from app.models import ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
+from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
 from app.services import audit
 from app.services.programmes import (
     DraftLine,
@@ -134,6 +134,18 @@ def remove_phase(actor: User, template: ProgrammeTemplate, phase: TemplatePhase)
     audit.record(actor, "template.update", "template", template.id)
 
 
+def _checked_dose(exercise: Exercise, dose: dict[str, Any]) -> dict[str, Any]:
+    """Return the full line dose, or raise ProgrammeError: the same rules as a programme line."""
+    line = DraftLine(
+        line_id=0, exercise_id=exercise.id, exercise_name=exercise.name, phase_position=0
+    )
+    for name, value in dose.items():
+        setattr(line, name, value)
+    if errors := line_errors(line):
+        raise ProgrammeError(errors)
+    return line.dose()
+
+
 def add_line(
     actor: User,
     template: ProgrammeTemplate,
@@ -146,20 +158,54 @@ def add_line(
     exercise = visible_exercise(actor.clinic_id, exercise_id)
     if exercise is None:
         raise ProgrammeError({"exercise_id": "Choose an exercise available to your clinic."})
-    line = DraftLine(
-        line_id=0, exercise_id=exercise.id, exercise_name=exercise.name, phase_position=0
-    )
-    for name, value in dose.items():
-        setattr(line, name, value)
-    if errors := line_errors(line):
-        raise ProgrammeError(errors)
     item = TemplatePrescription(
-        position=len(phase.prescriptions), exercise_id=exercise.id, **line.dose()
+        position=len(phase.prescriptions),
+        exercise_id=exercise.id,
+        **_checked_dose(exercise, dose),
     )
     phase.prescriptions.append(item)
     db.session.flush()
     audit.record(actor, "template.update", "template", template.id)
     return item
+
+
+def set_line_dose(
+    actor: User, template: ProgrammeTemplate, item: TemplatePrescription, **dose: Any
+) -> None:
+    """Change a template line's dose; nothing changes when it is out of range."""
+    _check_editable(actor, template)
+    for name, value in _checked_dose(item.exercise, dose).items():
+        setattr(item, name, value)
+    audit.record(actor, "template.update", "template", template.id)
+
+
+def _moved(items: list[Any], item: Any, step: int) -> bool:
+    """Move item by step places in items (clamped) and renumber positions; False if it stayed."""
+    ordered = list(items)
+    old = ordered.index(item)
+    new = max(0, min(old + step, len(ordered) - 1))
+    if new == old:
+        return False
+    ordered.insert(new, ordered.pop(old))
+    for position, other in enumerate(ordered):
+        other.position = position
+    return True
+
+
+def move_line(
+    actor: User, template: ProgrammeTemplate, item: TemplatePrescription, step: int
+) -> None:
+    """Move a line up (step -1) or down (step 1) within its phase."""
+    _check_editable(actor, template)
+    if _moved(item.phase.prescriptions, item, step):
+        audit.record(actor, "template.update", "template", template.id)
+
+
+def move_phase(actor: User, template: ProgrammeTemplate, phase: TemplatePhase, step: int) -> None:
+    """Move a phase earlier (step -1) or later (step 1) in the template."""
+    _check_editable(actor, template)
+    if _moved(template.phases, phase, step):
+        audit.record(actor, "template.update", "template", template.id)
 
 
 def remove_line(actor: User, template: ProgrammeTemplate, item: TemplatePrescription) -> None:
