@@ -186,6 +186,10 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from app.security import refuse_nul_characters
+
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def set_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -91,3 +91,25 @@ def is_safe_next(target: str | None) -> bool:
 def wants_json() -> bool:
     """Tell whether the caller is an API client (it gets JSON errors)."""
     return request.path.startswith("/api/")
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """Refuse input holding NUL characters (400): PostgreSQL text cannot store them, and no
+    person types one, so answering early beats a server error deep inside a commit."""
+    texts = [v for _, values in request.args.lists() for v in values]
+    if request.method != "GET":
+        texts += [v for _, values in request.form.lists() for v in values]
+        if request.is_json and _has_nul(request.get_json(silent=True)):
+            abort(400)
+    if any("\x00" in text for text in texts):
+        abort(400)

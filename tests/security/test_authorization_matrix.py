@@ -79,6 +79,9 @@ EXPECTED: dict[str, str] = {
     "programmes.phase_edit":                "login 403   403   ok       ok       ok      404",
     "programmes.phase_add_line":            "login 403   403   ok       ok       ok      404",
     "programmes.phase_remove":              "login 403   403   ok       ok       ok      404",
+    "programmes.phase_move":                "login 403   403   ok       ok       ok      404",
+    "programmes.template_line_dose":        "login 403   403   ok       ok       ok      404",
+    "programmes.template_move_line":        "login 403   403   ok       ok       ok      404",
     # Patient A's record: their physio and the clinic admin only.
     "patients.detail":                      "login 403   403   ok       404      ok      404",
     "patients.new_assessment":              "login 403   403   ok       404      ok      404",
