@@ -360,7 +360,7 @@ def _phase_choices(programme: Programme) -> list[tuple[int, str]]:
     return [
         (
             phase.position,
-            f"Phase {phase.position + 1}: {phase.name}"
+            svc.phase_label(phase.position, phase.name)
             + (" (current)" if phase.position == current else ""),
         )
         for phase in programme.phases

@@ -153,7 +153,7 @@ class PlanDraft:
         self.new_exercise_ids.add(exercise.id)
         summary = f"Added {exercise.name}"
         if phase_position != self.phase_position and phase_position in self.phase_names:
-            summary += f" to phase {phase_position + 1}: {self.phase_names[phase_position]}"
+            summary += f" to {phase_label(phase_position, self.phase_names[phase_position])}"
         self.changes.append(("add", summary))
         return line
 
@@ -239,6 +239,13 @@ class PlanDraft:
             return
         before, self.affected_side = self.affected_side, side
         self.changes.append(("side", f"Affected side: {before} -> {side}"))
+
+
+def phase_label(position: int, name: str) -> str:
+    """Return "Phase 2: Isotonic"; names that already say "Phase ..." (the library's) stay."""
+    if name.lower().startswith("phase"):
+        return name
+    return f"Phase {position + 1}: {name}"
 
 
 _THRESHOLD_WORDS = {

@@ -115,7 +115,7 @@ def test_an_exercise_goes_into_the_phase_chosen(client, physio, patient, program
     db.session.refresh(programme)
     assert current_lines(programme)[4].phase_position == 1
     version = svc.load_version(programme.current_version_id)
-    assert version.summary == "Added Wall sit to phase 2: Isotonic" and version.phase_position == 0
+    assert version.summary == "Added Wall sit to Phase 2: Isotonic" and version.phase_position == 0
 
 
 def test_an_unknown_exercise_id_on_the_dose_form_is_refused(client, physio, patient, programme):
@@ -132,9 +132,9 @@ def test_the_page_marks_the_current_phase_and_offers_edits_in_every_phase(
 ):
     client.login_as(physio)
     page = client.get(base(patient, programme)).text
-    assert "Current phase</span> 1. Isometric" in page
+    assert "Current phase</span> Phase 1: Isometric" in page
     assert 'aria-current="step"' in page
-    assert '2. Isotonic</span> <span class="muted">· later phase · 1 exercise' in page
+    assert 'Phase 2: Isotonic</span> <span class="muted">· later phase · 1 exercise' in page
     url = base(patient, programme)
     for action in ("dose", "swap", "remove"):
         assert f'href="{url}/lines/3/{action}"' in page, action
@@ -151,7 +151,7 @@ def test_lines_of_a_later_phase_can_be_edited_swapped_moved_and_removed(
     db.session.refresh(programme)
     assert current_lines(programme)[3].reps == 15
     assert "Dose of Banded clamshell" in client.get(f"{url}/lines/3/dose").text
-    assert "In phase 2: Isotonic" in client.get(f"{url}/lines/3/dose").text
+    assert "In Phase 2: Isotonic" in client.get(f"{url}/lines/3/dose").text
     added = change(
         client, f"{url}/lines/new", programme, **{**DOSE, "exercise_id": str(held.id), "phase": "1"}
     )
@@ -283,7 +283,8 @@ def test_template_phases_move_and_keep_their_exercises(client, physio, clinic_te
     assert phase_names(clinic_template) == ["Return", "Isometric", "Isotonic"]
     assert names_in(isometric) == ["Clamshell", "Bridge"]
     detail = client.get(f"/templates/{clinic_template.id}").text
-    assert detail.index("1. Return") < detail.index("2. Isometric") < detail.index("3. Isotonic")
+    order = ["Phase 1: Return", "Phase 2: Isometric", "Phase 3: Isotonic"]
+    assert sorted(order, key=detail.index) == order
 
 
 def test_removing_a_phase_asks_first(client, physio, clinic_template):
@@ -293,7 +294,7 @@ def test_removing_a_phase_asks_first(client, physio, clinic_template):
     detail = client.get(f"/templates/{clinic_template.id}").text
     assert f'href="{url}"' in detail  # a link to the question, not a one-click delete
     question = client.get(url)
-    assert question.status_code == 200 and "Delete phase 1: Isometric?" in question.text
+    assert question.status_code == 200 and "Delete Phase 1: Isometric?" in question.text
     assert "2 exercises" in question.text and "Clamshell" in question.text
     assert phase_names(clinic_template) == ["Isometric", "Isotonic", "Return"]
     assert client.post_form(url).status_code == 302
