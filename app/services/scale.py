@@ -997,3 +997,98 @@ class _WriterThread:
                     chunk.write(self.writer, self.counts)
                 except BaseException as error:  # handed to the main thread
                     self.error = error
+
+
+# --- For the benchmark harness ----------------------------------------------------------------
+
+
+def bench_patient() -> dict[str, Any]:
+    """Return physio 1's first patient with exercises due today, and the first unit to tick."""
+    from app.services import activity
+
+    physio_id = db.session.scalar(sa.select(User.id).where(User.login == physio_login(1)))
+    if physio_id is None:
+        raise ScaleError("No scale data: run flask seed-scale first.")
+    patients = db.session.scalars(
+        sa.select(Patient).where(Patient.physio_id == physio_id).order_by(Patient.id)
+    ).all()
+    for patient in patients:
+        view = activity.today_view(patient)
+        if view.items:
+            item = view.items[0]
+            unit = item.units[0]
+            return {
+                "login": patient.user.login,
+                "patient_id": patient.id,
+                "today": view.day.isoformat(),
+                "line_id": item.line_id,
+                "session": unit.session,
+                "side": unit.side,
+                "caseload": len(patients),
+            }
+    raise ScaleError("None of physio 1's patients has anything due today.")
+
+
+def hot_queries(patient_id: int, caseload: Sequence[int], today: date) -> dict[str, sa.Select]:
+    """The lookups the hot pages make, with the index each one should use (by its name)."""
+    year_ago, week_ago = today - timedelta(days=364), today - timedelta(days=6)
+    return {
+        "day's ticks (patient, date range)": sa.select(ExerciseLog).where(
+            ExerciseLog.patient_id == patient_id,
+            ExerciseLog.local_date.between(today - timedelta(days=2), today),
+        ),
+        "day's check-ins (patient, date range)": sa.select(CheckIn).where(
+            CheckIn.patient_id == patient_id,
+            CheckIn.session_date.between(today - timedelta(days=2), today),
+        ),
+        "chart year (day summaries of a patient)": sa.select(DaySummary).where(
+            DaySummary.patient_id == patient_id, DaySummary.local_date.between(year_ago, today)
+        ),
+        "dashboard week (day summaries of a caseload)": sa.select(DaySummary).where(
+            DaySummary.patient_id.in_(caseload), DaySummary.local_date.between(week_ago, today)
+        ),
+        "caseload (patients of a physio)": sa.select(Patient).where(
+            Patient.id.in_(caseload[:1]) | (Patient.physio_id == -1)
+        ),
+        "sync dedupe (events by id)": sa.select(SyncEvent.id).where(
+            SyncEvent.id.in_(["00000000-0000-4000-a000-000000000000"])
+        ),
+        "open flags (patient)": sa.select(Flag).where(
+            Flag.patient_id == patient_id, Flag.resolved_at.is_(None)
+        ),
+    }
+
+
+def explain_hot_queries() -> dict[str, str]:
+    """EXPLAIN each hot query (PostgreSQL) and return how it reads its table."""
+    from sqlalchemy.dialects import postgresql
+
+    physio_id = db.session.scalar(sa.select(User.id).where(User.login == physio_login(1)))
+    caseload = db.session.scalars(
+        sa.select(Patient.id).where(Patient.physio_id == physio_id).order_by(Patient.id)
+    ).all()
+    if not caseload:
+        raise ScaleError("No scale data: run flask seed-scale first.")
+    timezone = db.session.scalar(sa.select(Patient.timezone).where(Patient.id == caseload[0]))
+    queries = hot_queries(caseload[0], caseload, local_today(timezone or "UTC"))
+    plans = {}
+    for name, statement in queries.items():
+        sql = statement.compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+        plan = db.session.execute(sa.text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar()
+        plans[name] = "; ".join(_scans(plan[0]["Plan"]))
+    return plans
+
+
+def _scans(node: dict[str, Any]) -> list[str]:
+    """Return 'Index Scan using ix on table'-style words for every scan in a plan tree."""
+    found = []
+    kind = node.get("Node Type", "")
+    if "Scan" in kind:
+        index = node.get("Index Name")
+        table = node.get("Relation Name", "")
+        found.append(f"{kind} using {index}" if index else f"{kind} on {table}")
+    for child in node.get("Plans", []):
+        found += _scans(child)
+    return found
