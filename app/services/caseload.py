@@ -221,7 +221,18 @@ def _add_recent_days(rows: dict[int, CaseloadRow]) -> None:
 
 
 def _due_units(patient_ids: list[int], first: date, last: date) -> dict[int, dict[date, int]]:
-    """Return due tick units per patient and day from the active plans (two statements)."""
+    """Return due tick units per patient and day from the active plans (two statements).
+
+    Only the versions in force from first to last are read (the one in force on first and
+    any later ones), as plain columns: a year-old programme costs what a new one does.
+    """
+    earlier = sa.orm.aliased(ProgrammeVersion)
+    in_force_at_first = (
+        sa.select(sa.func.max(earlier.effective_from))
+        .where(earlier.programme_id == Programme.id, earlier.effective_from <= first)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
     versions = db.session.execute(
         sa.select(
             ProgrammeVersion.id,
@@ -232,15 +243,28 @@ def _due_units(patient_ids: list[int], first: date, last: date) -> dict[int, dic
             Programme.end_date,
         )
         .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-        .where(Programme.patient_id.in_(patient_ids), Programme.status == ProgrammeStatus.ACTIVE)
+        .where(
+            Programme.patient_id.in_(patient_ids),
+            Programme.status == ProgrammeStatus.ACTIVE,
+            ProgrammeVersion.effective_from <= last,
+            ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
+        )
     ).all()
     if not versions:
         return {}
-    prescriptions = db.session.scalars(
-        sa.select(Prescription)
-        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
-        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-        .where(Programme.patient_id.in_(patient_ids), Programme.status == ProgrammeStatus.ACTIVE)
+    # Only the columns spec_for() reads: rows, not tracked ORM objects.
+    prescriptions = db.session.execute(
+        sa.select(
+            Prescription.version_id,
+            Prescription.line_id,
+            Prescription.exercise_id,
+            Prescription.phase_position,
+            Prescription.side,
+            Prescription.days_of_week,
+            Prescription.times_per_week,
+            Prescription.times_per_day,
+        )
+        .where(Prescription.version_id.in_([v.id for v in versions]))
         .order_by(Prescription.version_id, Prescription.position)
     ).all()
     specs = defaultdict(list)
