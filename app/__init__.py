@@ -3,8 +3,9 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
@@ -160,6 +161,7 @@ def register_error_handlers(app: Flask) -> None:
         413: "That request is too large.",
         429: "Too many attempts. Please wait a minute and try again.",
         500: "Something went wrong on our side. Please try again.",
+        503: "Stride cannot reach its database just now. Please try again in a moment.",
     }
 
     def render(status: int, message: str):  # type: ignore[no-untyped-def]
@@ -175,6 +177,18 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
         return render(status, messages.get(status, error.description or "Error."))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+        # The database is down or restarting: say so, and let phones retry (their events are
+        # idempotent), rather than answer a generic 500.
+        from app.extensions import db
+
+        db.session.rollback()
+        logging.getLogger(__name__).warning("database unavailable on %s", request.path)
+        response = make_response(render(503, messages[503]))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):  # type: ignore[no-untyped-def]

@@ -105,3 +105,17 @@ def test_database_url_scheme_is_normalised():
     assert _database_url("postgres://u@h/d").startswith("postgresql+psycopg://")
     assert _database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert sa.engine.make_url(_database_url("postgresql://u@h/d")).drivername == "postgresql+psycopg"
+
+
+def test_unreachable_database_answers_503_with_retry_after():
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    with app.app_context():
+        response = app.test_client().get("/invite/some-token")  # looks the invite up
+        from app.extensions import db
+
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "cannot reach its database" in response.get_data(as_text=True)
