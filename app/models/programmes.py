@@ -47,7 +47,7 @@ class Programme(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default=ProgrammeStatus.ACTIVE)
     # Denormalised pointer to the newest version: the hot paths need it in one hop.
     current_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("programme_versions.id", use_alter=True, ondelete="SET NULL")
+        sa.ForeignKey("programme_versions.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
