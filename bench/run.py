@@ -206,19 +206,23 @@ class Servers:
         )  # fmt: skip
         self.processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(300):
             try:
-                requests.get(base + "/", timeout=1, allow_redirects=False)
+                requests.get(base + "/", timeout=10, allow_redirects=False)
                 return base
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         raise SystemExit(f"gunicorn did not start: {app}")
 
     def __enter__(self) -> "Servers":
         secret = secrets.token_hex(32)
         env = _env(self.url, STRIDE_CONFIG="production", SECRET_KEY=secret)
-        self.app_base = self._start("wsgi:app", ROOT, env)
-        self.hello_base = self._start("hello:app", BENCH, dict(os.environ))
+        try:
+            self.app_base = self._start("wsgi:app", ROOT, env)
+            self.hello_base = self._start("hello:app", BENCH, dict(os.environ))
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1077,11 +1077,11 @@ def explain_hot_queries() -> dict[str, str]:
             dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
         )
         plan = db.session.execute(sa.text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar()
-        plans[name] = "; ".join(_scans(plan[0]["Plan"]))
+        plans[name] = "; ".join(plan_scans(plan[0]["Plan"]))
     return plans
 
 
-def _scans(node: dict[str, Any]) -> list[str]:
+def plan_scans(node: dict[str, Any]) -> list[str]:
     """Return 'Index Scan using ix on table'-style words for every scan in a plan tree."""
     found = []
     kind = node.get("Node Type", "")
@@ -1090,5 +1090,5 @@ def _scans(node: dict[str, Any]) -> list[str]:
         table = node.get("Relation Name", "")
         found.append(f"{kind} using {index}" if index else f"{kind} on {table}")
     for child in node.get("Plans", []):
-        found += _scans(child)
+        found += plan_scans(child)
     return found

@@ -1,0 +1,48 @@
+"""The scale seeder: its summaries are what the app computes, and it is careful where it runs."""
+
+import sqlalchemy as sa
+
+from app.models import DaySummary, Patient
+from app.services import activity, scale
+
+SUMMARY_FIELDS = (
+    "version_id", "due_units", "done_units", "during_pain", "morning_pain", "usual_pain",
+    "max_exercise_pain", "zone", "logged",
+)  # fmt: skip
+
+
+def test_seeded_day_summaries_match_the_apps_own(db, seed_scale):  # type: ignore[no-untyped-def]
+    world = seed_scale(4, 60)
+    assert world.result.rows["patients"] == 4
+    for patient in db.session.scalars(sa.select(Patient)):
+        rows = db.session.scalars(
+            sa.select(DaySummary).where(DaySummary.patient_id == patient.id)
+        ).all()
+        seeded = {row.local_date: tuple(getattr(row, f) for f in SUMMARY_FIELDS) for row in rows}
+        assert seeded, "every patient logged something in 60 days"
+        fresh = activity.refresh_day_summaries(patient, seeded)
+        recomputed = {
+            day: tuple(getattr(row, f) for f in SUMMARY_FIELDS) for day, row in fresh.items()
+        }
+        assert recomputed == seeded
+
+
+def test_the_busy_physio_owns_the_first_patients(db, seed_scale):  # type: ignore[no-untyped-def]
+    world = seed_scale(6, 3)
+    owned = db.session.scalar(
+        sa.select(sa.func.count()).where(Patient.physio_id == world.physio.id)
+    )
+    assert owned == 6  # min(200, N)
+
+
+def test_seed_scale_refuses_a_second_run(db, seed_scale, runner):  # type: ignore[no-untyped-def]
+    seed_scale(2, 2)
+    result = runner.invoke(args=["seed-scale", "--patients", "2", "--days", "2"])
+    assert result.exit_code != 0 and "already" in result.output
+
+
+def test_seed_scale_refuses_production(app, runner, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "STRIDE_ENV", "production")
+    result = runner.invoke(args=["seed-scale", "--patients", "2", "--days", "2"])
+    assert result.exit_code != 0 and "production" in result.output
+    assert not scale.scale_exists()
