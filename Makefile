@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev db demo lint format migration clean assets
+.PHONY: run test install install-dev db demo lint format migration clean assets bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ format: install-dev
 ## Write a new migration from model changes: make migration m="what changed"
 migration: install
 	$(BIN)/flask db migrate -m "$(m)"
+
+## Benchmark against hello-world on loopback: make bench (BENCH_DATABASE_URL=postgresql://... for
+## PostgreSQL, BENCH_ARGS="--patients 500 --days 90 --reuse" for a quicker run). See README.
+bench: install-dev
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| (sudo apt-get update -qq && sudo apt-get install -y -qq wrk)
+	mkdir -p instance
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
