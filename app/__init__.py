@@ -104,13 +104,16 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: 
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # IMMEDIATE takes the write lock up front, so a request that reads then writes waits for
+    # another worker's write (busy timeout) instead of failing with "database is locked".
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:
