@@ -24,6 +24,7 @@ from wtforms.validators import (
 from app.domain import dose as dose_rules
 from app.domain import library_files as lib
 from app.models import Exercise
+from app.services.library import EXERCISE_DOSE_FIELDS
 
 SIDE_CHOICES = [
     ("both", "Both sides together"),
@@ -149,7 +150,7 @@ class ExerciseForm(FlaskForm):
         return valid
 
     def dose_values(self) -> dict[str, Any]:
-        return {name: getattr(self, name).data for name in _DOSE_NAMES}
+        return {name: getattr(self, name).data for name in EXERCISE_DOSE_FIELDS}
 
     def exercise_values(self) -> dict[str, Any]:
         """Return the fields as stored on an Exercise (call after validate)."""
@@ -179,7 +180,7 @@ class ExerciseForm(FlaskForm):
         self.name.data = f"{exercise.name} (our version)" if copy else exercise.name
         for name in ("category", "body_regions", "equipment", "position", "level", "evidence"):
             getattr(self, name).data = getattr(exercise, name)
-        for name in _DOSE_NAMES:
+        for name in EXERCISE_DOSE_FIELDS:
             getattr(self, name).data = getattr(exercise, name)
         for name in ("target_muscles", "steps", "cues", "faults"):
             getattr(self, name).data = "\n".join(getattr(exercise, name) or [])
@@ -191,18 +192,6 @@ class ExerciseForm(FlaskForm):
         if not copy:  # a copy starts outside any chain, so it cannot steal the original's links
             self.regression.data = exercise.regression_id or NO_LINK
             self.progression.data = exercise.progression_id or NO_LINK
-
-
-_DOSE_NAMES = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "duration_seconds",
-    "rest_seconds",
-    "side",
-    "times_per_week",
-    "times_per_day",
-)
 
 
 class ArchiveForm(FlaskForm):
