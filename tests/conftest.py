@@ -90,7 +90,9 @@ def db(app: Flask) -> Iterator[object]:
         transaction = connection.begin()
         # Views commit as usual; create_savepoint turns those commits into savepoints.
         factory = sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-        session = sa.orm.scoped_session(factory, scopefunc=lambda: id(app_ctx._get_current_object()))
+        session = sa.orm.scoped_session(
+            factory, scopefunc=lambda: id(app_ctx._get_current_object())
+        )
         original = _db.session
         _db.session = session
         try:

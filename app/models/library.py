@@ -26,9 +26,7 @@ class Exercise(DoseColumns, db.Model):
     """One exercise. clinic_id is NULL for the shipped library, set for a clinic's own."""
 
     __tablename__ = "exercises"
-    __table_args__ = (
-        sa.Index("ix_exercises_filter", "archived", "category", "level"),
-    )
+    __table_args__ = (sa.Index("ix_exercises_filter", "archived", "category", "level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)

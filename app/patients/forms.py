@@ -27,7 +27,9 @@ def condition_choices() -> list[tuple[str, str]]:
 
 
 class PatientForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter the patient's name."), Length(max=120)])
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter the patient's name."), Length(max=120)]
+    )
     email = EmailField(
         "Email (optional)",
         description="Leave empty if the patient has none: they get a username instead.",

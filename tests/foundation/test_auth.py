@@ -168,7 +168,9 @@ def test_short_password_is_refused_and_nothing_changes(app, client, db, physio, 
     patient = make.patient(physio)
     patient.user.password_hash = None
     issued = _invite_for(app, physio, patient.user)
-    response = client.post_form(f"/invite/{issued.token}", {"password": "short", "confirm": "short"})
+    response = client.post_form(
+        f"/invite/{issued.token}", {"password": "short", "confirm": "short"}
+    )
     assert response.status_code == 200
     assert b"At least 10 characters" in response.data
     assert db.session.get(User, patient.user_id).password_hash is None
@@ -191,12 +193,18 @@ def test_password_change_needs_the_current_password(client, physio):
     client.login_as(physio)
     response = client.post_form(
         "/account/password",
-        {"current": "not it at all", "password": "brand-new-password", "confirm": "brand-new-password"},
+        {
+            "current": "not it at all",
+            "password": "brand-new-password",
+            "confirm": "brand-new-password",
+        },
     )
     assert b"not your current password" in response.data
 
 
 def test_login_is_audited(client, db, physio):
     login(client, "physio@test.example")
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_id == physio.id))
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.actor_id == physio.id)
+    )
     assert "auth.login" in list(actions)

@@ -32,8 +32,12 @@ def test_production_starts_with_secret_key_and_secure_cookies():
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env={"PATH": "", "PYTHONPATH": ".", "SECRET_KEY": "x" * 40,
-             "DATABASE_URL": "postgres://u@127.0.0.1/none"},
+        env={
+            "PATH": "",
+            "PYTHONPATH": ".",
+            "SECRET_KEY": "x" * 40,
+            "DATABASE_URL": "postgres://u@127.0.0.1/none",
+        },
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "Lax"]
@@ -104,7 +108,9 @@ def test_database_url_scheme_is_normalised():
 
     assert _database_url("postgres://u@h/d").startswith("postgresql+psycopg://")
     assert _database_url("sqlite:///x.db") == "sqlite:///x.db"
-    assert sa.engine.make_url(_database_url("postgresql://u@h/d")).drivername == "postgresql+psycopg"
+    assert (
+        sa.engine.make_url(_database_url("postgresql://u@h/d")).drivername == "postgresql+psycopg"
+    )
 
 
 def test_unreachable_database_answers_503_with_retry_after():

@@ -16,6 +16,7 @@ def test_upgrade_from_empty_database_matches_the_models(app):
 
 def test_database_is_at_the_latest_revision(app):
     from alembic.script import ScriptDirectory
+
     with app.app_context(), _db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
         config = app.extensions["migrate"].migrate.get_config()

@@ -29,7 +29,9 @@ def test_physio_creates_patient_and_sees_invite_once(client, db, physio):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "/invite/" in page and 'data-testid="invite-code"' in page
-    patient = db.session.scalar(sa.select(Patient).join(Patient.user).where(User.login == "robin@test.example"))
+    patient = db.session.scalar(
+        sa.select(Patient).join(Patient.user).where(User.login == "robin@test.example")
+    )
     assert patient.physio_id == physio.id and patient.clinic_id == physio.clinic_id
     assert patient.user.password_hash is None
     assert _count(db, Invite) == 1
@@ -46,7 +48,11 @@ def test_patient_without_email_gets_a_username(client, db, physio):
     "field, value, message",
     [
         ("timezone", "Mars/Olympus", "Unknown timezone"),
-        ("date_of_birth", (date.today() + timedelta(days=1)).isoformat(), "cannot be in the future"),
+        (
+            "date_of_birth",
+            (date.today() + timedelta(days=1)).isoformat(),
+            "cannot be in the future",
+        ),
         ("date_of_birth", "not a date", "Enter the date of birth"),
         ("email", "physio@test.example", "already exists"),
         ("email", "not-an-email", "valid email"),
