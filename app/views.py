@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_login import current_user
 
+from app.domain.library_files import CONDITIONS
+
 
 def format_date(value: date | None) -> str:
     """A date as people write it: 'Mon 3 Nov 2026'."""
@@ -22,7 +24,23 @@ def format_datetime(value: datetime | None, timezone: str = "UTC") -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
+def condition_label(key: str | None) -> str:
+    """A condition id as people say it: 'fai' -> 'FAI (hip impingement)'."""
+    if not key:
+        return "Any condition"
+    if key == "other":
+        return "Other"
+    return CONDITIONS.get(key, key.replace("-", " ").capitalize())
+
+
+def side_label(side: str) -> str:
+    """An affected side in words."""
+    return {"none": "no particular side", "both": "both sides"}.get(side, f"{side} side")
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(condition_label, "condition")
+    app.add_template_filter(side_label, "side")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
 

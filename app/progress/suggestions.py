@@ -211,3 +211,18 @@ def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash("Flag marked as seen.", "success")
     return _back(patient)
+
+
+@bp.post("/patients/<int:patient_id>/flags/seen")
+@staff_required
+def flags_seen(patient_id: int):  # type: ignore[no-untyped-def]
+    """Mark every open flag of the patient as seen, after reading them on the page."""
+    patient = patient_for(current_user, patient_id)
+    flags = db.session.scalars(
+        sa.select(Flag).where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
+    ).all()
+    for flag in flags:
+        service.resolve_flag(current_user, flag)
+    db.session.commit()
+    flash(f"{len(flags)} flag{'s' if len(flags) != 1 else ''} marked as seen.", "success")
+    return _back(patient)

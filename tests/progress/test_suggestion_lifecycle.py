@@ -261,3 +261,36 @@ def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(
 def test_green_day_raises_no_flag(patient, plan, write_days, today):
     write_days(patient, today, today)
     assert service.raise_red_flag(patient, today) is None
+
+
+def test_physio_marks_all_open_flags_seen_at_once(client, physio, patient, today):
+    for days_ago in (0, 1, 2):
+        db.session.add(
+            Flag(
+                patient_id=patient.id,
+                kind="red_day",
+                local_date=today - timedelta(days=days_ago),
+                message="Red pain day",
+            )
+        )
+    db.session.flush()
+    client.login_as(physio)
+    assert "Mark all 3 as seen" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    response = client.post_form(f"/patients/{patient.id}/flags/seen")
+    assert response.status_code == 302
+    open_flags = db.session.scalar(
+        sa.select(sa.func.count(Flag.id)).where(
+            Flag.patient_id == patient.id, Flag.resolved_at.is_(None)
+        )
+    )
+    assert open_flags == 0
+
+
+def test_other_physio_cannot_clear_flags(client, make, clinic, patient, today):
+    db.session.add(Flag(patient_id=patient.id, kind="red_day", local_date=today, message="x"))
+    db.session.flush()
+    client.login_as(make.staff(clinic))
+    assert client.post_form(f"/patients/{patient.id}/flags/seen").status_code == 404
+    assert (
+        db.session.scalar(sa.select(Flag.resolved_at).where(Flag.patient_id == patient.id)) is None
+    )

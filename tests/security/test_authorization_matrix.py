@@ -105,6 +105,7 @@ EXPECTED: dict[str, str] = {
     "progress.dismiss":                     "login 403   403   ok       404      ok      404",
     "progress.edit":                        "login 403   403   ok       404      ok      404",
     "progress.flag_seen":                   "login 403   403   ok       404      ok      404",
+    "progress.flags_seen":                  "login 403   403   ok       404      ok      404",
     # Chart data: patient A may read their own through the staff URL too; nobody else.
     "progress.patient_charts_json":         "login ok    404   ok       404      ok      404",
     # Clinic admin only, within their own clinic.
