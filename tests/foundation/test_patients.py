@@ -144,3 +144,9 @@ def test_baseline_pain_zero_is_accepted(client, db, physio, patient):
         {"kind": "initial", "assessed_on": "2026-11-01", "findings": "Fine", "baseline_pain": "0"},
     )
     assert response.status_code == 302
+
+
+def test_patient_page_names_condition_and_side_in_words(client, physio, patient):
+    client.login_as(physio)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Gluteal tendinopathy, right side" in page
