@@ -38,7 +38,19 @@ def side_label(side: str) -> str:
     return {"none": "no particular side", "both": "both sides"}.get(side, f"{side} side")
 
 
+def cautions_for(exercise: object, condition: str | None) -> list[str]:
+    """The exercise's caution texts that apply to a patient's condition (e.g. compression)."""
+    if not condition:
+        return []
+    return [
+        caution["text"]
+        for caution in getattr(exercise, "cautions", None) or []
+        if condition in caution.get("conditions", [])
+    ]
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_global(cautions_for, "cautions_for")
     app.add_template_filter(condition_label, "condition")
     app.add_template_filter(side_label, "side")
     app.add_template_filter(format_date, "date")
