@@ -4,6 +4,11 @@ load_history() reads everything in three statements, whatever the length of the 
 summaries; versions with their programme; prescriptions with exercise names). The figure
 builders are plain functions of that history, so tests check them by content. Each chart
 comes with a caption in plain words, a text summary and a table for screen readers.
+
+Figures are plain Plotly figure dicts ({"data": [...], "layout": {...}}), not
+plotly.graph_objects: graph_objects validates every property on every assignment, which cost
+~70 ms for a patient-year against ~5 ms of reading. The tests validate every figure with
+plotly.graph_objects.Figure(figure), which raises on any property Plotly does not know.
 """
 
 from collections import defaultdict
@@ -11,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import plotly.graph_objects as go
 import sqlalchemy as sa
 
 from app.domain.adherence import DayStatus
@@ -60,6 +64,10 @@ STATUS_WORDS = {
 # The trace types the figures use: the served plotly.js bundle must register each of them.
 TRACE_TYPES = ("scatter", "bar")
 PLOTLY_CONFIG = {"responsive": True, "displayModeBar": False, "displaylogo": False}
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The x axis always spans at least a week, so one day of data shows dates, not times of day.
+MIN_AXIS_DAYS = 7
 
 
 class RangeError(ValueError):
@@ -278,11 +286,11 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
     during = {d: r.during for d, r in history.days.items() if r.during is not None}
     morning = {d: r.morning for d, r in history.days.items() if r.morning is not None}
     means = rolling_mean(history.during_before | during, history.first, history.last)
-    fig = _figure(y_title="Pain (0-10)")
-    fig.update_yaxes(range=[0, 10], dtick=2, fixedrange=True)
-    fig.add_trace(_line("During exercise", during, COLOURS["during"], markers=True))
-    fig.add_trace(_line("Next morning", morning, COLOURS["morning"], markers=True, dash="dot"))
-    fig.add_trace(_line("7-day average", means, COLOURS["mean"], markers=False))
+    fig = _figure("Pain (0-10)", history.first, history.last, range=[0, 10], dtick=2)
+    traces, shapes, annotations = fig["data"], fig["layout"]["shapes"], fig["layout"]["annotations"]
+    traces.append(_line("During exercise", during, COLOURS["during"], markers=True))
+    traces.append(_line("Next morning", morning, COLOURS["morning"], markers=True, dash="dot"))
+    traces.append(_line("7-day average", means, COLOURS["mean"], markers=False))
 
     bands = [
         ("green", 0, t.green_max_during + 0.5, f"Green zone (0-{t.green_max_during})"),
@@ -295,18 +303,20 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
         ("red", t.amber_max_during + 0.5, 10, f"Red zone ({t.amber_max_during + 1}-10)"),
     ]
     for zone, low, high, name in bands:
-        fig.add_shape(
-            type="rect",
-            name=name,
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=low,
-            y1=high,
-            fillcolor=COLOURS[zone],
-            opacity=0.1,
-            layer="below",
-            line={"width": 0},
+        shapes.append(
+            {
+                "type": "rect",
+                "name": name,
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": low,
+                "y1": high,
+                "fillcolor": COLOURS[zone],
+                "opacity": 0.1,
+                "layer": "below",
+                "line": {"width": 0},
+            }
         )
 
     # The smallest change that matters (MCID), drawn around the first week's average.
@@ -315,28 +325,32 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
         start_days = sorted(during)[:7]
         baseline = sum(during[d] for d in start_days) / len(start_days)
         low, high = max(0.0, baseline - t.mcid), min(10.0, baseline + t.mcid)
-        fig.add_shape(
-            type="rect",
-            name=f"MCID band: start {baseline:.1f} ± {t.mcid}",
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=low,
-            y1=high,
-            fillcolor="rgba(0,0,0,0)",
-            line={"color": COLOURS["mean"], "width": 1, "dash": "dash"},
-            layer="below",
+        shapes.append(
+            {
+                "type": "rect",
+                "name": f"MCID band: start {baseline:.1f} ± {t.mcid}",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": low,
+                "y1": high,
+                "fillcolor": "rgba(0,0,0,0)",
+                "line": {"color": COLOURS["mean"], "width": 1, "dash": "dash"},
+                "layer": "below",
+            }
         )
-        fig.add_annotation(
-            name="mcid",
-            text=f"{t.mcid}-point change that matters",
-            xref="paper",
-            x=0,
-            xanchor="left",
-            y=low,
-            yanchor="top",
-            showarrow=False,
-            font={"size": 10},
+        annotations.append(
+            {
+                "name": "mcid",
+                "text": f"{t.mcid}-point change that matters",
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "y": low,
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 10},
+            }
         )
         summary_parts.append(
             f"A change of {t.mcid} points from the starting average of {baseline:.1f} is "
@@ -347,28 +361,32 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
     )
     for change in history.changes:
         label = _short(f"v{change.number}: {change.summary}")
-        fig.add_shape(
-            type="line",
-            name=f"plan change v{change.number}",
-            xref="x",
-            yref="paper",
-            x0=change.day.isoformat(),
-            x1=change.day.isoformat(),
-            y0=0,
-            y1=1,
-            line={"color": COLOURS["plan"], "width": 1, "dash": "dot"},
+        shapes.append(
+            {
+                "type": "line",
+                "name": f"plan change v{change.number}",
+                "xref": "x",
+                "yref": "paper",
+                "x0": change.day.isoformat(),
+                "x1": change.day.isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": COLOURS["plan"], "width": 1, "dash": "dot"},
+            }
         )
-        fig.add_annotation(
-            name=f"plan-change-{change.version_id}",
-            text=f"v{change.number}",
-            hovertext=label,
-            xref="x",
-            yref="paper",
-            x=change.day.isoformat(),
-            y=1,
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": 10},
+        annotations.append(
+            {
+                "name": f"plan-change-{change.version_id}",
+                "text": f"v{change.number}",
+                "hovertext": label,
+                "xref": "x",
+                "yref": "paper",
+                "x": change.day.isoformat(),
+                "y": 1,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 10},
+            }
         )
     if history.changes:
         summary_parts.append(
@@ -391,7 +409,7 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
     return Chart(
         key="pain",
         title="Pain over time",
-        figure=_json(fig),
+        figure=fig,
         caption=summary_parts[0],
         summary=" ".join(summary_parts),
         columns=["Day", "During exercise", "Next morning", "7-day average", "Zone"],
@@ -402,40 +420,49 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
 def adherence_chart(history: History, *, patient: bool) -> Chart:
     """Adherence per week as bars, with the 80% line."""
     weeks = [w for w in adherence_by_week(history.days.values(), history.today) if w.due]
-    fig = _figure(y_title="% of exercises done")
-    fig.update_yaxes(range=[0, 105], ticksuffix="%", fixedrange=True)
-    fig.add_trace(
-        go.Bar(
-            name="Done",
-            x=[w.monday.isoformat() for w in weeks],
-            y=[w.percent for w in weeks],
-            marker={
+    first, last = (
+        (weeks[0].monday, weeks[-1].monday + timedelta(days=6))
+        if weeks
+        else (history.first, history.last)
+    )
+    fig = _figure("% of exercises done", first, last, range=[0, 105], ticksuffix="%")
+    fig["data"].append(
+        {
+            "type": "bar",
+            "name": "Done",
+            "x": [w.monday.isoformat() for w in weeks],
+            "y": [w.percent for w in weeks],
+            "marker": {
                 "color": [COLOURS["bar"] if w.is_adherent else COLOURS["amber"] for w in weeks]
             },
-            hovertemplate="Week of %{x|%d %b}: %{y}%<extra></extra>",
-            xperiod=7 * 24 * 3600 * 1000,
-            xperiodalignment="middle",
-        )
+            "hovertemplate": "Week of %{x|%d %b}: %{y}%<extra></extra>",
+            "xperiod": 7 * 24 * 3600 * 1000,
+            "xperiodalignment": "middle",
+        }
     )
-    fig.add_shape(
-        type="line",
-        name="80% line",
-        xref="paper",
-        x0=0,
-        x1=1,
-        y0=80,
-        y1=80,
-        line={"color": COLOURS["mean"], "width": 2, "dash": "dash"},
+    fig["layout"]["shapes"].append(
+        {
+            "type": "line",
+            "name": "80% line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": 80,
+            "y1": 80,
+            "line": {"color": COLOURS["mean"], "width": 2, "dash": "dash"},
+        }
     )
-    fig.add_annotation(
-        text="80% target",
-        xref="paper",
-        x=1,
-        xanchor="right",
-        y=80,
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": 10},
+    fig["layout"]["annotations"].append(
+        {
+            "text": "80% target",
+            "xref": "paper",
+            "x": 1,
+            "xanchor": "right",
+            "y": 80,
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 10},
+        }
     )
     caption = adherence_caption(weeks, history.today, patient=patient)
     reached = sum(1 for w in weeks if w.is_adherent)
@@ -443,7 +470,7 @@ def adherence_chart(history: History, *, patient: bool) -> Chart:
     return Chart(
         key="adherence",
         title="Exercises done per week",
-        figure=_json(fig),
+        figure=fig,
         caption=caption,
         summary=summary,
         columns=["Week starting", "Done", "Due", "Percent"],
@@ -453,8 +480,7 @@ def adherence_chart(history: History, *, patient: bool) -> Chart:
 
 def dose_chart(history: History) -> Chart:
     """Each line's dose over time as steps: reps, hold, duration and load."""
-    fig = _figure(y_title="Dose")
-    fig.update_yaxes(rangemode="tozero")
+    fig = _figure("Dose", history.first, history.last, rangemode="tozero", fixedrange=False)
     by_line: dict[int, list[DoseStep]] = defaultdict(list)
     for step in history.doses:
         by_line[step.line_id].append(step)
@@ -479,17 +505,18 @@ def dose_chart(history: History) -> Chart:
             text = [f"{s.exercise_name}: {_dose(s)}" for _, _, s in points] + [
                 f"{points[-1][2].exercise_name}: {_dose(points[-1][2])}"
             ]
-            fig.add_trace(
-                go.Scatter(
-                    name=f"{current} ({unit})",
-                    x=x,
-                    y=y,
-                    mode="lines+markers",
-                    line={"shape": "hv", "width": 2},
-                    text=text,
-                    hovertemplate="%{x|%d %b}: %{text}<extra></extra>",
-                    meta={"line_id": line_id, "measure": measure},
-                )
+            fig["data"].append(
+                {
+                    "type": "scatter",
+                    "name": f"{current} ({unit})",
+                    "x": x,
+                    "y": y,
+                    "mode": "lines+markers",
+                    "line": {"shape": "hv", "width": 2},
+                    "text": text,
+                    "hovertemplate": "%{x|%d %b}: %{text}<extra></extra>",
+                    "meta": {"line_id": line_id, "measure": measure},
+                }
             )
         rows += [[_when(s.day), s.exercise_name, _dose(s)] for s in steps if s.day <= history.last]
     rows.sort(key=lambda row: row[0])
@@ -502,7 +529,7 @@ def dose_chart(history: History) -> Chart:
     return Chart(
         key="dose",
         title="Dose per exercise",
-        figure=_json(fig),
+        figure=fig,
         caption=summary,
         summary=summary,
         columns=["From", "Exercise", "Dose"],
@@ -517,26 +544,27 @@ def calendar_chart(history: History, *, patient: bool) -> Chart:
         for day, record in history.days.items()
         if day <= history.today and (status := status_of(record, history.today)) is not None
     }
-    fig = _figure(y_title="")
-    fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
-    fig.update_layout(height=160, bargap=0.15)
+    last = min(history.last, history.today)
+    fig = _figure("", history.first, last, visible=False, range=[0, 1])
+    fig["layout"].update(height=160, bargap=0.15)
     for status in DayStatus:
         days = [day for day, s in statuses.items() if s == status]
-        fig.add_trace(
-            go.Bar(
-                name=STATUS_WORDS[status],
-                x=[day.isoformat() for day in days],
-                y=[1] * len(days),
-                marker={"color": STATUS_COLOURS[status]},
-                hovertemplate="%{x|%a %d %b}: " + STATUS_WORDS[status] + "<extra></extra>",
-                showlegend=bool(days),
-            )
+        fig["data"].append(
+            {
+                "type": "bar",
+                "name": STATUS_WORDS[status],
+                "x": [day.isoformat() for day in days],
+                "y": [1] * len(days),
+                "marker": {"color": STATUS_COLOURS[status]},
+                "hovertemplate": "%{x|%a %d %b}: " + STATUS_WORDS[status] + "<extra></extra>",
+                "showlegend": bool(days),
+            }
         )
     caption = calendar_caption(statuses, patient=patient)
     return Chart(
         key="calendar",
         title="Days done",
-        figure=_json(fig),
+        figure=fig,
         caption=caption,
         summary=caption,
         columns=["Day", "Status"],
@@ -547,33 +575,55 @@ def calendar_chart(history: History, *, patient: bool) -> Chart:
 # --- Small helpers -------------------------------------------------------------------------
 
 
-def _figure(y_title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="none",
-        autosize=True,
-        height=300,
-        margin={"l": 40, "r": 10, "t": 24, "b": 40},
-        legend={"orientation": "h", "y": -0.2},
-        font={"family": "system-ui, sans-serif", "size": 12},
-        hovermode="closest",
-        dragmode=False,
-    )
-    fig.update_xaxes(type="date", fixedrange=True)
-    fig.update_yaxes(title_text=y_title)
-    return fig
+def _figure(y_title: str, first: date, last: date, **yaxis: Any) -> dict[str, Any]:
+    """Return an empty figure over the days first..last, its y axis titled and set by yaxis."""
+    return {
+        "data": [],
+        "layout": {
+            "autosize": True,
+            "height": 300,
+            "margin": {"l": 40, "r": 10, "t": 24, "b": 40},
+            "legend": {"orientation": "h", "y": -0.2},
+            "font": {"family": "system-ui, sans-serif", "size": 12},
+            "hovermode": "closest",
+            "dragmode": False,
+            "xaxis": _date_axis(first, last),
+            "yaxis": {"title": {"text": y_title}, "fixedrange": True, **yaxis},
+            "shapes": [],
+            "annotations": [],
+        },
+    }
 
 
-def _line(name: str, values: dict[date, float], colour: str, *, markers: bool, dash: str = "solid"):
+def _date_axis(first: date, last: date) -> dict[str, Any]:
+    """A date axis over first..last (at least MIN_AXIS_DAYS), ticked in whole days.
+
+    Left to itself Plotly zooms one day of data down to hours ("23:59:59.9"). An explicit
+    range of at least a week, with at most 8 ticks, keeps each tick a day or more apart.
+    """
+    first = min(first, last - timedelta(days=MIN_AXIS_DAYS - 1))
+    return {
+        "type": "date",
+        "range": [f"{first - timedelta(days=1)} 12:00", f"{last} 12:00"],
+        "tickformat": "%d %b",
+        "nticks": 8,
+        "fixedrange": True,
+    }
+
+
+def _line(
+    name: str, values: dict[date, float], colour: str, *, markers: bool, dash: str = "solid"
+) -> dict[str, Any]:
     days = sorted(values)
-    return go.Scatter(
-        name=name,
-        x=[day.isoformat() for day in days],
-        y=[values[day] for day in days],
-        mode="lines+markers" if markers else "lines",
-        line={"color": colour, "width": 2, "dash": dash},
-        connectgaps=False,
-    )
+    return {
+        "type": "scatter",
+        "name": name,
+        "x": [day.isoformat() for day in days],
+        "y": [values[day] for day in days],
+        "mode": "lines+markers" if markers else "lines",
+        "line": {"color": colour, "width": 2, "dash": dash},
+        "connectgaps": False,
+    }
 
 
 def _dose_points(steps, value_of, first: date, last: date) -> list[tuple[date, float, DoseStep]]:
@@ -593,16 +643,13 @@ def _dose_points(steps, value_of, first: date, last: date) -> list[tuple[date, f
     return points
 
 
-def _json(fig: go.Figure) -> dict[str, Any]:
-    return fig.to_plotly_json()
-
-
 def _days(first: date, last: date):
     return (first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
 def _when(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    # Named tuples, not strftime: a year's table formats ~600 dates per request.
+    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _pain(value: int | None) -> str:

@@ -2,8 +2,9 @@
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
+import plotly.graph_objects as go
 import pytest
 
 from app.extensions import db
@@ -35,9 +36,37 @@ def change_plan(physio, plan, reps):  # type: ignore[no-untyped-def]
     return programmes.commit_draft(physio, plan, draft, "More reps")
 
 
+def valid_figure(figure: dict) -> dict:
+    """Return the figure after Plotly has checked it: go.Figure raises on any unknown property
+    or bad value (the app builds plain dicts, so this is where they are proven real)."""
+    go.Figure(figure)
+    return figure
+
+
 def load(patient, today, days=42, for_patient=False):  # type: ignore[no-untyped-def]
     history = charts.load_history(patient, today - timedelta(days=days - 1), today, today)
-    return {c.key: c for c in charts.charts_for(history, patient=for_patient)}
+    found = {c.key: c for c in charts.charts_for(history, patient=for_patient)}
+    for chart in found.values():
+        valid_figure(chart.figure)
+        json.dumps(chart.as_json())  # served as JSON as it is
+    return found
+
+
+def test_plotly_refuses_a_figure_with_an_unknown_property():
+    # The check above can fail: a misspelt property is an error, not silently dropped.
+    with pytest.raises(ValueError, match="tickformatt"):
+        valid_figure({"data": [], "layout": {"xaxis": {"tickformatt": "%d %b"}}})
+
+
+def test_one_day_of_data_shows_a_week_of_dates_not_hours(patient, make, write_days, today):
+    make.programme(patient, [make.exercise("bridge-1d")], start=today)
+    write_days(patient, today, today, during=3)
+    for key, chart in load(patient, today, days=1).items():
+        axis = chart.figure["layout"]["xaxis"]
+        assert axis["type"] == "date" and axis["tickformat"] == "%d %b", key
+        start, end = (date.fromisoformat(value[:10]) for value in axis["range"])
+        assert (end - start).days >= charts.MIN_AXIS_DAYS, key
+        assert start < today <= end, key
 
 
 def test_staff_see_four_charts_and_patients_three(patient, history_of_improvement, today):
@@ -157,6 +186,8 @@ def test_staff_get_a_patients_chart_json(client, physio, patient, history_of_imp
     assert response.status_code == 200
     body = response.get_json()
     assert [c["key"] for c in body["charts"]] == ["pain", "adherence", "dose", "calendar"]
+    for chart in body["charts"]:
+        valid_figure(chart["figure"])
     assert body["config"]["responsive"] is True
 
 
@@ -164,6 +195,8 @@ def test_patient_gets_their_own_chart_json(client, patient, history_of_improveme
     client.login_as(patient.user)
     body = client.get("/progress/charts.json").get_json()
     assert [c["key"] for c in body["charts"]] == ["pain", "adherence", "calendar"]
+    for chart in body["charts"]:
+        valid_figure(chart["figure"])
     same = client.get(f"/patients/{patient.id}/charts.json").get_json()
     assert same["charts"] == body["charts"]
 
