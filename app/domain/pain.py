@@ -16,7 +16,13 @@ class PainThresholds:
     amber_max_during: int = 5  # up to this is amber; above it is red
     amber_morning_rise: int = 1  # next morning this many points above usual is amber
     red_morning_rise: int = 2  # this many points above usual is red
-    mcid: int = 2  # smallest change in pain that matters (Farrar 2001)
+    # Smallest change in pain that matters (Farrar 2001: about 2 points or 30%). The points
+    # are what the "worse than two weeks earlier" review and the chart band use (clinical.md
+    # s. 2 and 4); the 30% is only reported alongside, because at the low pain levels allowed
+    # during exercise 30% is less than one point on a whole-number scale.
+    mcid: int = 2
+    # Return to running: a walk-run level counts as done well at this pain or less (s. 6).
+    walk_run_max_pain: int = 2
 
     def errors(self) -> list[str]:
         """Return a message for every setting that makes no sense; empty when all are fine."""
@@ -78,7 +84,11 @@ def zone_for_during(pain: int | None, thresholds: PainThresholds) -> Zone | None
 def zone_for_morning(
     morning: int | None, usual: int | None, thresholds: PainThresholds
 ) -> Zone | None:
-    """Return the zone for next-morning pain compared with the patient's usual level."""
+    """Return the zone for next-morning pain compared with the patient's usual level.
+
+    Unknown (None) without both: with no usual level recorded there is no baseline to be
+    "up by 1" from, and inventing one (0, or the first morning) would call normal days worse.
+    """
     if morning is None or usual is None:
         return None
     rise = morning - usual

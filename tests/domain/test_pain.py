@@ -33,6 +33,9 @@ G, A, R = Zone.GREEN, Zone.AMBER, Zone.RED
         pytest.param(None, 4, 2, None, R, id="morning-up-2-is-red"),
         pytest.param(None, 7, 2, None, R, id="morning-up-5-is-red"),
         pytest.param(None, 5, None, None, None, id="morning-without-usual-is-unknown"),
+        pytest.param(2, 9, None, None, G, id="no-usual-judges-the-session-alone"),
+        pytest.param(None, 0, 0, None, G, id="pain-free-morning-with-usual-0-is-green"),
+        pytest.param(None, 1, 0, None, A, id="morning-1-with-usual-0-is-amber"),
         pytest.param(2, 4, 2, None, R, id="green-session-red-morning-is-red"),
         pytest.param(5, 2, 2, None, A, id="amber-session-settled-morning-is-amber"),
         pytest.param(6, 2, 2, None, R, id="red-session-beats-settled-morning"),
@@ -89,6 +92,18 @@ def test_every_zone_has_short_second_person_advice():
     assert "physio" in ZONE_ADVICE[Zone.RED]
 
 
+def test_default_thresholds_are_the_clinical_defaults():
+    # clinical.md s. 2 (zones, MCID 2 points) and s. 6 (walk-run levels at pain <= 2/10).
+    assert (
+        DEFAULT.green_max_during,
+        DEFAULT.amber_max_during,
+        DEFAULT.amber_morning_rise,
+        DEFAULT.red_morning_rise,
+        DEFAULT.mcid,
+        DEFAULT.walk_run_max_pain,
+    ) == (3, 5, 1, 2, 2, 2)
+
+
 def test_default_thresholds_are_valid():
     assert DEFAULT.errors() == []
     assert DEFAULT.validate() == []
@@ -105,6 +120,7 @@ def test_default_thresholds_are_valid():
         pytest.param({"amber_morning_rise": 3}, "amber morning rise", id="amber-rise-above-red"),
         pytest.param({"amber_morning_rise": 0}, "amber_morning_rise", id="rise-of-zero"),
         pytest.param({"mcid": 0}, "mcid", id="mcid-of-zero"),
+        pytest.param({"walk_run_max_pain": 11}, "walk_run_max_pain", id="walk-run-limit-above-10"),
     ],
 )
 def test_nonsense_thresholds_are_explained(changes, message_part):
