@@ -8,6 +8,8 @@ Windows, counted back from ctx.today:
   patient who exercises tonight would look non-adherent at noon), and yesterday's
   next-morning pain is in by today. Progress, adherence and the pain trend use the week.
 - The pain window: the week plus today, so a red or amber day is acted on at once.
+- The earlier week, for "average pain 2+ points worse than 2 weeks earlier": the week moved
+  exactly 14 days back, i.e. days 15-21 before today against days 1-7.
 
 Which rule wins for a line: regress beats hold beats progress. Reviews come alongside any
 of them, but no line progresses while there is a review.
@@ -21,10 +23,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from statistics import mean
+from fractions import Fraction
 
 from app.domain.adherence import ADHERENT
-from app.domain.dose import HOLD_SECONDS_RANGE, REPS_RANGE, SETS_RANGE, describe_dose
+from app.domain.dose import (
+    DURATION_SECONDS_RANGE,
+    HOLD_SECONDS_RANGE,
+    REPS_RANGE,
+    SETS_RANGE,
+    describe_dose,
+)
 from app.domain.pain import PainThresholds, Zone, zone_for_during, zone_for_morning
 
 WEEK_DAYS = 7
@@ -32,17 +40,23 @@ LOW_ADHERENCE = 0.5  # below this over the week: review (clinical.md s. 4)
 QUIET_DAYS = 3  # nothing logged for this many days: review
 TREND_GAP_DAYS = 14  # the pain trend compares the week with the week two weeks earlier
 TREND_MIN_READINGS = 2  # a single reading on either side is not a trend
-WALK_RUN_MAX_PAIN = 2  # return to running: a level counts as done well at this pain or less
-WALK_RUN_GOOD_SESSIONS = 2  # ... and moves on after this many such sessions in a row
+WALK_RUN_GOOD_SESSIONS = 2  # a walk-run level moves on after this many good sessions in a row
 
 # More dose where a chain ends (clinical.md s. 4), tried in this order.
 REPS_STEP = 2
 HOLD_STEP_SECONDS = 5
-LOAD_STEP = 0.10  # within ACSM's 2-10%, rounded to 0.5 kg plates
-LOAD_MIN_STEP_KG = 0.5
+# Load goes up 5-10% (clinical.md s. 4) in 0.5 kg steps: the largest step not above 10%.
+# Under 5 kg even 0.5 kg is more than 10%, so such a line gets the next option, a set.
+LOAD_STEP_MIN, LOAD_STEP_MAX = Fraction(5, 100), Fraction(10, 100)
+LOAD_PLATE_KG = 0.5
 # Less dose where a chain starts: clinical.md s. 4 says 20-30%; 25% is the middle and is
-# easy for patient and physio to picture ("a quarter less").
-LESS_DOSE = 0.75
+# easy for patient and physio to picture ("a quarter less"). Rounded to the nearest whole
+# rep, second or half kilo (ties to the smaller dose), which stays within 20-30% wherever a
+# whole number can.
+LESS_DOSE = Fraction(3, 4)
+# Return to running after 30 minutes continuous: weekly volume up by no more than about 10%
+# (clinical.md s. 6). Same days a week, so each run gets at most 10% longer, in whole minutes.
+RUN_VOLUME_STEP = Fraction(1, 10)
 
 
 class Kind(StrEnum):
@@ -62,6 +76,7 @@ PROGRESS_STEADY_GREEN = "progress_steady_green"
 PROGRESS_CHAIN_END_DOSE = "progress_chain_end_dose"
 PROGRESS_DOSE_AT_LIMIT = "progress_dose_at_limit"
 PROGRESS_WALK_RUN_LEVEL = "progress_walk_run_level"
+PROGRESS_RUN_VOLUME = "progress_run_volume"
 REGRESS_PAIN_ABOVE_5 = "regress_pain_above_5"  # "5" is the default amber limit
 REGRESS_MORNING_WORSE_TWO_DAYS = "regress_morning_worse_two_days"
 REGRESS_WALK_RUN_LEVEL = "regress_walk_run_level"
@@ -301,16 +316,22 @@ def _step_back(line: LineState) -> tuple[Proposal | None, str]:
 
 
 def _less_dose(line: LineState) -> Proposal | None:
-    """Return the dose a quarter smaller (rounded down, at least 1), sets unchanged."""
+    """Return the dose a quarter smaller (nearest whole unit, at least 1), sets unchanged."""
     for name in ("reps", "hold_seconds", "duration_seconds"):
         value = getattr(line, name)
         if value is not None and value > 1:
-            return _with_dose(line, **{name: max(1, math.floor(value * LESS_DOSE))})
+            return _with_dose(line, **{name: max(1, _nearest_down(value * LESS_DOSE))})
     if line.load_kg:
-        lighter = math.floor(line.load_kg * LESS_DOSE * 2) / 2  # down to a 0.5 kg plate
-        if lighter < line.load_kg:
+        plates = _nearest_down(Fraction(line.load_kg) / Fraction(LOAD_PLATE_KG) * LESS_DOSE)
+        lighter = float(plates * Fraction(LOAD_PLATE_KG))
+        if 0 < lighter < line.load_kg:
             return _with_dose(line, load_kg=lighter)
     return None
+
+
+def _nearest_down(value: Fraction) -> int:
+    """Return the nearest whole number, halves going down (the smaller, safer dose)."""
+    return math.ceil(value - Fraction(1, 2))
 
 
 # --- Hold -----------------------------------------------------------------------------------
@@ -411,6 +432,13 @@ def _review_quiet(history: _History) -> Suggestion | None:
     # Rest days with nothing due are no reason to log; only silence on due days counts.
     if not any(r.due_units for r in days) or any(_has_entries(r) for r in days):
         return None
+    # Something logged today means the patient is back; today is left out of the window only
+    # because it is not over. A morning check-in is stored on the day before the one it was
+    # given on, so the morning about the day before the window was given inside it.
+    today = history.by_day.get(history.ctx.today)
+    before = history.by_day.get(first - timedelta(days=1))
+    if (today and _has_entries(today)) or (before and before.morning is not None):
+        return None
     return Suggestion(
         kind=Kind.REVIEW,
         rule=REVIEW_NOTHING_LOGGED,
@@ -434,10 +462,14 @@ def _review_trend(history: _History) -> Suggestion | None:
     ]
     if len(recent) < TREND_MIN_READINGS or len(earlier) < TREND_MIN_READINGS:
         return None
-    change = mean(recent) - mean(earlier)
+    # Exact means: in floats 11/3 - 5/3 comes out just under 2 and would miss a 2-point rise.
+    recent_mean, earlier_mean = _exact_mean(recent), _exact_mean(earlier)
+    change = recent_mean - earlier_mean
     mcid = history.thresholds.mcid
     if change < mcid:
         return None
+    # Reported, not a trigger: clinical.md uses the 2-point band for worsening flags.
+    change_percent = None if not earlier_mean else round(float(100 * change / earlier_mean))
     return Suggestion(
         kind=Kind.REVIEW,
         rule=REVIEW_PAIN_WORSE_THAN_TWO_WEEKS,
@@ -445,22 +477,33 @@ def _review_trend(history: _History) -> Suggestion | None:
         window_start=earlier_start,
         window_end=history.week_end,
         numbers={
-            "recent_mean": round(mean(recent), 1),
-            "earlier_mean": round(mean(earlier), 1),
-            "change": round(change, 1),
+            "recent_mean": round(float(recent_mean), 1),
+            "earlier_mean": round(float(earlier_mean), 1),
+            "change": round(float(change), 1),
+            "change_percent": change_percent,
             "mcid": mcid,
         },
         reason=(
-            f"Average pain during exercise was {mean(recent):.1f}/10 over "
-            f"{_span(history.week_start, history.week_end)} against {mean(earlier):.1f}/10 "
-            f"over {_span(earlier_start, earlier_end)}, {change:.1f} points worse "
-            f"({mcid} points is a change that matters): review the plan."
+            f"Average pain during exercise was {float(recent_mean):.1f}/10 over "
+            f"{_span(history.week_start, history.week_end)} against "
+            f"{float(earlier_mean):.1f}/10 over {_span(earlier_start, earlier_end)}, "
+            f"{float(change):.1f} points worse ({mcid} points is a change that matters): "
+            "review the plan."
         ),
     )
 
 
+def _exact_mean(values: Sequence[int]) -> Fraction:
+    return Fraction(sum(values), len(values))
+
+
 def _has_entries(record: DayRecord) -> bool:
-    return record.logged or record.done_units > 0 or record.during is not None
+    return (
+        record.logged
+        or record.done_units > 0
+        or record.during is not None
+        or record.morning is not None
+    )
 
 
 # --- Progress -------------------------------------------------------------------------------
@@ -487,16 +530,23 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
         return None
     if any(zone_for_morning(r.morning, r.usual, t) not in (None, Zone.GREEN) for r in week):
         return None
+    # Green needs the 24-hour response too (clinical.md s. 2: it matters more than pain
+    # during). A missed morning check-in is no reason to wait, but a week without a single
+    # next-morning comparison (none given, or no usual level to compare with) shows nothing.
+    if not rises:
+        return None
 
     numbers = {
         "adherence": round(done / due, 2),
         "max_during": max(known_pains),
-        "max_morning_rise": max(rises, default=None),
+        "max_morning_rise": max(rises),
+        "mornings_known": len(rises),
         "days": WEEK_DAYS,
     }
     evidence = (
         f"Over {_span(start, end)} adherence was {_percent(done, due)} and pain during "
-        f"exercise never went above {max(known_pains)}/10, with no next-morning flare"
+        f"exercise never went above {max(known_pains)}/10, with no next-morning flare "
+        f"on the {len(rises)} morning{'s' if len(rises) != 1 else ''} reported"
     )
     if line.next_exercise_id is not None:
         proposal = Proposal(Action.SWAP, line.next_exercise_id, line.next_exercise_name)
@@ -531,12 +581,18 @@ def _more_dose(line: LineState) -> Proposal | None:
     if line.hold_seconds is not None and line.hold_seconds < HOLD_SECONDS_RANGE[1]:
         hold = min(line.hold_seconds + HOLD_STEP_SECONDS, HOLD_SECONDS_RANGE[1])
         return _with_dose(line, hold_seconds=hold)
-    if line.load_kg:
-        step = max(LOAD_MIN_STEP_KG, _to_half_kg(line.load_kg * LOAD_STEP))
+    if line.load_kg and (step := _load_step(line.load_kg)):
         return _with_dose(line, load_kg=round(line.load_kg + step, 2))
     if line.sets < SETS_RANGE[1]:
         return _with_dose(line, sets=line.sets + 1)
     return None
+
+
+def _load_step(load_kg: float) -> float | None:
+    """Return the largest whole-plate increase within 5-10% of the load; None if none fits."""
+    plates = math.floor(Fraction(load_kg) * LOAD_STEP_MAX / Fraction(LOAD_PLATE_KG))
+    step = plates * LOAD_PLATE_KG
+    return step if step and step >= Fraction(load_kg) * LOAD_STEP_MIN else None
 
 
 # --- Return to running (clinical.md s. 6) ---------------------------------------------------
@@ -545,17 +601,17 @@ def _more_dose(line: LineState) -> Proposal | None:
 def _walk_run_sessions(line: LineState, history: _History) -> list[tuple[DayRecord, bool | None]]:
     """Return each completed session of the level so far with whether it went well.
 
-    Well: pain at most 2/10 and back to usual by the next morning. None: not known yet.
+    Well: pain at most the walk-run limit (2/10) and back to usual by the next morning.
+    None: not known yet (no pain given, or no next-morning comparison).
     """
+    limit = history.thresholds.walk_run_max_pain
     sessions = []
     for record in history.between(line.dose_since, history.week_end):
         if line.line_id not in record.completed_lines:
             continue
-        pains = [
-            p for p in (record.during, record.exercise_pain.get(line.line_id)) if p is not None
-        ]
+        pains = _run_pains(record, line)
         rise = record.morning_rise
-        if (pains and max(pains) > WALK_RUN_MAX_PAIN) or (rise is not None and rise > 0):
+        if (pains and max(pains) > limit) or (rise is not None and rise > 0):
             sessions.append((record, False))
         elif pains and rise is not None:
             sessions.append((record, True))
@@ -564,11 +620,16 @@ def _walk_run_sessions(line: LineState, history: _History) -> list[tuple[DayReco
     return sessions
 
 
+def _run_pains(record: DayRecord, line: LineState) -> list[int]:
+    return [p for p in (record.during, record.exercise_pain.get(line.line_id)) if p is not None]
+
+
 def _walk_run_step_back(line: LineState, history: _History) -> Suggestion | None:
     sessions = _walk_run_sessions(line, history)
     if not sessions or sessions[-1][1] is not False:
         return None
     record = sessions[-1][0]
+    limit = history.thresholds.walk_run_max_pain
     proposal = (
         None
         if line.previous_exercise_id is None
@@ -579,57 +640,84 @@ def _walk_run_step_back(line: LineState, history: _History) -> Suggestion | None
         if proposal
         else "this is the first level, please review"
     )
+    pains, rise = _run_pains(record, line), record.morning_rise
     return Suggestion(
         kind=Kind.REGRESS,
         rule=REGRESS_WALK_RUN_LEVEL,
         line_id=line.line_id,
         window_start=line.dose_since,
         window_end=history.week_end,
-        numbers=_walk_run_numbers(record, line),
+        numbers={
+            "max_pain": max(pains, default=None),
+            "morning_rise": rise,
+            "pain_limit": limit,
+        },
         reason=(
             f"{line.exercise_name} on {_day(record.day)} was not comfortable "
-            f"(more than {WALK_RUN_MAX_PAIN}/10 or not back to usual by the next morning): "
-            f"{advice}."
+            f"({_run_findings(pains, rise)}; the level needs pain at most {limit}/10 and "
+            f"back to usual by the next morning): {advice}."
         ),
         proposal=proposal,
     )
+
+
+def _run_findings(pains: Sequence[int], rise: int | None) -> str:
+    findings = [] if not pains else [f"pain reached {max(pains)}/10"]
+    if rise is not None:
+        findings.append(
+            f"next-morning pain {rise} above usual" if rise > 0 else "back to usual next morning"
+        )
+    return " and ".join(findings)
 
 
 def _walk_run_step_up(line: LineState, history: _History) -> Suggestion | None:
     sessions = _walk_run_sessions(line, history)[-WALK_RUN_GOOD_SESSIONS:]
     if len(sessions) < WALK_RUN_GOOD_SESSIONS or not all(ok for _, ok in sessions):
         return None
-    proposal = (
-        None
-        if line.next_exercise_id is None
-        else Proposal(Action.SWAP, line.next_exercise_id, line.next_exercise_name)
-    )
-    advice = (
-        f"ready for {line.next_exercise_name}" if proposal else "this is the last level, review"
-    )
+    limit = history.thresholds.walk_run_max_pain
+    rule = PROGRESS_WALK_RUN_LEVEL
+    if line.next_exercise_id is not None:
+        proposal: Proposal | None = Proposal(
+            Action.SWAP, line.next_exercise_id, line.next_exercise_name
+        )
+        advice = f"ready for {line.next_exercise_name}"
+    else:
+        # The last level (30 minutes continuous): from here only the running time grows.
+        proposal = _longer_run(line)
+        rule = PROGRESS_RUN_VOLUME if proposal else PROGRESS_DOSE_AT_LIMIT
+        advice = (
+            f"suggest {_dose_words(proposal)} instead of {_dose_words(_current_dose(line))}, "
+            f"no more than {_percent(RUN_VOLUME_STEP, 1)} more running a week"
+            if proposal
+            else "this is the last level, review"
+        )
     days = [record.day for record, _ in sessions]
+    pains = [p for record, _ in sessions for p in _run_pains(record, line)]
     return Suggestion(
         kind=Kind.PROGRESS,
-        rule=PROGRESS_WALK_RUN_LEVEL,
+        rule=rule,
         line_id=line.line_id,
         window_start=days[0],
         window_end=days[-1],
-        numbers={"sessions": len(sessions), "max_pain": WALK_RUN_MAX_PAIN},
+        numbers={"sessions": len(sessions), "max_pain": max(pains), "pain_limit": limit},
         reason=(
             f"{line.exercise_name} was completed {_on_days(days)} with pain at most "
-            f"{WALK_RUN_MAX_PAIN}/10 and back to usual by the next morning: {advice}."
+            f"{max(pains)}/10 (limit {limit}/10) and back to usual by the next morning: "
+            f"{advice}."
         ),
         proposal=proposal,
     )
 
 
-def _walk_run_numbers(record: DayRecord, line: LineState) -> dict[str, int | None]:
-    return {
-        "during": record.during,
-        "exercise_pain": record.exercise_pain.get(line.line_id),
-        "morning_rise": record.morning_rise,
-        "max_pain": WALK_RUN_MAX_PAIN,
-    }
+def _longer_run(line: LineState) -> Proposal | None:
+    """Return each run up to 10% longer in whole minutes; None if not even a minute fits."""
+    if not line.duration_seconds:
+        return None
+    extra_minutes = math.floor(line.duration_seconds * RUN_VOLUME_STEP / 60)
+    longer = line.duration_seconds + 60 * extra_minutes
+    if not extra_minutes or longer > DURATION_SECONDS_RANGE[1]:
+        return None
+    return _with_dose(line, duration_seconds=longer)
 
 
 # --- Small helpers --------------------------------------------------------------------------
@@ -660,10 +748,6 @@ def _dose_words(dose: Proposal) -> str:
         duration_seconds=dose.duration_seconds,
     )
     return f"{words} with {dose.load_kg:g} kg" if dose.load_kg else words
-
-
-def _to_half_kg(kg: float) -> float:
-    return math.floor(kg * 2 + 0.5) / 2
 
 
 def _proposal_key(proposal: Proposal | None) -> str:

@@ -49,6 +49,11 @@ def day(n_ago, *, due=1, done=None, during=2, morning=2, usual=2, ex=None, logge
     )
 
 
+def pains(first_ago, values, **kwargs):
+    """Return consecutive days from first_ago on, with these pains during exercise."""
+    return [day(first_ago - n, during=pain, **kwargs) for n, pain in enumerate(values)]
+
+
 def days(first_ago=7, last_ago=1, **kwargs):
     """Return identical days from first_ago down to last_ago days ago (the week by default)."""
     return [day(n, **kwargs) for n in range(first_ago, last_ago - 1, -1)]
@@ -62,6 +67,8 @@ def changed(records, n_ago, **kwargs):
 
 GOOD_WEEK = days()
 QUIET = {"done": 0, "during": None, "morning": None}
+# Silent from 3 days ago: the morning after day 4 (given 3 days ago) is missing too.
+SILENT_3_DAYS = days(7, 5) + [day(4, morning=None)] + days(3, 1, **QUIET)
 
 
 # --- Building plans -------------------------------------------------------------------------
@@ -102,6 +109,16 @@ def line(
 CLAM = line(1, "Banded clamshell", nxt="Side plank (knees)", prev="Clamshell")
 BRIDGE = line(2, "Bridge", nxt="Offset bridge")  # start of its chain
 THRUST = line(3, "Loaded single-leg hip thrust", prev="Hip thrust", reps=8, load=20.0)  # end
+RUN_30 = line(
+    5,
+    "Continuous run, 30 minutes",
+    prev="Walk-run level 5",
+    sets=1,
+    reps=None,
+    duration=1800,
+    since=ago(10),
+    walk_run=True,
+)  # the last level: only the running time grows from here
 WALK_RUN = line(
     4,
     "Walk 4 min / jog 2 min x 5",
@@ -155,7 +172,17 @@ SCENARIOS = {
     ),
     "pain-3-is-still-green": Scenario(days(during=3), [progress(1)]),
     "morning-below-usual-is-settled": Scenario(days(morning=1, usual=3), [progress(1)]),
-    "missing-morning-reports-do-not-block": Scenario(days(morning=None), [progress(1)]),
+    "yesterdays-morning-not-in-yet-does-not-block": Scenario(
+        changed(GOOD_WEEK, 1, morning=None), [progress(1)]
+    ),
+    "some-missing-morning-reports-do-not-block": Scenario(
+        days(7, 2, morning=None) + [day(1)], [progress(1)]
+    ),
+    "no-morning-report-all-week-does-not-progress": Scenario(days(morning=None), []),
+    "no-usual-pain-recorded-does-not-progress": Scenario(days(usual=None), []),
+    "no-usual-pain-recorded-high-mornings-neither-hold-nor-regress": Scenario(
+        days(morning=9, usual=None), []
+    ),
     "adherence-exactly-80-progresses": Scenario(days(due=5, done=4), [progress(1)]),  # 28 of 35
     "adherence-79-does-not-progress": Scenario(
         changed(days(due=5, done=4), 1, due=5, done=3), []
@@ -237,10 +264,16 @@ SCENARIOS = {
         [day(n, **QUIET) if n % 2 else day(n) for n in range(7, 0, -1)], [LOW_ADHERENCE]
     ),  # 3 of 7
     "check-ins-only-without-ticks-is-low-adherence": Scenario(days(done=0), [LOW_ADHERENCE]),
-    "nothing-logged-for-3-days-reviews": Scenario(
-        days(7, 4) + days(3, 1, **QUIET), [NOTHING_LOGGED]
+    "nothing-logged-for-3-days-reviews": Scenario(SILENT_3_DAYS, [NOTHING_LOGGED]),
+    "nothing-logged-for-2-days-is-not-yet-a-review": Scenario(
+        days(7, 4) + [day(3, morning=None)] + days(2, 1, **QUIET), []
     ),
-    "nothing-logged-for-2-days-is-not-yet-a-review": Scenario(days(7, 3) + days(2, 1, **QUIET), []),
+    "something-logged-today-ends-the-silence": Scenario(
+        [*SILENT_3_DAYS, day(0, done=0, morning=None)], []
+    ),
+    "morning-check-in-given-3-days-ago-counts-as-logging": Scenario(
+        days(7, 4) + days(3, 1, **QUIET), []
+    ),
     "three-quiet-rest-days-are-fine": Scenario(
         days(7, 4) + days(3, 1, due=0, **QUIET), [progress(1)]
     ),
@@ -249,6 +282,18 @@ SCENARIOS = {
     ),
     "pain-1-point-worse-is-not-a-review": Scenario(
         days(21, 15, during=1) + days(during=2), [progress(1)]
+    ),
+    "pain-2-points-worse-in-thirds-and-sevenths-reviews": Scenario(
+        pains(21, [0, 0, 0, 0, 1, 1, 1]) + pains(7, [0, 2, 3, 3, 3, 3, 3]), [PAIN_WORSE]
+    ),  # 17/7 - 3/7 is exactly 2, though not in floating point
+    "pain-trend-counts-days-15-and-21-ago": Scenario(
+        [day(21, during=0), day(15, during=0), *days(during=2)], [PAIN_WORSE]
+    ),
+    "pain-trend-ignores-days-14-and-22-ago": Scenario(
+        [day(22, during=0), day(14, during=0), *days(during=2)], [progress(1)]
+    ),
+    "pain-lower-last-week-but-one-is-not-two-weeks-earlier": Scenario(
+        days(14, 8, during=0) + days(during=2), [progress(1)]
     ),
     "larger-mcid-needs-a-larger-change": Scenario(
         days(21, 15, during=0) + days(during=2), [progress(1)], thresholds=PainThresholds(mcid=3)
@@ -274,6 +319,22 @@ SCENARIOS = {
         [day(5, during=1, walked={4}), day(3, during=1, morning=3, walked={4})],
         [regress(4, "regress_walk_run_level"), HOLD],
         lines=(WALK_RUN, CLAM),
+    ),
+    "last-walk-run-level-done-twice-runs-at-most-10pc-longer": Scenario(
+        [day(5, during=1, walked={5}), day(3, during=2, walked={5})],
+        [("progress", "progress_run_volume", 5)],
+        lines=(RUN_30,),
+    ),
+    "walk-run-pain-limit-is-a-programme-setting": Scenario(
+        [day(5, during=3, walked={4}), day(3, during=3, walked={4})],
+        [("progress", "progress_walk_run_level", 4)],
+        lines=(WALK_RUN,),
+        thresholds=PainThresholds(walk_run_max_pain=3),
+    ),
+    "walk-run-without-usual-pain-waits": Scenario(
+        [day(5, during=1, usual=None, walked={4}), day(3, during=1, usual=None, walked={4})],
+        [],
+        lines=(WALK_RUN,),
     ),
     # Nothing to go on
     "empty-history-suggests-nothing": Scenario([], []),
@@ -301,12 +362,13 @@ def test_progress_reason_gives_window_adherence_and_pain():
     suggestion = only(records, (CLAM,))
     assert suggestion.reason == (
         "Over 18-24 Nov adherence was 86% and pain during exercise never went above 3/10, "
-        "with no next-morning flare: ready for Side plank (knees)."
+        "with no next-morning flare on the 7 mornings reported: ready for Side plank (knees)."
     )
     assert suggestion.numbers == {
         "adherence": 0.86,
         "max_during": 3,
         "max_morning_rise": 0,
+        "mornings_known": 7,
         "days": 7,
     }
     assert (suggestion.window_start, suggestion.window_end) == (ago(7), ago(1))
@@ -324,10 +386,17 @@ def test_progress_reason_gives_window_adherence_and_pain():
             {"reps": None, "duration": 60, "load": 20.0}, {"load_kg": 22.0}, id="load-10pc"
         ),
         pytest.param(
-            {"reps": None, "duration": 60, "load": 13.0}, {"load_kg": 14.5}, id="load-to-half-kg"
+            {"reps": None, "duration": 60, "load": 13.0},
+            {"load_kg": 14.0},
+            id="load-step-in-half-kg-not-above-10pc",
         ),
         pytest.param(
-            {"reps": None, "duration": 60, "load": 3.0}, {"load_kg": 3.5}, id="load-min-half-kg"
+            {"reps": None, "duration": 60, "load": 5.0}, {"load_kg": 5.5}, id="load-5kg-plus-half"
+        ),
+        pytest.param(
+            {"reps": None, "duration": 60, "load": 4.5},
+            {"sets": 4},
+            id="under-5kg-half-kg-is-over-10pc-so-one-more-set",
         ),
         pytest.param({"reps": 100, "load": 10.0}, {"load_kg": 11.0}, id="reps-at-cap-then-load"),
         pytest.param({"reps": None, "duration": 60}, {"sets": 4}, id="one-more-set"),
@@ -393,9 +462,13 @@ def test_morning_regress_reason_gives_both_rises():
     [
         pytest.param({"reps": 10}, {"reps": 7}, id="reps-quarter-less-rounded-down"),
         pytest.param({"reps": 3}, {"reps": 2}, id="few-reps"),
+        pytest.param({"reps": 5}, {"reps": 4}, id="reps-5-lose-1-not-2"),  # 20%, not 40%
+        pytest.param({"reps": 6}, {"reps": 4}, id="reps-tie-goes-to-the-smaller-dose"),
+        pytest.param({"reps": None, "hold": 45}, {"hold_seconds": 34}, id="hold-nearest-second"),
         pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 22}, id="hold"),
         pytest.param({"reps": None, "duration": 600}, {"duration_seconds": 450}, id="duration"),
         pytest.param({"reps": 1, "load": 10.0}, {"load_kg": 7.5}, id="single-rep-then-load"),
+        pytest.param({"reps": 1, "load": 22.0}, {"load_kg": 16.5}, id="load-nearest-half-kg"),
     ],
 )
 def test_chain_start_regress_cuts_the_dose_by_a_quarter(dose, proposed):
@@ -432,11 +505,7 @@ def test_hold_reason_gives_the_amber_numbers_and_no_proposal():
     ("records", "words"),
     [
         pytest.param(days(done=0), "adherence was 0% (0 of 7 exercise ticks), below 50%", id="low"),
-        pytest.param(
-            days(7, 4) + days(3, 1, **QUIET),
-            "Nothing was logged for 3 days (22-24 Nov)",
-            id="quiet",
-        ),
+        pytest.param(SILENT_3_DAYS, "Nothing was logged for 3 days (22-24 Nov)", id="quiet"),
         pytest.param(
             days(21, 15, during=1) + days(during=3, ex={1: 5}),
             "was 3.0/10 over 18-24 Nov against 1.0/10 over 4-10 Nov, 2.0 points worse",
@@ -477,3 +546,51 @@ def test_dose_proposals_with_different_doses_have_different_keys():
     with_12 = replace(ten, proposal=Proposal(Action.DOSE, sets=3, reps=12))
     with_14 = replace(ten, proposal=Proposal(Action.DOSE, sets=3, reps=14))
     assert dedupe_key(with_12) != dedupe_key(with_14)
+
+
+# --- Return to running: what the physio is offered ------------------------------------------
+
+TWO_GOOD_RUNS = [day(5, during=1, walked={4, 5}), day(3, during=2, walked={4, 5})]
+
+
+def test_last_run_level_proposes_at_most_10pc_more_running_in_whole_minutes():
+    suggestion = only(TWO_GOOD_RUNS, (RUN_30,))
+    assert suggestion.proposal == Proposal(
+        Action.DOSE, sets=1, reps=None, hold_seconds=None, duration_seconds=1980, load_kg=None
+    )
+    assert suggestion.numbers == {"sessions": 2, "max_pain": 2, "pain_limit": 2}
+    assert suggestion.reason == (
+        "Continuous run, 30 minutes was completed on 20 Nov and 22 Nov with pain at most 2/10 "
+        "(limit 2/10) and back to usual by the next morning: suggest 33 min instead of "
+        "30 min, no more than 10% more running a week."
+    )
+
+
+def test_short_last_run_level_below_a_minute_of_growth_asks_for_review():
+    short = replace(RUN_30, duration_seconds=300)  # 10% of 5 minutes is 30 seconds
+    suggestion = only(TWO_GOOD_RUNS, (short,))
+    assert (suggestion.rule, suggestion.proposal) == ("progress_dose_at_limit", None)
+
+
+def test_walk_run_step_back_says_what_went_wrong():
+    records = [day(5, during=1, walked={4}), day(3, during=1, morning=3, walked={4})]
+    [step_back] = [s for s in suggest(records, context((WALK_RUN,))) if s.line_id == 4]
+    assert step_back.numbers == {"max_pain": 1, "morning_rise": 1, "pain_limit": 2}
+    assert step_back.reason == (
+        "Walk 4 min / jog 2 min x 5 on 22 Nov was not comfortable (pain reached 1/10 and "
+        "next-morning pain 1 above usual; the level needs pain at most 2/10 and back to usual "
+        "by the next morning): step back to Brisk walk 30 min."
+    )
+    assert step_back.proposal == Proposal(Action.SWAP, 304, "Brisk walk 30 min")
+
+
+def test_pain_trend_reports_the_relative_change_but_triggers_on_points():
+    [review] = suggest(days(21, 15, during=2) + days(during=4), context(()))
+    assert review.numbers == {
+        "recent_mean": 4.0,
+        "earlier_mean": 2.0,
+        "change": 2.0,
+        "change_percent": 100,
+        "mcid": 2,
+    }
+    assert (review.window_start, review.window_end) == (ago(21), ago(1))
