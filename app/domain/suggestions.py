@@ -16,6 +16,11 @@ of them, but no line progresses while there is a review.
 Red pain that the patient tied to an exercise regresses that line only; red pain during the
 session with no exercise named, or next-morning flares two days running, regress every line,
 because nothing says which one is to blame (the physio applies or dismisses each).
+
+Missing data is unknown, never good or bad: a morning not reported, or reported by a patient
+with no usual pain recorded, neither holds nor regresses, but progress needs at least one
+known next-morning comparison in the week. phase_readiness() is a separate rule for "ready to
+consider the next phase" (clinical.md s. 4: 2-3 weeks in a phase, test task under 3/10).
 """
 
 import math
@@ -40,6 +45,10 @@ LOW_ADHERENCE = 0.5  # below this over the week: review (clinical.md s. 4)
 QUIET_DAYS = 3  # nothing logged for this many days: review
 TREND_GAP_DAYS = 14  # the pain trend compares the week with the week two weeks earlier
 TREND_MIN_READINGS = 2  # a single reading on either side is not a trend
+# Phases (clinical.md s. 4): stay at least 2-3 weeks in a phase; tendon stages are each gated
+# by pain below 3/10 on a test task.
+MIN_WEEKS_IN_PHASE = 2
+STAGE_GATE_PAIN = 3  # the test task must be below this
 WALK_RUN_GOOD_SESSIONS = 2  # a walk-run level moves on after this many good sessions in a row
 
 # More dose where a chain ends (clinical.md s. 4), tried in this order.
@@ -77,6 +86,7 @@ PROGRESS_CHAIN_END_DOSE = "progress_chain_end_dose"
 PROGRESS_DOSE_AT_LIMIT = "progress_dose_at_limit"
 PROGRESS_WALK_RUN_LEVEL = "progress_walk_run_level"
 PROGRESS_RUN_VOLUME = "progress_run_volume"
+PROGRESS_PHASE_READY = "progress_phase_ready"
 REGRESS_PAIN_ABOVE_5 = "regress_pain_above_5"  # "5" is the default amber limit
 REGRESS_MORNING_WORSE_TWO_DAYS = "regress_morning_worse_two_days"
 REGRESS_WALK_RUN_LEVEL = "regress_walk_run_level"
@@ -134,6 +144,17 @@ class PlanContext:
     plan_changed_on: date  # effective date of the latest programme version
     thresholds: PainThresholds
     lines: Sequence[LineState]
+
+
+@dataclass(frozen=True)
+class PhaseState:
+    """The current phase, as far as "ready for the next phase?" needs it."""
+
+    name: str
+    started_on: date  # first day under this phase (the version that moved to it)
+    typical_weeks: int  # the phase's typical length, set by the template or the physio
+    next_phase_name: str | None  # None: this is the last phase
+    test_task_pain: int | None = None  # latest pain on the phase's test task, if recorded
 
 
 @dataclass(frozen=True)
@@ -718,6 +739,74 @@ def _longer_run(line: LineState) -> Proposal | None:
     if not extra_minutes or longer > DURATION_SECONDS_RANGE[1]:
         return None
     return _with_dose(line, duration_seconds=longer)
+
+
+# --- Next phase (clinical.md s. 4) ---------------------------------------------------------
+
+
+def phase_readiness(
+    days: Sequence[DayRecord], ctx: PlanContext, phase: PhaseState
+) -> Suggestion | None:
+    """Return "ready to consider the next phase" when the phase has run its course; else None.
+
+    Ready: at least the phase's typical weeks (and never under 2) since it started, the week
+    adherent (80%), every pain known in the week and today green, at least one next-morning
+    comparison and none above usual, and the test task, when recorded, below 3/10. It only
+    tells the physio: moving on changes the whole plan, so there is nothing to apply.
+    """
+    if phase.next_phase_name is None:
+        return None
+    history = _History(days, ctx)
+    t = ctx.thresholds
+    weeks_needed = max(MIN_WEEKS_IN_PHASE, phase.typical_weeks)
+    days_in_phase = (ctx.today - phase.started_on).days
+    if days_in_phase < WEEK_DAYS * weeks_needed:
+        return None
+    done, due = history.week_adherence()
+    if not due or done / due < ADHERENT:
+        return None
+    window = history.pain_window()
+    known_pains = [
+        pain for r in window for pain in (r.during, *r.exercise_pain.values()) if pain is not None
+    ]
+    rises = [r.morning_rise for r in window if r.morning_rise is not None]
+    if not known_pains or not rises:
+        return None  # nothing shows the phase is comfortable, or the 24-hour response
+    if any(zone_for_during(p, t) != Zone.GREEN for p in known_pains):
+        return None
+    if any(zone_for_morning(r.morning, r.usual, t) not in (None, Zone.GREEN) for r in window):
+        return None
+    test = phase.test_task_pain
+    if test is not None and test >= STAGE_GATE_PAIN:
+        return None
+    check = (
+        f"the test task was {test}/10"
+        if test is not None
+        else f"check the test task is below {STAGE_GATE_PAIN}/10 first"
+    )
+    return Suggestion(
+        kind=Kind.PROGRESS,
+        rule=PROGRESS_PHASE_READY,
+        line_id=None,
+        window_start=history.week_start,
+        window_end=ctx.today,
+        numbers={
+            "weeks_in_phase": days_in_phase // WEEK_DAYS,
+            "typical_weeks": phase.typical_weeks,
+            "adherence": round(done / due, 2),
+            "max_during": max(known_pains),
+            "max_morning_rise": max(rises),
+            "test_task_pain": test,
+            "stage_gate_pain": STAGE_GATE_PAIN,
+        },
+        reason=(
+            f"After {days_in_phase // WEEK_DAYS} weeks in {phase.name} (typically "
+            f"{phase.typical_weeks}), adherence over {_span(history.week_start, history.week_end)} "
+            f"was {_percent(done, due)} and every day was green (pain at most "
+            f"{max(known_pains)}/10, no next-morning flare): ready to consider "
+            f"{phase.next_phase_name}; {check}."
+        ),
+    )
 
 
 # --- Small helpers --------------------------------------------------------------------------

@@ -12,10 +12,12 @@ from app.domain.suggestions import (
     DayRecord,
     Kind,
     LineState,
+    PhaseState,
     PlanContext,
     Proposal,
     Suggestion,
     dedupe_key,
+    phase_readiness,
     suggest,
 )
 
@@ -349,6 +351,44 @@ def test_suggestions_follow_the_clinical_rules(scenario):
     assert found == scenario.expected
 
 
+# The scenarios issue 6 lists by name, each of which must stay in the table.
+ISSUE_6_SCENARIOS = [
+    "steady-green-full-adherence-progresses-to-next-in-chain",
+    "chain-end-gets-more-dose",
+    "one-day-above-5-swaps-to-previous-exercise",
+    "amber-pain-during-holds-every-line",
+    "morning-worse-by-2-two-days-running-regresses",
+    "low-adherence-reviews-and-never-progresses",
+    "nothing-logged-for-3-days-reviews",
+    "pain-2-points-worse-than-two-weeks-earlier-reviews",
+    "plan-changed-3-days-ago-waits-for-7-days",
+    "check-ins-only-without-ticks-is-low-adherence",
+    "exercise-pain-pointing-at-one-exercise-regresses-that-line-only",
+]
+
+
+def test_the_table_holds_the_issues_scenarios_and_at_least_25():
+    assert set(ISSUE_6_SCENARIOS) <= set(SCENARIOS)
+    assert len(SCENARIOS) >= 25
+
+
+def test_every_suggestion_shows_rule_window_numbers_and_one_sentence():
+    made = [
+        suggestion
+        for scenario in SCENARIOS.values()
+        for suggestion in suggest(
+            scenario.records, context(scenario.lines, scenario.thresholds, scenario.plan_changed)
+        )
+    ]
+    assert {s.kind for s in made} == set(Kind)
+    for suggestion in made:
+        assert suggestion.rule.startswith(suggestion.kind)
+        assert suggestion.window_start <= suggestion.window_end <= TODAY
+        assert suggestion.numbers
+        assert suggestion.reason.endswith(".") and ". " not in suggestion.reason
+        assert any(ch.isdigit() for ch in suggestion.reason)
+
+
 # --- What the physio is offered -------------------------------------------------------------
 
 
@@ -594,3 +634,83 @@ def test_pain_trend_reports_the_relative_change_but_triggers_on_points():
         "mcid": 2,
     }
     assert (review.window_start, review.window_end) == (ago(21), ago(1))
+
+
+# --- Ready for the next phase ---------------------------------------------------------------
+
+ISOMETRIC = PhaseState(
+    "Phase 1: Isometric", started_on=ago(21), typical_weeks=3, next_phase_name="Phase 2: Isotonic"
+)
+
+
+class PhaseScenario(NamedTuple):
+    records: list[DayRecord]
+    ready: bool
+    phase: PhaseState = ISOMETRIC
+    thresholds: PainThresholds = DEFAULT
+
+
+PHASE_SCENARIOS = {
+    "typical-weeks-green-and-adherent-is-ready": PhaseScenario(GOOD_WEEK, True),
+    "a-day-short-of-the-typical-weeks-waits": PhaseScenario(
+        GOOD_WEEK, False, replace(ISOMETRIC, started_on=ago(20))
+    ),
+    "never-under-2-weeks-even-when-typical-is-1": PhaseScenario(
+        GOOD_WEEK, False, replace(ISOMETRIC, started_on=ago(13), typical_weeks=1)
+    ),
+    "2-weeks-is-enough-when-typical-is-1": PhaseScenario(
+        GOOD_WEEK, True, replace(ISOMETRIC, started_on=ago(14), typical_weeks=1)
+    ),
+    "an-amber-session-is-not-ready": PhaseScenario(changed(GOOD_WEEK, 3, during=4), False),
+    "amber-pain-on-any-exercise-is-not-ready": PhaseScenario(
+        changed(GOOD_WEEK, 3, ex={7: 4}), False
+    ),
+    "amber-today-is-not-ready": PhaseScenario([*GOOD_WEEK, day(0, morning=None, during=4)], False),
+    "morning-up-by-1-is-not-ready": PhaseScenario(changed(GOOD_WEEK, 3, morning=3), False),
+    "adherence-below-80-is-not-ready": PhaseScenario(days(due=5, done=3), False),
+    "no-pain-reported-is-not-ready": PhaseScenario(days(during=None), False),
+    "no-next-morning-comparison-is-not-ready": PhaseScenario(days(usual=None), False),
+    "test-task-at-3-is-not-ready": PhaseScenario(
+        GOOD_WEEK, False, replace(ISOMETRIC, test_task_pain=3)
+    ),
+    "test-task-at-2-is-ready": PhaseScenario(GOOD_WEEK, True, replace(ISOMETRIC, test_task_pain=2)),
+    "the-last-phase-has-nowhere-to-go": PhaseScenario(
+        GOOD_WEEK, False, replace(ISOMETRIC, next_phase_name=None)
+    ),
+    "green-max-2-makes-pain-3-not-ready": PhaseScenario(
+        days(during=3), False, thresholds=PainThresholds(green_max_during=2)
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", PHASE_SCENARIOS.values(), ids=PHASE_SCENARIOS.keys())
+def test_phase_readiness_follows_the_clinical_rules(scenario):
+    ctx = context(thresholds=scenario.thresholds)
+    found = phase_readiness(scenario.records, ctx, scenario.phase)
+    assert (found is not None) == scenario.ready
+
+
+def test_phase_readiness_explains_itself_and_offers_nothing_to_apply():
+    suggestion = phase_readiness(GOOD_WEEK, context(), ISOMETRIC)
+    assert suggestion is not None
+    assert (suggestion.kind, suggestion.rule, suggestion.line_id) == (
+        "progress",
+        "progress_phase_ready",
+        None,
+    )
+    assert suggestion.proposal is None
+    assert (suggestion.window_start, suggestion.window_end) == (ago(7), TODAY)
+    assert suggestion.numbers == {
+        "weeks_in_phase": 3,
+        "typical_weeks": 3,
+        "adherence": 1.0,
+        "max_during": 2,
+        "max_morning_rise": 0,
+        "test_task_pain": None,
+        "stage_gate_pain": 3,
+    }
+    assert suggestion.reason == (
+        "After 3 weeks in Phase 1: Isometric (typically 3), adherence over 18-24 Nov was 100% "
+        "and every day was green (pain at most 2/10, no next-morning flare): ready to consider "
+        "Phase 2: Isotonic; check the test task is below 3/10 first."
+    )
