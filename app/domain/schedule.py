@@ -109,6 +109,15 @@ def mask_from_weekdays(weekdays: frozenset[int]) -> int:
     return sum(1 << day for day in weekdays)
 
 
+def back_to_back_days(weekdays: frozenset[int]) -> list[tuple[int, int]]:
+    """Return each pair of chosen weekdays that follow each other, Sunday to Monday included.
+
+    Running is done on non-consecutive days (clinical.md s. 6: 3 non-consecutive days a
+    week), so a form can warn when a running line is set for back-to-back days.
+    """
+    return [(day, (day + 1) % 7) for day in sorted(weekdays) if (day + 1) % 7 in weekdays]
+
+
 def plan_on(versions: Sequence[PlanSnapshot], day: date) -> PlanSnapshot | None:
     """Return the version in force on day: latest effective date, then highest version id."""
     in_force = [v for v in versions if v.effective_from <= day]

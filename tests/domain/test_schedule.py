@@ -5,10 +5,12 @@ from datetime import date, timedelta
 import pytest
 
 from app.domain.schedule import (
+    WEEKLY_PATTERN,
     DueItem,
     PlanSnapshot,
     PrescriptionSpec,
     TickUnit,
+    back_to_back_days,
     due_between,
     due_on,
     mask_from_weekdays,
@@ -185,3 +187,22 @@ def test_plan_on_picks_latest_effective_then_highest_id():
 def test_weekday_masks_round_trip():
     assert weekdays_from_mask(0b1000101) == frozenset({0, 2, 6})
     assert mask_from_weekdays(frozenset({0, 2, 6})) == 0b1000101
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "pairs"),
+    [
+        pytest.param({0, 2, 4}, [], id="mon-wed-fri-is-fine"),
+        pytest.param({1, 3, 5}, [], id="tue-thu-sat-is-fine"),
+        pytest.param({0, 1, 3}, [(0, 1)], id="mon-tue"),
+        pytest.param({0, 2, 6}, [(6, 0)], id="sunday-then-monday"),
+        pytest.param({4, 5, 6}, [(4, 5), (5, 6)], id="fri-sat-sun"),
+    ],
+)
+def test_back_to_back_days_are_found_for_running(weekdays, pairs):
+    assert back_to_back_days(frozenset(weekdays)) == pairs
+
+
+def test_three_times_a_week_is_spread_over_non_consecutive_days():
+    # clinical.md s. 6: running on 3 non-consecutive days a week.
+    assert back_to_back_days(WEEKLY_PATTERN[3]) == []
