@@ -111,7 +111,8 @@ def pain_caption(during: Mapping[date, int], *, patient: bool) -> str:
     days = sorted(during)
     first_week = [during[d] for d in days if d < days[0] + timedelta(days=ROLLING_DAYS)]
     last_week = [during[d] for d in days if d > days[-1] - timedelta(days=ROLLING_DAYS)]
-    start, end = round(mean(first_week)), round(mean(last_week))
+    # Halves up, as every percentage here: round() would make 2.5 a 2 but 3.5 a 4.
+    start, end = _half_up(mean(first_week)), _half_up(mean(last_week))
     weeks = (days[-1] - days[0]).days // 7
     if weeks < 1:
         return f"{subject} has been around {end} out of 10 so far."
@@ -146,6 +147,10 @@ def calendar_caption(statuses: Mapping[date, DayStatus], *, patient: bool) -> st
     who = "You did" if patient else "Did"
     text = f"{who} everything on {done} of {len(due_days)} exercise days"
     return text + (f", and some of it on {some} more." if some else ".")
+
+
+def _half_up(value: float) -> int:
+    return math.floor(value + 0.5)
 
 
 def _span(first: date, last: date) -> Iterable[date]:
