@@ -41,6 +41,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_deferred_work(app)
     register_commands(app)
     register_template_helpers(app)
     check_every_view_declares_access(app)
@@ -222,6 +223,12 @@ def register_security_headers(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_deferred_work(app: Flask) -> None:
+    from app.services import deferred
+
+    deferred.register(app)  # work a request defers runs after its response is sent
 
 
 def register_commands(app: Flask) -> None:

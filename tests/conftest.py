@@ -27,6 +27,9 @@ class Client(FlaskClient):
         # Each request gets its own app context (and so its own g and DB session), as in
         # production, even though the test itself holds one open.
         _db.session.flush()
+        # Buffered: read the whole body and close the response, as a server does once it is
+        # sent; closing runs the request's deferred work (app/services/deferred.py).
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         _db.session.expire_all()  # let the test see what the request wrote

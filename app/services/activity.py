@@ -26,6 +26,7 @@ from app.models import (
     ProgrammeVersion,
     SyncEvent,
 )
+from app.services import deferred, suggestions
 from app.services.plans import spec_for
 
 CATCH_UP_DAYS = 2  # the patient may fill in yesterday and the day before, never the future
@@ -939,6 +940,8 @@ def _refresh(
         summary.logged = bool(done) or during is not None or morning is not None
         summaries[day] = summary
     _insert_all(DaySummary, new_summaries)
+    # The zones are known here: flag red days now (one INSERT if any day is red, else none).
+    suggestions.flag_red_days(patient, summaries.values())
     return summaries
 
 
@@ -956,11 +959,7 @@ def _insert_all(model: type[db.Model], rows: Sequence[db.Model]) -> None:  # typ
 def on_days_changed(patient: Patient, dates: list[date]) -> None:
     """Hook called after a patient's days changed and their summaries were refreshed.
 
-    Raises a red-day flag for each changed day that is red, then refreshes the patient's
-    suggestions. It runs inside the request's transaction, before the caller commits.
+    Red days are already flagged (by the summary refresh). The suggestions are refreshed
+    after the response is sent: the phone need not wait for advice meant for the physio.
     """
-    from app.services import suggestions
-
-    for day in dates:
-        suggestions.raise_red_flag(patient, day)
-    suggestions.refresh_for_patient(patient)
+    deferred.defer(suggestions.refresh_patient, patient.id)

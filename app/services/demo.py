@@ -138,6 +138,7 @@ def seed_history(today: date | None = None) -> None:
         CheckIn,
         Exercise,
         ExerciseLog,
+        Flag,
         Prescription,
         ProgrammeTemplate,
         ProgrammeVersion,
@@ -308,13 +309,14 @@ def seed_history(today: date | None = None) -> None:
                     )
                 )
         db.session.flush()
-        activity.refresh_day_summaries(patient, days)
-        db.session.flush()
-        for day in days:
-            flag = suggestions.raise_red_flag(patient, day)
-            # Red days of past weeks were seen at the time; only the recent ones are open.
-            if flag is not None and day < today_here - timedelta(days=7):
-                suggestions.resolve_flag(physio, flag)
+        activity.refresh_day_summaries(patient, days)  # which flags the red days
+        # Red days of past weeks were seen at the time; only the recent ones are open.
+        for flag in db.session.scalars(
+            sa.select(Flag).where(
+                Flag.patient_id == patient.id, Flag.local_date < today_here - timedelta(days=7)
+            )
+        ):
+            suggestions.resolve_flag(physio, flag)
         suggestions.refresh_for_patient(patient, today_here)
     db.session.flush()
 

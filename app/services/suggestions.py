@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -113,6 +114,13 @@ def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshR
             continue
         created.append(row)
     return RefreshResult(created, kept, superseded)
+
+
+def refresh_patient(patient_id: int) -> None:
+    """Refresh one patient's suggestions, by id: run as deferred work, which holds no ORM rows."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is not None:
+        refresh_for_patient(patient)
 
 
 def _pending(patient_id: int) -> list[Suggestion]:
@@ -300,34 +308,39 @@ def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
 # --- Red days -------------------------------------------------------------------------------
 
 
-def raise_red_flag(patient: Patient, day: date) -> Flag | None:
-    """Flag a red day for the physio, once per day; return the new flag, if one was made."""
-    summary = db.session.scalar(
-        sa.select(DaySummary).where(
-            DaySummary.patient_id == patient.id, DaySummary.local_date == day
+def flag_red_days(patient: Patient, summaries: Iterable[DaySummary]) -> list[Flag]:
+    """Flag each red day among the summaries for the physio, once per day; return the new flags.
+
+    One INSERT for all the red days, none when no day is red. A day flagged already (now, or
+    by a concurrent request a moment ago) is skipped by the (patient, kind, day) unique
+    constraint, so nothing needs to be read first.
+    """
+    rows = [
+        {
+            "patient_id": patient.id,
+            "kind": RED_DAY,
+            "local_date": summary.local_date,
+            "message": red_day_message(summary),
+        }
+        for summary in summaries
+        if summary.zone == Zone.RED
+    ]
+    if not rows:
+        return []
+    flags = list(db.session.scalars(_insert_new_only(Flag).values(rows).returning(Flag)))
+    for flag in flags:
+        audit.record(
+            None, "flag.raise", "flag", flag.id, clinic_id=patient.clinic_id, patient_id=patient.id
         )
+    return flags
+
+
+def _insert_new_only(model: type) -> sa.Insert:
+    """INSERT that skips rows clashing with a unique constraint (ON CONFLICT DO NOTHING)."""
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    if summary is None or summary.zone != Zone.RED:
-        return None
-    exists = db.session.scalar(
-        sa.select(Flag.id).where(
-            Flag.patient_id == patient.id, Flag.kind == RED_DAY, Flag.local_date == day
-        )
-    )
-    if exists is not None:
-        return None
-    flag = Flag(
-        patient_id=patient.id, kind=RED_DAY, local_date=day, message=red_day_message(summary)
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(flag)
-    except IntegrityError:
-        return None  # raised by a concurrent request a moment ago
-    audit.record(
-        None, "flag.raise", "flag", flag.id, clinic_id=patient.clinic_id, patient_id=patient.id
-    )
-    return flag
+    return insert(model).on_conflict_do_nothing()
 
 
 def red_day_message(summary: DaySummary) -> str:

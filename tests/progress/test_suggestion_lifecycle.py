@@ -1,6 +1,6 @@
 """Stored suggestions: made once, applied into exactly one version, refused when stale or done."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     AuditEvent,
+    CheckIn,
     Flag,
     Prescription,
     Programme,
@@ -17,6 +18,7 @@ from app.models import (
 )
 from app.services import activity, programmes
 from app.services import suggestions as service
+from tests.today.conftest import checkin
 
 
 @pytest.fixture
@@ -239,15 +241,15 @@ def test_patient_page_lists_suggestions_with_their_numbers(
     assert "Edit, then apply" not in page  # a swap has no dose to edit
 
 
-def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(
-    client, physio, patient, plan, write_days, today
-):
-    write_days(patient, today, today, during=7, zone="red")
-    activity.on_days_changed(patient, [today])
-    activity.on_days_changed(patient, [today])
+def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(client, physio, patient, plan, today):
+    client.login_as(patient.user)
+    for pain in (7, 8):  # the same red day, synced twice
+        response = client.post_json("/api/v1/sync", {"events": [checkin("during", today, pain)]})
+        assert response.get_json()["results"][0]["zone"] == "red"
     flags = db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
     assert len(flags) == 1
     assert flags[0].kind == "red_day" and "7/10" in flags[0].message
+    # The suggestions were refreshed after the sync's response was sent.
     assert "regress" in [s.kind for s in pending(patient)]
     client.login_as(physio)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
@@ -258,9 +260,41 @@ def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(
     assert flags[0].resolved_by_id == physio.id
 
 
-def test_green_day_raises_no_flag(patient, plan, write_days, today):
-    write_days(patient, today, today)
-    assert service.raise_red_flag(patient, today) is None
+def test_refreshing_summaries_flags_each_red_day_once(patient, plan, today):
+    days = [today - timedelta(days=1), today]
+    for day in days:
+        db.session.add(
+            CheckIn(
+                patient_id=patient.id,
+                session_date=day,
+                kind="during",
+                pain=8,
+                client_time=datetime.now(UTC),
+            )
+        )
+    db.session.flush()
+    activity.refresh_day_summaries(patient, days)
+    activity.refresh_day_summaries(patient, days)
+    flags = db.session.scalars(
+        sa.select(Flag).where(Flag.patient_id == patient.id).order_by(Flag.local_date)
+    ).all()
+    assert [(flag.local_date, flag.kind) for flag in flags] == [(day, "red_day") for day in days]
+    assert "8/10" in flags[0].message
+    raised = db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "flag.raise", AuditEvent.patient_ref == patient.id
+        )
+    )
+    assert raised == 2
+
+
+def test_green_day_raises_no_flag_and_costs_no_statement(
+    patient, plan, write_days, today, query_counter
+):
+    [summary] = write_days(patient, today, today)
+    with query_counter() as statements:
+        assert service.flag_red_days(patient, [summary]) == []
+    assert statements == []
 
 
 def test_physio_marks_all_open_flags_seen_at_once(client, physio, patient, today):

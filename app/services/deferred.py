@@ -1,0 +1,66 @@
+"""Work to do after the response is sent: defer(func, *args) now, run it once the reply is out.
+
+Inside a request, defer() records the call on flask.g; an after_request hook (registered by
+create_app through register()) hands the list to response.call_on_close, which the WSGI server
+calls after the last byte is sent. Each call then runs in a fresh app context, so with its own
+database session, and commits; a failure is logged and rolled back, and never reaches the
+request that deferred it (the patient's tick is already stored and answered).
+
+Outside a request (CLI, seeding, tests calling services directly) defer() runs the call at
+once, in the caller's session, and the caller commits as usual.
+
+Pass ids, not ORM objects: the request's session is gone by the time deferred work runs.
+"""
+
+import logging
+import traceback
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context
+
+from app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+Work = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+def defer(func: Callable[..., Any], *args: Any) -> None:
+    """Run func(*args) after this request's response is sent (at once outside a request)."""
+    if not has_request_context():
+        func(*args)
+        return
+    g.setdefault("deferred_work", []).append((func, args))
+
+
+def register(app: Flask) -> None:
+    """Run each request's deferred work when its response is closed."""
+    app.after_request(_run_after_response)
+
+
+def _run_after_response(response: Response) -> Response:
+    work: list[Work] = g.pop("deferred_work", [])
+    if work:
+        response.call_on_close(partial(run_deferred, current_app._get_current_object(), work))  # type: ignore[attr-defined]
+    return response
+
+
+def run_deferred(app: Flask, work: list[Work]) -> None:
+    """Run each call in its own app context and transaction; log and swallow failures."""
+    for func, args in work:
+        with app.app_context():
+            try:
+                func(*args)
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                # Where it failed, not the message: a database error's message quotes the row
+                # it was writing, which may be health data.
+                logger.error(
+                    "deferred %s failed with %s at\n%s",
+                    func.__qualname__,
+                    type(error).__name__,
+                    "".join(traceback.format_tb(error.__traceback__)),
+                )
