@@ -74,8 +74,8 @@ def patient_for(user: User, patient_id: int) -> Patient:
 
 
 def current_patient() -> Patient:
-    """The signed-in patient's own record."""
-    patient = db.session.scalar(scoped_patients(current_user))
+    """The signed-in patient's own record (loaded with the user, so no query here)."""
+    patient = current_user.patient if current_user.role == Role.PATIENT else None
     if patient is None:
         abort(403)
     return patient

@@ -43,6 +43,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     clinic: Mapped[Clinic] = relationship()
+    # A patient account's own record; loaded with the user on each request (see load_user).
+    patient: Mapped["Patient | None"] = relationship(
+        primaryjoin="User.id == Patient.user_id", uselist=False, viewonly=True
+    )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
