@@ -261,6 +261,11 @@ SCENARIOS = {
         [HOLD],
         thresholds=PainThresholds(red_morning_rise=3),
     ),
+    "amber-morning-rise-2-makes-a-rise-of-1-green": Scenario(
+        changed(GOOD_WEEK, 5, morning=3),
+        [progress(1)],
+        thresholds=PainThresholds(amber_morning_rise=2, red_morning_rise=3),
+    ),
     # Review
     "low-adherence-reviews-and-never-progresses": Scenario(
         [day(n, **QUIET) if n % 2 else day(n) for n in range(7, 0, -1)], [LOW_ADHERENCE]
@@ -339,6 +344,7 @@ SCENARIOS = {
         lines=(WALK_RUN,),
     ),
     # Nothing to go on
+    "week-with-nothing-due-neither-progresses-nor-reviews": Scenario(days(due=0, done=0), []),
     "empty-history-suggests-nothing": Scenario([], []),
     "no-lines-suggests-nothing-but-reviews": Scenario(days(done=0), [LOW_ADHERENCE], lines=()),
 }
