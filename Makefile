@@ -43,6 +43,10 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## Build the front-end assets (the partial plotly.js bundle through npm, or the fallback).
+assets: $(VENV)/.installed
+	$(BIN)/python scripts/build_assets.py
+
 ## Write a new migration from model changes: make migration m="what changed"
 migration: install
 	$(BIN)/flask db migrate -m "$(m)"
