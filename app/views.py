@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_login import current_user
 
+from app.domain.cautions import caution_texts
 from app.domain.library_files import CONDITIONS
 
 
@@ -40,13 +41,7 @@ def side_label(side: str) -> str:
 
 def cautions_for(exercise: object, condition: str | None) -> list[str]:
     """The exercise's caution texts that apply to a patient's condition (e.g. compression)."""
-    if not condition:
-        return []
-    return [
-        caution["text"]
-        for caution in getattr(exercise, "cautions", None) or []
-        if condition in caution.get("conditions", [])
-    ]
+    return caution_texts(getattr(exercise, "cautions", None), condition)
 
 
 def register_template_helpers(app: Flask) -> None:

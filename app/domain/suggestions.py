@@ -136,6 +136,25 @@ class LineState:
     load_kg: float | None
     dose_since: date  # first day of the current exercise and dose on this line
     is_walk_run: bool = False  # a return-to-running level (clinical.md s. 6)
+    # Why the next / previous exercise is not advised for the patient's condition, in words
+    # ("gluteal tendinopathy (compression)"); None when it is fine. Such an exercise is never
+    # proposed: the chain is treated as ending there, so the dose changes instead.
+    next_not_advised: str | None = None
+    previous_not_advised: str | None = None
+
+    @property
+    def harder(self) -> tuple[int, str] | None:
+        """Return the next exercise in the chain that may be proposed, as (id, name)."""
+        if self.next_exercise_id is None or self.next_not_advised:
+            return None
+        return self.next_exercise_id, self.next_exercise_name or ""
+
+    @property
+    def easier(self) -> tuple[int, str] | None:
+        """Return the previous exercise in the chain that may be proposed, as (id, name)."""
+        if self.previous_exercise_id is None or self.previous_not_advised:
+            return None
+        return self.previous_exercise_id, self.previous_exercise_name or ""
 
 
 @dataclass(frozen=True)
@@ -324,16 +343,35 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
 
 def _step_back(line: LineState) -> tuple[Proposal | None, str]:
     """Return the easier exercise or 25% less dose, and the words for it."""
-    if line.previous_exercise_id is not None:
-        proposal = Proposal(Action.SWAP, line.previous_exercise_id, line.previous_exercise_name)
-        return proposal, f"suggest going back to {line.previous_exercise_name}"
+    if easier := line.easier:
+        proposal = Proposal(Action.SWAP, *easier)
+        return proposal, f"suggest going back to {easier[1]}"
     proposal = _less_dose(line)
+    not_advised = _not_advised_words(line, harder=False)
     if proposal is None:
+        if not_advised:
+            return None, f"{not_advised} and {line.exercise_name} is at its smallest dose, review"
         return None, f"{line.exercise_name} is already at its easiest, please review"
     return proposal, (
+        f"{not_advised + ', so ' if not_advised else ''}"
         f"suggest 25% less {line.exercise_name}: {_dose_words(proposal)} "
         f"instead of {_dose_words(_current_dose(line))}"
     )
+
+
+def _not_advised_words(line: LineState, *, harder: bool) -> str:
+    """Return "the next exercise, X, is not advised for ..." when the chain stops there; else ""."""
+    if harder and line.next_not_advised:
+        return (
+            f"the next exercise, {line.next_exercise_name}, is not advised for "
+            f"{line.next_not_advised}"
+        )
+    if not harder and line.previous_not_advised:
+        return (
+            f"the previous exercise, {line.previous_exercise_name}, is not advised for "
+            f"{line.previous_not_advised}"
+        )
+    return ""
 
 
 def _less_dose(line: LineState) -> Proposal | None:
@@ -569,18 +607,22 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
         f"exercise never went above {max(known_pains)}/10, with no next-morning flare "
         f"on the {len(rises)} morning{'s' if len(rises) != 1 else ''} reported"
     )
-    if line.next_exercise_id is not None:
-        proposal = Proposal(Action.SWAP, line.next_exercise_id, line.next_exercise_name)
-        rule, advice = PROGRESS_STEADY_GREEN, f"ready for {line.next_exercise_name}"
+    # The chain ends here, or its next exercise is not advised for the patient's condition.
+    not_advised = _not_advised_words(line, harder=True)
+    chain_end = not_advised or f"{line.exercise_name} ends its chain"
+    if harder := line.harder:
+        proposal = Proposal(Action.SWAP, *harder)
+        rule, advice = PROGRESS_STEADY_GREEN, f"ready for {harder[1]}"
     else:
         proposal = _more_dose(line)
         if proposal is None:
             rule = PROGRESS_DOSE_AT_LIMIT
-            advice = f"{line.exercise_name} ends its chain and is at the largest dose, review"
+            at_limit = f"{line.exercise_name} is" if not_advised else "it is"
+            advice = f"{chain_end} and {at_limit} at the largest dose, review"
         else:
             rule = PROGRESS_CHAIN_END_DOSE
             advice = (
-                f"{line.exercise_name} ends its chain, so suggest {_dose_words(proposal)} "
+                f"{chain_end}, so suggest {_dose_words(proposal)} "
                 f"instead of {_dose_words(_current_dose(line))}"
             )
     return Suggestion(
@@ -651,15 +693,12 @@ def _walk_run_step_back(line: LineState, history: _History) -> Suggestion | None
         return None
     record = sessions[-1][0]
     limit = history.thresholds.walk_run_max_pain
-    proposal = (
-        None
-        if line.previous_exercise_id is None
-        else Proposal(Action.SWAP, line.previous_exercise_id, line.previous_exercise_name)
-    )
+    easier = line.easier
+    proposal = None if easier is None else Proposal(Action.SWAP, *easier)
     advice = (
-        f"step back to {line.previous_exercise_name}"
-        if proposal
-        else "this is the first level, please review"
+        f"step back to {easier[1]}"
+        if easier
+        else f"{_not_advised_words(line, harder=False) or 'this is the first level'}, please review"
     )
     pains, rise = _run_pains(record, line), record.morning_rise
     return Suggestion(
@@ -697,11 +736,9 @@ def _walk_run_step_up(line: LineState, history: _History) -> Suggestion | None:
         return None
     limit = history.thresholds.walk_run_max_pain
     rule = PROGRESS_WALK_RUN_LEVEL
-    if line.next_exercise_id is not None:
-        proposal: Proposal | None = Proposal(
-            Action.SWAP, line.next_exercise_id, line.next_exercise_name
-        )
-        advice = f"ready for {line.next_exercise_name}"
+    if harder := line.harder:
+        proposal: Proposal | None = Proposal(Action.SWAP, *harder)
+        advice = f"ready for {harder[1]}"
     else:
         # The last level (30 minutes continuous): from here only the running time grows.
         proposal = _longer_run(line)

@@ -133,6 +133,7 @@ def seed_history(today: date | None = None) -> None:
     from uuid import UUID
     from zoneinfo import ZoneInfo
 
+    from app.domain.cautions import not_advised_for
     from app.domain.localtime import local_today
     from app.models import (
         CheckIn,
@@ -178,7 +179,9 @@ def seed_history(today: date | None = None) -> None:
             if draft.changes:
                 programmes.commit_draft(physio, programme, draft, "Demo plan", now=at(start, 9))
 
-        # One progression in the story: the first line that has a harder exercise.
+        # One progression in the story: the first line that has a harder exercise advised for
+        # the patient's condition (never one with a compression caution for a gluteal
+        # tendinopathy, which the suggestions would not propose either).
         change_day = {
             "improving": start + timedelta(days=21),
             "flare": today_here - timedelta(days=12),
@@ -187,16 +190,8 @@ def seed_history(today: date | None = None) -> None:
         if change_day is not None:
             draft = programmes.draft_for(programme)
             for line in draft.phase_lines(draft.phase_position):
-                harder = (
-                    db.session.scalar(
-                        sa.select(Exercise)
-                        .join(Exercise.regression.of_type(Exercise), isouter=False)
-                        .where(Exercise.id == -1)
-                    )
-                    if False
-                    else _progression_of(line.exercise_id)
-                )
-                if harder is not None:
+                harder = _progression_of(line.exercise_id)
+                if harder is not None and not not_advised_for(harder.cautions, patient.condition):
                     draft.swap_exercise(line.line_id, harder)
                     break
             if draft.changes:
@@ -322,17 +317,20 @@ def seed_history(today: date | None = None) -> None:
 
 
 def _progression_of(exercise_id: int):  # type: ignore[no-untyped-def]
+    """Return the harder exercise: one that regresses to this one, else its own progression."""
+    from sqlalchemy.orm import aliased
+
     from app.models import Exercise
 
+    easier = aliased(Exercise)
     return db.session.scalar(
         sa.select(Exercise).where(
             Exercise.regression_id == exercise_id, Exercise.archived.is_(False)
         )
     ) or db.session.scalar(
         sa.select(Exercise)
-        .join(Exercise.progression)
-        .where(Exercise.id == exercise_id)
-        .with_only_columns(Exercise)
+        .join(easier, easier.progression_id == Exercise.id)
+        .where(easier.id == exercise_id, Exercise.archived.is_(False))
     )
 
 

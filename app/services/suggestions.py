@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.domain import suggestions as rules
+from app.domain.cautions import not_advised_for
 from app.domain.dose import dose_errors
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
@@ -79,7 +80,7 @@ def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshR
     version = db.session.get(ProgrammeVersion, programme.current_version_id)
     assert version is not None
     first = today - timedelta(days=HISTORY_DAYS - 1)
-    lines = _line_states(programme, version)
+    lines = _line_states(programme, version, patient.condition)
     records = day_records(patient, programme, first, today)
     ctx = rules.PlanContext(
         today=today,
@@ -233,13 +234,26 @@ def day_records(
     return records
 
 
-def _line_states(programme: Programme, version: ProgrammeVersion) -> list[rules.LineState]:
-    """Return the current phase's lines with their chain neighbours and dose start date."""
+def _line_states(
+    programme: Programme, version: ProgrammeVersion, condition: str | None = None
+) -> list[rules.LineState]:
+    """Return the current phase's lines with their chain neighbours and dose start date.
+
+    A neighbour with a caution for the patient's condition that rules it out (compression in
+    gluteal tendinopathy) is marked, so the rules never propose swapping to it.
+    """
     following = aliased(Exercise)
     preceding = aliased(Exercise)
     rows = db.session.execute(
         sa.select(
-            Prescription, Exercise, following.id, following.name, preceding.id, preceding.name
+            Prescription,
+            Exercise,
+            following.id,
+            following.name,
+            following.cautions,
+            preceding.id,
+            preceding.name,
+            preceding.cautions,
         )
         .join(Exercise, Prescription.exercise_id == Exercise.id)
         .outerjoin(following, Exercise.progression_id == following.id)
@@ -251,25 +265,30 @@ def _line_states(programme: Programme, version: ProgrammeVersion) -> list[rules.
         .order_by(Prescription.position)
     ).all()
     since = _dose_since(programme.id, [row[0].line_id for row in rows])
-    return [
-        rules.LineState(
-            line_id=line.line_id,
-            exercise_id=exercise.id,
-            exercise_name=exercise.name,
-            next_exercise_id=next_id,
-            next_exercise_name=next_name,
-            previous_exercise_id=previous_id,
-            previous_exercise_name=previous_name,
-            sets=line.sets,
-            reps=line.reps,
-            hold_seconds=line.hold_seconds,
-            duration_seconds=line.duration_seconds,
-            load_kg=line.load_kg,
-            dose_since=since.get(line.line_id, version.effective_from),
-            is_walk_run=exercise.slug.startswith(WALK_RUN_PREFIX),
+    states = []
+    for line, exercise, next_id, next_name, next_cautions, *previous in rows:
+        previous_id, previous_name, previous_cautions = previous
+        states.append(
+            rules.LineState(
+                line_id=line.line_id,
+                exercise_id=exercise.id,
+                exercise_name=exercise.name,
+                next_exercise_id=next_id,
+                next_exercise_name=next_name,
+                previous_exercise_id=previous_id,
+                previous_exercise_name=previous_name,
+                sets=line.sets,
+                reps=line.reps,
+                hold_seconds=line.hold_seconds,
+                duration_seconds=line.duration_seconds,
+                load_kg=line.load_kg,
+                dose_since=since.get(line.line_id, version.effective_from),
+                is_walk_run=exercise.slug.startswith(WALK_RUN_PREFIX),
+                next_not_advised=not_advised_for(next_cautions, condition),
+                previous_not_advised=not_advised_for(previous_cautions, condition),
+            )
         )
-        for line, exercise, next_id, next_name, previous_id, previous_name in rows
-    ]
+    return states
 
 
 def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
