@@ -303,7 +303,8 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
     items = tuple(_item_view(plan, item, day, logs) for item in plan.due[day])
     during = checkins.get((day, "during"))
     morning_about_day = checkins.get((day, "morning"))
-    zone = _zone(plan, day, during, morning_about_day, patient.usual_pain)
+    exercise_pain = max((i.pain for i in items if i.pain is not None), default=None)
+    zone = _zone(plan, day, during, morning_about_day, patient.usual_pain, exercise_pain)
 
     morning = None
     yesterday_active = bool(plan.due[yesterday]) or any(
@@ -314,7 +315,14 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
     ):
         answer = checkins.get((yesterday, "morning"))
         morning_zone = (
-            _zone(plan, yesterday, checkins.get((yesterday, "during")), answer, patient.usual_pain)
+            _zone(
+                plan,
+                yesterday,
+                checkins.get((yesterday, "during")),
+                answer,
+                patient.usual_pain,
+                _max_exercise_pain(log for key, log in logs.items() if key[0] == yesterday),
+            )
             if answer
             else None
         )
@@ -401,12 +409,25 @@ def _zone(
     during: CheckIn | None,
     morning: CheckIn | None,
     usual_pain: int | None,
+    exercise_pain: int | None = None,
 ) -> Zone | None:
+    """Return the day's zone; exercise_pain is the highest pain given on one exercise that day.
+
+    Pain on one exercise is pain during exercise too: the higher of it and the session's
+    check-in is the day's during-pain, so an exercise above 5 makes the day red (and flagged)
+    even with no session check-in.
+    """
     usual = morning.usual_pain if morning and morning.usual_pain is not None else usual_pain
     thresholds = plan.thresholds_on(day) if plan else PainThresholds()
+    known = [p for p in (during.pain if during else None, exercise_pain) if p is not None]
     return zone_for_day(
-        during.pain if during else None, morning.pain if morning else None, usual, thresholds
+        max(known, default=None), morning.pain if morning else None, usual, thresholds
     )
+
+
+def _max_exercise_pain(logs: Iterable[ExerciseLog]) -> int | None:
+    """Return the highest pain given on any exercise among the logs, if any."""
+    return max((log.pain for log in logs if log.pain is not None), default=None)
 
 
 def _logs_between(patient: Patient, first: date, last: date) -> dict[tuple, ExerciseLog]:
@@ -754,6 +775,7 @@ def apply_events(
                 batch.checkins.get((day, "during")),
                 batch.checkins.get((day, "morning")),
                 patient.usual_pain,
+                _max_exercise_pain(log for key, log in batch.logs.items() if key[0] == day),
             )
         else:
             summary_zone = Zone(summary.zone) if summary.zone else None
@@ -924,7 +946,8 @@ def _refresh(
         if summary is None:
             summary = DaySummary(patient_id=patient.id, local_date=day)
             new_summaries.append(summary)
-        zone = _zone(plan, day, during, morning, patient.usual_pain)
+        max_exercise_pain = _max_exercise_pain(by_day[day])
+        zone = _zone(plan, day, during, morning, patient.usual_pain, max_exercise_pain)
         summary.version_id = version.id if version else None
         summary.due_units = len(units)
         summary.done_units = len(units & done)
@@ -933,9 +956,7 @@ def _refresh(
         summary.usual_pain = (
             morning.usual_pain if morning and morning.usual_pain is not None else patient.usual_pain
         )
-        summary.max_exercise_pain = max(
-            (log.pain for log in by_day[day] if log.pain is not None), default=None
-        )
+        summary.max_exercise_pain = max_exercise_pain
         summary.zone = str(zone) if zone else None
         summary.logged = bool(done) or during is not None or morning is not None
         summaries[day] = summary
