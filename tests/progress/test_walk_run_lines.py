@@ -1,0 +1,67 @@
+"""Return-to-running lines: the walk-run levels and the 30-minute continuous run that ends them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import ExerciseLog, Prescription, Suggestion
+from app.services import suggestions as service
+
+
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        ("walk-run-level-1", True),
+        ("walk-run-level-5", True),
+        ("continuous-run-30-min", True),
+        ("a-skips", False),  # a running drill (position "running") is not a walk-run level
+        ("bridge", False),
+    ],
+)
+def test_which_lines_are_walk_run(slug, expected):
+    assert service.is_walk_run(slug) is expected
+
+
+def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(
+    make, patient, write_days, today
+):
+    level_5 = make.exercise("walk-run-level-5", name="Walk-run level 5", position="running")
+    run = make.exercise(
+        "continuous-run-30-min",
+        name="Continuous run, 30 minutes",
+        position="running",
+        regression_id=level_5.id,
+    )
+    level_5.progression_id = run.id
+    programme = make.programme(patient, [run], start=today - timedelta(days=30), sets=1)
+    [line] = db.session.scalars(
+        sa.select(Prescription).where(Prescription.version_id == programme.current_version_id)
+    ).all()
+    line.reps, line.duration_seconds = None, 1800
+    write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    for days_ago in (3, 1):  # two sessions, pain 2/10 at most, back to usual next morning
+        day = today - timedelta(days=days_ago)
+        db.session.add(
+            ExerciseLog(
+                patient_id=patient.id,
+                prescription_id=line.id,
+                line_id=line.line_id,
+                local_date=day,
+                done=True,
+                sets_done=1,
+                pain=1,
+                client_time=datetime.now(UTC),
+            )
+        )
+    db.session.flush()
+    service.refresh_for_patient(patient, today)
+    [suggestion] = db.session.scalars(
+        sa.select(Suggestion).where(
+            Suggestion.patient_id == patient.id, Suggestion.status == "pending"
+        )
+    ).all()
+    assert suggestion.rule == "progress_run_volume"
+    assert suggestion.proposal == {"action": "dose", "sets": 1, "duration_seconds": 1980}
+    assert "no more than 10% more running a week" in suggestion.reason
