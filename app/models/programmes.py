@@ -103,6 +103,10 @@ class ProgrammeVersion(db.Model):
     amber_max_during: Mapped[int] = mapped_column(default=5)
     amber_morning_rise: Mapped[int] = mapped_column(default=1)
     red_morning_rise: Mapped[int] = mapped_column(default=2)
+    # Smallest pain change that matters, and the walk-run pain limit (clinical.md s. 2 and 6).
+    # server_default: versions written before these settings existed get the defaults.
+    mcid: Mapped[int] = mapped_column(default=2, server_default="2")
+    walk_run_max_pain: Mapped[int] = mapped_column(default=2, server_default="2")
 
     programme: Mapped[Programme] = relationship(foreign_keys=[programme_id])
     prescriptions: Mapped[list["Prescription"]] = relationship(

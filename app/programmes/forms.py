@@ -143,6 +143,19 @@ class ThresholdsForm(FlaskForm):
     red_morning_rise = IntegerField(
         "Red: next-morning pain above usual by", validators=[InputRequired(WHOLE)]
     )
+    mcid = IntegerField(
+        "Smallest change in pain that matters (points)",
+        description=(
+            "Drawn as a band on the pain chart; average pain this much worse than two weeks "
+            "earlier asks for a review."
+        ),
+        validators=[InputRequired(WHOLE)],
+    )
+    walk_run_max_pain = IntegerField(
+        "Walk-run: a level is done well at pain up to",
+        description="Two such sessions, settled by the next morning, move on to the next level.",
+        validators=[InputRequired(WHOLE)],
+    )
     affected_side = SelectField("Affected side", choices=AFFECTED_SIDES)
     reason = _reason()
 

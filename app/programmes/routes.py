@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 
 from app.domain.dose import describe_dose
 from app.domain.localtime import local_today
+from app.domain.pain import PainThresholds
 from app.extensions import db
 from app.models import Patient, Programme, ProgrammeStatus, ProgrammeTemplate, ProgrammeVersion
 from app.programmes import bp
@@ -498,17 +499,19 @@ def thresholds(patient_id: int, programme_id: int):  # type: ignore[no-untyped-d
     general: list[str] = []
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in svc.THRESHOLD_FIELDS}
+        general, by_field = _threshold_problems(form, values)
 
         def edit(draft: PlanDraft) -> None:
             draft.set_thresholds(**values)
             draft.set_affected_side(form.affected_side.data)
 
-        try:
-            _change(programme, form, edit, "Pain thresholds saved.")
-            return _page(programme)
-        except ProgrammeError as error:
-            db.session.rollback()
-            general = _attach_errors(form, error, {})
+        if not (general or by_field):
+            try:
+                _change(programme, form, edit, "Pain thresholds saved.")
+                return _page(programme)
+            except ProgrammeError as error:
+                db.session.rollback()
+                general = _attach_errors(form, error, {})
     status = 422 if request.method == "POST" else 200
     return render_template(
         "programmes/thresholds.html",
@@ -517,6 +520,25 @@ def thresholds(patient_id: int, programme_id: int):  # type: ignore[no-untyped-d
         form=form,
         general=general,
     ), status
+
+
+def _threshold_problems(form: ThresholdsForm, values: dict[str, int]) -> tuple[list[str], bool]:
+    """Check the settings with PainThresholds.errors(); put each message by its field.
+
+    A message about one setting starts with its name ("mcid must be at least 1."): it goes by
+    that field, without the name. Return the other messages, and whether any went by a field.
+    """
+    general, by_field = [], False
+    for message in PainThresholds(**values).errors():
+        name = next((n for n in svc.THRESHOLD_FIELDS if message.startswith(f"{n} ")), None)
+        if name is None:
+            general.append(message)
+            continue
+        text = message.removeprefix(f"{name} ")
+        field = getattr(form, name)
+        field.errors = [*field.errors, text[:1].upper() + text[1:]]
+        by_field = True
+    return general, by_field
 
 
 @bp.get("/patients/<int:patient_id>/programmes/<int:programme_id>/history")

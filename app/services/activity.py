@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import deferred, suggestions
 from app.services.plans import spec_for
+from app.services.programmes import thresholds_of
 
 CATCH_UP_DAYS = 2  # the patient may fill in yesterday and the day before, never the future
 MAX_EVENTS_PER_BATCH = 200
@@ -75,14 +76,7 @@ class LoadedPlan:
     def thresholds_on(self, day: date) -> PainThresholds:
         """Return the pain thresholds of the version in force on day (defaults without one)."""
         version = self.version_on(day)
-        if version is None:
-            return PainThresholds()
-        return PainThresholds(
-            green_max_during=version.green_max_during,
-            amber_max_during=version.amber_max_during,
-            amber_morning_rise=version.amber_morning_rise,
-            red_morning_rise=version.red_morning_rise,
-        )
+        return PainThresholds() if version is None else thresholds_of(version)
 
     def due_item(self, day: date, line_id: int) -> DueItem | None:
         """Return the item of a line due on day, if it is due."""

@@ -34,6 +34,7 @@ from app.domain.schedule import PlanSnapshot, due_between
 from app.extensions import db
 from app.models import DaySummary, Exercise, Patient, Prescription, Programme, ProgrammeVersion
 from app.services.plans import spec_for
+from app.services.programmes import thresholds_of
 
 MAX_RANGE_DAYS = 2 * 366  # "at most two years", leap days included
 DEFAULT_RANGE_DAYS = 42  # six weeks: long enough for a trend, short enough to read on a phone
@@ -212,12 +213,7 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
             (v for v, *_ in versions if v.programme_id == latest.programme_id),
             key=lambda v: v.number,
         )
-        history.thresholds = PainThresholds(
-            green_max_during=newest.green_max_during,
-            amber_max_during=newest.amber_max_during,
-            amber_morning_rise=newest.amber_morning_rise,
-            red_morning_rise=newest.red_morning_rise,
-        )
+        history.thresholds = thresholds_of(newest)
     for version, *_ in versions:
         if first <= version.effective_from <= last:
             history.changes.append(

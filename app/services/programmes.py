@@ -57,6 +57,8 @@ THRESHOLD_FIELDS = (
     "amber_max_during",
     "amber_morning_rise",
     "red_morning_rise",
+    "mcid",
+    "walk_run_max_pain",
 )
 TEXT_LIMITS = {"load_text": 60, "tempo": 20, "note": 1000}
 
@@ -253,6 +255,8 @@ _THRESHOLD_WORDS = {
     "amber_max_during": "amber up to {}",
     "amber_morning_rise": "amber when next morning is {} above usual",
     "red_morning_rise": "red when next morning is {} above usual",
+    "mcid": "a change of {} points matters",
+    "walk_run_max_pain": "walk-run levels done well at pain up to {}",
 }
 
 

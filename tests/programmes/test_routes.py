@@ -175,11 +175,13 @@ def test_thresholds_form(client, physio, patient, programme):
     url = f"{base(patient, programme)}/thresholds"
     assert client.get(url).status_code == 200
     bad = change(client, url, programme, green_max_during="6", amber_max_during="5",
-                 amber_morning_rise="1", red_morning_rise="2", affected_side="right")  # fmt: skip
+                 amber_morning_rise="1", red_morning_rise="2", mcid="2", walk_run_max_pain="2",
+                 affected_side="right")  # fmt: skip
     assert bad.status_code == 422 and "green limit" in bad.text
     assert versions(programme.id) == 1
     good = change(client, url, programme, green_max_during="2", amber_max_during="5",
-                  amber_morning_rise="1", red_morning_rise="2", affected_side="right")  # fmt: skip
+                  amber_morning_rise="1", red_morning_rise="2", mcid="2", walk_run_max_pain="2",
+                  affected_side="right")  # fmt: skip
     assert good.status_code == 302
     assert (
         svc.load_version(programme.current_version_id).summary == "Pain thresholds: green up to 2"
