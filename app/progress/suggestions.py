@@ -34,13 +34,21 @@ NUMBER_LABELS = {
     "due_units": "Ticks due",
     "recent_mean": "Recent average pain",
     "earlier_mean": "Average two weeks earlier",
-    "change": "Change",
+    "change": "Change in points",
+    "change_percent": "Change in percent",
     "mcid": "Change that matters",
+    "mornings_known": "Mornings compared with usual",
     "sessions": "Sessions",
     "during": "Pain during",
     "exercise_pain": "Exercise pain",
     "morning_rise": "Next-morning rise",
+    "pain_limit": "Pain limit for the level",
+    "weeks_in_phase": "Weeks in this phase",
+    "typical_weeks": "Typical weeks for the phase",
+    "test_task_pain": "Pain on the test task",
+    "stage_gate_pain": "Test task pain must be below",
 }
+PERCENT_NUMBERS = {"change_percent"}  # already a percentage: shown with %
 
 
 @bp.app_template_global()
@@ -95,6 +103,8 @@ def proposal_words(suggestion: Suggestion) -> str | None:
 def _number(name: str, value: object) -> str:
     if name == "adherence" and isinstance(value, int | float):
         return f"{round(value * 100)}%"
+    if name in PERCENT_NUMBERS:
+        return f"{value:g}%" if isinstance(value, float) else f"{value}%"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
