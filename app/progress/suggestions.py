@@ -4,13 +4,15 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from app.domain import suggestions as rules
 from app.domain.dose import describe_dose
 from app.extensions import db
-from app.models import Flag, Patient, Suggestion
+from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
 from app.progress import bp
 from app.progress.forms import DismissForm, DoseForm
 from app.security import patient_for, staff_required
 from app.services import suggestions as service
+from app.services.programmes import phase_label
 
 KIND_LABELS = {
     "progress": "Progress",
@@ -64,10 +66,35 @@ def physio_panel(patient: Patient) -> dict[str, object]:
         .where(Suggestion.patient_id == patient.id, Suggestion.status == service.PENDING)
         .order_by(Suggestion.created_at, Suggestion.id)
     ).all()
-    return {"flags": flags, "suggestions": [_view(s) for s in pending]}
+    phases = _phases_of([s.id for s in pending if s.rule == rules.PROGRESS_PHASE_READY])
+    return {"flags": flags, "suggestions": [_view(s, phases.get(s.id)) for s in pending]}
 
 
-def _view(suggestion: Suggestion) -> dict[str, object]:
+def _phases_of(suggestion_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Return suggestion id -> (phase name, its move-on criteria), for "next phase" advice.
+
+    One statement, and none when no such advice is pending.
+    """
+    if not suggestion_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Suggestion.id, ProgrammePhase.position, ProgrammePhase.name, ProgrammePhase.criteria
+        )
+        .join(ProgrammeVersion, ProgrammeVersion.id == Suggestion.version_id)
+        .join(
+            ProgrammePhase,
+            sa.and_(
+                ProgrammePhase.programme_id == ProgrammeVersion.programme_id,
+                ProgrammePhase.position == ProgrammeVersion.phase_position,
+            ),
+        )
+        .where(Suggestion.id.in_(suggestion_ids))
+    ).all()
+    return {row.id: (phase_label(row.position, row.name), row.criteria) for row in rows}
+
+
+def _view(suggestion: Suggestion, phase: tuple[str, str] | None = None) -> dict[str, object]:
     numbers = [
         (NUMBER_LABELS.get(name, name.replace("_", " ").capitalize()), _number(name, value))
         for name, value in (suggestion.numbers or {}).items()
@@ -80,6 +107,9 @@ def _view(suggestion: Suggestion) -> dict[str, object]:
         "numbers": numbers,
         "proposal": proposal_words(suggestion),
         "editable": bool(suggestion.proposal) and suggestion.proposal.get("action") == "dose",
+        # "Ready for the next phase": the phase and what the physio checks before moving on.
+        "phase": phase[0] if phase else None,
+        "criteria": phase[1] if phase else None,
     }
 
 

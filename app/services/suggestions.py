@@ -9,9 +9,12 @@ app.domain.suggestions and keeps one pending row per piece of advice:
   becomes 'superseded' (kept for the record, no longer shown);
 - new advice is added as 'pending'.
 
+"Ready to consider the next phase" (rules.phase_readiness) is added when the same refresh
+has no regress, hold or review: moving on is the physio's call, made on the programme page.
+
 Statuses: pending -> applied | dismissed | superseded. A suggestion without a proposal
-(hold, review, or a rule that has nothing to offer) has nothing to apply: "apply" means the
-physio acknowledges it; it is stored as applied with no new version.
+(hold, review, next phase, or a rule that has nothing to offer) has nothing to apply: "apply"
+means the physio acknowledges it; it is stored as applied with no new version.
 """
 
 from collections import defaultdict
@@ -39,6 +42,7 @@ from app.models import (
     Patient,
     Prescription,
     Programme,
+    ProgrammePhase,
     ProgrammeVersion,
     Suggestion,
     User,
@@ -93,6 +97,11 @@ def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshR
         lines=lines,
     )
     found = rules.suggest(records, ctx)
+    # "Ready for the next phase" only on a settled plan: not beside a regress, hold or review.
+    if not any(s.kind in _UNSETTLED for s in found):
+        phase = _phase_state(programme, version)
+        if phase is not None and (ready := rules.phase_readiness(records, ctx, phase)):
+            found.append(ready)
 
     current = {row.dedupe_key: row for row in pending if row.version_id == version.id}
     wanted = {rules.dedupe_key(s): s for s in found}
@@ -119,6 +128,49 @@ def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshR
             continue
         created.append(row)
     return RefreshResult(created, kept, superseded)
+
+
+_UNSETTLED = (rules.Kind.REGRESS, rules.Kind.HOLD, rules.Kind.REVIEW)
+
+
+def _phase_state(programme: Programme, version: ProgrammeVersion) -> rules.PhaseState | None:
+    """Return the current phase as phase_readiness() needs it; None when it is the last one.
+
+    Two statements, whatever the number of lines or versions: the phases, then the first day
+    of the unbroken run of versions in the current phase (a move back restarts the clock).
+    """
+    phases = db.session.execute(
+        sa.select(ProgrammePhase.position, ProgrammePhase.name, ProgrammePhase.typical_weeks)
+        .where(ProgrammePhase.programme_id == programme.id)
+        .order_by(ProgrammePhase.position)
+    ).all()
+    current = next((p for p in phases if p.position == version.phase_position), None)
+    following = next((p for p in phases if p.position > version.phase_position), None)
+    if current is None or following is None:
+        return None  # nothing to move on to: phase_readiness() would say nothing
+    last_elsewhere = (
+        sa.select(sa.func.max(ProgrammeVersion.number))
+        .where(
+            ProgrammeVersion.programme_id == programme.id,
+            ProgrammeVersion.number <= version.number,
+            ProgrammeVersion.phase_position != version.phase_position,
+        )
+        .scalar_subquery()
+    )
+    started_on = db.session.scalar(
+        sa.select(sa.func.min(ProgrammeVersion.effective_from)).where(
+            ProgrammeVersion.programme_id == programme.id,
+            ProgrammeVersion.number <= version.number,
+            ProgrammeVersion.number > sa.func.coalesce(last_elsewhere, 0),
+        )
+    )
+    return rules.PhaseState(
+        name=programmes.phase_label(current.position, current.name),
+        started_on=started_on or version.effective_from,
+        typical_weeks=current.typical_weeks,
+        next_phase_name=programmes.phase_label(following.position, following.name),
+        test_task_pain=None,  # not recorded yet: the reason asks the physio to check it
+    )
 
 
 def refresh_patient(patient_id: int) -> None:
