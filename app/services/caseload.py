@@ -1,8 +1,9 @@
 """The physio's caseload: every patient in scope with why they need attention, most urgent first.
 
-Five statements whatever the number of patients: the patients with their pending-suggestion
-count, open-flag count and last activity (correlated subqueries); each one's latest pain; the
-recent day summaries; the active plans' versions; their prescriptions.
+Three statements whatever the number of patients or the length of their history: the patients
+with every one-row fact (counts, last activity, latest pain, whether a programme is active);
+this week's day summaries; and, for the past days of this week with nothing logged (so no
+summary), the plan versions in force with their current phase's prescriptions.
 """
 
 from collections import defaultdict
@@ -34,6 +35,10 @@ from app.services.plans import spec_for
 RED_DAYS = 3  # a red day within the last 3 days (today included) puts a patient first
 SILENT_DAYS = 3  # nothing logged for this many days
 LOW_ADHERENCE = 0.5
+
+# Aliases made once: building one copies every column, a few ms per request.
+LATEST_PAIN = sa.orm.aliased(DaySummary, name="latest_pain")
+EARLIER_VERSION = sa.orm.aliased(ProgrammeVersion, name="earlier_version")
 
 
 class Need(StrEnum):
@@ -97,40 +102,25 @@ def caseload(
 
     now: the instant to judge "today" by (each patient's own local date); default: now.
     """
-    scoped = scoped_patients(user).with_only_columns(Patient.id).scalar_subquery()
-    pending = (
-        sa.select(sa.func.count(Suggestion.id))
-        .where(Suggestion.patient_id == Patient.id, Suggestion.status == "pending")
-        .scalar_subquery()
-    )
-    flags = (
-        sa.select(sa.func.count(Flag.id))
-        .where(Flag.patient_id == Patient.id, Flag.resolved_at.is_(None))
-        .scalar_subquery()
-    )
-    last_activity = (
-        sa.select(sa.func.max(DaySummary.local_date))
-        .where(DaySummary.patient_id == Patient.id, DaySummary.logged.is_(True))
-        .scalar_subquery()
-    )
-    stmt = (
-        sa.select(Patient.id, User.name, Patient.timezone, pending, flags, last_activity)
-        .join(User, Patient.user_id == User.id)
-        .where(Patient.id.in_(scoped))
-        .order_by(User.name, Patient.id)
-    )
-    if search and search.strip():
-        words = search.strip().lower().replace("\\", "").replace("%", "").replace("_", "")
-        stmt = stmt.where(sa.func.lower(User.name).contains(words))
-    rows = {
-        pid: CaseloadRow(
-            pid, name, local_today(tz, now), pending_suggestions=p, open_flags=f, last_activity=last
+    rows: dict[int, CaseloadRow] = {}
+    first_versions: dict[int, date | None] = {}
+    scoped = scoped_patients(user).with_only_columns(Patient.id)
+    for found in db.session.execute(_patients_statement(scoped, search)):
+        rows[found.id] = CaseloadRow(
+            found.id,
+            found.name,
+            local_today(found.timezone, now),
+            last_activity=found.last_activity,
+            pending_suggestions=found.pending,
+            open_flags=found.flags,
+            latest_pain_day=found.pain_day,
+            latest_during=found.during_pain,
+            latest_morning=found.morning_pain,
+            latest_zone=found.zone,
         )
-        for pid, name, tz, p, f, last in db.session.execute(stmt)
-    }
+        first_versions[found.id] = found.first_version
     if rows:
-        _add_latest_pain(rows)
-        _add_recent_days(rows)
+        _add_recent_days(rows, first_versions, scoped)
     for row in rows.values():
         row.needs = _needs(row)
     # Most urgent reason first; with the same one, more reasons first; then by name.
@@ -142,6 +132,74 @@ def caseload(
         wanted = Need(need)
         ordered = [r for r in ordered if wanted in r.needs or (wanted == Need.FINE and not r.needs)]
     return ordered
+
+
+def _patients_statement(scoped: sa.Select, search: str | None) -> sa.Select:
+    """Select each patient in scope with every per-patient fact that is one row (one statement).
+
+    Pending suggestions and open flags are counts; last activity and the latest day with pain
+    are the newest matching day summary, found by walking the (patient, date) index backwards,
+    so a year of summaries costs what a week does; first_version is the earliest effective
+    date of the active programme's versions (whether the patient has a programme yet).
+    """
+    pending = (
+        sa.select(sa.func.count(Suggestion.id))
+        .where(Suggestion.patient_id == Patient.id, Suggestion.status == "pending")
+        .scalar_subquery()
+    )
+    flags = (
+        sa.select(sa.func.count(Flag.id))
+        .where(Flag.patient_id == Patient.id, Flag.resolved_at.is_(None))
+        .scalar_subquery()
+    )
+    last_activity = (
+        sa.select(DaySummary.local_date)
+        .where(DaySummary.patient_id == Patient.id, DaySummary.logged.is_(True))
+        .order_by(DaySummary.local_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest_pain_day = (
+        sa.select(DaySummary.local_date)
+        .where(
+            DaySummary.patient_id == Patient.id,
+            sa.or_(DaySummary.during_pain.is_not(None), DaySummary.morning_pain.is_not(None)),
+        )
+        .order_by(DaySummary.local_date.desc())
+        .limit(1)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    first_version = (
+        sa.select(sa.func.min(ProgrammeVersion.effective_from))
+        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        .where(Programme.patient_id == Patient.id, Programme.status == ProgrammeStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    pain = LATEST_PAIN
+    stmt = (
+        sa.select(
+            Patient.id,
+            User.name,
+            Patient.timezone,
+            pending.label("pending"),
+            flags.label("flags"),
+            last_activity.label("last_activity"),
+            pain.local_date.label("pain_day"),
+            pain.during_pain,
+            pain.morning_pain,
+            pain.zone,
+            first_version.label("first_version"),
+        )
+        .join(User, Patient.user_id == User.id)
+        .outerjoin(pain, sa.and_(pain.patient_id == Patient.id, pain.local_date == latest_pain_day))
+        .where(Patient.id.in_(scoped.scalar_subquery()))
+        .order_by(User.name, Patient.id)
+    )
+    if search and search.strip():
+        words = search.strip().lower().replace("\\", "").replace("%", "").replace("_", "")
+        stmt = stmt.where(sa.func.lower(User.name).contains(words))
+    return stmt
 
 
 def _needs(row: CaseloadRow) -> list[Need]:
@@ -159,35 +217,15 @@ def _needs(row: CaseloadRow) -> list[Need]:
     return needs
 
 
-def _add_latest_pain(rows: dict[int, CaseloadRow]) -> None:
-    """Fill in each patient's latest day with pain reported (one windowed statement)."""
-    ranked = (
-        sa.select(
-            DaySummary.patient_id,
-            DaySummary.local_date,
-            DaySummary.during_pain,
-            DaySummary.morning_pain,
-            DaySummary.zone,
-            sa.func.row_number()
-            .over(partition_by=DaySummary.patient_id, order_by=DaySummary.local_date.desc())
-            .label("rank"),
-        )
-        .where(
-            DaySummary.patient_id.in_(list(rows)),
-            sa.or_(DaySummary.during_pain.is_not(None), DaySummary.morning_pain.is_not(None)),
-        )
-        .subquery()
-    )
-    for pid, day, during, morning, zone, _rank in db.session.execute(
-        sa.select(ranked).where(ranked.c.rank == 1)
-    ):
-        row = rows[pid]
-        row.latest_pain_day, row.latest_during, row.latest_morning = day, during, morning
-        row.latest_zone = zone
+def _add_recent_days(
+    rows: dict[int, CaseloadRow], first_versions: dict[int, date | None], scoped: sa.Select
+) -> None:
+    """Fill in this week's adherence and recent red days from the summaries (two statements).
 
-
-def _add_recent_days(rows: dict[int, CaseloadRow]) -> None:
-    """Fill in this week's adherence and recent red days, from summaries and the plans."""
+    A past day with no summary had nothing logged: what was due then comes from the plan,
+    read only for the patients and days that need it. Today counts only what is done, which
+    its summary says (no summary: nothing done, so nothing counts yet).
+    """
     # Patients' todays differ by timezone: read from the earliest Monday any of them needs.
     first = min(
         min(week_start(r.today), r.today - timedelta(days=RED_DAYS - 1)) for r in rows.values()
@@ -200,62 +238,67 @@ def _add_recent_days(rows: dict[int, CaseloadRow]) -> None:
             DaySummary.due_units,
             DaySummary.done_units,
             DaySummary.zone,
-        ).where(DaySummary.patient_id.in_(list(rows)), DaySummary.local_date.between(first, last))
+        )
+        # The scope as a subquery, not the ids: binding 200 parameters costs more than the
+        # query. A name search reads its scope's other patients' week too, and skips them.
+        .where(
+            DaySummary.patient_id.in_(scoped.scalar_subquery()),
+            DaySummary.local_date.between(first, last),
+        )
     ).all()
-    due = _due_units(list(rows), first, last)
     known: dict[int, dict[date, DayTotals]] = defaultdict(dict)
     for pid, day, due_units, done_units, zone in summaries:
+        if pid not in rows:
+            continue
         known[pid][day] = DayTotals(day, due_units, done_units, zone=zone)
         row = rows[pid]
         if zone == Zone.RED and row.today - timedelta(days=RED_DAYS - 1) <= day <= row.today:
             row.red_recently = True
+    unlogged: dict[int, list[date]] = {}
     for pid, row in rows.items():
-        row.has_programme = pid in due
-        day = week_start(row.today)
-        while day <= row.today:
+        first_version = first_versions[pid]
+        row.has_programme = first_version is not None and first_version <= last
+        if row.has_programme:
+            days = _days(week_start(row.today), row.today - timedelta(days=1))
+            if missing := [day for day in days if day not in known[pid]]:
+                unlogged[pid] = missing
+    due = _due_units(unlogged)
+    for pid, row in rows.items():
+        for day in _days(week_start(row.today), row.today):
             record = known[pid].get(day) or DayTotals(day, due.get(pid, {}).get(day, 0))
             done, due_units = counted(record, row.today)
             row.week_done += done
             row.week_due += due_units
-            day += timedelta(days=1)
 
 
-def _due_units(patient_ids: list[int], first: date, last: date) -> dict[int, dict[date, int]]:
-    """Return due tick units per patient and day from the active plans (two statements).
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
-    Only the versions in force from first to last are read (the one in force on first and
-    any later ones), as plain columns: a year-old programme costs what a new one does.
+
+def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
+    """Return due tick units on the given days of the given patients from their active plans.
+
+    One statement (run even with no days, so the page's statement count is fixed): the
+    versions in force on those days (the one in force on the earliest and any later ones)
+    with their current phase's prescriptions, as plain columns.
     """
-    earlier = sa.orm.aliased(ProgrammeVersion)
+    wanted = [day for days in unlogged.values() for day in days]
+    first, last = (min(wanted), max(wanted)) if wanted else (date.min, date.min)
+    earlier = EARLIER_VERSION
     in_force_at_first = (
         sa.select(sa.func.max(earlier.effective_from))
         .where(earlier.programme_id == Programme.id, earlier.effective_from <= first)
         .correlate(Programme)
         .scalar_subquery()
     )
-    versions = db.session.execute(
+    lines = db.session.execute(
         sa.select(
             ProgrammeVersion.id,
             ProgrammeVersion.effective_from,
-            ProgrammeVersion.phase_position,
+            ProgrammeVersion.phase_position.label("version_phase"),
             Programme.patient_id,
             Programme.start_date,
             Programme.end_date,
-        )
-        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-        .where(
-            Programme.patient_id.in_(patient_ids),
-            Programme.status == ProgrammeStatus.ACTIVE,
-            ProgrammeVersion.effective_from <= last,
-            ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
-        )
-    ).all()
-    if not versions:
-        return {}
-    # Only the columns spec_for() reads: rows, not tracked ORM objects.
-    prescriptions = db.session.execute(
-        sa.select(
-            Prescription.version_id,
             Prescription.line_id,
             Prescription.exercise_id,
             Prescription.phase_position,
@@ -264,24 +307,39 @@ def _due_units(patient_ids: list[int], first: date, last: date) -> dict[int, dic
             Prescription.times_per_week,
             Prescription.times_per_day,
         )
-        .where(Prescription.version_id.in_([v.id for v in versions]))
-        .order_by(Prescription.version_id, Prescription.position)
+        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        # Only the current phase's lines are ever due; a version without any still counts.
+        .outerjoin(
+            Prescription,
+            sa.and_(
+                Prescription.version_id == ProgrammeVersion.id,
+                Prescription.phase_position == ProgrammeVersion.phase_position,
+            ),
+        )
+        .where(
+            Programme.patient_id.in_(list(unlogged)),
+            Programme.status == ProgrammeStatus.ACTIVE,
+            ProgrammeVersion.effective_from <= last,
+            ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
+        )
+        .order_by(ProgrammeVersion.id, Prescription.position)
     ).all()
-    specs = defaultdict(list)
-    for prescription in prescriptions:
-        specs[prescription.version_id].append(spec_for(prescription))
-    plans: dict[int, list] = defaultdict(list)
-    for version in versions:
-        plans[version.patient_id].append(version)
+    versions: dict[int, list] = defaultdict(list)
+    specs: dict[int, list] = {}
+    for line in lines:
+        if line.id not in specs:  # a version's first row (a version without lines has one)
+            specs[line.id] = []
+            versions[line.patient_id].append(line)
+        if line.line_id is not None:
+            specs[line.id].append(spec_for(line))
     result: dict[int, dict[date, int]] = {}
-    for pid, its_versions in plans.items():
+    for pid, its_versions in versions.items():
         snapshots = [
-            PlanSnapshot(v.id, v.effective_from, v.phase_position, tuple(specs[v.id]))
+            PlanSnapshot(v.id, v.effective_from, v.version_phase, tuple(specs[v.id]))
             for v in its_versions
         ]
         start, end = its_versions[0].start_date, its_versions[0].end_date
-        result[pid] = {
-            day: sum(len(item.units) for item in items)
-            for day, items in due_between(start, snapshots, first, last, end).items()
-        }
+        days = unlogged[pid]
+        due = due_between(start, snapshots, days[0], days[-1], end)
+        result[pid] = {day: sum(len(item.units) for item in due[day]) for day in days}
     return result
