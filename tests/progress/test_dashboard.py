@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
-from app.models import Flag, Role, Suggestion
+from app.models import Flag, Prescription, ProgrammeVersion, Role, Suggestion
 from app.services.caseload import caseload
 
 
@@ -99,6 +99,60 @@ def test_rows_carry_last_activity_adherence_and_latest_pain(make, physio, write_
     assert row.last_activity == today
     assert row.adherence_percent == 100
     assert (row.latest_during, row.latest_zone, row.latest_pain_day) == (7, "red", today)
+
+
+def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_done(
+    make, physio, write_days
+):
+    monday, tuesday, today = (WEDNESDAY_NOON.date() - timedelta(days=n) for n in (2, 1, 0))
+    exercise = make.exercise()
+
+    def patient_with_new_plan_on_tuesday(name):  # type: ignore[no-untyped-def]
+        patient = make.patient(physio, name=name)
+        programme = make.programme(patient, [exercise], start=monday - timedelta(days=21))
+        # Version 2 from Tuesday: the line on each side (2 ticks a day), and a next-phase
+        # line that is not due yet.
+        version = ProgrammeVersion(
+            programme_id=programme.id,
+            number=2,
+            effective_from=tuesday,
+            created_by_id=physio.id,
+            change_kind="edited",
+            summary="Each side",
+        )
+        for line_id, phase, side in ((1, 0, "each"), (2, 1, "both")):
+            version.prescriptions.append(
+                Prescription(
+                    line_id=line_id,
+                    phase_position=phase,
+                    position=line_id - 1,
+                    exercise_id=exercise.id,
+                    sets=3,
+                    reps=10,
+                    side=side,
+                    days_of_week=0b1111111,
+                )
+            )
+        db.session.add(version)
+        return patient
+
+    half_today = patient_with_new_plan_on_tuesday("Half Today")
+    patient_with_new_plan_on_tuesday("Nothing Yet")
+    later = make.patient(physio, name="Starts Tomorrow")
+    make.programme(later, [exercise], start=today + timedelta(days=1))
+    db.session.flush()
+    write_days(half_today, today, today, due=2, done=1)
+
+    rows = {r.name: r for r in caseload(physio, now=WEDNESDAY_NOON)}
+    # Monday 1 due (version 1), Tuesday 2 (version 2, this phase only), today 1 done of 2.
+    assert (rows["Half Today"].week_done, rows["Half Today"].week_due) == (1, 4)
+    assert rows["Half Today"].adherence_percent == 25
+    # Nothing logged today: today's units are not missed yet.
+    assert (rows["Nothing Yet"].week_done, rows["Nothing Yet"].week_due) == (0, 3)
+    assert [n.value for n in rows["Nothing Yet"].needs] == ["silent", "low_adherence"]
+    # A programme whose first version is not in force yet is not a programme yet.
+    assert not rows["Starts Tomorrow"].has_programme
+    assert rows["Starts Tomorrow"].week_due == 0 and rows["Starts Tomorrow"].needs == []
 
 
 def test_filters_by_need_and_name(client, make, physio, write_days, today):
