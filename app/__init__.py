@@ -5,8 +5,8 @@ from pathlib import Path
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from config import config_for
@@ -132,8 +132,8 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.my_data import bp as my_data_bp
     from app.patients import bp as patients_bp
-    from app.progress import bp as progress_bp
     from app.programmes import bp as programmes_bp
+    from app.progress import bp as progress_bp
     from app.today import bp as today_bp
 
     app.register_blueprint(main_bp)
@@ -220,7 +220,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if app.config.get("HSTS"):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
