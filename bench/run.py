@@ -108,7 +108,8 @@ def _flask(url: str, *arguments: str) -> str:
 def prepare_database(url: str, patients: int, days: int, reuse: bool) -> dict:
     """Create (or keep) the bench database, migrate, sync the library and seed scale data."""
     if reuse and _seeded(url):
-        print("Reusing the seeded bench database.", flush=True)
+        print("Reusing the seeded bench database (migrating it to the code's schema).", flush=True)
+        _flask(url, "db", "upgrade")
         return {"seed_seconds": None}
     print(f"Resetting the bench database {_redact(url)}", flush=True)
     if url.startswith("sqlite:///"):
