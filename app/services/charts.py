@@ -103,6 +103,7 @@ class PlanChange:
 
 @dataclass(frozen=True)
 class DoseStep:
+    programme_id: int
     line_id: int
     day: date
     exercise_name: str
@@ -124,6 +125,8 @@ class History:
     thresholds: PainThresholds = PainThresholds()
     changes: list[PlanChange] = field(default_factory=list)  # in the range
     doses: list[DoseStep] = field(default_factory=list)  # every version's lines, oldest first
+    # (programme, line) -> the day it left the plan (removed, or its phase ended).
+    dose_ends: dict[tuple[int, int], date] = field(default_factory=dict)
     during_before: dict[date, int] = field(default_factory=dict)  # 6 days before, for the mean
 
 
@@ -214,6 +217,7 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
             key=lambda v: v.number,
         )
         history.thresholds = thresholds_of(newest)
+    in_plan: dict[int, set[tuple[int, int]]] = defaultdict(set)
     for version, *_ in versions:
         if first <= version.effective_from <= last:
             history.changes.append(
@@ -225,9 +229,23 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
                     version.summary or version.change_kind,
                 )
             )
-        for prescription, name in by_version[version.id]:
+        # Only the lines of the phase in force were being done: other phases' lines would
+        # draw flat doses nobody was doing.
+        in_force = [
+            (prescription, name)
+            for prescription, name in by_version[version.id]
+            if prescription.phase_position == version.phase_position
+        ]
+        now_in_plan = {(version.programme_id, p.line_id) for p, _ in in_force}
+        for key in in_plan.get(version.programme_id, set()) - now_in_plan:
+            history.dose_ends[key] = version.effective_from
+        for key in now_in_plan:
+            history.dose_ends.pop(key, None)
+        in_plan[version.programme_id] = now_in_plan
+        for prescription, name in in_force:
             history.doses.append(
                 DoseStep(
+                    version.programme_id,
                     prescription.line_id,
                     version.effective_from,
                     name,
@@ -477,12 +495,14 @@ def adherence_chart(history: History, *, patient: bool) -> Chart:
 def dose_chart(history: History) -> Chart:
     """Each line's dose over time as steps: reps, hold, duration and load."""
     fig = _figure("Dose", history.first, history.last, rangemode="tozero", fixedrange=False)
-    by_line: dict[int, list[DoseStep]] = defaultdict(list)
+    by_line: dict[tuple[int, int], list[DoseStep]] = defaultdict(list)
     for step in history.doses:
-        by_line[step.line_id].append(step)
+        by_line[(step.programme_id, step.line_id)].append(step)
     rows = []
-    for line_id, steps in by_line.items():
+    for key, steps in by_line.items():
+        line_id = key[1]
         current = steps[-1].exercise_name
+        end = min(history.dose_ends.get(key, history.last), history.last)
         for measure, unit, value_of in (
             ("reps", "reps", lambda s: s.reps),
             ("hold", "s hold", lambda s: s.hold_seconds),
@@ -496,7 +516,7 @@ def dose_chart(history: History) -> Chart:
             points = _dose_points(steps, value_of, history.first, history.last)
             if not points:
                 continue
-            x = [day.isoformat() for day, _, _ in points] + [history.last.isoformat()]
+            x = [day.isoformat() for day, _, _ in points] + [end.isoformat()]
             y = [value for _, value, _ in points] + [points[-1][1]]
             text = [f"{s.exercise_name}: {_dose(s)}" for _, _, s in points] + [
                 f"{points[-1][2].exercise_name}: {_dose(points[-1][2])}"

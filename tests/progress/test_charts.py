@@ -285,3 +285,29 @@ def test_a_reversed_range_on_the_page_says_so(client, patient):
     response = client.get("/progress?from=2026-03-01&to=2026-02-01")
     assert response.status_code == 422
     assert "on or before the end date" in response.get_data(as_text=True)
+
+
+def test_dose_chart_shows_only_the_phase_in_force(physio, patient, make, today):
+    from app.domain.localtime import utcnow
+    from app.models import ProgrammePhase
+
+    bridge = make.exercise("bridge", name="Bridge")
+    squat = make.exercise("squat", name="Squat")
+    plan = make.programme(patient, [bridge], start=today - timedelta(days=20))
+    plan.phases.append(ProgrammePhase(position=1, name="Phase 2"))
+    db.session.flush()
+    draft = programmes.draft_for(plan)
+    draft.add_line(squat, 1, sets=3, reps=8, rest_seconds=60, side="both", days_of_week=0b1111111)
+    ten_days_ago = utcnow() - timedelta(days=10)
+    programmes.commit_draft(physio, plan, draft, "Plan phase 2", now=ten_days_ago)
+    draft = programmes.draft_for(plan)
+    draft.set_phase(1)
+    moved = programmes.commit_draft(
+        physio, plan, draft, "Ready for phase 2", now=ten_days_ago + timedelta(days=5)
+    )
+    traces = {t["name"]: t for t in load(patient, today, days=21)["dose"].figure["data"]}
+    assert set(traces) == {"Bridge (reps)", "Squat (reps)"}
+    # Bridge was done until the phase changed (not to today); squat only from then on.
+    assert moved.effective_from == today - timedelta(days=5)
+    assert traces["Bridge (reps)"]["x"][-1] == moved.effective_from.isoformat()
+    assert traces["Squat (reps)"]["x"][0] == moved.effective_from.isoformat()
