@@ -22,6 +22,16 @@ class DoseColumns:
     times_per_day: Mapped[int] = mapped_column(default=1)
 
 
+class PhaseColumns:
+    """A phase of a template or a programme: its order, goal and the criteria to move on."""
+
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(120))
+    goal: Mapped[str] = mapped_column(sa.Text, default="")
+    typical_weeks: Mapped[int] = mapped_column(default=2)
+    criteria: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 class Exercise(DoseColumns, db.Model):
     """One exercise. clinic_id is NULL for the shipped library, set for a clinic's own."""
 
@@ -99,18 +109,13 @@ class ProgrammeTemplate(db.Model):
     )
 
 
-class TemplatePhase(db.Model):
+class TemplatePhase(PhaseColumns, db.Model):
     __tablename__ = "template_phases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programme_templates.id", ondelete="CASCADE"), index=True
     )
-    position: Mapped[int]
-    name: Mapped[str] = mapped_column(sa.String(120))
-    goal: Mapped[str] = mapped_column(sa.Text, default="")
-    typical_weeks: Mapped[int] = mapped_column(default=2)
-    criteria: Mapped[str] = mapped_column(sa.Text, default="")
 
     template: Mapped[ProgrammeTemplate] = relationship(back_populates="phases")
     prescriptions: Mapped[list["TemplatePrescription"]] = relationship(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.localtime import utcnow
 from app.extensions import db
-from app.models.library import DoseColumns, Exercise
+from app.models.library import DoseColumns, Exercise, PhaseColumns
 from app.models.types import UTCDateTime
 
 
@@ -59,7 +59,7 @@ class Programme(db.Model):
     )
 
 
-class ProgrammePhase(db.Model):
+class ProgrammePhase(PhaseColumns, db.Model):
     """A phase copied from the template when the programme was made (then the physio's own)."""
 
     __tablename__ = "programme_phases"
@@ -68,11 +68,6 @@ class ProgrammePhase(db.Model):
     programme_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )
-    position: Mapped[int]
-    name: Mapped[str] = mapped_column(sa.String(120))
-    goal: Mapped[str] = mapped_column(sa.Text, default="")
-    typical_weeks: Mapped[int] = mapped_column(default=2)
-    criteria: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class ProgrammeVersion(db.Model):
