@@ -688,8 +688,11 @@ def _history(
         received = evening + timedelta(seconds=3)
         items = due[day]
 
+        # Today is left as a morning before anything is done: its session and this morning's
+        # answer would be timed later than now (the draws still happen: earlier days stay put).
+        before_today = day < today
         # Next morning's answer about yesterday's session (entered today).
-        if morning_due is not None and active and rng.random() < 0.7:
+        if morning_due is not None and active and rng.random() < 0.7 and before_today:
             session_day, during_then, session_version = morning_due
             rise = 0 if rng.random() < 0.8 else 1
             if flares.get(session_day, 0) or during_then > thresholds.amber_max_during:
@@ -705,7 +708,8 @@ def _history(
         done_units = 0
         max_pain = None
         during = None
-        if items and active and rng.random() < min(0.99, adherence * week_factor - extra * 0.08):
+        chance = min(0.99, adherence * week_factor - extra * 0.08)
+        if items and active and rng.random() < chance and before_today:
             during = _clip(trend + extra + rng.choice((-1, 0, 0, 0, 1)))
             for item in items:
                 prescription_id, sets = prescriptions[item.line_id]

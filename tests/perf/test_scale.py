@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 
-from app.models import DaySummary, Patient
+from app.domain.localtime import utcnow
+from app.models import CheckIn, DaySummary, ExerciseLog, Patient, SyncEvent
 from app.services import activity, scale
 
 SUMMARY_FIELDS = (
@@ -25,6 +26,17 @@ def test_seeded_day_summaries_match_the_apps_own(db, seed_scale):  # type: ignor
             day: tuple(getattr(row, f) for f in SUMMARY_FIELDS) for day, row in fresh.items()
         }
         assert recomputed == seeded
+
+
+def test_nothing_seeded_happens_after_now_and_today_is_left_to_do(db, seed_scale):  # type: ignore[no-untyped-def]
+    # A tick timed later than now would make every benchmark tick of today "superseded".
+    now = utcnow()
+    world = seed_scale(5, 30, now=now)
+    for column in (ExerciseLog.client_time, CheckIn.client_time, SyncEvent.client_time):
+        latest = db.session.scalar(sa.select(sa.func.max(column)))
+        assert latest is not None and latest <= now, column
+    view = activity.today_view(world.patient, now=now)
+    assert view.items and not any(unit.done for item in view.items for unit in item.units)
 
 
 def test_the_busy_physio_owns_the_first_patients(db, seed_scale):  # type: ignore[no-untyped-def]
