@@ -231,6 +231,22 @@ def dedupe_key(s: Suggestion) -> str:
     return f"{s.kind}:{s.rule}:{line}:{_proposal_key(s.proposal)}"
 
 
+def what_rules_read_of_today(record: DayRecord | None) -> tuple[object, ...]:
+    """Return what suggest() and phase_readiness() read of today's record.
+
+    Today is not over, so its adherence (done units, completed lines) is in no window: only
+    its pains and whether anything was logged count. Two histories that differ only in
+    today's record, with this the same, get the same suggestions; so a further tick of today
+    without pain cannot change one, and the app skips the refresh for it.
+    """
+    if record is None:
+        return (None, None, None, (), False)
+    pains = tuple(sorted(record.exercise_pain.items()))
+    # Usual pain only matters beside a next-morning answer (today's comes in tomorrow).
+    usual = None if record.morning is None else record.usual
+    return (record.during, record.morning, usual, pains, _has_entries(record))
+
+
 # --- The days, as the rules need them -------------------------------------------------------
 
 

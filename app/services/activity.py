@@ -717,6 +717,8 @@ def apply_events(
         logs=_logs_between(patient, first, today),
         checkins=_checkins_between(patient, first, today),
     )
+    done_today_before = _anything_done(batch.logs, today)
+    suggestions_may_change = False
     results: list[EventResult] = []
     checkin_results: list[tuple[EventResult, date]] = []
     for event in events:
@@ -754,10 +756,17 @@ def apply_events(
         )
         if event.type == "checkin":
             checkin_results.append((result, day))
+        if status == EventStatus.APPLIED:
+            # What the rules read of today is its pains and whether anything was logged
+            # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
+            pain = event.type == "checkin" or event.pain is not None
+            suggestions_may_change |= day != today or pain
     _insert_all(ExerciseLog, batch.new_logs)
     if batch.changed:
         summaries = _refresh(patient, batch.changed, batch.plan, batch.logs, batch.checkins)
-        on_days_changed(patient, sorted(batch.changed))
+        suggestions_may_change |= _anything_done(batch.logs, today) != done_today_before
+        if suggestions_may_change:
+            on_days_changed(patient, sorted(batch.changed))
     else:
         summaries = {}
     for result, day in checkin_results:
@@ -775,6 +784,10 @@ def apply_events(
             summary_zone = Zone(summary.zone) if summary.zone else None
         result.zone = summary_zone
     return results
+
+
+def _anything_done(logs: Mapping[tuple, ExerciseLog], day: date) -> bool:
+    return any(key[0] == day and log.done for key, log in logs.items())
 
 
 def _ordering_time(event: EventIn, now: datetime) -> datetime:
@@ -972,9 +985,10 @@ def _insert_all(model: type[db.Model], rows: Sequence[db.Model]) -> None:  # typ
 
 
 def on_days_changed(patient: Patient, dates: list[date]) -> None:
-    """Hook called after a patient's days changed and their summaries were refreshed.
+    """Hook called after a patient's days changed in a way the suggestion rules may see.
 
     Red days are already flagged (by the summary refresh). The suggestions are refreshed
     after the response is sent: the phone need not wait for advice meant for the physio.
+    A further tick of today without pain does not call this (see apply_events).
     """
     deferred.defer(suggestions.refresh_patient, patient.id)

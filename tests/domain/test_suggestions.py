@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from app.domain.pain import PainThresholds
 from app.domain.suggestions import (
@@ -19,6 +21,7 @@ from app.domain.suggestions import (
     dedupe_key,
     phase_readiness,
     suggest,
+    what_rules_read_of_today,
 )
 
 TODAY = date(2024, 11, 25)  # a Monday: "the week" is 18-24 Nov
@@ -719,4 +722,62 @@ def test_phase_readiness_explains_itself_and_offers_nothing_to_apply():
         "After 3 weeks in Phase 1: Isometric (typically 3), adherence over 18-24 Nov was 100% "
         "and every day was green (pain at most 2/10, no next-morning flare): ready to consider "
         "Phase 2: Isotonic; check the test task is below 3/10 first."
+    )
+
+
+# --- What a tick of today can change -------------------------------------------------------
+
+PAIN = st.none() | st.integers(0, 10)
+
+
+@st.composite
+def two_todays(draw):  # type: ignore[no-untyped-def]
+    """Two records of today alike in pain: they differ in what was done, logged and usual."""
+    first = DayRecord(
+        day=TODAY,
+        due_units=draw(st.integers(0, 6)),
+        done_units=draw(st.integers(0, 6)),
+        during=draw(PAIN),
+        morning=draw(PAIN),
+        usual=draw(PAIN),
+        exercise_pain=draw(st.dictionaries(st.integers(1, 5), st.integers(0, 10), max_size=3)),
+        logged=draw(st.booleans()),
+        completed_lines=frozenset(draw(st.sets(st.integers(1, 5)))),
+    )
+    second = replace(
+        first,
+        due_units=draw(st.integers(0, 6)),
+        done_units=draw(st.integers(0, 6)),
+        usual=draw(PAIN),
+        logged=draw(st.booleans()),
+        completed_lines=frozenset(draw(st.sets(st.integers(1, 5)))),
+    )
+    return first, second
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+@settings(max_examples=40)
+@given(todays=two_todays())
+def test_today_counts_only_through_what_the_rules_read_of_it(scenario, todays):
+    # The sync skips the suggestion refresh for ticks that leave this unchanged.
+    records, lines = scenario.records, scenario.lines
+    first, second = todays
+    assume(what_rules_read_of_today(first) == what_rules_read_of_today(second))
+    before = [r for r in records if r.day != TODAY]
+    ctx = context(lines=lines)
+    assert suggest([*before, first], ctx) == suggest([*before, second], ctx)
+    assert phase_readiness([*before, first], ctx, ISOMETRIC) == phase_readiness(
+        [*before, second], ctx, ISOMETRIC
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"during": 7}, {"morning": 6}, {"ex": {1: 7}}, {"done": 1}],
+    ids=["pain-during", "morning-pain", "exercise-pain", "first-tick"],
+)
+def test_pain_or_a_first_entry_today_changes_what_the_rules_read(change):
+    quiet = {"done": 0, "during": None, "morning": None}
+    assert what_rules_read_of_today(day(0, **quiet)) != what_rules_read_of_today(
+        day(0, **{**quiet, **change})
     )

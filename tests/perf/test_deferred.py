@@ -3,6 +3,7 @@
 import logging
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import has_request_context
 
@@ -68,3 +69,48 @@ def test_a_failing_refresh_never_breaks_the_sync_and_logs_no_health_data(
     message = record.getMessage()
     assert "<locals>.fail failed with " in message and "Error" in message  # what and where
     assert NOTE not in message
+
+
+YESTERDAY = -1
+SAME_ID = "6f1d2c3e-5a4b-4c3d-8e2f-000000000001"
+# (events stored first, the batch sent next, does that batch refresh the suggestions?)
+# Days are offsets from today. What the rules read of today is its pains and whether anything
+# was logged: a later tick of today without pain cannot change a suggestion.
+REFRESH_CASES = {
+    "first-tick-of-today": ([], [("tick", 0)], True),
+    "another-painless-tick-of-today": ([("tick", 0)], [("tick", 0)], False),
+    "a-tick-of-today-with-pain": ([("tick", 0)], [("tick", 0, 4)], True),
+    "a-check-in-about-today": ([("tick", 0)], [("during", 0)], True),
+    "a-catch-up-tick-of-yesterday": ([("tick", 0)], [("tick", YESTERDAY)], True),
+    "untick-of-the-only-tick-today": ([("tick", 0)], [("untick", 0)], True),
+    "a-repeated-event": ([("tick", 0, None, SAME_ID)], [("tick", 0, None, SAME_ID)], False),
+}
+
+
+def _event(today, kind, offset, pain=None, event_id=None):  # type: ignore[no-untyped-def]
+    day = today + timedelta(days=offset)
+    extra = {} if event_id is None else {"id": event_id}
+    if kind == "during":
+        return checkin("during", day, 3, **extra)
+    if pain is not None:
+        extra["pain"] = pain
+    return tick(1, day, type=kind, **extra)
+
+
+@pytest.mark.parametrize(
+    "stored, sent, refreshes", REFRESH_CASES.values(), ids=REFRESH_CASES.keys()
+)
+def test_a_batch_refreshes_suggestions_only_when_the_rules_may_see_it(
+    stored, sent, refreshes, client, make, patient, monkeypatch
+):  # type: ignore[no-untyped-def]
+    today = _plan(make, patient)
+    calls = []
+    monkeypatch.setattr(suggestions, "refresh_patient", calls.append)
+    client.login_as(patient.user)
+    for batch in (stored, sent):
+        events = [_event(today, *spec) for spec in batch]
+        if events:
+            assert client.post_json("/api/v1/sync", {"events": events}).status_code == 200
+        if batch is stored:
+            calls.clear()
+    assert calls == ([patient.id] if refreshes else [])
