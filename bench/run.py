@@ -276,25 +276,42 @@ def build_targets(servers: Servers, url: str) -> list[dict]:
     today = datetime.fromisoformat(choice["today"]).date()
     year = f"from={today - timedelta(days=364)}&to={today}"
     app_base, hello = servers.app_base, servers.hello_base
+    sync_env = {
+        "BENCH_SYNC": "1",
+        "BENCH_CSRF": csrf,
+        "BENCH_DATE": choice["today"],
+        "BENCH_LINE_ID": str(choice["line_id"]),
+        "BENCH_SIDE": choice["side"],
+        "BENCH_SESSION": str(choice["session"]),
+    }
     return [
         _target("hello", "hello-world Flask app (ceiling)", hello, "/"),
         _target("healthz", "/healthz (one SELECT 1)", app_base, "/healthz"),
+        _target(
+            "signed_in",
+            "signed-in floor: a small form page (user load, base template)",
+            app_base,
+            "/account/password",
+            patient_cookie,
+        ),  # fmt: skip
         _target("today", "patient's today page", app_base, "/today", patient_cookie),
         _target(
             "sync",
-            "POST /api/v1/sync, one tick",
+            "POST /api/v1/sync, one tick (a further tick of today)",
             app_base,
             "/api/v1/sync",
             patient_cookie,
             method="POST",
-            env={
-                "BENCH_SYNC": "1",
-                "BENCH_CSRF": csrf,
-                "BENCH_DATE": choice["today"],
-                "BENCH_LINE_ID": str(choice["line_id"]),
-                "BENCH_SIDE": choice["side"],
-                "BENCH_SESSION": str(choice["session"]),
-            },
+            env=sync_env,
+        ),  # fmt: skip
+        _target(
+            "sync_first",
+            "POST /api/v1/sync, tick and untick in turn (suggestions refreshed each time)",
+            app_base,
+            "/api/v1/sync",
+            patient_cookie,
+            method="POST",
+            env={**sync_env, "BENCH_ALTERNATE": "1"},
         ),  # fmt: skip
         _target(
             "charts",

@@ -1,6 +1,8 @@
 -- wrk script for the Stride benchmark (bench/run.py sets the environment).
 -- GET targets: sends the session cookie. BENCH_SYNC=1: POST /api/v1/sync with one tick,
--- a fresh UUID per request, the CSRF header and the session cookie.
+-- a fresh UUID per request, the CSRF header and the session cookie. BENCH_ALTERNATE=1: each
+-- connection's requests alternate tick and untick of that one unit, so every batch changes
+-- whether anything is done today (what the suggestion rules see): the expensive path.
 -- Every run ends by printing one JSON line with the counts and latency percentiles.
 
 local cookie = os.getenv("BENCH_COOKIE")
@@ -10,6 +12,8 @@ local day = os.getenv("BENCH_DATE") or ""
 local line_id = os.getenv("BENCH_LINE_ID") or "1"
 local side = os.getenv("BENCH_SIDE") or "both"
 local session = os.getenv("BENCH_SESSION") or "1"
+local alternate = os.getenv("BENCH_ALTERNATE") == "1"
+local sent = 0
 
 if cookie and cookie ~= "" then
   wrk.headers["Cookie"] = cookie
@@ -48,10 +52,12 @@ function request()
   if not sync then
     return wrk.format(nil)
   end
+  sent = sent + 1
+  local kind = (alternate and sent % 2 == 0) and "untick" or "tick"
   local body = string.format(
-    '{"events": [{"id": "%s", "type": "tick", "client_time": "%s", "local_date": "%s", '
+    '{"events": [{"id": "%s", "type": "%s", "client_time": "%s", "local_date": "%s", '
       .. '"line_id": %s, "session": %s, "side": "%s"}]}',
-    uuid4(), os.date("!%Y-%m-%dT%H:%M:%S+00:00"), day, line_id, session, side
+    uuid4(), kind, os.date("!%Y-%m-%dT%H:%M:%S+00:00"), day, line_id, session, side
   )
   return wrk.format(nil, nil, nil, body)
 end
