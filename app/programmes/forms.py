@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.domain.library_files import CONDITIONS
 
@@ -186,4 +186,4 @@ class PhaseForm(FlaskForm):
 class TemplateLineForm(DoseForm):
     """A template phase's new line: an exercise and its dose."""
 
-    exercise_id = SelectField("Exercise", choices=[], coerce=int, validate_choice=False)
+    exercise_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(WHOLE)])

@@ -10,7 +10,14 @@ from app.programmes.forms import ChangeForm, DoseForm, PhaseForm, TemplateForm, 
 from app.programmes.routes import line_view
 from app.security import staff_required
 from app.services import programme_templates as templates
-from app.services.programmes import DraftLine, ProgrammeError, visible_exercises, visible_templates
+from app.services.programmes import (
+    ProgrammeError,
+    visible_exercise,
+    visible_exercises,
+    visible_templates,
+)
+
+CHOOSE_EXERCISE = "Choose an exercise available to your clinic."
 
 
 def _template_or_404(template_id: int) -> ProgrammeTemplate:
@@ -208,22 +215,13 @@ def _phase_form(template: ProgrammeTemplate, phase: TemplatePhase | None):  # ty
                 url_for("programmes.phase_edit", template_id=template.id, phase_id=saved.id)
             )
     status = 422 if request.method == "POST" else 200
-    return _phase_page(template, phase, form, _new_line_form(), general, status)
-
-
-def _new_line_form() -> TemplateLineForm:
-    """The add-exercise form, filled with the usual starting dose."""
-    line_form = TemplateLineForm(formdata=None)
-    line_form.fill(DraftLine(line_id=0, exercise_id=0, exercise_name="", phase_position=0))
-    line_form.exercise_id.choices = _exercise_choices()
-    return line_form
+    return _phase_page(template, phase, form, general, status)
 
 
 def _phase_page(  # type: ignore[no-untyped-def]
     template: ProgrammeTemplate,
     phase: TemplatePhase | None,
     form: PhaseForm,
-    line_form: TemplateLineForm,
     general: list[str],
     status: int,
 ):
@@ -232,9 +230,43 @@ def _phase_page(  # type: ignore[no-untyped-def]
         template=template,
         phase=phase,
         form=form,
-        line_form=line_form,
+        exercise_choices=_exercise_choices() if phase else [],
         lines={item.id: line_view(item) for item in phase.prescriptions} if phase else {},
         change_form=ChangeForm(),
+        general=general,
+    ), status
+
+
+@bp.get("/templates/<int:template_id>/phases/<int:phase_id>/lines/new")
+@staff_required
+def phase_new_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-def]
+    """Set the dose of the exercise chosen on the phase page, starting from its library default."""
+    template = _editable_or_404(template_id)
+    phase = _phase_or_404(template, phase_id)
+    exercise = visible_exercise(current_user.clinic_id, request.args.get("exercise_id", type=int))
+    if exercise is None:
+        flash(CHOOSE_EXERCISE, "error")
+        return _to_phase(template, phase.id)
+    line_form = TemplateLineForm(formdata=None)
+    line_form.fill(exercise)
+    line_form.exercise_id.data = exercise.id
+    return _line_page(template, phase, exercise, line_form, [], 200)
+
+
+def _line_page(  # type: ignore[no-untyped-def]
+    template: ProgrammeTemplate,
+    phase: TemplatePhase,
+    exercise: Exercise,
+    line_form: TemplateLineForm,
+    general: list[str],
+    status: int,
+):
+    return render_template(
+        "programmes/templates/add_line.html",
+        template=template,
+        phase=phase,
+        exercise=exercise,
+        form=line_form,
         general=general,
     ), status
 
@@ -246,7 +278,10 @@ def phase_add_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-
     template = _editable_or_404(template_id)
     phase = _phase_or_404(template, phase_id)
     line_form = TemplateLineForm()
-    line_form.exercise_id.choices = _exercise_choices()
+    exercise = visible_exercise(current_user.clinic_id, line_form.exercise_id.data)
+    if exercise is None:
+        form = PhaseForm(obj=phase, formdata=None)
+        return _phase_page(template, phase, form, [CHOOSE_EXERCISE], 422)
     general: list[str] = []
     if line_form.validate_on_submit() and (dose := line_form.dose()) is not None:
         try:
@@ -258,9 +293,7 @@ def phase_add_line(template_id: int, phase_id: int):  # type: ignore[no-untyped-
             db.session.commit()
             flash("Exercise added to the phase.", "success")
             return _to_phase(template, phase.id)
-    return _phase_page(
-        template, phase, PhaseForm(obj=phase, formdata=None), line_form, general, 422
-    )
+    return _line_page(template, phase, exercise, line_form, general, 422)
 
 
 @bp.route("/templates/<int:template_id>/lines/<int:item_id>/dose", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """The programme pages: tailoring through forms, errors, read-only archives, permissions, CSRF."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -441,6 +442,39 @@ def test_physio_builds_a_clinic_template_phase_by_phase(client, physio, exercise
     )
 
 
+def test_adding_to_a_template_phase_starts_from_the_exercises_library_dose(client, make, physio):
+    plank = make.exercise(
+        "side-plank", sets=4, reps=None, hold_seconds=30, rest_seconds=45, side="each",
+        times_per_week=5,
+    )  # fmt: skip
+    template = make.template([("Only", [])], clinic_id=physio.clinic_id)
+    phase = template.phases[0]
+    client.login_as(physio)
+    chooser = client.get(f"/templates/{template.id}/phases/{phase.id}")
+    assert f'<option value="{plank.id}">Side plank</option>' in chooser.text
+    page = client.get(
+        f"/templates/{template.id}/phases/{phase.id}/lines/new?exercise_id={plank.id}"
+    )
+    assert page.status_code == 200 and "Add Side plank to Only" in page.text
+    filled = dict(re.findall(r'<input[^>]* name="(\w+)"[^>]* value="([^"]*)"', page.text))
+    expected = {"sets": "4", "reps": "", "hold_seconds": "30", "rest_seconds": "45",
+                "times_per_week": "5", "exercise_id": str(plank.id)}  # fmt: skip
+    assert {name: filled.get(name) for name in expected} == expected
+    assert '<option selected value="each">' in page.text
+
+
+@pytest.mark.parametrize("exercise_id", ["999999", "", "x"])
+def test_choosing_no_or_an_unknown_exercise_for_a_template_goes_back_with_a_message(
+    client, make, physio, exercise_id
+):
+    template = make.template([("Only", [])], clinic_id=physio.clinic_id)
+    phase_url = f"/templates/{template.id}/phases/{template.phases[0].id}"
+    client.login_as(physio)
+    response = client.get(f"{phase_url}/lines/new?exercise_id={exercise_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(phase_url)
+    assert "Choose an exercise available to your clinic." in client.get(phase_url).text
+
+
 @pytest.mark.parametrize("kind", ["unknown", "other clinic", "archived"])
 def test_template_editor_refuses_unknown_or_invisible_exercises(client, make, physio, kind):
     other = make.clinic("Other")
@@ -472,6 +506,7 @@ def test_template_editor_refuses_out_of_range_doses(client, make, physio, exerci
          "rest_seconds": "60", "times_per_week": "3", "times_per_day": "1"},
     )  # fmt: skip
     assert response.status_code == 422 and "Sets must be between 1 and 10." in response.text
+    assert "Add Bridge to Only" in response.text  # the dose page again, with what was typed
     db.session.refresh(template)
     assert template.phases[0].prescriptions == []
 

@@ -78,6 +78,7 @@ EXPECTED: dict[str, str] = {
     "programmes.phase_new":                 "login 403   403   ok       ok       ok      404",
     "programmes.phase_edit":                "login 403   403   ok       ok       ok      404",
     "programmes.phase_add_line":            "login 403   403   ok       ok       ok      404",
+    "programmes.phase_new_line":            "login 403   403   ok       ok       ok      404",
     "programmes.phase_remove":              "login 403   403   ok       ok       ok      404",
     "programmes.phase_move":                "login 403   403   ok       ok       ok      404",
     "programmes.template_line_dose":        "login 403   403   ok       ok       ok      404",
