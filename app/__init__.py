@@ -74,22 +74,13 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):  # type: ignore[no-untyped-def]
-        import sqlalchemy as sa
-        from sqlalchemy.orm import joinedload
+        from app.services import accounts
 
-        from app.models import User
-
-        user_id, _, version = session_id.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
+        # "<user id>:<login session token>": a logged-out or expired session loads nobody.
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
             return None
-        # The patient's own record comes in the same query: every patient page needs it.
-        user = db.session.scalar(
-            sa.select(User).options(joinedload(User.patient)).where(User.id == int(user_id))
-        )
-        # A password change bumps session_version: older sessions stop here.
-        if user is None or user.session_version != int(version):
-            return None
-        return user
+        return accounts.session_user(int(user_id), token)
 
     @login_manager.unauthorized_handler
     def unauthorized():  # type: ignore[no-untyped-def]

@@ -42,7 +42,7 @@ def main() -> int:
     from app.extensions import db
     from app.library.cli import sync_and_report
     from app.models import Patient, User
-    from app.services import scale
+    from app.services import accounts, scale
 
     with ExitStack() as stack:
         if args.database:
@@ -60,7 +60,10 @@ def main() -> int:
             choice = scale.bench_patient()
             patient = db.session.get(Patient, choice["patient_id"])
             physio = db.session.scalar(db.select(User).where(User.login == scale.physio_login(1)))
+            accounts.start_session(patient.user)
+            accounts.start_session(physio)
             patient_session, physio_session = patient.user.get_id(), physio.get_id()
+            db.session.commit()
             db.session.remove()
 
         today = date.fromisoformat(choice["today"])

@@ -131,6 +131,7 @@ def seed(secret_key: str, patients: int) -> list[Phone]:
             view = activity.today_view(patient)
             units = [(i.line_id, u.session, u.side) for i in view.items for u in i.units]
             raw_csrf = secrets.token_hex(20)
+            accounts.start_session(patient.user)
             cookie = sessions.dumps(
                 {"_user_id": patient.user.get_id(), "_fresh": True, "csrf_token": raw_csrf}
             )

@@ -16,6 +16,7 @@ from itsdangerous import URLSafeTimedSerializer
 from app import create_app
 from app.extensions import db as _db
 from app.models import Clinic, Patient, Role, User
+from app.services import accounts
 
 pytest_plugins = ["tests.factories"]
 
@@ -55,6 +56,8 @@ class Client(FlaskClient):
 
     def login_as(self, user: User) -> "Client":
         """Sign in without the login form (the form itself has its own tests)."""
+        accounts.start_session(user)
+        _db.session.flush()  # now, not inside a request whose statements a test counts
         with self.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

@@ -41,6 +41,7 @@ def login():  # type: ignore[no-untyped-def]
         if user is None or not password_ok or not user.is_active:
             flash(BAD_LOGIN, "error")
             return render_template("auth/login.html", form=form), 200
+        accounts.start_session(user)
         login_user(user)
         audit.record(user, "auth.login", "user", user.id)
         db.session.commit()
@@ -52,7 +53,12 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    """Log out (POST only, so a link on another site cannot log you out)."""
+    """Log out (POST only, so a link on another site cannot log you out).
+
+    The login session is deleted, so a copy of this browser's cookie stops working too.
+    """
+    accounts.end_session(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("You have logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -97,6 +103,7 @@ def accept_invite_code():  # type: ignore[no-untyped-def]
 def _set_password_page(invite, form: SetPasswordForm, code: str | None = None):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = accounts.accept_invite(invite, form.password.data)
+        accounts.start_session(user)
         db.session.commit()
         logout_user()
         login_user(user)
@@ -115,10 +122,11 @@ def change_password():  # type: ignore[no-untyped-def]
             form.current.errors.append("That is not your current password.")
         else:
             user = current_user._get_current_object()
-            accounts.set_password(user, form.password.data)
+            accounts.set_password(user, form.password.data)  # ends every session
+            accounts.start_session(user)  # then opens a new one for this browser
             audit.record(user, "account.password_change", "user", user.id)
             db.session.commit()
-            login_user(user)  # keep this session, with the new session version
+            login_user(user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)

@@ -1,6 +1,15 @@
 """The database models, one module per part of the product."""
 
-from app.models.accounts import Assessment, AuditEvent, Clinic, Invite, Patient, Role, User
+from app.models.accounts import (
+    Assessment,
+    AuditEvent,
+    Clinic,
+    Invite,
+    LoginSession,
+    Patient,
+    Role,
+    User,
+)
 from app.models.activity import CheckIn, DaySummary, ExerciseLog, Flag, Suggestion, SyncEvent
 from app.models.library import (
     Exercise,
@@ -26,6 +35,7 @@ __all__ = [
     "ExerciseLog",
     "Flag",
     "Invite",
+    "LoginSession",
     "Patient",
     "Prescription",
     "Programme",

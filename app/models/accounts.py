@@ -37,8 +37,6 @@ class User(UserMixin, db.Model):
     login: Mapped[str] = mapped_column(sa.String(254), unique=True)
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    # Bumped on password change so every other session of the account ends.
-    session_version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -48,8 +46,15 @@ class User(UserMixin, db.Model):
         primaryjoin="User.id == Patient.user_id", uselist=False, viewonly=True
     )
 
+    # Not a column: the token of the login session this object was loaded for (LoginSession).
+    __allow_unmapped__ = True
+    session_token: str | None = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """Return what Flask-Login keeps in the session cookie: the account and its login."""
+        if self.session_token is None:
+            raise RuntimeError("Start a login session (accounts.start_session) first.")
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:
@@ -86,6 +91,21 @@ class Patient(db.Model):
     @property
     def name(self) -> str:
         return self.user.name
+
+
+class LoginSession(db.Model):
+    """One signed-in browser or phone: the cookie holds its token, this table its hash.
+
+    Logging out deletes the row, so a copied cookie stops working at once; a password change
+    deletes every row of the account; a row older than LOGIN_SESSION_DAYS no longer counts.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Invite(db.Model):

@@ -1,4 +1,4 @@
-"""Accounts: creating patients, one-time invites, passwords."""
+"""Accounts: creating patients, one-time invites, passwords, login sessions."""
 
 import hashlib
 import hmac
@@ -6,14 +6,15 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.domain.localtime import utcnow
 from app.extensions import db
-from app.models import Invite, Patient, Role, User
+from app.models import Invite, LoginSession, Patient, Role, User
 from app.services import audit
 from app.services.passwords import hash_password
 
@@ -159,6 +160,52 @@ def accept_invite(invite: Invite, password: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password hash and end every other session of the account."""
+    """Store a new password hash and end every login session of the account.
+
+    The caller starts a fresh session for the browser that changed it, if any.
+    """
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+    user.session_token = None
+
+
+def start_session(user: User) -> None:
+    """Open a login session for user, before flask_login.login_user(user).
+
+    A fresh random token goes in the cookie (through user.get_id()), its hash in a new row.
+    Sessions past their lifetime, of any account, are deleted at the same time.
+    """
+    token = secrets.token_urlsafe(32)
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.created_at < _session_cutoff()))
+    db.session.add(LoginSession(user_id=user.id, token_hash=_digest(token)))
+    user.session_token = token
+
+
+def end_session(user: User) -> None:
+    """End the login session user was loaded for (logging out): its cookie stops working."""
+    if user.session_token is not None:
+        db.session.execute(
+            sa.delete(LoginSession).where(LoginSession.token_hash == _digest(user.session_token))
+        )
+    user.session_token = None
+
+
+def session_user(user_id: int, token: str) -> User | None:
+    """Return the account of a live login session, with its patient record, in one statement."""
+    user = db.session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .options(joinedload(User.patient))
+        .where(
+            User.id == user_id,
+            LoginSession.token_hash == _digest(token),
+            LoginSession.created_at >= _session_cutoff(),
+        )
+    )
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def _session_cutoff() -> datetime:
+    return utcnow() - timedelta(days=current_app.config["LOGIN_SESSION_DAYS"])

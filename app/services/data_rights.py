@@ -22,6 +22,7 @@ from app.models import (
     ExerciseLog,
     Flag,
     Invite,
+    LoginSession,
     Patient,
     Prescription,
     Programme,
@@ -50,6 +51,7 @@ PATIENT_TABLES: tuple[str, ...] = (
     "programmes",
     "assessments",
     "invites",
+    "login_sessions",
     "patients",
     "users",
 )
@@ -91,7 +93,7 @@ def _all(model: type, *where: Any, order: Any = None) -> list[Any]:
 # ---------------------------------------------------------------------------
 
 # Columns never handed out, even to the owner: secrets and internal counters.
-_PRIVATE_USER_COLUMNS = {"password_hash", "session_version"}
+_PRIVATE_USER_COLUMNS = {"password_hash"}
 
 
 def export_patient(patient: Patient) -> dict[str, Any]:
@@ -214,6 +216,7 @@ def deletion_plan(patient: Patient) -> DeletionPlan:
         "programmes": len(programme_ids),
         "assessments": count(Assessment, Assessment.patient_id == patient.id),
         "invites": count(Invite, Invite.user_id == patient.user_id),
+        "login_sessions": count(LoginSession, LoginSession.user_id == patient.user_id),
         "patients": 1,
         "users": 1,
     }
@@ -261,6 +264,7 @@ def delete_patient(patient: Patient) -> DeletionPlan:
     delete(Programme, Programme.id.in_(programme_ids))
     delete(Assessment, Assessment.patient_id == patient_id)
     delete(Invite, Invite.user_id == user_id)
+    delete(LoginSession, LoginSession.user_id == user_id)
     # Audit rows the patient made (their logins) stay, without the link to the account.
     db.session.execute(
         sa.update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None),

@@ -455,7 +455,7 @@ def _user_row(
 ) -> dict[str, Any]:
     return {
         "id": uid, "clinic_id": clinic_id, "role": str(role), "name": name, "login": login,
-        "email": login, "password_hash": SCALE_PASSWORD_HASH, "session_version": 1,
+        "email": login, "password_hash": SCALE_PASSWORD_HASH,
         "active": True, "created_at": now,
     }  # fmt: skip
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.localtime import utcnow
-from app.models import AuditEvent, Invite, User
+from app.models import AuditEvent, Invite, LoginSession, User
 from app.services import accounts
 from tests.factories import PASSWORD
 
@@ -65,6 +65,57 @@ def test_logout_needs_post(client, physio):
     assert client.get("/logout").status_code == 405
     assert client.post_form("/logout").status_code == 302
     assert client.get("/patients").status_code == 302
+
+
+def _copy_of(app, client):  # type: ignore[no-untyped-def]
+    """Another browser holding a copy of client's session cookie."""
+    other = app.test_client()
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    other.set_cookie(cookie.key, cookie.value)
+    return other
+
+
+def test_logout_ends_the_session_on_the_server_so_a_copied_cookie_stops_working(
+    app, client, physio
+):
+    login(client, "physio@test.example")
+    copied = _copy_of(app, client)
+    assert copied.get("/patients").status_code == 200
+    client.post_form("/logout")
+    assert copied.get("/patients").status_code == 302
+
+
+def test_logging_out_ends_only_that_browsers_session(app, client, physio):
+    phone = app.test_client()
+    login(phone, "physio@test.example")
+    login(client, "physio@test.example")
+    client.post_form("/logout")
+    assert phone.get("/patients").status_code == 200
+
+
+def test_a_login_lasts_at_most_login_session_days(app, client, db, physio):
+    login(client, "physio@test.example")
+    row = db.session.scalar(sa.select(LoginSession).where(LoginSession.user_id == physio.id))
+    days = app.config["LOGIN_SESSION_DAYS"]
+    row.created_at = utcnow() - timedelta(days=days, minutes=-1)
+    db.session.flush()
+    assert client.get("/patients").status_code == 200
+    row.created_at = utcnow() - timedelta(days=days, minutes=1)
+    db.session.flush()
+    assert client.get("/patients").status_code == 302
+
+
+def test_logging_in_clears_expired_sessions_and_stores_only_token_hashes(app, client, db, physio):
+    stale = LoginSession(user_id=physio.id, token_hash="0" * 64)
+    stale.created_at = utcnow() - timedelta(days=app.config["LOGIN_SESSION_DAYS"] + 1)
+    db.session.add(stale)
+    db.session.flush()
+    login(client, "physio@test.example")
+    [row] = db.session.scalars(sa.select(LoginSession).where(LoginSession.user_id == physio.id))
+    assert row.token_hash != "0" * 64
+    with client.session_transaction() as session:
+        token = session["_user_id"].partition(":")[2]
+    assert len(token) >= 40 and token not in row.token_hash
 
 
 def test_login_without_csrf_token_is_refused(client, physio):
