@@ -1,10 +1,16 @@
 """Flask extensions, created unbound and attached in create_app()."""
 
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -24,7 +30,41 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Requests that only read; their one kind of write, an access-audit row, is a single INSERT.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Session(FlaskSession):
+    """db.session: on PostgreSQL, a read request's statements run without a transaction.
+
+    Under READ COMMITTED each statement sees its own snapshot anyway, so BEGIN ... ROLLBACK
+    around reads only adds two round trips; worse, psycopg forgets its prepared statements on
+    every ROLLBACK, so PostgreSQL would plan the hot queries afresh on every request. In
+    autocommit they stay prepared on each pooled connection. Writes keep their transaction.
+    SQLite keeps one for reads too: pysqlite's isolation reset would undo the driver setting
+    made at connect (app._sqlite_foreign_keys). The tests' session is bound to a connection
+    that each test rolls back, so it is not this class.
+    """
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> sa.Engine | sa.Connection:
+        bind = super().get_bind(*args, **kwargs)
+        if (
+            isinstance(bind, sa.Engine)
+            and bind.dialect.name == "postgresql"
+            and has_request_context()
+            and request.method in READ_METHODS
+        ):
+            return _autocommit(bind)
+        return bind
+
+
+@lru_cache(maxsize=4)  # one engine per app; making one costs ~50 us, so not per statement
+def _autocommit(engine: sa.Engine) -> sa.Engine:
+    # The same pool; a connection goes back to its usual isolation level when returned.
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

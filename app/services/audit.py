@@ -40,7 +40,9 @@ def record_patient_access(actor: User, patient_id: int) -> None:
 
     Called by security.patient_for, so every physio page that loads a patient is audited
     without each view remembering to. Read-only views do not commit, so
-    commit_access_events() commits the event once the page rendered successfully.
+    commit_access_events() commits the event once the page rendered successfully. (On
+    PostgreSQL reads run in autocommit (extensions.Session), so an event flushed before a
+    page fails is kept: an access that was allowed, then failed, is still recorded.)
     """
     if not has_request_context() or not actor.is_staff or request.method not in ("GET", "HEAD"):
         return
