@@ -28,4 +28,3 @@ def test_postgresql_keeps_a_read_requests_queries_prepared(app):  # type: ignore
             assert client.get("/healthz").status_code == 200
         assert "SELECT 1" in _prepared_statements(db.engine)
         db.engine.dispose()
-
