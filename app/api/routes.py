@@ -3,14 +3,12 @@
 from datetime import date
 
 from flask import jsonify, request
-from sqlalchemy.exc import IntegrityError
 
 from app import json_error
 from app.api import bp
 from app.api.openapi import openapi_document
 from app.api.serialize import today_json
 from app.domain.localtime import local_today
-from app.extensions import db
 from app.security import current_patient, patient_required, public
 from app.services import activity
 
@@ -55,14 +53,7 @@ def sync():  # type: ignore[no-untyped-def]
         )
     patient = current_patient()
     events = [activity.parse_event(raw) for raw in raw_events]
-    try:
-        results = activity.apply_events(patient, events)
-        db.session.commit()
-    except IntegrityError:
-        # Two syncs of the same events raced: the other one won, so now these are duplicates.
-        db.session.rollback()
-        results = activity.apply_events(patient, events)
-        db.session.commit()
+    results = activity.apply_and_commit(patient, events)
     return jsonify(results=[result.as_dict() for result in results])
 
 

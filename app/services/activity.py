@@ -2,11 +2,12 @@
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from app.domain import adherence
 from app.domain.dose import describe_dose
@@ -26,7 +27,7 @@ from app.models import (
     ProgrammeVersion,
     SyncEvent,
 )
-from app.services import deferred, suggestions
+from app.services import bulk, deferred, suggestions
 from app.services.plans import spec_for
 from app.services.programmes import thresholds_of
 
@@ -145,6 +146,35 @@ def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
 
 # ---------------------------------------------------------------------------------------------
 # Reading the day
+
+
+@dataclass
+class UnitLog:
+    """What is stored of one tick unit (a row of exercise_logs), read and written as plain data."""
+
+    local_date: date
+    line_id: int
+    session: int
+    side: str
+    prescription_id: int
+    done: bool
+    sets_done: int
+    pain: int | None
+    client_time: datetime
+
+
+@dataclass
+class DayCheckIn:
+    """What is stored of one check-in (a row of check_ins), read and written as plain data."""
+
+    session_date: date
+    kind: str
+    pain: int
+    usual_pain: int | None
+    note: str
+    version_id: int | None
+    edits: int
+    client_time: datetime
 
 
 @dataclass(frozen=True)
@@ -283,7 +313,7 @@ def date_error(day: date, today: date) -> str | None:
 
 
 def today_view(patient: Patient, day: date | None = None, now: datetime | None = None) -> TodayView:
-    """Build the day page for a patient-local date (today by default) in three statements."""
+    """Build the day page for a patient-local date (today by default) in two statements."""
     today = local_today(patient.timezone, now)
     day = day or today
     catch_up = tuple(d for d in catch_up_window(today) if d != day)
@@ -291,8 +321,7 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
     plan = load_plan(patient, yesterday, day)
     if plan is None:
         return TodayView(day, today, DayState.NO_PROGRAMME, catch_up_dates=catch_up)
-    logs = _logs_between(patient, yesterday, day)
-    checkins = _checkins_between(patient, yesterday, day)
+    logs, checkins = _read_days(patient, yesterday, day)
 
     items = tuple(_item_view(plan, item, day, logs) for item in plan.due[day])
     during = checkins.get((day, "during"))
@@ -344,7 +373,7 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
 
 
 def _item_view(
-    plan: LoadedPlan, item: DueItem, day: date, logs: Mapping[tuple, ExerciseLog]
+    plan: LoadedPlan, item: DueItem, day: date, logs: Mapping[tuple, UnitLog]
 ) -> ItemView:
     prescription = plan.prescriptions[(item.version_id, item.line_id)]
     exercise = plan.exercises[prescription.exercise_id]
@@ -386,7 +415,7 @@ def _item_view(
     )
 
 
-def _checkin_view(checkin: CheckIn) -> CheckInView:
+def _checkin_view(checkin: DayCheckIn) -> CheckInView:
     return CheckInView(
         kind=checkin.kind,
         session_date=checkin.session_date,
@@ -400,8 +429,8 @@ def _checkin_view(checkin: CheckIn) -> CheckInView:
 def _zone(
     plan: LoadedPlan | None,
     day: date,
-    during: CheckIn | None,
-    morning: CheckIn | None,
+    during: DayCheckIn | None,
+    morning: DayCheckIn | None,
     usual_pain: int | None,
     exercise_pain: int | None = None,
 ) -> Zone | None:
@@ -419,30 +448,49 @@ def _zone(
     )
 
 
-def _max_exercise_pain(logs: Iterable[ExerciseLog]) -> int | None:
+def _max_exercise_pain(logs: Iterable[UnitLog]) -> int | None:
     """Return the highest pain given on any exercise among the logs, if any."""
     return max((log.pain for log in logs if log.pain is not None), default=None)
 
 
-def _logs_between(patient: Patient, first: date, last: date) -> dict[tuple, ExerciseLog]:
-    """Return the patient's logs first..last keyed by (day, line_id, session, side)."""
-    rows = db.session.scalars(
-        sa.select(ExerciseLog).where(
-            ExerciseLog.patient_id == patient.id,
-            ExerciseLog.local_date.between(first, last),
-        )
-    )
-    return {(r.local_date, r.line_id, r.session, r.side): r for r in rows}
+_UNIT_LOG_COLUMNS = tuple(getattr(ExerciseLog, name) for name in UnitLog.__dataclass_fields__)
+_CHECKIN_COLUMNS = tuple(getattr(CheckIn, name) for name in DayCheckIn.__dataclass_fields__)
 
 
-def _checkins_between(patient: Patient, first: date, last: date) -> dict[tuple, CheckIn]:
-    """Return the patient's check-ins about days first..last keyed by (session_date, kind)."""
-    rows = db.session.scalars(
-        sa.select(CheckIn).where(
-            CheckIn.patient_id == patient.id, CheckIn.session_date.between(first, last)
-        )
+def _read_days(
+    patient: Patient, first: date, last: date
+) -> tuple[dict[tuple, UnitLog], dict[tuple, DayCheckIn]]:
+    """Return the patient's tick units and check-ins about days first..last, in one statement.
+
+    Ticks keyed by (day, line_id, session, side), check-ins by (session_date, kind). Each day
+    with anything logged is joined to its ticks and to its check-ins (at most two a day), so
+    a day of n ticks comes back as up to 2n rows, told apart by those keys.
+    """
+    ticked = sa.and_(
+        ExerciseLog.patient_id == patient.id, ExerciseLog.local_date.between(first, last)
     )
-    return {(r.session_date, r.kind): r for r in rows}
+    checked = sa.and_(CheckIn.patient_id == patient.id, CheckIn.session_date.between(first, last))
+    days = sa.union(
+        sa.select(ExerciseLog.local_date.label("day")).where(ticked),
+        sa.select(CheckIn.session_date).where(checked),
+    ).subquery("days")
+    rows = db.session.execute(
+        sa.select(*_UNIT_LOG_COLUMNS, *_CHECKIN_COLUMNS)
+        .select_from(days)
+        .outerjoin(ExerciseLog, sa.and_(ticked, ExerciseLog.local_date == days.c.day))
+        .outerjoin(CheckIn, sa.and_(checked, CheckIn.session_date == days.c.day))
+    )
+    logs: dict[tuple, UnitLog] = {}
+    checkins: dict[tuple, DayCheckIn] = {}
+    split = len(_UNIT_LOG_COLUMNS)
+    for row in rows:
+        if row[0] is not None:
+            log = UnitLog(*row[:split])
+            logs[(log.local_date, log.line_id, log.session, log.side)] = log
+        if row[split] is not None:
+            checkin = DayCheckIn(*row[split:])
+            checkins[(checkin.session_date, checkin.kind)] = checkin
+    return logs, checkins
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,16 +527,13 @@ class WeekView:
 
 
 def week_view(patient: Patient, now: datetime | None = None) -> WeekView:
-    """Summarise the patient's week so far in three statements."""
+    """Summarise the patient's week so far in two statements."""
     today = local_today(patient.timezone, now)
     first = week_start(today)
     plan = load_plan(patient, first, today)
     due = plan.due if plan else {}
-    done = {
-        (log.local_date, log.line_id, log.session, log.side)
-        for log in _logs_between(patient, first, today).values()
-        if log.done
-    }
+    logs, _ = _read_days(patient, first, today)
+    done = {key for key, log in logs.items() if log.done}
     statuses = adherence.days_done(first, today, due, done)
     days = [(day, str(status)) for day, status in statuses.items()]
     days += [(today + timedelta(days=n), "upcoming") for n in range(1, 7 - today.weekday())]
@@ -676,50 +721,54 @@ def _parse_pain(raw: Mapping, errors: dict[str, str], *, required: bool) -> int 
 
 @dataclass
 class _Batch:
-    """What apply_events loaded once for the whole batch."""
+    """What apply_events loaded once for the whole batch, and what it will write."""
 
     patient: Patient
     now: datetime
     today: date
     plan: LoadedPlan | None
-    logs: dict[tuple, ExerciseLog]
-    checkins: dict[tuple, CheckIn]
+    logs: dict[tuple, UnitLog]
+    checkins: dict[tuple, DayCheckIn]
     changed: set[date] = field(default_factory=set)
-    new_logs: list[ExerciseLog] = field(default_factory=list)
+    changed_logs: set[tuple] = field(default_factory=set)
+    changed_checkins: set[tuple] = field(default_factory=set)
 
 
 def apply_events(
-    patient: Patient, events: Sequence[EventIn], now: datetime | None = None
+    patient: Patient,
+    events: Sequence[EventIn],
+    now: datetime | None = None,
+    *,
+    ids_checked: bool = False,
 ) -> list[EventResult]:
     """Validate and apply a batch of events, each on its own; return one result per event.
 
     Idempotent by event id. Ticks settle last-writer-wins per unit by client time, so the
     same events in any order give the same state. Changed days get fresh summaries.
-    The caller commits.
+    The caller commits; use apply_and_commit, which handles a resent event id.
+
+    Ids are trusted to be new: a resent one makes the INSERT of the sync events fail with
+    an IntegrityError before anything else is written. With ids_checked, the ids already
+    received are read first and answered as duplicates (or refused, if another patient's).
     """
     if len(events) > MAX_EVENTS_PER_BATCH:
         raise ValueError(f"at most {MAX_EVENTS_PER_BATCH} events per batch")
     now = now or utcnow()
     today = local_today(patient.timezone, now)
     first = today - timedelta(days=CATCH_UP_DAYS)
-    ids = {event.id for event in events if event.id and not event.errors}
     seen: dict[str, int] = {}
-    if ids:
+    ids = {event.id for event in events if event.id and not event.errors}
+    if ids_checked and ids:
         rows = db.session.execute(
             sa.select(SyncEvent.id, SyncEvent.patient_id).where(SyncEvent.id.in_(ids))
         )
         seen = {event_id: owner for event_id, owner in rows}
-    batch = _Batch(
-        patient=patient,
-        now=now,
-        today=today,
-        plan=load_plan(patient, first, today),
-        logs=_logs_between(patient, first, today),
-        checkins=_checkins_between(patient, first, today),
-    )
+    logs, checkins = _read_days(patient, first, today)
+    batch = _Batch(patient, now, today, load_plan(patient, first, today), logs, checkins)
     done_today_before = _anything_done(batch.logs, today)
     suggestions_may_change = False
     results: list[EventResult] = []
+    received: list[dict] = []
     checkin_results: list[tuple[EventResult, date]] = []
     for event in events:
         if event.errors:
@@ -742,33 +791,34 @@ def apply_events(
         if status == EventStatus.REJECTED:
             continue
         seen[event.id] = patient.id
-        db.session.add(
-            SyncEvent(
-                id=event.id,
-                patient_id=patient.id,
-                kind=event.type,
-                local_date=day,
-                client_time=event.client_time,
-                received_at=now,
-                status=str(status),
-                payload=event.payload,
-            )
+        received.append(
+            {
+                "id": event.id,
+                "patient_id": patient.id,
+                "kind": event.type,
+                "local_date": day,
+                "client_time": event.client_time,
+                "received_at": now,
+                "status": str(status),
+                "payload": event.payload,
+            }
         )
         if event.type == "checkin":
-            checkin_results.append((result, day))
+            checkin_results.append((result, day))  # type: ignore[arg-type]
         if status == EventStatus.APPLIED:
             # What the rules read of today is its pains and whether anything was logged
             # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
             pain = event.type == "checkin" or event.pain is not None
             suggestions_may_change |= day != today or pain
-    _insert_all(ExerciseLog, batch.new_logs)
+    # The sync events first: a resent id fails here, before anything else is written.
+    bulk.insert_rows(SyncEvent, received)
+    _write_changes(batch)
+    summaries: dict[date, DaySummary] = {}
     if batch.changed:
         summaries = _refresh(patient, batch.changed, batch.plan, batch.logs, batch.checkins)
         suggestions_may_change |= _anything_done(batch.logs, today) != done_today_before
         if suggestions_may_change:
             on_days_changed(patient, sorted(batch.changed))
-    else:
-        summaries = {}
     for result, day in checkin_results:
         summary = summaries.get(day)
         if summary is None:
@@ -786,7 +836,24 @@ def apply_events(
     return results
 
 
-def _anything_done(logs: Mapping[tuple, ExerciseLog], day: date) -> bool:
+def apply_and_commit(patient: Patient, events: Sequence[EventIn]) -> list[EventResult]:
+    """Apply a batch (apply_events) and commit it, answering a resent event as a duplicate.
+
+    The first try trusts the ids to be new, which saves reading them for every batch; when
+    one was received before (the phone did not hear the answer and sent it again), that try
+    is rolled back and the batch applied again with the ids read first.
+    """
+    try:
+        results = apply_events(patient, events)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        results = apply_events(patient, events, ids_checked=True)
+        db.session.commit()
+    return results
+
+
+def _anything_done(logs: Mapping[tuple, UnitLog], day: date) -> bool:
     return any(key[0] == day and log.done for key, log in logs.items())
 
 
@@ -826,17 +893,9 @@ def _apply_unit_event(
     if log is not None and log.client_time > when:
         return EventStatus.SUPERSEDED, {}, day
     if log is None:
-        log = ExerciseLog(
-            patient_id=batch.patient.id,
-            line_id=event.line_id,
-            local_date=day,
-            session=event.session,
-            side=event.side,
-            done=False,
-            sets_done=0,
-            pain=None,
+        log = UnitLog(
+            day, event.line_id, event.session, event.side, prescription.id, False, 0, None, when
         )
-        batch.new_logs.append(log)  # inserted together at the end of the batch
         batch.logs[key] = log
     log.prescription_id = prescription.id
     log.client_time = when
@@ -852,6 +911,7 @@ def _apply_unit_event(
         log.done = event.sets_done >= prescription.sets
     if event.pain is not None:
         log.pain = event.pain
+    batch.changed_logs.add(key)
     batch.changed.add(day)
     return EventStatus.APPLIED, {}, day
 
@@ -874,31 +934,44 @@ def _apply_checkin(
     if message:
         return EventStatus.REJECTED, {"session_date": message}, None
 
+    assert event.kind is not None and event.pain is not None
+    key = (day, event.kind)
     when = _ordering_time(event, batch.now)
-    checkin = batch.checkins.get((day, event.kind))
+    checkin = batch.checkins.get(key)
     if checkin is not None and checkin.client_time > when:
         return EventStatus.SUPERSEDED, {}, day
     version = batch.plan.version_on(day) if batch.plan else None
     if checkin is None:
-        checkin = CheckIn(
-            patient_id=batch.patient.id,
-            session_date=day,
-            kind=event.kind,
-            edits=0,
-            usual_pain=None,
-        )
-        db.session.add(checkin)
-        batch.checkins[(day, event.kind)] = checkin
+        checkin = DayCheckIn(day, event.kind, event.pain, None, "", None, 0, when)
+        batch.checkins[key] = checkin
     else:
-        checkin.edits = (checkin.edits or 0) + 1  # the history itself is kept in SyncEvent
-    checkin.pain = event.pain  # type: ignore[assignment]
+        checkin.edits += 1  # the history itself is kept in SyncEvent
+    checkin.pain = event.pain
     checkin.note = event.note
     checkin.client_time = when
     checkin.version_id = version.id if version else None
     if event.kind == "morning":
         checkin.usual_pain = batch.patient.usual_pain
+    batch.changed_checkins.add(key)
     batch.changed.add(day)
     return EventStatus.APPLIED, {}, day
+
+
+_LOG_KEYS = ("patient_id", "local_date", "line_id", "session", "side")
+_CHECKIN_KEYS = ("patient_id", "session_date", "kind")
+
+
+def _write_changes(batch: _Batch) -> None:
+    """Write the changed tick units and check-ins: one statement each (none when unchanged).
+
+    Last writer wins in the database too: a stored row newer (by client time) than the one
+    written stays, in case another request for the same patient wrote it meanwhile.
+    """
+    stamp = {"patient_id": batch.patient.id, "updated_at": batch.now}
+    logs = [{**asdict(batch.logs[key]), **stamp} for key in sorted(batch.changed_logs)]
+    bulk.upsert(ExerciseLog, logs, keys=_LOG_KEYS, newer_than="client_time")
+    checkins = [{**asdict(batch.checkins[k]), **stamp} for k in sorted(batch.changed_checkins)]
+    bulk.upsert(CheckIn, checkins, keys=_CHECKIN_KEYS, newer_than="client_time")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -906,14 +979,13 @@ def _apply_checkin(
 
 
 def refresh_day_summaries(patient: Patient, dates: Iterable[date]) -> dict[date, DaySummary]:
-    """Recompute the DaySummary of each date from its logs and check-ins, in one pass."""
+    """Recompute and store the DaySummary of each date from its logs and check-ins."""
     dates = set(dates)
     if not dates:
         return {}
     first, last = min(dates), max(dates)
     plan = load_plan(patient, first, last)
-    logs = _logs_between(patient, first, last)
-    checkins = _checkins_between(patient, first, last)
+    logs, checkins = _read_days(patient, first, last)
     return _refresh(patient, dates, plan, logs, checkins)
 
 
@@ -921,23 +993,18 @@ def _refresh(
     patient: Patient,
     dates: set[date],
     plan: LoadedPlan | None,
-    logs: Mapping[tuple, ExerciseLog],
-    checkins: Mapping[tuple, CheckIn],
+    logs: Mapping[tuple, UnitLog],
+    checkins: Mapping[tuple, DayCheckIn],
 ) -> dict[date, DaySummary]:
-    existing = {
-        row.local_date: row
-        for row in db.session.scalars(
-            sa.select(DaySummary).where(
-                DaySummary.patient_id == patient.id, DaySummary.local_date.in_(dates)
-            )
-        )
-    }
-    by_day: dict[date, list[ExerciseLog]] = {day: [] for day in dates}
+    """Write each date's summary (one upsert, nothing read) and flag the red days.
+
+    Returns the summaries as unsaved DaySummary objects (what was written).
+    """
+    by_day: dict[date, list[UnitLog]] = {day: [] for day in dates}
     for (day, *_), log in logs.items():
         if day in by_day:
             by_day[day].append(log)
     summaries: dict[date, DaySummary] = {}
-    new_summaries: list[DaySummary] = []
     for day in sorted(dates):
         due = plan.due.get(day, []) if plan else []
         if plan and day not in plan.due:
@@ -949,39 +1016,34 @@ def _refresh(
         during = checkins.get((day, "during"))
         morning = checkins.get((day, "morning"))
         version = plan.version_on(day) if plan else None
-        summary = existing.get(day)
-        if summary is None:
-            summary = DaySummary(patient_id=patient.id, local_date=day)
-            new_summaries.append(summary)
         max_exercise_pain = _max_exercise_pain(by_day[day])
         zone = _zone(plan, day, during, morning, patient.usual_pain, max_exercise_pain)
-        summary.version_id = version.id if version else None
-        summary.due_units = len(units)
-        summary.done_units = len(units & done)
-        summary.during_pain = during.pain if during else None
-        summary.morning_pain = morning.pain if morning else None
-        summary.usual_pain = (
-            morning.usual_pain if morning and morning.usual_pain is not None else patient.usual_pain
+        summaries[day] = DaySummary(
+            patient_id=patient.id,
+            local_date=day,
+            version_id=version.id if version else None,
+            due_units=len(units),
+            done_units=len(units & done),
+            during_pain=during.pain if during else None,
+            morning_pain=morning.pain if morning else None,
+            usual_pain=(
+                morning.usual_pain
+                if morning and morning.usual_pain is not None
+                else patient.usual_pain
+            ),
+            max_exercise_pain=max_exercise_pain,
+            zone=str(zone) if zone else None,
+            logged=bool(done) or during is not None or morning is not None,
+            updated_at=utcnow(),
         )
-        summary.max_exercise_pain = max_exercise_pain
-        summary.zone = str(zone) if zone else None
-        summary.logged = bool(done) or during is not None or morning is not None
-        summaries[day] = summary
-    _insert_all(DaySummary, new_summaries)
+    rows = [{name: getattr(row, name) for name in _SUMMARY_COLUMNS} for row in summaries.values()]
+    bulk.upsert(DaySummary, rows, keys=("patient_id", "local_date"))
     # The zones are known here: flag red days now (one INSERT if any day is red, else none).
     suggestions.flag_red_days(patient, summaries.values())
     return summaries
 
 
-def _insert_all(model: type[db.Model], rows: Sequence[db.Model]) -> None:  # type: ignore[name-defined]
-    """Insert new rows in one executemany: the ORM would send one INSERT per row on SQLite."""
-    if not rows:
-        return
-    columns = [c.key for c in sa.inspect(model).column_attrs if c.key in rows[0].__dict__]
-    db.session.execute(
-        sa.insert(model).execution_options(render_nulls=True),
-        [{c: getattr(row, c) for c in columns} for row in rows],
-    )
+_SUMMARY_COLUMNS = tuple(c.key for c in sa.inspect(DaySummary).column_attrs if c.key not in ("id",))
 
 
 def on_days_changed(patient: Patient, dates: list[date]) -> None:

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -47,7 +46,7 @@ from app.models import (
     Suggestion,
     User,
 )
-from app.services import audit, programmes
+from app.services import audit, bulk, programmes
 from app.services.plans import active_programme, plan_snapshots
 
 HISTORY_DAYS = 28  # the rules look back 3 weeks; 4 keep the two-week trend comfortable
@@ -407,20 +406,12 @@ def flag_red_days(patient: Patient, summaries: Iterable[DaySummary]) -> list[Fla
     ]
     if not rows:
         return []
-    flags = list(db.session.scalars(_insert_new_only(Flag).values(rows).returning(Flag)))
+    flags = list(db.session.scalars(bulk.insert_new_only(Flag).values(rows).returning(Flag)))
     for flag in flags:
         audit.record(
             None, "flag.raise", "flag", flag.id, clinic_id=patient.clinic_id, patient_id=patient.id
         )
     return flags
-
-
-def _insert_new_only(model: type) -> sa.Insert:
-    """INSERT that skips rows clashing with a unique constraint (ON CONFLICT DO NOTHING)."""
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    return insert(model).on_conflict_do_nothing()
 
 
 def red_day_message(summary: DaySummary) -> str:

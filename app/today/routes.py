@@ -14,11 +14,9 @@ from flask import (
     send_file,
     url_for,
 )
-from sqlalchemy.exc import IntegrityError
 
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
-from app.extensions import db
 from app.security import current_patient, patient_required, public
 from app.services import activity
 from app.today import bp
@@ -91,13 +89,7 @@ def events():  # type: ignore[no-untyped-def]
     raw.setdefault("id", str(uuid.uuid4()))
     raw["client_time"] = utcnow().isoformat()
     event = activity.parse_event(raw)
-    try:
-        [result] = activity.apply_events(patient, [event])
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        [result] = activity.apply_events(patient, [event])
-        db.session.commit()
+    [result] = activity.apply_and_commit(patient, [event])
     if result.status == activity.EventStatus.REJECTED:
         for message in result.errors.values():
             flash(message, "error")

@@ -128,11 +128,9 @@ def test_sync_statements_do_not_grow_with_data(batch, db, seed_scale, query_coun
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Sync runs 8 statements for one tick and 9 for 50 events with check-ins, flat in the "
-    "data: the user (with their login session and patient), then 4 reads (event ids, plan, "
-    "ticks, check-ins), the writes of 4 tables (ticks, check-ins, sync events, day summaries, "
-    "whose refresh reads the rows it updates). 6 would need the summary refresh moved after "
-    "the response or statements writing several tables, which SQLite has not got.",
+    reason="Sync runs 7 statements for 50 events with check-ins (6 without), flat in the data: "
+    "the user (with their login session and patient), the plan, the window's ticks and "
+    "check-ins (one read), and one write per table: sync events, ticks, check-ins, summaries.",
 )
 def test_sync_statement_budget(db, seed_scale, query_counter, client):  # type: ignore[no-untyped-def]
     counts = _statements(db, seed_scale, query_counter, client, _sync_prepare(50))

@@ -295,3 +295,26 @@ def test_sync_query_count_does_not_grow_with_the_batch(
     with query_counter() as many:
         _sync(client, large)
     assert len(many) <= len(few) + 2, many
+
+
+def test_a_sync_that_read_before_a_newer_tick_was_stored_does_not_overwrite_it(
+    client, make, patient, today, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """Two phones of one patient syncing at once: each read the day before the other wrote.
+
+    The later request's older untick looks applied to it, but the database keeps the tick
+    with the newer client time (last writer wins in the write itself, not only in Python).
+    """
+    _programme(make, patient, today)
+    client.login_as(patient.user)
+    now = datetime.now(UTC)
+    _sync(client, [tick(1, today, client_time=now.isoformat())])
+    monkeypatch.setattr(activity, "_read_days", lambda *args: ({}, {}))  # read before it
+    older_untick = tick(
+        1, today, type="untick", client_time=(now - timedelta(minutes=5)).isoformat()
+    )
+    event = activity.parse_event(older_untick)
+    activity.apply_events(patient, [event])
+    db.session.expire_all()
+    [log] = _logs(patient)
+    assert log.done and log.client_time > now - timedelta(minutes=1)
