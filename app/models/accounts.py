@@ -87,6 +87,13 @@ class Patient(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     physio: Mapped[User] = relationship(foreign_keys=[physio_id])
+    # The one active programme (a partial unique index keeps it to one). Loaded with the
+    # signed-in patient, it tells activity.load_plan which plan versions are in force.
+    active_programme: Mapped["Programme | None"] = relationship(  # noqa: F821
+        primaryjoin="and_(Programme.patient_id == Patient.id, Programme.status == 'active')",
+        uselist=False,
+        viewonly=True,
+    )
 
     @property
     def name(self) -> str:

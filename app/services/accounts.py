@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain.localtime import utcnow
 from app.extensions import db
-from app.models import Invite, LoginSession, Patient, Role, User
+from app.models import Invite, LoginSession, Patient, Programme, Role, User
 from app.services import audit
 from app.services.passwords import hash_password
 
@@ -191,11 +191,19 @@ def end_session(user: User) -> None:
 
 
 def session_user(user_id: int, token: str) -> User | None:
-    """Return the account of a live login session, with its patient record, in one statement."""
+    """Return the account of a live login session, in one statement.
+
+    A patient's own record and active programme (with its current version) come with it:
+    every patient page needs them.
+    """
     user = db.session.scalar(
         sa.select(User)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .options(joinedload(User.patient))
+        .options(
+            joinedload(User.patient)
+            .joinedload(Patient.active_programme)
+            .joinedload(Programme.current_version)
+        )
         .where(
             User.id == user_id,
             LoginSession.token_hash == _digest(token),

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,6 @@ from app.models import (
     Patient,
     Prescription,
     Programme,
-    ProgrammeStatus,
     ProgrammeVersion,
     SyncEvent,
 )
@@ -58,18 +58,47 @@ class EventStatus(StrEnum):
 # The plan, loaded once per request
 
 
+@dataclass(frozen=True)
+class PlannedLine:
+    """One prescription of a plan version, as the day page and the sync read it."""
+
+    id: int  # the prescription's id
+    version_id: int
+    line_id: int
+    exercise_id: int
+    side: str
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    rest_seconds: int
+    note: str
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One programme version in force in the window: its snapshot, thresholds and lines."""
+
+    id: int
+    snapshot: PlanSnapshot
+    thresholds: PainThresholds
+    lines: tuple[PlannedLine, ...]
+
+
 @dataclass
 class LoadedPlan:
-    """The active programme with the versions in force over a few days, in one query."""
+    """The active programme with the versions in force over a few days."""
 
     programme: Programme
-    snapshots: list[PlanSnapshot]
-    versions: dict[int, ProgrammeVersion]
-    prescriptions: dict[tuple[int, int], Prescription]  # (version_id, line_id)
-    exercises: dict[int, Exercise]
+    versions: dict[int, PlanVersion]
+    prescriptions: dict[tuple[int, int], PlannedLine]  # (version_id, line_id)
     due: dict[date, list[DueItem]]
 
-    def version_on(self, day: date) -> ProgrammeVersion | None:
+    @property
+    def snapshots(self) -> list[PlanSnapshot]:
+        return [version.snapshot for version in self.versions.values()]
+
+    def version_on(self, day: date) -> PlanVersion | None:
         """Return the version in force on day."""
         snapshot = plan_on(self.snapshots, day)
         return self.versions[snapshot.version_id] if snapshot else None
@@ -77,7 +106,7 @@ class LoadedPlan:
     def thresholds_on(self, day: date) -> PainThresholds:
         """Return the pain thresholds of the version in force on day (defaults without one)."""
         version = self.version_on(day)
-        return PainThresholds() if version is None else thresholds_of(version)
+        return PainThresholds() if version is None else version.thresholds
 
     def due_item(self, day: date, line_id: int) -> DueItem | None:
         """Return the item of a line due on day, if it is due."""
@@ -87,61 +116,103 @@ class LoadedPlan:
 def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
     """Load the patient's active programme and the versions in force from first to last.
 
-    One statement: versions before the one in force on `first` are left out, so the rows
-    read depend on the days asked for, not on how long the programme has run.
+    The programme and its current version come with the patient (accounts.session_user
+    loads them with the user, so on a patient's own requests this usually reads nothing).
+    Versions never change once written and every change to a plan makes a new current
+    version, so the versions in force are read once per current version and window, and
+    kept (_versions_in_force).
+    """
+    programme = patient.active_programme
+    if programme is None:
+        return None
+    current = programme.current_version
+    versions = _versions_in_force(
+        programme.id,
+        current.id if current else None,
+        current.created_at if current else None,
+        first,
+        last,
+    )
+    snapshots = [version.snapshot for version in versions]
+    due = due_between(programme.start_date, snapshots, first, last, programme.end_date)
+    return LoadedPlan(
+        programme=programme,
+        versions={version.id: version for version in versions},
+        prescriptions={(line.version_id, line.line_id): line for v in versions for line in v.lines},
+        due=due,
+    )
+
+
+# Keyed by what changes with the plan: the programme, its current version (with the time it
+# was made, as SQLite may hand a rolled-back version's id to the next one) and the days.
+# Each worker keeps its own; an entry is a few kilobytes.
+@lru_cache(maxsize=4096)
+def _versions_in_force(
+    programme_id: int,
+    current_version_id: int | None,
+    current_version_made: datetime | None,
+    first: date,
+    last: date,
+) -> tuple[PlanVersion, ...]:
+    """Read the versions in force from first to last with their prescriptions (one statement).
+
+    Versions before the one in force on `first` are left out, so the rows read depend on the
+    days asked for, not on how long the programme has run.
     """
     in_force_at_first = (
         sa.select(sa.func.max(ProgrammeVersion.effective_from))
         .where(
-            ProgrammeVersion.programme_id == Programme.id,
+            ProgrammeVersion.programme_id == programme_id,
             ProgrammeVersion.effective_from <= first,
         )
-        .correlate(Programme)
         .scalar_subquery()
     )
     rows = db.session.execute(
-        sa.select(Programme, ProgrammeVersion, Prescription, Exercise)
-        .outerjoin(
-            ProgrammeVersion,
-            sa.and_(
-                ProgrammeVersion.programme_id == Programme.id,
-                ProgrammeVersion.effective_from <= last,
-                ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
-            ),
-        )
+        sa.select(ProgrammeVersion, Prescription)
         .outerjoin(Prescription, Prescription.version_id == ProgrammeVersion.id)
-        .outerjoin(Exercise, Exercise.id == Prescription.exercise_id)
-        .where(Programme.patient_id == patient.id, Programme.status == ProgrammeStatus.ACTIVE)
+        .where(
+            ProgrammeVersion.programme_id == programme_id,
+            ProgrammeVersion.effective_from <= last,
+            ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
+        )
         .order_by(ProgrammeVersion.id, Prescription.position)
     ).all()
-    if not rows:
-        return None
-    programme = rows[0][0]
     versions: dict[int, ProgrammeVersion] = {}
-    prescriptions: dict[tuple[int, int], Prescription] = {}
-    exercises: dict[int, Exercise] = {}
-    for _, version, prescription, exercise in rows:
-        if version is not None:
-            versions[version.id] = version
+    lines: dict[int, list[Prescription]] = {}
+    for version, prescription in rows:
+        versions[version.id] = version
+        lines.setdefault(version.id, [])
         if prescription is not None:
-            prescriptions[(prescription.version_id, prescription.line_id)] = prescription
-        if exercise is not None:
-            exercises[exercise.id] = exercise
-    snapshots = [
-        PlanSnapshot(
-            version_id=version.id,
-            effective_from=version.effective_from,
-            phase=version.phase_position,
-            prescriptions=tuple(
-                spec_for(p)
-                for (version_id, _), p in prescriptions.items()
-                if version_id == version.id
+            lines[version.id].append(prescription)
+    return tuple(
+        PlanVersion(
+            id=version.id,
+            snapshot=PlanSnapshot(
+                version_id=version.id,
+                effective_from=version.effective_from,
+                phase=version.phase_position,
+                prescriptions=tuple(spec_for(p) for p in lines[version.id]),
+            ),
+            thresholds=thresholds_of(version),
+            lines=tuple(
+                PlannedLine(
+                    id=p.id,
+                    version_id=p.version_id,
+                    line_id=p.line_id,
+                    exercise_id=p.exercise_id,
+                    side=p.side,
+                    sets=p.sets,
+                    reps=p.reps,
+                    hold_seconds=p.hold_seconds,
+                    duration_seconds=p.duration_seconds,
+                    rest_seconds=p.rest_seconds,
+                    note=p.note or "",
+                )
+                for p in lines[version.id]
             ),
         )
         for version in versions.values()
-    ]
-    due = due_between(programme.start_date, snapshots, first, last, programme.end_date)
-    return LoadedPlan(programme, snapshots, versions, prescriptions, exercises, due)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,7 +384,10 @@ def date_error(day: date, today: date) -> str | None:
 
 
 def today_view(patient: Patient, day: date | None = None, now: datetime | None = None) -> TodayView:
-    """Build the day page for a patient-local date (today by default) in two statements."""
+    """Build the day page for a patient-local date (today by default).
+
+    Two statements (the day's exercises, the ticks and check-ins) once the plan is known.
+    """
     today = local_today(patient.timezone, now)
     day = day or today
     catch_up = tuple(d for d in catch_up_window(today) if d != day)
@@ -323,7 +397,8 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
         return TodayView(day, today, DayState.NO_PROGRAMME, catch_up_dates=catch_up)
     logs, checkins = _read_days(patient, yesterday, day)
 
-    items = tuple(_item_view(plan, item, day, logs) for item in plan.due[day])
+    exercises = _exercises({item.exercise_id for item in plan.due[day]})
+    items = tuple(_item_view(plan, item, day, logs, exercises) for item in plan.due[day])
     during = checkins.get((day, "during"))
     morning_about_day = checkins.get((day, "morning"))
     exercise_pain = max((i.pain for i in items if i.pain is not None), default=None)
@@ -372,11 +447,27 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
     )
 
 
+def _exercises(ids: set[int]) -> dict[int, sa.Row]:
+    """Return what the day page shows of each exercise (read fresh: clinics edit them)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Exercise.id, Exercise.name, Exercise.steps, Exercise.cues).where(
+            Exercise.id.in_(ids)
+        )
+    )
+    return {row.id: row for row in rows}
+
+
 def _item_view(
-    plan: LoadedPlan, item: DueItem, day: date, logs: Mapping[tuple, UnitLog]
+    plan: LoadedPlan,
+    item: DueItem,
+    day: date,
+    logs: Mapping[tuple, UnitLog],
+    exercises: Mapping[int, sa.Row],
 ) -> ItemView:
     prescription = plan.prescriptions[(item.version_id, item.line_id)]
-    exercise = plan.exercises[prescription.exercise_id]
+    exercise = exercises[prescription.exercise_id]
     units = []
     for unit in item.units:
         log = logs.get((day, unit.line_id, unit.session, unit.side))
