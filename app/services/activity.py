@@ -548,6 +548,29 @@ _UNIT_LOG_COLUMNS = tuple(getattr(ExerciseLog, name) for name in UnitLog.__datac
 _CHECKIN_COLUMNS = tuple(getattr(CheckIn, name) for name in DayCheckIn.__dataclass_fields__)
 
 
+def _days_statement() -> sa.Select:
+    """The statement _read_days runs (built once: building it costs more than running it)."""
+    patient_id = sa.bindparam("patient_id")
+    first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
+    ticked = sa.and_(
+        ExerciseLog.patient_id == patient_id, ExerciseLog.local_date.between(first, last)
+    )
+    checked = sa.and_(CheckIn.patient_id == patient_id, CheckIn.session_date.between(first, last))
+    days = sa.union(
+        sa.select(ExerciseLog.local_date.label("day")).where(ticked),
+        sa.select(CheckIn.session_date).where(checked),
+    ).subquery("days")
+    return (
+        sa.select(*_UNIT_LOG_COLUMNS, *_CHECKIN_COLUMNS)
+        .select_from(days)
+        .outerjoin(ExerciseLog, sa.and_(ticked, ExerciseLog.local_date == days.c.day))
+        .outerjoin(CheckIn, sa.and_(checked, CheckIn.session_date == days.c.day))
+    )
+
+
+_DAYS = _days_statement()
+
+
 def _read_days(
     patient: Patient, first: date, last: date
 ) -> tuple[dict[tuple, UnitLog], dict[tuple, DayCheckIn]]:
@@ -557,20 +580,7 @@ def _read_days(
     with anything logged is joined to its ticks and to its check-ins (at most two a day), so
     a day of n ticks comes back as up to 2n rows, told apart by those keys.
     """
-    ticked = sa.and_(
-        ExerciseLog.patient_id == patient.id, ExerciseLog.local_date.between(first, last)
-    )
-    checked = sa.and_(CheckIn.patient_id == patient.id, CheckIn.session_date.between(first, last))
-    days = sa.union(
-        sa.select(ExerciseLog.local_date.label("day")).where(ticked),
-        sa.select(CheckIn.session_date).where(checked),
-    ).subquery("days")
-    rows = db.session.execute(
-        sa.select(*_UNIT_LOG_COLUMNS, *_CHECKIN_COLUMNS)
-        .select_from(days)
-        .outerjoin(ExerciseLog, sa.and_(ticked, ExerciseLog.local_date == days.c.day))
-        .outerjoin(CheckIn, sa.and_(checked, CheckIn.session_date == days.c.day))
-    )
+    rows = db.session.execute(_DAYS, {"patient_id": patient.id, "first": first, "last": last})
     logs: dict[tuple, UnitLog] = {}
     checkins: dict[tuple, DayCheckIn] = {}
     split = len(_UNIT_LOG_COLUMNS)
