@@ -57,14 +57,18 @@ def rolling_mean(
 
     Days whose window holds no value are left out (a gap, not a zero).
     """
-    means = {}
-    day = first
-    while day <= last:
-        window = [values[d] for d in _span(day - timedelta(days=days - 1), day) if d in values]
-        if window:
-            # sum/len, not statistics.mean: the same correctly rounded float, ten times faster.
-            means[day] = round(sum(window) / len(window), 2)
-        day += timedelta(days=1)
+    means: dict[date, float] = {}
+    total = count = 0  # of the known values in the window ending on `day`
+    for n in range(-(days - 1), (last - first).days + 1):  # from the first window's start
+        day = first + timedelta(days=n)
+        if day in values:
+            total, count = total + values[day], count + 1
+        leaving = day - timedelta(days=days)
+        if n >= 1 and leaving in values:
+            total, count = total - values[leaving], count - 1
+        if n >= 0 and count:
+            # Whole numbers summed exactly: the same correctly rounded float as mean() gives.
+            means[day] = round(total / count, 2)
     return means
 
 
@@ -93,8 +97,9 @@ def adherence_by_week(records: Iterable[DayTotals], today: date) -> list[WeekAdh
         if record.day > today:
             continue
         done, due = counted(record, today)
-        old_done, old_due = weeks.get(week_start(record.day), (0, 0))
-        weeks[week_start(record.day)] = (old_done + done, old_due + due)
+        monday = week_start(record.day)
+        old_done, old_due = weeks.get(monday, (0, 0))
+        weeks[monday] = (old_done + done, old_due + due)
     return [WeekAdherence(monday, *weeks[monday]) for monday in sorted(weeks)]
 
 
@@ -151,7 +156,3 @@ def calendar_caption(statuses: Mapping[date, DayStatus], *, patient: bool) -> st
 
 def _half_up(value: float) -> int:
     return math.floor(value + 0.5)
-
-
-def _span(first: date, last: date) -> Iterable[date]:
-    return (first + timedelta(days=n) for n in range((last - first).days + 1))

@@ -34,7 +34,7 @@ from app.domain.schedule import PlanSnapshot, due_between
 from app.extensions import db
 from app.models import DaySummary, Exercise, Patient, Prescription, Programme, ProgrammeVersion
 from app.services.plans import spec_for
-from app.services.programmes import thresholds_of
+from app.services.programmes import THRESHOLD_FIELDS, thresholds_of
 
 MAX_RANGE_DAYS = 2 * 366  # "at most two years", leap days included
 DEFAULT_RANGE_DAYS = 42  # six weeks: long enough for a trend, short enough to read on a phone
@@ -130,6 +130,33 @@ class History:
     during_before: dict[date, int] = field(default_factory=dict)  # 6 days before, for the mean
 
 
+_VERSION_COLUMNS = (
+    ProgrammeVersion.id,
+    ProgrammeVersion.programme_id,
+    ProgrammeVersion.number,
+    ProgrammeVersion.effective_from,
+    ProgrammeVersion.phase_position,
+    ProgrammeVersion.change_kind,
+    ProgrammeVersion.summary,
+    *(getattr(ProgrammeVersion, name) for name in THRESHOLD_FIELDS),
+)
+_LINE_COLUMNS = (
+    Prescription.version_id,
+    Prescription.line_id,
+    Prescription.exercise_id,
+    Prescription.phase_position,
+    Prescription.side,
+    Prescription.days_of_week,
+    Prescription.times_per_week,
+    Prescription.times_per_day,
+    Prescription.sets,
+    Prescription.reps,
+    Prescription.hold_seconds,
+    Prescription.duration_seconds,
+    Prescription.load_kg,
+)
+
+
 def load_history(patient: Patient, first: date, last: date, today: date) -> History:
     """Read the patient's days and plan history for the charts, in three statements."""
     lookback = first - timedelta(days=6)
@@ -144,14 +171,19 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
             DaySummary.zone,
         ).where(DaySummary.patient_id == patient.id, DaySummary.local_date.between(lookback, last))
     ).all()
-    versions = db.session.execute(
-        sa.select(ProgrammeVersion, Programme.start_date, Programme.end_date, Programme.status)
-        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-        .where(Programme.patient_id == patient.id)
-        .order_by(Programme.start_date, ProgrammeVersion.number)
-    ).all()
+    # Columns, not ORM objects: a year of versions and lines is a few hundred rows, and
+    # nothing here changes them.
+    versions = [
+        (version, version.start_date, version.end_date, version.status)
+        for version in db.session.execute(
+            sa.select(*_VERSION_COLUMNS, Programme.start_date, Programme.end_date, Programme.status)
+            .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+            .where(Programme.patient_id == patient.id)
+            .order_by(Programme.start_date, ProgrammeVersion.number)
+        )
+    ]
     lines = db.session.execute(
-        sa.select(Prescription, Exercise.name)
+        sa.select(*_LINE_COLUMNS, Exercise.name)
         .join(Exercise, Prescription.exercise_id == Exercise.id)
         .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
         .join(Programme, ProgrammeVersion.programme_id == Programme.id)
@@ -160,13 +192,14 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
     ).all()
 
     history = History(first=first, last=last, today=today)
-    by_version: dict[int, list[tuple[Prescription, str]]] = defaultdict(list)
-    for prescription, name in lines:
-        by_version[prescription.version_id].append((prescription, name))
+    by_version: dict[int, list[tuple[Any, str]]] = defaultdict(list)
+    for line in lines:
+        by_version[line.version_id].append((line, line.name))
 
     # What was due each day, from the plan, for days nothing was logged (no summary row).
+    known = {row.local_date: row for row in summaries}
     due_units: dict[date, int] = defaultdict(int)
-    programmes: dict[int, list[ProgrammeVersion]] = defaultdict(list)
+    programmes: dict[int, list[Any]] = defaultdict(list)
     bounds: dict[int, tuple[date, date | None]] = {}
     for version, start, end, _status in versions:
         programmes[version.programme_id].append(version)
@@ -183,9 +216,9 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
             for v in its_versions
         ]
         for day, items in due_between(start, snapshots, first, last, end).items():
-            due_units[day] += sum(len(item.units) for item in items)
+            if day not in known:
+                due_units[day] += sum(len(item.units) for item in items)
 
-    known = {row.local_date: row for row in summaries}
     for day in _days(first, last):
         row = known.get(day)
         history.days[day] = (

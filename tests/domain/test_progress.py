@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain.adherence import DayStatus
 from app.domain.progress import (
@@ -62,6 +64,19 @@ def test_rolling_mean_averages_the_known_values_of_the_last_7_days():
     assert means[ago(3)] == 4  # 6 from 9 days ago is still in the 7 days ending 3 days ago
     assert means[ago(2)] == 2  # ... and gone the day after
     assert means[TODAY] == 3
+
+
+@given(
+    values=st.dictionaries(st.integers(0, 30).map(ago), st.integers(0, 10), max_size=20),
+    span=st.integers(0, 20),
+    days=st.integers(1, 10),
+)
+def test_rolling_mean_is_the_mean_of_the_known_values_in_each_window(values, span, days):
+    means = rolling_mean(values, ago(span), TODAY, days)
+    for n in range(span + 1):
+        day = ago(n)
+        window = [v for d, v in values.items() if day - timedelta(days=days - 1) <= d <= day]
+        assert means.get(day) == (round(sum(window) / len(window), 2) if window else None)
 
 
 def test_weekly_adherence_counts_today_only_with_what_is_done():
