@@ -90,6 +90,11 @@ class DueItem:
     sides: tuple[str, ...]  # ("left", "right") for "each" side, otherwise ("both",)
 
     @property
+    def unit_count(self) -> int:
+        """Return how many tick units make the item done (without making them)."""
+        return self.sessions * len(self.sides)
+
+    @property
     def units(self) -> tuple[TickUnit, ...]:
         """Return every tick unit, session by session."""
         return tuple(

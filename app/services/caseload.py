@@ -38,7 +38,6 @@ LOW_ADHERENCE = 0.5
 
 # Aliases made once: building one copies every column, a few ms per request.
 LATEST_PAIN = sa.orm.aliased(DaySummary, name="latest_pain")
-EARLIER_VERSION = sa.orm.aliased(ProgrammeVersion, name="earlier_version")
 
 
 class Need(StrEnum):
@@ -284,12 +283,20 @@ def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
     """
     wanted = [day for days in unlogged.values() for day in days]
     first, last = (min(wanted), max(wanted)) if wanted else (date.min, date.min)
-    earlier = EARLIER_VERSION
-    in_force_at_first = (
-        sa.select(sa.func.max(earlier.effective_from))
-        .where(earlier.programme_id == Programme.id, earlier.effective_from <= first)
-        .correlate(Programme)
-        .scalar_subquery()
+    patient_ids = list(unlogged)
+    active = sa.select(Programme.id).where(
+        Programme.patient_id.in_(patient_ids), Programme.status == ProgrammeStatus.ACTIVE
+    )
+    # When the version in force on `first` took effect, per programme: grouped once, not a
+    # correlated max per version row (which made PostgreSQL scan every programme version).
+    since = (
+        sa.select(
+            ProgrammeVersion.programme_id,
+            sa.func.max(ProgrammeVersion.effective_from).label("since"),
+        )
+        .where(ProgrammeVersion.programme_id.in_(active), ProgrammeVersion.effective_from <= first)
+        .group_by(ProgrammeVersion.programme_id)
+        .subquery("since")
     )
     lines = db.session.execute(
         sa.select(
@@ -308,6 +315,7 @@ def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
             Prescription.times_per_day,
         )
         .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        .outerjoin(since, since.c.programme_id == Programme.id)
         # Only the current phase's lines are ever due; a version without any still counts.
         .outerjoin(
             Prescription,
@@ -317,10 +325,10 @@ def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
             ),
         )
         .where(
-            Programme.patient_id.in_(list(unlogged)),
+            Programme.patient_id.in_(patient_ids),
             Programme.status == ProgrammeStatus.ACTIVE,
             ProgrammeVersion.effective_from <= last,
-            ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
+            ProgrammeVersion.effective_from >= sa.func.coalesce(since.c.since, date.min),
         )
         .order_by(ProgrammeVersion.id, Prescription.position)
     ).all()
@@ -341,5 +349,5 @@ def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
         start, end = its_versions[0].start_date, its_versions[0].end_date
         days = unlogged[pid]
         due = due_between(start, snapshots, days[0], days[-1], end)
-        result[pid] = {day: sum(len(item.units) for item in due[day]) for day in days}
+        result[pid] = {day: sum(item.unit_count for item in due[day]) for day in days}
     return result

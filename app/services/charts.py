@@ -217,7 +217,7 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
         ]
         for day, items in due_between(start, snapshots, first, last, end).items():
             if day not in known:
-                due_units[day] += sum(len(item.units) for item in items)
+                due_units[day] += sum(item.unit_count for item in items)
 
     for day in _days(first, last):
         row = known.get(day)

@@ -266,7 +266,7 @@ def day_records(
         if summary is None:
             # Days are summarised when something is logged; a silent day still had its due
             # exercises, and silence on due days is what the "nothing logged" rule looks for.
-            due_units = sum(len(item.units) for item in items)
+            due_units = sum(item.unit_count for item in items)
             if due_units:
                 records.append(rules.DayRecord(day=day, due_units=due_units, done_units=0))
             continue

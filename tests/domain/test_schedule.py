@@ -158,6 +158,7 @@ def test_tick_units_count_sessions_and_sides(side, per_day, units):
     [item] = due_on(MON, [version(7, MON, spec(3, side=side, per_day=per_day))], MON)
     assert item == DueItem(3, 103, 7, per_day, item.sides)
     assert item.units == tuple(TickUnit(3, session, s) for session, s in units)
+    assert item.unit_count == len(units)
 
 
 @pytest.mark.parametrize(
