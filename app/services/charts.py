@@ -157,39 +157,50 @@ _LINE_COLUMNS = (
 )
 
 
+# The three statements load_history runs, built once. Columns, not ORM objects: a year of
+# versions and lines is a few hundred rows, and nothing here changes them.
+_PATIENT = sa.bindparam("patient_id")
+_SUMMARIES = sa.select(
+    DaySummary.local_date,
+    DaySummary.due_units,
+    DaySummary.done_units,
+    DaySummary.during_pain,
+    DaySummary.morning_pain,
+    DaySummary.usual_pain,
+    DaySummary.zone,
+).where(
+    DaySummary.patient_id == _PATIENT,
+    DaySummary.local_date.between(
+        sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
+    ),
+)
+_VERSIONS = (
+    sa.select(*_VERSION_COLUMNS, Programme.start_date, Programme.end_date, Programme.status)
+    .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+    .where(Programme.patient_id == _PATIENT)
+    .order_by(Programme.start_date, ProgrammeVersion.number)
+)
+_LINES = (
+    sa.select(*_LINE_COLUMNS, Exercise.name)
+    .join(Exercise, Prescription.exercise_id == Exercise.id)
+    .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
+    .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+    .where(Programme.patient_id == _PATIENT)
+    .order_by(Prescription.version_id, Prescription.position)
+)
+
+
 def load_history(patient: Patient, first: date, last: date, today: date) -> History:
     """Read the patient's days and plan history for the charts, in three statements."""
     lookback = first - timedelta(days=6)
     summaries = db.session.execute(
-        sa.select(
-            DaySummary.local_date,
-            DaySummary.due_units,
-            DaySummary.done_units,
-            DaySummary.during_pain,
-            DaySummary.morning_pain,
-            DaySummary.usual_pain,
-            DaySummary.zone,
-        ).where(DaySummary.patient_id == patient.id, DaySummary.local_date.between(lookback, last))
+        _SUMMARIES, {"patient_id": patient.id, "first": lookback, "last": last}
     ).all()
-    # Columns, not ORM objects: a year of versions and lines is a few hundred rows, and
-    # nothing here changes them.
     versions = [
         (version, version.start_date, version.end_date, version.status)
-        for version in db.session.execute(
-            sa.select(*_VERSION_COLUMNS, Programme.start_date, Programme.end_date, Programme.status)
-            .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-            .where(Programme.patient_id == patient.id)
-            .order_by(Programme.start_date, ProgrammeVersion.number)
-        )
+        for version in db.session.execute(_VERSIONS, {"patient_id": patient.id})
     ]
-    lines = db.session.execute(
-        sa.select(*_LINE_COLUMNS, Exercise.name)
-        .join(Exercise, Prescription.exercise_id == Exercise.id)
-        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
-        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-        .where(Programme.patient_id == patient.id)
-        .order_by(Prescription.version_id, Prescription.position)
-    ).all()
+    lines = db.session.execute(_LINES, {"patient_id": patient.id}).all()
 
     history = History(first=first, last=last, today=today)
     by_version: dict[int, list[tuple[Any, str]]] = defaultdict(list)
