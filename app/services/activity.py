@@ -90,13 +90,10 @@ class LoadedPlan:
     """The active programme with the versions in force over a few days."""
 
     programme: Programme
+    snapshots: list[PlanSnapshot]
     versions: dict[int, PlanVersion]
     prescriptions: dict[tuple[int, int], PlannedLine]  # (version_id, line_id)
     due: dict[date, list[DueItem]]
-
-    @property
-    def snapshots(self) -> list[PlanSnapshot]:
-        return [version.snapshot for version in self.versions.values()]
 
     def version_on(self, day: date) -> PlanVersion | None:
         """Return the version in force on day."""
@@ -137,6 +134,7 @@ def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
     due = due_between(programme.start_date, snapshots, first, last, programme.end_date)
     return LoadedPlan(
         programme=programme,
+        snapshots=snapshots,
         versions={version.id: version for version in versions},
         prescriptions={(line.version_id, line.line_id): line for v in versions for line in v.lines},
         due=due,
@@ -157,7 +155,8 @@ def _versions_in_force(
     """Read the versions in force from first to last with their prescriptions (one statement).
 
     Versions before the one in force on `first` are left out, so the rows read depend on the
-    days asked for, not on how long the programme has run.
+    days asked for, not on how long the programme has run. The current version's id and
+    time are not read here: they only key the cache.
     """
     in_force_at_first = (
         sa.select(sa.func.max(ProgrammeVersion.effective_from))
@@ -568,7 +567,7 @@ def _days_statement() -> sa.Select:
     )
 
 
-_DAYS = _days_statement()
+DAYS_STATEMENT = _days_statement()
 
 
 def _read_days(
@@ -580,7 +579,9 @@ def _read_days(
     with anything logged is joined to its ticks and to its check-ins (at most two a day), so
     a day of n ticks comes back as up to 2n rows, told apart by those keys.
     """
-    rows = db.session.execute(_DAYS, {"patient_id": patient.id, "first": first, "last": last})
+    rows = db.session.execute(
+        DAYS_STATEMENT, {"patient_id": patient.id, "first": first, "last": last}
+    )
     logs: dict[tuple, UnitLog] = {}
     checkins: dict[tuple, DayCheckIn] = {}
     split = len(_UNIT_LOG_COLUMNS)

@@ -1035,15 +1035,13 @@ def bench_patient() -> dict[str, Any]:
 
 def hot_queries(patient_id: int, caseload: Sequence[int], today: date) -> dict[str, sa.Select]:
     """The lookups the hot pages make, with the index each one should use (by its name)."""
+    from app.services import activity
+
     year_ago, week_ago = today - timedelta(days=364), today - timedelta(days=6)
     return {
-        "day's ticks (patient, date range)": sa.select(ExerciseLog).where(
-            ExerciseLog.patient_id == patient_id,
-            ExerciseLog.local_date.between(today - timedelta(days=2), today),
-        ),
-        "day's check-ins (patient, date range)": sa.select(CheckIn).where(
-            CheckIn.patient_id == patient_id,
-            CheckIn.session_date.between(today - timedelta(days=2), today),
+        # The statement the day page and the sync read their days with (activity._read_days).
+        "days' ticks and check-ins (patient, date range)": activity.DAYS_STATEMENT.params(
+            patient_id=patient_id, first=today - timedelta(days=2), last=today
         ),
         "chart year (day summaries of a patient)": sa.select(DaySummary).where(
             DaySummary.patient_id == patient_id, DaySummary.local_date.between(year_ago, today)
