@@ -122,14 +122,8 @@ def _sync_prepare(batch: int) -> Callable:
 
 
 @pytest.mark.parametrize("batch", [1, 50])
-def test_sync_statements_do_not_grow_with_data(batch, db, seed_scale, query_counter, client):  # type: ignore[no-untyped-def]
-    counts = _statements(db, seed_scale, query_counter, client, _sync_prepare(batch))
-    _check(counts, budget=10)  # flat in the data; the budget is the next test's
-
-
-def test_sync_statement_budget(db, seed_scale, query_counter, client):  # type: ignore[no-untyped-def]
-    counts = _statements(db, seed_scale, query_counter, client, _sync_prepare(50))
-    _check(counts, SYNC_BUDGET)
+def test_sync_statements_stay_flat(batch, db, seed_scale, query_counter, client):  # type: ignore[no-untyped-def]
+    _check(_statements(db, seed_scale, query_counter, client, _sync_prepare(batch)), SYNC_BUDGET)
 
 
 def test_dashboard_statements_stay_flat(db, seed_scale, query_counter, client):  # type: ignore[no-untyped-def]
