@@ -30,7 +30,7 @@ from app.models import (
     User,
 )
 from app.security import scoped_patients
-from app.services.plans import spec_for
+from app.services.plans import SPEC_COLUMNS, spec_for
 
 RED_DAYS = 3  # a red day within the last 3 days (today included) puts a patient first
 SILENT_DAYS = 3  # nothing logged for this many days
@@ -306,13 +306,7 @@ def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
             Programme.patient_id,
             Programme.start_date,
             Programme.end_date,
-            Prescription.line_id,
-            Prescription.exercise_id,
-            Prescription.phase_position,
-            Prescription.side,
-            Prescription.days_of_week,
-            Prescription.times_per_week,
-            Prescription.times_per_day,
+            *SPEC_COLUMNS,
         )
         .join(Programme, ProgrammeVersion.programme_id == Programme.id)
         .outerjoin(since, since.c.programme_id == Programme.id)

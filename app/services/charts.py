@@ -33,7 +33,7 @@ from app.domain.progress import (
 from app.domain.schedule import PlanSnapshot, due_between
 from app.extensions import db
 from app.models import DaySummary, Exercise, Patient, Prescription, Programme, ProgrammeVersion
-from app.services.plans import spec_for
+from app.services.plans import SPEC_COLUMNS, spec_for
 from app.services.programmes import THRESHOLD_FIELDS, thresholds_of
 
 MAX_RANGE_DAYS = 2 * 366  # "at most two years", leap days included
@@ -142,13 +142,7 @@ _VERSION_COLUMNS = (
 )
 _LINE_COLUMNS = (
     Prescription.version_id,
-    Prescription.line_id,
-    Prescription.exercise_id,
-    Prescription.phase_position,
-    Prescription.side,
-    Prescription.days_of_week,
-    Prescription.times_per_week,
-    Prescription.times_per_day,
+    *SPEC_COLUMNS,
     Prescription.sets,
     Prescription.reps,
     Prescription.hold_seconds,

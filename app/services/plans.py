@@ -25,8 +25,20 @@ def active_programme(patient_id: int) -> Programme | None:
     )
 
 
-def spec_for(prescription: Prescription) -> PrescriptionSpec:
-    """The schedule's view of one prescription row."""
+# The prescription columns spec_for reads: select these to build specs from plain rows.
+SPEC_COLUMNS = (
+    Prescription.line_id,
+    Prescription.exercise_id,
+    Prescription.phase_position,
+    Prescription.side,
+    Prescription.days_of_week,
+    Prescription.times_per_week,
+    Prescription.times_per_day,
+)
+
+
+def spec_for(prescription: Prescription | sa.Row) -> PrescriptionSpec:
+    """The schedule's view of one prescription row (an ORM object, or a row of SPEC_COLUMNS)."""
     return PrescriptionSpec(
         line_id=prescription.line_id,
         exercise_id=prescription.exercise_id,
