@@ -190,10 +190,7 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
     summaries = db.session.execute(
         _SUMMARIES, {"patient_id": patient.id, "first": lookback, "last": last}
     ).all()
-    versions = [
-        (version, version.start_date, version.end_date, version.status)
-        for version in db.session.execute(_VERSIONS, {"patient_id": patient.id})
-    ]
+    versions = db.session.execute(_VERSIONS, {"patient_id": patient.id}).all()
     lines = db.session.execute(_LINES, {"patient_id": patient.id}).all()
 
     history = History(first=first, last=last, today=today)
@@ -206,9 +203,9 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
     due_units: dict[date, int] = defaultdict(int)
     programmes: dict[int, list[Any]] = defaultdict(list)
     bounds: dict[int, tuple[date, date | None]] = {}
-    for version, start, end, _status in versions:
+    for version in versions:
         programmes[version.programme_id].append(version)
-        bounds[version.programme_id] = (start, end)
+        bounds[version.programme_id] = (version.start_date, version.end_date)
     for programme_id, its_versions in programmes.items():
         start, end = bounds[programme_id]
         snapshots = [
@@ -246,17 +243,17 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
     }
 
     if versions:
-        current = next((v for v, *_, status in versions if status == "active"), None)
-        latest = current or versions[-1][0]
+        current = next((v for v in versions if v.status == "active"), None)
+        latest = current or versions[-1]
         # The active programme's newest version sets the bands; the current_version_id
         # pointer is the newest, and versions are ordered by number within a programme.
         newest = max(
-            (v for v, *_ in versions if v.programme_id == latest.programme_id),
+            (v for v in versions if v.programme_id == latest.programme_id),
             key=lambda v: v.number,
         )
         history.thresholds = thresholds_of(newest)
     in_plan: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for version, *_ in versions:
+    for version in versions:
         if first <= version.effective_from <= last:
             history.changes.append(
                 PlanChange(
