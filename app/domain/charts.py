@@ -169,103 +169,17 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
     traces.append(_line("During exercise", during, COLOURS["during"], markers=True))
     traces.append(_line("Next morning", morning, COLOURS["morning"], markers=True, dash="dot"))
     traces.append(_line("7-day average", means, COLOURS["mean"], markers=False))
+    shapes.extend(_zone_bands(t))
 
-    bands = [
-        ("green", 0, t.green_max_during + 0.5, f"Green zone (0-{t.green_max_during})"),
-        (
-            "amber",
-            t.green_max_during + 0.5,
-            t.amber_max_during + 0.5,
-            f"Amber zone ({t.green_max_during + 1}-{t.amber_max_during})",
-        ),
-        ("red", t.amber_max_during + 0.5, 10, f"Red zone ({t.amber_max_during + 1}-10)"),
-    ]
-    for zone, low, high, name in bands:
-        shapes.append(
-            {
-                "type": "rect",
-                "name": name,
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "y0": low,
-                "y1": high,
-                "fillcolor": COLOURS[zone],
-                "opacity": 0.1,
-                "layer": "below",
-                "line": {"width": 0},
-            }
-        )
-
-    # The smallest change that matters (MCID), drawn around the first week's average.
     summary_parts = [pain_caption(during, patient=patient)]
     if during:
-        start_days = sorted(during)[:7]
-        baseline = sum(during[d] for d in start_days) / len(start_days)
-        low, high = max(0.0, baseline - t.mcid), min(10.0, baseline + t.mcid)
-        shapes.append(
-            {
-                "type": "rect",
-                "name": f"MCID band: start {baseline:.1f} ± {t.mcid}",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "y0": low,
-                "y1": high,
-                "fillcolor": "rgba(0,0,0,0)",
-                "line": {"color": COLOURS["mean"], "width": 1, "dash": "dash"},
-                "layer": "below",
-            }
-        )
-        annotations.append(
-            {
-                "name": "mcid",
-                "text": f"{t.mcid}-point change that matters",
-                "xref": "paper",
-                "x": 0,
-                "xanchor": "left",
-                "y": low,
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": 10},
-            }
-        )
-        summary_parts.append(
-            f"A change of {t.mcid} points from the starting average of {baseline:.1f} is "
-            "the smallest that matters."
-        )
+        summary_parts.append(_mcid_band(during, t.mcid, shapes, annotations))
     summary_parts.append(
         f"Green up to {t.green_max_during}, amber up to {t.amber_max_during}, red above."
     )
     for change in history.changes:
-        label = _short(f"v{change.number}: {change.summary}")
-        shapes.append(
-            {
-                "type": "line",
-                "name": f"plan change v{change.number}",
-                "xref": "x",
-                "yref": "paper",
-                "x0": change.day.isoformat(),
-                "x1": change.day.isoformat(),
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": COLOURS["plan"], "width": 1, "dash": "dot"},
-            }
-        )
-        annotations.append(
-            {
-                "name": f"plan-change-{change.version_id}",
-                "text": f"v{change.number}",
-                "hovertext": label,
-                "xref": "x",
-                "yref": "paper",
-                "x": change.day.isoformat(),
-                "y": 1,
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 10},
-            }
-        )
+        shapes.append(_plan_change_line(change))
+        annotations.append(_plan_change_label(change))
     if history.changes:
         summary_parts.append(
             "Plan changes: "
@@ -293,6 +207,111 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
         columns=["Day", "During exercise", "Next morning", "7-day average", "Zone"],
         rows=rows,
     )
+
+
+def _zone_bands(t: PainThresholds) -> list[dict[str, Any]]:
+    """Return the green, amber and red bands behind the pain lines."""
+    bands = [
+        ("green", 0, t.green_max_during + 0.5, f"Green zone (0-{t.green_max_during})"),
+        (
+            "amber",
+            t.green_max_during + 0.5,
+            t.amber_max_during + 0.5,
+            f"Amber zone ({t.green_max_during + 1}-{t.amber_max_during})",
+        ),
+        ("red", t.amber_max_during + 0.5, 10, f"Red zone ({t.amber_max_during + 1}-10)"),
+    ]
+    return [
+        {
+            "type": "rect",
+            "name": name,
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": low,
+            "y1": high,
+            "fillcolor": COLOURS[zone],
+            "opacity": 0.1,
+            "layer": "below",
+            "line": {"width": 0},
+        }
+        for zone, low, high, name in bands
+    ]
+
+
+def _mcid_band(
+    during: Mapping[date, int],
+    mcid: int,
+    shapes: list[dict[str, Any]],
+    annotations: list[dict[str, Any]],
+) -> str:
+    """Draw the smallest change that matters (MCID) around the first week's average.
+
+    Returns the sentence for the summary.
+    """
+    start_days = sorted(during)[:7]
+    baseline = sum(during[d] for d in start_days) / len(start_days)
+    low, high = max(0.0, baseline - mcid), min(10.0, baseline + mcid)
+    shapes.append(
+        {
+            "type": "rect",
+            "name": f"MCID band: start {baseline:.1f} ± {mcid}",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": low,
+            "y1": high,
+            "fillcolor": "rgba(0,0,0,0)",
+            "line": {"color": COLOURS["mean"], "width": 1, "dash": "dash"},
+            "layer": "below",
+        }
+    )
+    annotations.append(
+        {
+            "name": "mcid",
+            "text": f"{mcid}-point change that matters",
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "y": low,
+            "yanchor": "top",
+            "showarrow": False,
+            "font": {"size": 10},
+        }
+    )
+    return (
+        f"A change of {mcid} points from the starting average of {baseline:.1f} is "
+        "the smallest that matters."
+    )
+
+
+def _plan_change_line(change: PlanChange) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "name": f"plan change v{change.number}",
+        "xref": "x",
+        "yref": "paper",
+        "x0": change.day.isoformat(),
+        "x1": change.day.isoformat(),
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": COLOURS["plan"], "width": 1, "dash": "dot"},
+    }
+
+
+def _plan_change_label(change: PlanChange) -> dict[str, Any]:
+    return {
+        "name": f"plan-change-{change.version_id}",
+        "text": f"v{change.number}",
+        "hovertext": _short(f"v{change.number}: {change.summary}"),
+        "xref": "x",
+        "yref": "paper",
+        "x": change.day.isoformat(),
+        "y": 1,
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 10},
+    }
 
 
 def adherence_chart(history: History, *, patient: bool) -> Chart:

@@ -21,7 +21,9 @@ from app.domain.plan_draft import (
     DraftLine,
     PlanDraft,
 )
-from app.domain.plan_draft import ProgrammeError as ProgrammeError  # callers import it from here
+from app.domain.plan_draft import (
+    ProgrammeError as ProgrammeError,  # re-exported: callers catch it from the service
+)
 from app.extensions import db
 from app.models import (
     Exercise,

@@ -364,7 +364,7 @@ def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
         .order_by(ProgrammeVersion.number.desc())
     ).all()
     since: dict[int, date] = {}
-    latest: dict[int, tuple] = {}
+    latest: dict[int, tuple[object, ...]] = {}
     finished: set[int] = set()
     for line_id, effective_from, *dose in rows:
         if line_id in finished:
@@ -455,6 +455,7 @@ def apply_suggestion(
             patient_id=suggestion.patient_id,
         )
         return None
+    assert suggestion.line_id is not None  # only advice about a line has a proposal
     try:
         draft = programmes.draft_for(programme, expect_version_id=suggestion.version_id)
         if proposal.action == rules.Action.SWAP:
