@@ -36,7 +36,10 @@ from app.domain.dose import (
     HOLD_SECONDS_RANGE,
     REPS_RANGE,
     SETS_RANGE,
-    describe_dose,
+    STRENGTH_FIELDS,
+    Dose,
+    InvalidDose,
+    strength_errors,
 )
 from app.domain.pain import PainThresholds, Zone, zone_for_during, zone_for_morning
 
@@ -129,11 +132,7 @@ class LineState:
     next_exercise_name: str | None
     previous_exercise_id: int | None
     previous_exercise_name: str | None
-    sets: int
-    reps: int | None
-    hold_seconds: int | None
-    duration_seconds: int | None
-    load_kg: float | None
+    dose: Dose
     dose_since: date  # first day of the current exercise and dose on this line
     is_walk_run: bool = False  # a return-to-running level (clinical.md s. 6)
     # Why the next / previous exercise is not advised for the patient's condition, in words
@@ -176,18 +175,63 @@ class PhaseState:
     test_task_pain: int | None = None  # latest pain on the phase's test task, if recorded
 
 
+class InvalidProposal(ValueError):
+    """A stored proposal that is not one Proposal.to_dict() writes; the message says why."""
+
+
 @dataclass(frozen=True)
 class Proposal:
-    """The change the physio can apply in one click: a swap, or the complete new dose."""
+    """The change the physio can apply in one click: a swap, or the complete new dose.
+
+    A dose proposal's dose holds only what the rules change (sets, reps / hold / duration,
+    load); the line keeps its rest, side, schedule and texts.
+    """
 
     action: Action
     to_exercise_id: int | None = None
     to_exercise_name: str | None = None
-    sets: int | None = None
-    reps: int | None = None
-    hold_seconds: int | None = None
-    duration_seconds: int | None = None
-    load_kg: float | None = None
+    dose: Dose | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the proposal as stored: the action and its set values."""
+        if self.action == Action.SWAP:
+            return {
+                "action": str(self.action),
+                "to_exercise_id": self.to_exercise_id,
+                "to_exercise_name": self.to_exercise_name,
+            }
+        assert self.dose is not None
+        return {"action": str(self.action), **self.dose.strength()}
+
+    @classmethod
+    def from_dict(cls, data: object) -> "Proposal":
+        """Read a stored proposal back, checking it; raises InvalidProposal when it is wrong."""
+        if not isinstance(data, Mapping):
+            raise InvalidProposal(f"A proposal must be a mapping, not {type(data).__name__}.")
+        values = dict(data)
+        action = values.pop("action", None)
+        if action == Action.SWAP:
+            exercise_id, name = (
+                values.pop("to_exercise_id", None),
+                values.pop("to_exercise_name", None),
+            )
+            if values:
+                raise InvalidProposal(f"A swap has no {', '.join(sorted(values))}.")
+            if not isinstance(exercise_id, int) or isinstance(exercise_id, bool):
+                raise InvalidProposal("A swap needs the exercise id as a whole number.")
+            if not isinstance(name, str):
+                raise InvalidProposal("A swap needs the exercise name.")
+            return cls(Action.SWAP, exercise_id, name)
+        if action == Action.DOSE:
+            if extra := set(values) - set(STRENGTH_FIELDS):
+                raise InvalidProposal(f"A dose proposal has no {', '.join(sorted(extra))}.")
+            if errors := strength_errors(values):
+                raise InvalidProposal("A dose proposal is wrong: " + " ".join(errors.values()))
+            try:
+                return cls(Action.DOSE, dose=Dose.from_dict(values))
+            except InvalidDose as error:
+                raise InvalidProposal(f"A dose proposal is wrong: {error}") from error
+        raise InvalidProposal(f"Unknown proposal action {action!r}.")
 
 
 @dataclass(frozen=True)
@@ -360,8 +404,7 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
 def _step_back(line: LineState) -> tuple[Proposal | None, str]:
     """Return the easier exercise or 25% less dose, and the words for it."""
     if easier := line.easier:
-        proposal = Proposal(Action.SWAP, *easier)
-        return proposal, f"suggest going back to {easier[1]}"
+        return Proposal(Action.SWAP, *easier), f"suggest going back to {easier[1]}"
     proposal = _less_dose(line)
     not_advised = _not_advised_words(line, harder=False)
     if proposal is None:
@@ -393,13 +436,13 @@ def _not_advised_words(line: LineState, *, harder: bool) -> str:
 def _less_dose(line: LineState) -> Proposal | None:
     """Return the dose a quarter smaller (nearest whole unit, at least 1), sets unchanged."""
     for name in ("reps", "hold_seconds", "duration_seconds"):
-        value = getattr(line, name)
+        value = getattr(line.dose, name)
         if value is not None and value > 1:
             return _with_dose(line, **{name: max(1, _nearest_down(value * LESS_DOSE))})
-    if line.load_kg:
-        plates = _nearest_down(Fraction(line.load_kg) / Fraction(LOAD_PLATE_KG) * LESS_DOSE)
+    if load := line.dose.load_kg:
+        plates = _nearest_down(Fraction(load) / Fraction(LOAD_PLATE_KG) * LESS_DOSE)
         lighter = float(plates * Fraction(LOAD_PLATE_KG))
-        if 0 < lighter < line.load_kg:
+        if 0 < lighter < load:
             return _with_dose(line, load_kg=lighter)
     return None
 
@@ -424,7 +467,7 @@ def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
     t = history.thresholds
     window = history.pain_window()
     # A single next-morning rise at the red level is not two days running: it holds.
-    amber_during = [r.during for r in window if zone_for_during(r.during, t) == Zone.AMBER]
+    amber_during = _amber((r.during for r in window), t)
     rises = [r.morning_rise for r in window if r.morning_rise is not None]
     amber_rises = [rise for rise in rises if rise >= t.amber_morning_rise]
     if amber_during or amber_rises:
@@ -448,7 +491,7 @@ def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
     holds = []
     for line in lines:
         pains = [r.exercise_pain.get(line.line_id) for r in window]
-        amber = [p for p in pains if zone_for_during(p, t) == Zone.AMBER]
+        amber = _amber(pains, t)
         if amber:
             words = f"pain during {line.exercise_name} reached {max(amber)}/10"
             numbers = {"max_pain": max(amber), "green_max_during": t.green_max_during}
@@ -456,8 +499,13 @@ def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
     return holds
 
 
+def _amber(pains: Iterable[int | None], thresholds: PainThresholds) -> list[int]:
+    """Return the known pains in the amber zone."""
+    return [p for p in pains if p is not None and zone_for_during(p, thresholds) == Zone.AMBER]
+
+
 def _hold(
-    history: _History, line_id: int | None, findings: str, numbers: dict[str, int | None]
+    history: _History, line_id: int | None, findings: str, numbers: Mapping[str, int | None]
 ) -> Suggestion:
     return Suggestion(
         kind=Kind.HOLD,
@@ -584,10 +632,51 @@ def _has_entries(record: DayRecord) -> bool:
 # --- Progress -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _GreenWeek:
+    """A week that shows the dose is comfortable: adherent, green pain and green mornings."""
+
+    done: int
+    due: int
+    pains: list[int]  # every pain known in the week, session and this line's
+    rises: list[int]  # every next-morning rise above usual known in the week
+
+
 def _progression(line: LineState, history: _History) -> Suggestion | None:
     if line.is_walk_run:
         return _walk_run_step_up(line, history)
+    week = _green_week(line, history)
+    if week is None:
+        return None
     start, end = history.week_start, history.week_end
+    numbers = {
+        "adherence": round(week.done / week.due, 2),
+        "max_during": max(week.pains),
+        "max_morning_rise": max(week.rises),
+        "mornings_known": len(week.rises),
+        "days": WEEK_DAYS,
+    }
+    evidence = (
+        f"Over {_span(start, end)} adherence was {_percent(week.done, week.due)} and pain "
+        f"during exercise never went above {max(week.pains)}/10, with no next-morning flare "
+        f"on the {len(week.rises)} morning{'s' if len(week.rises) != 1 else ''} reported"
+    )
+    proposal, rule, advice = _progress_step(line)
+    return Suggestion(
+        kind=Kind.PROGRESS,
+        rule=rule,
+        line_id=line.line_id,
+        window_start=start,
+        window_end=end,
+        numbers=numbers,
+        reason=f"{evidence}: {advice}.",
+        proposal=proposal,
+    )
+
+
+def _green_week(line: LineState, history: _History) -> _GreenWeek | None:
+    """Return the week's figures when it shows the line may progress; else None."""
+    start = history.week_start
     # A full week under the current dose and plan, so the week judges what is prescribed now.
     if line.dose_since > start or history.ctx.plan_changed_on > start:
         return None
@@ -610,60 +699,43 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
     # next-morning comparison (none given, or no usual level to compare with) shows nothing.
     if not rises:
         return None
+    return _GreenWeek(done, due, known_pains, rises)
 
-    numbers = {
-        "adherence": round(done / due, 2),
-        "max_during": max(known_pains),
-        "max_morning_rise": max(rises),
-        "mornings_known": len(rises),
-        "days": WEEK_DAYS,
-    }
-    evidence = (
-        f"Over {_span(start, end)} adherence was {_percent(done, due)} and pain during "
-        f"exercise never went above {max(known_pains)}/10, with no next-morning flare "
-        f"on the {len(rises)} morning{'s' if len(rises) != 1 else ''} reported"
-    )
+
+def _progress_step(line: LineState) -> tuple[Proposal | None, str, str]:
+    """Return the proposal, rule and advice: the next exercise, else more dose, else review."""
+    if harder := line.harder:
+        return Proposal(Action.SWAP, *harder), PROGRESS_STEADY_GREEN, f"ready for {harder[1]}"
     # The chain ends here, or its next exercise is not advised for the patient's condition.
     not_advised = _not_advised_words(line, harder=True)
     chain_end = not_advised or f"{line.exercise_name} ends its chain"
-    if harder := line.harder:
-        proposal = Proposal(Action.SWAP, *harder)
-        rule, advice = PROGRESS_STEADY_GREEN, f"ready for {harder[1]}"
-    else:
-        proposal = _more_dose(line)
-        if proposal is None:
-            rule = PROGRESS_DOSE_AT_LIMIT
-            at_limit = f"{line.exercise_name} is" if not_advised else "it is"
-            advice = f"{chain_end} and {at_limit} at the largest dose, review"
-        else:
-            rule = PROGRESS_CHAIN_END_DOSE
-            advice = (
-                f"{chain_end}, so suggest {_dose_words(proposal)} "
-                f"instead of {_dose_words(_current_dose(line))}"
-            )
-    return Suggestion(
-        kind=Kind.PROGRESS,
-        rule=rule,
-        line_id=line.line_id,
-        window_start=start,
-        window_end=end,
-        numbers=numbers,
-        reason=f"{evidence}: {advice}.",
-        proposal=proposal,
+    proposal = _more_dose(line)
+    if proposal is None:
+        at_limit = f"{line.exercise_name} is" if not_advised else "it is"
+        return (
+            None,
+            PROGRESS_DOSE_AT_LIMIT,
+            f"{chain_end} and {at_limit} at the largest dose, review",
+        )
+    advice = (
+        f"{chain_end}, so suggest {_dose_words(proposal)} "
+        f"instead of {_dose_words(_current_dose(line))}"
     )
+    return proposal, PROGRESS_CHAIN_END_DOSE, advice
 
 
 def _more_dose(line: LineState) -> Proposal | None:
     """Return the next dose up: reps, else hold, else load, else one more set; None at the top."""
-    if line.reps is not None and line.reps < REPS_RANGE[1]:
-        return _with_dose(line, reps=min(line.reps + REPS_STEP, REPS_RANGE[1]))
-    if line.hold_seconds is not None and line.hold_seconds < HOLD_SECONDS_RANGE[1]:
-        hold = min(line.hold_seconds + HOLD_STEP_SECONDS, HOLD_SECONDS_RANGE[1])
+    dose = line.dose
+    if dose.reps is not None and dose.reps < REPS_RANGE[1]:
+        return _with_dose(line, reps=min(dose.reps + REPS_STEP, REPS_RANGE[1]))
+    if dose.hold_seconds is not None and dose.hold_seconds < HOLD_SECONDS_RANGE[1]:
+        hold = min(dose.hold_seconds + HOLD_STEP_SECONDS, HOLD_SECONDS_RANGE[1])
         return _with_dose(line, hold_seconds=hold)
-    if line.load_kg and (step := _load_step(line.load_kg)):
-        return _with_dose(line, load_kg=round(line.load_kg + step, 2))
-    if line.sets < SETS_RANGE[1]:
-        return _with_dose(line, sets=line.sets + 1)
+    if dose.load_kg and (step := _load_step(dose.load_kg)):
+        return _with_dose(line, load_kg=round(dose.load_kg + step, 2))
+    if dose.sets < SETS_RANGE[1]:
+        return _with_dose(line, sets=dose.sets + 1)
     return None
 
 
@@ -684,7 +756,7 @@ def _walk_run_sessions(line: LineState, history: _History) -> list[tuple[DayReco
     None: not known yet (no pain given, or no next-morning comparison).
     """
     limit = history.thresholds.walk_run_max_pain
-    sessions = []
+    sessions: list[tuple[DayRecord, bool | None]] = []
     for record in history.between(line.dose_since, history.week_end):
         if line.line_id not in record.completed_lines:
             continue
@@ -785,10 +857,11 @@ def _walk_run_step_up(line: LineState, history: _History) -> Suggestion | None:
 
 def _longer_run(line: LineState) -> Proposal | None:
     """Return each run up to 10% longer in whole minutes; None if not even a minute fits."""
-    if not line.duration_seconds:
+    duration = line.dose.duration_seconds
+    if not duration:
         return None
-    extra_minutes = math.floor(line.duration_seconds * RUN_VOLUME_STEP / 60)
-    longer = line.duration_seconds + 60 * extra_minutes
+    extra_minutes = math.floor(duration * RUN_VOLUME_STEP / 60)
+    longer = duration + 60 * extra_minutes
     if not extra_minutes or longer > DURATION_SECONDS_RANGE[1]:
         return None
     return _with_dose(line, duration_seconds=longer)
@@ -870,26 +943,13 @@ def _current_dose(line: LineState) -> Proposal:
 
 
 def _with_dose(line: LineState, **changes: int | float) -> Proposal:
-    """Return a dose proposal: the line's whole dose with the changes made."""
-    dose = {
-        "sets": line.sets,
-        "reps": line.reps,
-        "hold_seconds": line.hold_seconds,
-        "duration_seconds": line.duration_seconds,
-        "load_kg": line.load_kg,
-    }
-    return Proposal(Action.DOSE, **(dose | changes))  # type: ignore[arg-type]
+    """Return a dose proposal: the line's whole dose (what the rules change) with the changes."""
+    return Proposal(Action.DOSE, dose=Dose(**(line.dose.strength() | changes)))
 
 
-def _dose_words(dose: Proposal) -> str:
-    assert dose.sets is not None
-    words = describe_dose(
-        dose.sets,
-        reps=dose.reps,
-        hold_seconds=dose.hold_seconds,
-        duration_seconds=dose.duration_seconds,
-    )
-    return f"{words} with {dose.load_kg:g} kg" if dose.load_kg else words
+def _dose_words(proposal: Proposal) -> str:
+    assert proposal.dose is not None
+    return proposal.dose.amount_words()
 
 
 def _proposal_key(proposal: Proposal | None) -> str:
@@ -897,17 +957,12 @@ def _proposal_key(proposal: Proposal | None) -> str:
         return "-"
     if proposal.action == Action.SWAP:
         return f"swap={proposal.to_exercise_id}"
-    dose = (
-        proposal.sets,
-        proposal.reps,
-        proposal.hold_seconds,
-        proposal.duration_seconds,
-        proposal.load_kg,
-    )
+    assert proposal.dose is not None
+    dose = (getattr(proposal.dose, name) for name in STRENGTH_FIELDS)
     return "dose=" + ",".join("" if value is None else f"{value:g}" for value in dose)
 
 
-def _percent(part: float, whole: float) -> str:
+def _percent(part: float | Fraction, whole: float) -> str:
     return f"{math.floor(100 * part / whole + 0.5)}%"
 
 

@@ -23,8 +23,8 @@ from wtforms.validators import (
 
 from app.domain import dose as dose_rules
 from app.domain import library_files as lib
+from app.domain.dose import EXERCISE_DOSE_FIELDS
 from app.models import Exercise
-from app.services.library import EXERCISE_DOSE_FIELDS
 
 SIDE_CHOICES = [
     ("both", "Both sides together"),

@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.domain import library_files as lib
-from app.domain.dose import describe_dose, describe_frequency
 from app.extensions import db
 from app.library import bp
 from app.library.forms import NO_LINK, ArchiveForm, ExerciseForm
@@ -46,7 +45,6 @@ def index():  # type: ignore[no-untyped-def]
         filters=filters,
         pagination=pagination,
         page_args=args,
-        describe_dose=describe_dose,
         lib=lib,
     )
 
@@ -74,14 +72,8 @@ def detail(exercise_id: int):  # type: ignore[no-untyped-def]
         "library/detail.html",
         exercise=exercise,
         chain=library.chain_of(exercise, current_user),
-        dose=describe_dose(
-            exercise.sets,
-            reps=exercise.reps,
-            hold_seconds=exercise.hold_seconds,
-            duration_seconds=exercise.duration_seconds,
-            side=exercise.side,
-        ),
-        frequency=describe_frequency(exercise.times_per_week, exercise.times_per_day),
+        dose=exercise.dose.describe(),
+        frequency=exercise.dose.frequency(),
         lib=lib,
     )
 

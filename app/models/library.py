@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.dose import Dose
 from app.domain.localtime import utcnow
 from app.extensions import db
 from app.models.types import UTCDateTime
@@ -20,6 +21,11 @@ class DoseColumns:
     rest_seconds: Mapped[int] = mapped_column(default=60)
     side: Mapped[str] = mapped_column(sa.String(8), default="both")  # both | left | right | each
     times_per_day: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def dose(self) -> Dose:
+        """Return the row's dose (a line's load, tempo and days too, where it has them)."""
+        return Dose.of(self)
 
 
 class PhaseColumns:

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from app.domain.dose import FIELD_NAMES as DOSE_FIELD_NAMES
 from app.domain.library_files import CONDITIONS
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -62,10 +63,7 @@ class AssignForm(FlaskForm):
 
 
 # The dose fields the form edits directly; days_of_week comes from the "days" check boxes.
-FORM_DOSE_FIELDS = (
-    "sets", "reps", "hold_seconds", "duration_seconds", "load_kg", "load_text", "tempo",
-    "rest_seconds", "side", "times_per_week", "times_per_day", "note",
-)  # fmt: skip
+FORM_DOSE_FIELDS = (*(name for name in DOSE_FIELD_NAMES if name != "days_of_week"), "note")
 
 
 class DoseForm(FlaskForm):

@@ -8,9 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.domain.dose import describe_dose
+from app.domain.guidance import pain_guidance
 from app.domain.localtime import local_today
 from app.domain.pain import PainThresholds
+from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
 from app.extensions import db
 from app.models import Patient, Programme, ProgrammeStatus, ProgrammeTemplate, ProgrammeVersion
@@ -20,7 +21,7 @@ from app.security import current_patient, patient_for, patient_required, staff_r
 from app.services import audit
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
-from app.services.programmes import PlanDraft, ProgrammeError
+from app.services.programmes import ProgrammeError
 from app.services.suggestions import is_walk_run
 
 BACK_TO_BACK_RUNNING = (
@@ -117,18 +118,10 @@ def line_view(prescription) -> dict:  # type: ignore[no-untyped-def]
     return {
         "p": p,
         "exercise": p.exercise,
-        "dose": describe_dose(
-            p.sets,
-            reps=p.reps,
-            hold_seconds=p.hold_seconds,
-            duration_seconds=p.duration_seconds,
-            side=p.side,
-        ),
-        "load": (f"{p.load_kg:g} kg" if p.load_kg is not None else (p.load_text or "")),
-        "days": svc.describe_days(p.days_of_week, p.times_per_week),
-        "per_day": {1: "once a day", 2: "twice a day"}.get(
-            p.times_per_day, f"{p.times_per_day} times a day"
-        ),
+        "dose": p.dose.describe(),
+        "load": p.dose.load_words(),
+        "days": p.dose.days(),
+        "per_day": p.dose.per_day(),
     }
 
 
@@ -146,7 +139,7 @@ def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dic
             ph.position: [line for line in lines if line["p"].phase_position == ph.position]
             for ph in phases
         },
-        "guidance": svc.pain_guidance(svc.thresholds_of(version)) if version else [],
+        "guidance": pain_guidance(svc.thresholds_of(version)) if version else [],
     }
 
 
@@ -368,7 +361,7 @@ def _phase_choices(programme: Programme) -> list[tuple[int, str]]:
     return [
         (
             phase.position,
-            svc.phase_label(phase.position, phase.name)
+            phase_label(phase.position, phase.name)
             + (" (current)" if phase.position == current else ""),
         )
         for phase in programme.phases

@@ -6,6 +6,7 @@ from flask import jsonify, render_template, request
 from flask_login import current_user
 
 from app import json_error
+from app.domain import charts as figures
 from app.domain.localtime import local_today
 from app.extensions import db
 from app.models import Patient
@@ -56,8 +57,8 @@ def mine():  # type: ignore[no-untyped-def]
 def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
     today = local_today(patient.timezone)
     try:
-        first, last = charts.parse_range(request.args.get("from"), request.args.get("to"), today)
-    except charts.RangeError as error:
+        first, last = figures.parse_range(request.args.get("from"), request.args.get("to"), today)
+    except figures.RangeError as error:
         return json_error(422, str(error), {"range": str(error)})
     return jsonify(_payload(patient, first, last, today, for_patient=for_patient))
 
@@ -65,10 +66,10 @@ def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-unt
 def _page(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
     today = local_today(patient.timezone)
     try:
-        first, last = charts.parse_range(request.args.get("from"), request.args.get("to"), today)
+        first, last = figures.parse_range(request.args.get("from"), request.args.get("to"), today)
         error = None
-    except charts.RangeError as problem:
-        first, last = charts.parse_range(None, None, today)
+    except figures.RangeError as problem:
+        first, last = figures.parse_range(None, None, today)
         error = str(problem)
     payload = _payload(patient, first, last, today, for_patient=for_patient)
     if not for_patient:
@@ -87,6 +88,6 @@ def _payload(
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
-        "config": charts.PLOTLY_CONFIG,
-        "charts": [chart.as_json() for chart in charts.charts_for(history, patient=for_patient)],
+        "config": figures.PLOTLY_CONFIG,
+        "charts": [chart.as_json() for chart in figures.charts_for(history, patient=for_patient)],
     }

@@ -5,14 +5,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.domain import suggestions as rules
-from app.domain.dose import describe_dose
+from app.domain.plan_draft import phase_label
 from app.extensions import db
 from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
 from app.progress import bp
 from app.progress.forms import DismissForm, DoseForm
 from app.security import patient_for, staff_required
 from app.services import suggestions as service
-from app.services.programmes import phase_label
 
 KIND_LABELS = {
     "progress": "Progress",
@@ -100,34 +99,28 @@ def _view(suggestion: Suggestion, phase: tuple[str, str] | None = None) -> dict[
         for name, value in (suggestion.numbers or {}).items()
         if value is not None
     ]
+    proposal = service.stored_proposal(suggestion)
     return {
         "row": suggestion,
         "kind": KIND_LABELS.get(suggestion.kind, suggestion.kind),
         "rule": suggestion.rule.replace("_", " "),
         "numbers": numbers,
-        "proposal": proposal_words(suggestion),
-        "editable": bool(suggestion.proposal) and suggestion.proposal.get("action") == "dose",
+        "proposal": proposal_words(proposal),
+        "editable": proposal is not None and proposal.action == rules.Action.DOSE,
         # "Ready for the next phase": the phase and what the physio checks before moving on.
         "phase": phase[0] if phase else None,
         "criteria": phase[1] if phase else None,
     }
 
 
-def proposal_words(suggestion: Suggestion) -> str | None:
-    """Return the change in words: "Swap to Side plank" or "3 sets of 12 with 20 kg"."""
-    proposal = suggestion.proposal
-    if not proposal:
+def proposal_words(proposal: rules.Proposal | None) -> str | None:
+    """Return the change in words: "Swap to Side plank" or "New dose: 3 sets of 12 with 20 kg"."""
+    if proposal is None:
         return None
-    if proposal.get("action") == "swap":
-        return f"Swap to {proposal.get('to_exercise_name')}"
-    words = describe_dose(
-        proposal.get("sets", 1),
-        reps=proposal.get("reps"),
-        hold_seconds=proposal.get("hold_seconds"),
-        duration_seconds=proposal.get("duration_seconds"),
-    )
-    load = proposal.get("load_kg")
-    return f"New dose: {words}" + (f" with {load:g} kg" if load else "")
+    if proposal.action == rules.Action.SWAP:
+        return f"Swap to {proposal.to_exercise_name}"
+    assert proposal.dose is not None
+    return f"New dose: {proposal.dose.amount_words()}"
 
 
 def _number(name: str, value: object) -> str:
@@ -190,7 +183,8 @@ def edit(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
         return _conflict(patient, service.decided_message(suggestion))
     if not view["editable"]:
         return _conflict(patient, "Only a dose change can be edited before applying.")
-    form = DoseForm(data=dict(suggestion.proposal or {}))
+    proposal = service.stored_proposal(suggestion)
+    form = DoseForm(data=proposal.dose.strength() if proposal and proposal.dose else {})
     problem = None
     if form.validate_on_submit():
         try:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import adherence
-from app.domain.dose import describe_dose
+from app.domain.dose import Dose
 from app.domain.localtime import local_today, utcnow, week_start
 from app.domain.pain import ZONE_ADVICE, PainThresholds, Zone, validate_pain, zone_for_day
 from app.domain.schedule import DueItem, PlanSnapshot, due_between, plan_on
@@ -66,12 +66,7 @@ class PlannedLine:
     version_id: int
     line_id: int
     exercise_id: int
-    side: str
-    sets: int
-    reps: int | None
-    hold_seconds: int | None
-    duration_seconds: int | None
-    rest_seconds: int
+    dose: Dose
     note: str
 
 
@@ -199,12 +194,7 @@ def _versions_in_force(
                     version_id=p.version_id,
                     line_id=p.line_id,
                     exercise_id=p.exercise_id,
-                    side=p.side,
-                    sets=p.sets,
-                    reps=p.reps,
-                    hold_seconds=p.hold_seconds,
-                    duration_seconds=p.duration_seconds,
-                    rest_seconds=p.rest_seconds,
+                    dose=p.dose,
                     note=p.note or "",
                 )
                 for p in lines[version.id]
@@ -268,13 +258,7 @@ class ItemView:
     name: str
     steps: tuple[str, ...]
     cues: tuple[str, ...]
-    dose_text: str
-    side: str  # as prescribed: both | left | right | each
-    sets: int
-    reps: int | None
-    hold_seconds: int | None
-    duration_seconds: int | None
-    rest_seconds: int
+    dose: Dose  # as prescribed; its side is both | left | right | each
     sessions: int
     note: str
     units: tuple[UnitView, ...]
@@ -295,7 +279,7 @@ class ItemView:
     @property
     def timer_seconds(self) -> int | None:
         """Return the length of one hold or timed round, for the timer."""
-        return self.hold_seconds or self.duration_seconds
+        return self.dose.hold_seconds or self.dose.duration_seconds
 
 
 @dataclass(frozen=True)
@@ -486,19 +470,7 @@ def _item_view(
         name=exercise.name,
         steps=tuple(exercise.steps or ()),
         cues=tuple(exercise.cues or ()),
-        dose_text=describe_dose(
-            prescription.sets,
-            reps=prescription.reps,
-            hold_seconds=prescription.hold_seconds,
-            duration_seconds=prescription.duration_seconds,
-            side=prescription.side,
-        ),
-        side=prescription.side,
-        sets=prescription.sets,
-        reps=prescription.reps,
-        hold_seconds=prescription.hold_seconds,
-        duration_seconds=prescription.duration_seconds,
-        rest_seconds=prescription.rest_seconds,
+        dose=prescription.dose,
         sessions=item.sessions,
         note=prescription.note or "",
         units=tuple(units),
@@ -985,8 +957,8 @@ def _apply_unit_event(
     if event.side not in item.sides:
         wanted = "left or right" if item.sides != ("both",) else "both"
         return EventStatus.REJECTED, {"side": f"side must be {wanted} for this exercise."}, None
-    if event.sets_done is not None and event.sets_done > prescription.sets:
-        message = f"sets_done must be from 0 to {prescription.sets}."
+    if event.sets_done is not None and event.sets_done > prescription.dose.sets:
+        message = f"sets_done must be from 0 to {prescription.dose.sets}."
         return EventStatus.REJECTED, {"sets_done": message}, None
 
     key = (day, event.line_id, event.session, event.side)
@@ -1003,14 +975,14 @@ def _apply_unit_event(
     log.client_time = when
     if event.type == "tick":
         log.done = True
-        log.sets_done = event.sets_done if event.sets_done is not None else prescription.sets
+        log.sets_done = event.sets_done if event.sets_done is not None else prescription.dose.sets
     elif event.type == "untick":
         log.done = False
         log.sets_done = 0
     else:  # sets: counting sets; done once all prescribed sets are counted
         assert event.sets_done is not None
         log.sets_done = event.sets_done
-        log.done = event.sets_done >= prescription.sets
+        log.done = event.sets_done >= prescription.dose.sets
     if event.pain is not None:
         log.pain = event.pain
     batch.changed_logs.add(key)

@@ -10,22 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain import library_files
+from app.domain.dose import EXERCISE_DOSE_FIELDS
 from app.domain.library_files import LibraryError, exercise_content_hash, validate_library
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
 
-# An exercise's default dose in the library (what a new prescription starts from); a
-# programme line's dose has more parts: see programmes.LINE_DOSE_FIELDS.
-EXERCISE_DOSE_FIELDS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "duration_seconds",
-    "rest_seconds",
-    "side",
-    "times_per_week",
-    "times_per_day",
-)
 CONTENT_FIELDS = (
     "name",
     "category",

@@ -2,22 +2,18 @@
 
 import re
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain.library_files import CONDITIONS, TYPICAL_WEEKS_RANGE
+from app.domain.plan_draft import DEFAULT_LINE_DOSE, DraftLine, ProgrammeError
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
 from app.services import audit
-from app.services.programmes import (
-    DraftLine,
-    ProgrammeError,
-    line_errors,
-    visible_exercise,
-    visible_templates,
-)
+from app.services.programmes import visible_exercise, visible_templates
 
 
 def template_for(user: User, template_id: int) -> ProgrammeTemplate | None:
@@ -136,14 +132,19 @@ def remove_phase(actor: User, template: ProgrammeTemplate, phase: TemplatePhase)
 
 def _checked_dose(exercise: Exercise, dose: dict[str, Any]) -> dict[str, Any]:
     """Return the full line dose, or raise ProgrammeError: the same rules as a programme line."""
+    values = dict(dose)
+    note = values.pop("note", "")
     line = DraftLine(
-        line_id=0, exercise_id=exercise.id, exercise_name=exercise.name, phase_position=0
+        line_id=0,
+        exercise_id=exercise.id,
+        exercise_name=exercise.name,
+        phase_position=0,
+        dose=replace(DEFAULT_LINE_DOSE, **values),
+        note=note,
     )
-    for name, value in dose.items():
-        setattr(line, name, value)
-    if errors := line_errors(line):
+    if errors := line.errors():
         raise ProgrammeError(errors)
-    return line.dose()
+    return {**line.dose.to_dict(), "note": line.note}
 
 
 def add_line(

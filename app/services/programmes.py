@@ -1,17 +1,29 @@
-"""Assign programmes and change them, every change as a new immutable version with a summary."""
+"""Assign programmes and change them, every change as a new immutable version with a summary.
+
+The edits themselves are pure (app.domain.plan_draft): draft_for() copies the current version
+into a PlanDraft and commit_draft() saves it. ProgrammeError is the domain's, imported here so
+callers may keep reaching it from the service.
+"""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.domain.dose import dose_errors, format_seconds
 from app.domain.localtime import local_today
 from app.domain.pain import PainThresholds
-from app.domain.schedule import WEEKLY_PATTERN, weekdays_from_mask
+from app.domain.plan_draft import (
+    AFFECTED_SIDES,
+    THRESHOLD_FIELDS,
+    DraftLine,
+    PlanDraft,
+)
+from app.domain.plan_draft import (
+    ProgrammeError as ProgrammeError,  # re-exported: callers catch it from the service
+)
 from app.extensions import db
 from app.models import (
     Exercise,
@@ -23,315 +35,13 @@ from app.models import (
     ProgrammeTemplate,
     ProgrammeVersion,
     TemplatePhase,
+    TemplatePrescription,
     User,
 )
 from app.services import audit
-from app.services.library import EXERCISE_DOSE_FIELDS
 
 MAX_DAYS_AHEAD = 366  # a start date "more than a year away" is refused
 MAX_DAYS_BACK = 30  # back-dating a little lets the physio record a plan already started
-AFFECTED_SIDES = ("left", "right", "both", "none")
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-# A programme or template line's dose and schedule; set_dose accepts exactly these. An
-# exercise's library default (EXERCISE_DOSE_FIELDS) is the subset a new line starts from.
-LINE_DOSE_FIELDS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "duration_seconds",
-    "rest_seconds",
-    "side",
-    "times_per_day",
-    "load_kg",
-    "load_text",
-    "tempo",
-    "days_of_week",
-    "times_per_week",
-    "note",
-)
-AMOUNT_FIELDS = ("reps", "hold_seconds", "duration_seconds")
-SCHEDULE_FIELDS = ("days_of_week", "times_per_week")
-THRESHOLD_FIELDS = (
-    "green_max_during",
-    "amber_max_during",
-    "amber_morning_rise",
-    "red_morning_rise",
-    "mcid",
-    "walk_run_max_pain",
-)
-TEXT_LIMITS = {"load_text": 60, "tempo": 20, "note": 1000}
-
-
-class ProgrammeError(ValueError):
-    """Bad input for a programme change; .errors maps field -> message. Nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-
-# ---------------------------------------------------------------------------
-# Drafts: a plain, mutable copy of a version that the change functions edit.
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class DraftLine:
-    """One prescription of a draft: an exercise and its dose, in a phase."""
-
-    line_id: int
-    exercise_id: int
-    exercise_name: str
-    phase_position: int
-    sets: int = 3
-    reps: int | None = 10
-    hold_seconds: int | None = None
-    duration_seconds: int | None = None
-    rest_seconds: int = 60
-    side: str = "both"
-    times_per_day: int = 1
-    load_kg: float | None = None
-    load_text: str | None = None
-    tempo: str | None = None
-    days_of_week: int | None = None  # bit mask, Monday = 1 << 0
-    times_per_week: int | None = 3
-    note: str = ""
-
-    def dose(self) -> dict[str, Any]:
-        """Return the dose fields as a dict."""
-        return {name: getattr(self, name) for name in LINE_DOSE_FIELDS}
-
-
-@dataclass
-class PlanDraft:
-    """The next version of a programme, being edited; commit it with commit_draft()."""
-
-    programme_id: int
-    base_version_id: int
-    base_number: int
-    lines: list[DraftLine]
-    phase_position: int
-    affected_side: str
-    thresholds: PainThresholds
-    phase_names: dict[int, str]
-    next_line_id: int
-    # (change_kind, summary) for each edit, in order: the version's summary is made from them.
-    changes: list[tuple[str, str]] = field(default_factory=list)
-    new_exercise_ids: set[int] = field(default_factory=set)
-
-    def line(self, line_id: int) -> DraftLine:
-        """Return the line with this id, or raise ProgrammeError."""
-        for line in self.lines:
-            if line.line_id == line_id:
-                return line
-        raise ProgrammeError({"line": "That exercise is no longer in the plan."})
-
-    def phase_lines(self, phase_position: int) -> list[DraftLine]:
-        """Return the lines of one phase, in order."""
-        return [line for line in self.lines if line.phase_position == phase_position]
-
-    def add_line(self, exercise: Exercise, phase: int | None = None, **dose: Any) -> DraftLine:
-        """Add an exercise at the end of a phase (the current one by default).
-
-        The dose starts from the exercise's own defaults; keyword arguments override them.
-        """
-        phase_position = self.phase_position if phase is None else phase
-        line = DraftLine(
-            line_id=self.next_line_id,
-            exercise_id=exercise.id,
-            exercise_name=exercise.name,
-            phase_position=phase_position,
-            days_of_week=None,
-            **exercise_default_dose(exercise),
-        )
-        _apply_dose(line, dose)
-        self.next_line_id += 1
-        last = max(
-            (i for i, other in enumerate(self.lines) if other.phase_position <= phase_position),
-            default=-1,
-        )
-        self.lines.insert(last + 1, line)
-        self.new_exercise_ids.add(exercise.id)
-        summary = f"Added {exercise.name}"
-        if phase_position != self.phase_position and phase_position in self.phase_names:
-            summary += f" to {phase_label(phase_position, self.phase_names[phase_position])}"
-        self.changes.append(("add", summary))
-        return line
-
-    def remove_line(self, line_id: int) -> None:
-        """Take an exercise out of the plan."""
-        line = self.line(line_id)
-        self.lines.remove(line)
-        self.changes.append(("remove", f"Removed {line.exercise_name}"))
-
-    def move_line(self, line_id: int, new_position: int) -> None:
-        """Move a line to a 0-based position among the lines of its phase."""
-        line = self.line(line_id)
-        siblings = self.phase_lines(line.phase_position)
-        old_position = siblings.index(line)
-        new_position = max(0, min(new_position, len(siblings) - 1))
-        if new_position == old_position:
-            return
-        siblings.remove(line)
-        siblings.insert(new_position, line)
-        # Put the phase's lines back where they were in the whole list, in the new order.
-        slots = [
-            i for i, other in enumerate(self.lines) if other.phase_position == line.phase_position
-        ]
-        for slot, sibling in zip(slots, siblings, strict=True):
-            self.lines[slot] = sibling
-        direction = "up" if new_position < old_position else "down"
-        self.changes.append(
-            ("reorder", f"Moved {line.exercise_name} {direction} to place {new_position + 1}")
-        )
-
-    def set_dose(self, line_id: int, **dose: Any) -> None:
-        """Change any dose fields of a line (see LINE_DOSE_FIELDS).
-
-        Giving one of reps / hold_seconds / duration_seconds clears the other two unless they
-        are given too; likewise days_of_week and times_per_week.
-        """
-        line = self.line(line_id)
-        before = replace(line)
-        _apply_dose(line, dose)
-        summary = describe_dose_change(before, line)
-        if summary:
-            self.changes.append(("dose", f"{line.exercise_name}: {summary}"))
-
-    def swap_exercise(self, line_id: int, exercise: Exercise) -> None:
-        """Put another exercise on a line, keeping its dose and its line id."""
-        line = self.line(line_id)
-        if exercise.id == line.exercise_id:
-            return
-        old_name = line.exercise_name
-        line.exercise_id = exercise.id
-        line.exercise_name = exercise.name
-        self.new_exercise_ids.add(exercise.id)
-        self.changes.append(("swap", f"Swapped {old_name} for {exercise.name}"))
-
-    def set_phase(self, position: int) -> None:
-        """Make another phase the current one."""
-        if position not in self.phase_names:
-            raise ProgrammeError({"phase": "That phase does not exist in this programme."})
-        if position == self.phase_position:
-            return
-        verb = "Moved to" if position > self.phase_position else "Moved back to"
-        self.phase_position = position
-        self.changes.append(("phase", f"{verb} phase {position + 1}: {self.phase_names[position]}"))
-
-    def set_thresholds(self, **values: int) -> None:
-        """Change the pain thresholds (any of THRESHOLD_FIELDS)."""
-        unknown = set(values) - set(THRESHOLD_FIELDS)
-        if unknown:
-            raise TypeError(f"unknown threshold settings: {', '.join(sorted(unknown))}")
-        before = self.thresholds
-        self.thresholds = replace(before, **values)
-        parts = [
-            _THRESHOLD_WORDS[name].format(getattr(self.thresholds, name))
-            for name in THRESHOLD_FIELDS
-            if getattr(self.thresholds, name) != getattr(before, name)
-        ]
-        if parts:
-            self.changes.append(("thresholds", "Pain thresholds: " + ", ".join(parts)))
-
-    def set_affected_side(self, side: str) -> None:
-        """Change the affected side recorded on the plan."""
-        if side == self.affected_side:
-            return
-        before, self.affected_side = self.affected_side, side
-        self.changes.append(("side", f"Affected side: {before} -> {side}"))
-
-
-def phase_label(position: int, name: str) -> str:
-    """Return "Phase 2: Isotonic"; names that already say "Phase ..." (the library's) stay."""
-    if name.lower().startswith("phase"):
-        return name
-    return f"Phase {position + 1}: {name}"
-
-
-_THRESHOLD_WORDS = {
-    "green_max_during": "green up to {}",
-    "amber_max_during": "amber up to {}",
-    "amber_morning_rise": "amber when next morning is {} above usual",
-    "red_morning_rise": "red when next morning is {} above usual",
-    "mcid": "a change of {} points matters",
-    "walk_run_max_pain": "walk-run levels done well at pain up to {}",
-}
-
-
-def _apply_dose(line: DraftLine, dose: dict[str, Any]) -> None:
-    unknown = set(dose) - set(LINE_DOSE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown dose fields: {', '.join(sorted(unknown))}")
-    for group in (AMOUNT_FIELDS, SCHEDULE_FIELDS):
-        if any(dose.get(name) is not None for name in group):
-            for name in group:
-                dose.setdefault(name, None)
-    for name, value in dose.items():
-        if isinstance(value, str) and name != "side":
-            value = value.strip() or (None if name != "note" else "")
-        setattr(line, name, value)
-
-
-# ---------------------------------------------------------------------------
-# Words for summaries.
-# ---------------------------------------------------------------------------
-
-
-def short_dose(line: Any) -> str:
-    """Return a compact dose for summaries: "3 x 12", "5 x 30 s hold", "3 x 10 @ 5 kg"."""
-    if line.reps is not None:
-        text = f"{line.sets} x {line.reps}"
-    elif line.hold_seconds is not None:
-        text = f"{line.sets} x {format_seconds(line.hold_seconds)} hold"
-    elif line.duration_seconds is not None:
-        time = format_seconds(line.duration_seconds)
-        text = time if line.sets == 1 else f"{line.sets} x {time}"
-    else:
-        text = f"{line.sets} sets"
-    if line.load_kg is not None:
-        text += f" @ {line.load_kg:g} kg"
-    if line.load_text:
-        text += f", {line.load_text}"
-    return text
-
-
-def describe_days(days_of_week: int | None, times_per_week: int | None) -> str:
-    """Return the days in words: "Mon, Wed, Fri", "every day", "3 times a week"."""
-    if days_of_week is not None:
-        days = weekdays_from_mask(days_of_week)
-        if days == WEEKLY_PATTERN[7]:
-            return "every day"
-        return ", ".join(WEEKDAY_NAMES[day] for day in sorted(days))
-    if times_per_week == 7:
-        return "every day"
-    count = {1: "once", 2: "twice"}.get(times_per_week or 0, f"{times_per_week} times")
-    return f"{count} a week"
-
-
-def describe_dose_change(before: DraftLine, after: DraftLine) -> str:
-    """Return what changed in a line's dose, e.g. "3 x 10 -> 3 x 12; rest 60 s -> 90 s"."""
-    parts = []
-    if short_dose(before) != short_dose(after):
-        parts.append(f"{short_dose(before)} -> {short_dose(after)}")
-    days_before = describe_days(before.days_of_week, before.times_per_week)
-    days_after = describe_days(after.days_of_week, after.times_per_week)
-    if days_before != days_after:
-        parts.append(f"{days_before} -> {days_after}")
-    if before.times_per_day != after.times_per_day:
-        parts.append(f"{before.times_per_day} -> {after.times_per_day} times a day")
-    if before.side != after.side:
-        parts.append(f"side {before.side} -> {after.side}")
-    if before.rest_seconds != after.rest_seconds:
-        parts.append(
-            f"rest {format_seconds(before.rest_seconds)} -> {format_seconds(after.rest_seconds)}"
-        )
-    if before.tempo != after.tempo:
-        parts.append(f"tempo {before.tempo or 'none'} -> {after.tempo or 'none'}")
-    if before.note != after.note:
-        parts.append("note changed")
-    return "; ".join(parts)
 
 
 # ---------------------------------------------------------------------------
@@ -440,24 +150,9 @@ def assign_programme(
         errors["title"] = "The title must be at most 120 characters."
     phases: list[TemplatePhase] = []
     if template is not None:
-        if template.archived or template.clinic_id not in (None, physio.clinic_id):
-            errors["template"] = "That template is not available to your clinic."
-        else:
-            phases = list(
-                db.session.scalars(
-                    sa.select(TemplatePhase)
-                    .where(TemplatePhase.template_id == template.id)
-                    .options(selectinload(TemplatePhase.prescriptions))
-                    .order_by(TemplatePhase.position)
-                )
-            )
-            wanted = {p.exercise_id for phase in phases for p in phase.prescriptions}
-            usable = _usable_exercise_ids(patient.clinic_id, wanted)
-            if wanted - usable:
-                errors["template"] = (
-                    "This template uses an exercise that is no longer available; "
-                    "edit the template or start from a blank plan."
-                )
+        phases, problem = _template_phases(physio, patient, template)
+        if problem:
+            errors["template"] = problem
     if errors:
         raise ProgrammeError(errors)
 
@@ -479,47 +174,11 @@ def assign_programme(
         start_date=start_date,
         status=ProgrammeStatus.ACTIVE,
     )
-    if phases:
-        for index, phase in enumerate(phases):
-            programme.phases.append(
-                ProgrammePhase(
-                    position=index,
-                    name=phase.name,
-                    goal=phase.goal,
-                    typical_weeks=phase.typical_weeks,
-                    criteria=phase.criteria,
-                )
-            )
-    else:
-        programme.phases.append(ProgrammePhase(position=0, name="Phase 1", goal="", criteria=""))
+    programme.phases.extend(_programme_phases(phases))
     db.session.add(programme)
     db.session.flush()
 
-    defaults = PainThresholds()
-    version = ProgrammeVersion(
-        programme_id=programme.id,
-        number=1,
-        effective_from=start_date,
-        created_by_id=physio.id,
-        change_kind="created",
-        summary=f"Started from template {template.name}" if template else "Blank plan",
-        phase_position=0,
-        affected_side=patient.affected_side if patient.affected_side in AFFECTED_SIDES else "both",
-        **{name: getattr(defaults, name) for name in THRESHOLD_FIELDS},
-    )
-    line_id = 0
-    for index, phase in enumerate(phases):
-        for item in phase.prescriptions:
-            line_id += 1
-            version.prescriptions.append(
-                Prescription(
-                    line_id=line_id,
-                    phase_position=index,
-                    position=line_id - 1,
-                    exercise_id=item.exercise_id,
-                    **_line_dose_of(item),
-                )
-            )
+    version = _first_version(physio, patient, programme, template, phases)
     db.session.add(version)
     db.session.flush()
     programme.current_version_id = version.id
@@ -528,17 +187,85 @@ def assign_programme(
     return programme
 
 
-def _line_dose_of(source: Any) -> dict[str, Any]:
-    """Return a stored line's dose (a template's or a version's prescription)."""
-    dose = {name: getattr(source, name) for name in LINE_DOSE_FIELDS}
-    if dose["days_of_week"] is not None:
-        dose["times_per_week"] = None  # chosen days win over a weekly count
-    return dose
+def _template_phases(
+    physio: User, patient: Patient, template: ProgrammeTemplate
+) -> tuple[list[TemplatePhase], str | None]:
+    """Return the template's phases with their lines, and why it cannot be used (or None)."""
+    if template.archived or template.clinic_id not in (None, physio.clinic_id):
+        return [], "That template is not available to your clinic."
+    phases = list(
+        db.session.scalars(
+            sa.select(TemplatePhase)
+            .where(TemplatePhase.template_id == template.id)
+            .options(selectinload(TemplatePhase.prescriptions))
+            .order_by(TemplatePhase.position)
+        )
+    )
+    wanted = {p.exercise_id for phase in phases for p in phase.prescriptions}
+    if wanted - _usable_exercise_ids(patient.clinic_id, wanted):
+        return phases, (
+            "This template uses an exercise that is no longer available; "
+            "edit the template or start from a blank plan."
+        )
+    return phases, None
 
 
-def exercise_default_dose(exercise: Exercise) -> dict[str, Any]:
-    """Return the dose an exercise has by default in the library: a new line starts from it."""
-    return {name: getattr(exercise, name) for name in EXERCISE_DOSE_FIELDS}
+def _programme_phases(phases: list[TemplatePhase]) -> list[ProgrammePhase]:
+    """Return a new programme's phases: the template's, or one blank phase."""
+    if not phases:
+        return [ProgrammePhase(position=0, name="Phase 1", goal="", criteria="")]
+    return [
+        ProgrammePhase(
+            position=index,
+            name=phase.name,
+            goal=phase.goal,
+            typical_weeks=phase.typical_weeks,
+            criteria=phase.criteria,
+        )
+        for index, phase in enumerate(phases)
+    ]
+
+
+def _first_version(
+    physio: User,
+    patient: Patient,
+    programme: Programme,
+    template: ProgrammeTemplate | None,
+    phases: list[TemplatePhase],
+) -> ProgrammeVersion:
+    """Return version 1: every phase's lines from the template, default pain thresholds."""
+    defaults = PainThresholds()
+    version = ProgrammeVersion(
+        programme_id=programme.id,
+        number=1,
+        effective_from=programme.start_date,
+        created_by_id=physio.id,
+        change_kind="created",
+        summary=f"Started from template {template.name}" if template else "Blank plan",
+        phase_position=0,
+        affected_side=patient.affected_side if patient.affected_side in AFFECTED_SIDES else "both",
+        **{name: getattr(defaults, name) for name in THRESHOLD_FIELDS},
+    )
+    items = [(index, item) for index, phase in enumerate(phases) for item in phase.prescriptions]
+    for line_id, (index, item) in enumerate(items, start=1):
+        version.prescriptions.append(
+            Prescription(
+                line_id=line_id,
+                phase_position=index,
+                position=line_id - 1,
+                exercise_id=item.exercise_id,
+                **_line_dose_of(item),
+            )
+        )
+    return version
+
+
+def _line_dose_of(source: TemplatePrescription) -> dict[str, object]:
+    """Return a template line's dose and note, as a new prescription's columns."""
+    dose = source.dose
+    if dose.days_of_week is not None:
+        dose = replace(dose, times_per_week=None)  # chosen days win over a weekly count
+    return {**dose.to_dict(), "note": source.note}
 
 
 def archive_programme(actor: User, programme: Programme, end_date: date) -> None:
@@ -599,7 +326,8 @@ def draft_for(programme: Programme, expect_version_id: int | None = None) -> Pla
             exercise_id=p.exercise_id,
             exercise_name=p.exercise.name,
             phase_position=p.phase_position,
-            **{name: getattr(p, name) for name in LINE_DOSE_FIELDS},
+            dose=p.dose,
+            note=p.note,
         )
         for p in sorted(version.prescriptions, key=lambda p: (p.phase_position, p.position))
     ]
@@ -630,45 +358,7 @@ def thresholds_of(version: ProgrammeVersion) -> PainThresholds:
 
 def draft_errors(draft: PlanDraft, clinic_id: int) -> dict[str, str]:
     """Return field -> message for everything wrong with a draft; empty when it can be saved."""
-    errors: dict[str, str] = {}
-    for line in draft.lines:
-        for name, message in line_errors(line).items():
-            errors.setdefault(name, message)
-    unusable = draft.new_exercise_ids - _usable_exercise_ids(clinic_id, draft.new_exercise_ids)
-    if unusable & {line.exercise_id for line in draft.lines}:
-        errors["exercise"] = "That exercise is not available to your clinic."
-    if draft.phase_position not in draft.phase_names:
-        errors["phase"] = "That phase does not exist in this programme."
-    if any(line.phase_position not in draft.phase_names for line in draft.lines):
-        errors.setdefault("phase", "That phase does not exist in this programme.")
-    if draft.affected_side not in AFFECTED_SIDES:
-        errors["affected_side"] = "Choose left, right, both or none."
-    if problems := draft.thresholds.errors():
-        errors["thresholds"] = " ".join(problems)
-    return errors
-
-
-def line_errors(line: DraftLine) -> dict[str, str]:
-    """Return field -> message for a line's dose, schedule and texts."""
-    values = line.dose()
-    # The dose rules want a weekly count; chosen days count as that many times a week.
-    if line.days_of_week is not None and line.times_per_week is None:
-        values["times_per_week"] = len(weekdays_from_mask(line.days_of_week))
-    errors = dose_errors(values)
-    if errors.get("times_per_week") and line.days_of_week is not None:
-        errors["days_of_week"] = errors.pop("times_per_week")
-    if (line.days_of_week is None) == (line.times_per_week is None):
-        errors["days_of_week"] = "Choose the days of the week or a number of times per week."
-    elif line.days_of_week is not None and not 0 < line.days_of_week < 128:
-        errors["days_of_week"] = "Choose at least one day of the week."
-    if line.load_kg is not None and not 0 < line.load_kg <= 500:
-        errors["load_kg"] = "Load must be between 0 and 500 kg."
-    if line.load_kg is not None and line.load_text:
-        errors["load_text"] = "Give the load in kg or as text, not both."
-    for name, limit in TEXT_LIMITS.items():
-        if len(getattr(line, name) or "") > limit:
-            errors[name] = f"At most {limit} characters."
-    return errors
+    return draft.errors(_usable_exercise_ids(clinic_id, draft.new_exercise_ids))
 
 
 def commit_draft(
@@ -707,7 +397,6 @@ def commit_draft(
     if errors:
         raise ProgrammeError(errors)
 
-    kinds = {kind for kind, _ in draft.changes}
     patient_timezone = db.session.scalar(
         sa.select(Patient.timezone).where(Patient.id == programme.patient_id)
     )
@@ -717,8 +406,8 @@ def commit_draft(
         number=draft.base_number + 1,
         effective_from=max(local_today(patient_timezone, now), programme.start_date),
         created_by_id=actor.id,
-        change_kind=change_kind or (kinds.pop() if len(kinds) == 1 else "edit"),
-        summary="; ".join(summary for _, summary in draft.changes),
+        change_kind=change_kind or draft.change_kind(),
+        summary=draft.summary(),
         reason=reason,
         phase_position=draft.phase_position,
         affected_side=draft.affected_side,
@@ -731,7 +420,8 @@ def commit_draft(
                 phase_position=line.phase_position,
                 position=position,
                 exercise_id=line.exercise_id,
-                **line.dose(),
+                note=line.note,
+                **line.dose.to_dict(),
             )
         )
     db.session.add(version)
@@ -842,52 +532,3 @@ def patient_programmes(patient_id: int) -> list[Programme]:
             )
         )
     )
-
-
-# ---------------------------------------------------------------------------
-# What the patient reads: the traffic light in plain words.
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Guidance:
-    zone: str
-    title: str
-    text: str
-
-
-def pain_guidance(thresholds: PainThresholds) -> list[Guidance]:
-    """Return the traffic-light advice of clinical.md section 2 with this plan's numbers."""
-    green, amber = thresholds.green_max_during, thresholds.amber_max_during
-    amber_band = f"{green + 1}/10" if green + 1 == amber else f"{green + 1}-{amber}/10"
-    amber_rise, red_rise = thresholds.amber_morning_rise, thresholds.red_morning_rise
-    points = "point" if amber_rise == 1 else "points"
-    result = [
-        Guidance(
-            "green",
-            "Green: carry on",
-            f"Pain up to {green}/10 during the exercises is fine, as long as it has settled "
-            "by the next morning. Carry on as planned.",
-        ),
-    ]
-    if amber > green:
-        amber_text = (
-            f"Pain of {amber_band} during the exercises, or next-morning pain "
-            f"{amber_rise} {points} above your usual: keep the same dose and don't add more yet."
-        )
-    else:
-        amber_text = (
-            f"Next-morning pain {amber_rise} {points} above your usual: keep the same dose "
-            "and don't add more yet."
-        )
-    result.append(Guidance("amber", "Amber: hold", amber_text))
-    result.append(
-        Guidance(
-            "red",
-            "Red: ease off",
-            f"Pain above {amber}/10 during the exercises, next-morning pain {red_rise} or more "
-            "points above your usual, or pain that has not settled within 24 hours: do less and "
-            "your physio will be told.",
-        )
-    )
-    return result

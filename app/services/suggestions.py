@@ -19,7 +19,7 @@ means the physio acknowledges it; it is stored as applied with no new version.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -28,9 +28,10 @@ from sqlalchemy.orm import aliased
 
 from app.domain import suggestions as rules
 from app.domain.cautions import not_advised_for
-from app.domain.dose import dose_errors
+from app.domain.dose import STRENGTH_FIELDS, strength_errors
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
+from app.domain.plan_draft import phase_label
 from app.domain.schedule import due_between
 from app.extensions import db
 from app.models import (
@@ -60,7 +61,6 @@ RED_DAY = "red_day"
 # "running" position also covers running drills, which are not walk-run levels.
 WALK_RUN_PREFIX = "walk-run-level-"
 WALK_RUN_SLUGS = frozenset({"continuous-run-30-min"})
-DOSE_FIELDS = ("sets", "reps", "hold_seconds", "duration_seconds", "load_kg")
 
 
 class SuggestionError(Exception):
@@ -164,10 +164,10 @@ def _phase_state(programme: Programme, version: ProgrammeVersion) -> rules.Phase
         )
     )
     return rules.PhaseState(
-        name=programmes.phase_label(current.position, current.name),
+        name=phase_label(current.position, current.name),
         started_on=started_on or version.effective_from,
         typical_weeks=current.typical_weeks,
-        next_phase_name=programmes.phase_label(following.position, following.name),
+        next_phase_name=phase_label(following.position, following.name),
         test_task_pain=None,  # not recorded yet: the reason asks the physio to check it
     )
 
@@ -204,10 +204,7 @@ def _new_row(
     advice: rules.Suggestion,
     key: str,
 ) -> Suggestion:
-    proposal = None
-    if advice.proposal is not None:
-        proposal = {k: v for k, v in asdict(advice.proposal).items() if v is not None}
-        proposal["action"] = str(advice.proposal.action)
+    proposal = None if advice.proposal is None else advice.proposal.to_dict()
     return Suggestion(
         patient_id=patient.id,
         programme_id=programme.id,
@@ -332,11 +329,7 @@ def _line_states(
                 next_exercise_name=next_name,
                 previous_exercise_id=previous_id,
                 previous_exercise_name=previous_name,
-                sets=line.sets,
-                reps=line.reps,
-                hold_seconds=line.hold_seconds,
-                duration_seconds=line.duration_seconds,
-                load_kg=line.load_kg,
+                dose=line.dose,
                 dose_since=since.get(line.line_id, version.effective_from),
                 is_walk_run=is_walk_run(exercise.slug),
                 next_not_advised=not_advised_for(next_cautions, condition),
@@ -371,7 +364,7 @@ def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
         .order_by(ProgrammeVersion.number.desc())
     ).all()
     since: dict[int, date] = {}
-    latest: dict[int, tuple] = {}
+    latest: dict[int, tuple[object, ...]] = {}
     finished: set[int] = set()
     for line_id, effective_from, *dose in rows:
         if line_id in finished:
@@ -449,7 +442,7 @@ def apply_suggestion(
     edits are wrong.
     """
     programme = _check_open(suggestion)
-    proposal = suggestion.proposal
+    proposal = stored_proposal(suggestion)
     if proposal is None:
         if edits:
             raise SuggestionError("This suggestion has no change to edit.")
@@ -462,12 +455,13 @@ def apply_suggestion(
             patient_id=suggestion.patient_id,
         )
         return None
+    assert suggestion.line_id is not None  # only advice about a line has a proposal
     try:
         draft = programmes.draft_for(programme, expect_version_id=suggestion.version_id)
-        if proposal["action"] == rules.Action.SWAP:
+        if proposal.action == rules.Action.SWAP:
             if edits:
                 raise SuggestionError("A swap to another exercise cannot be edited here.")
-            exercise = programmes.visible_exercise(programme.clinic_id, proposal["to_exercise_id"])
+            exercise = programmes.visible_exercise(programme.clinic_id, proposal.to_exercise_id)
             if exercise is None:
                 raise SuggestionError("The suggested exercise is no longer in the library.")
             draft.swap_exercise(suggestion.line_id, exercise)
@@ -507,26 +501,27 @@ def dismiss_suggestion(actor: User, suggestion: Suggestion, note: str) -> None:
     )
 
 
-def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) -> dict:
+def stored_proposal(suggestion: Suggestion) -> rules.Proposal | None:
+    """Return the suggestion's stored proposal, checked; raises rules.InvalidProposal if bad."""
+    if suggestion.proposal is None:
+        return None
+    return rules.Proposal.from_dict(suggestion.proposal)
+
+
+def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) -> dict[str, object]:
     """Return the dose to apply: the proposal's, with the physio's edits, checked."""
-    proposal = suggestion.proposal or {}
-    dose = {name: proposal.get(name) for name in DOSE_FIELDS}
+    proposal = stored_proposal(suggestion)
+    proposed = proposal.dose if proposal is not None else None
+    dose = {name: getattr(proposed, name, None) for name in STRENGTH_FIELDS}
     for name, value in (edits or {}).items():
-        if name not in DOSE_FIELDS:
+        if name not in STRENGTH_FIELDS:
             raise SuggestionError(f"{name} cannot be changed here.")
         dose[name] = value
-    load = dose.pop("load_kg")
-    if load is not None and (
-        isinstance(load, bool) or not isinstance(load, int | float) or not 0 < load <= 500
-    ):
-        raise SuggestionError("Load must be a number of kilograms from 0.5 to 500.")
-    # The other dose settings only need to be plausible for the range checks.
-    errors = dose_errors(
-        dose | {"rest_seconds": 0, "side": "both", "times_per_week": 1, "times_per_day": 1}
-    )
+    errors = strength_errors(dose)
     if errors:
-        raise SuggestionError(" ".join(errors.values()))
-    return dose | {"load_kg": load}
+        # A wrong load is reported alone; the other settings all together.
+        raise SuggestionError(errors.get("load_kg") or " ".join(errors.values()))
+    return dose
 
 
 def is_conflict(suggestion: Suggestion) -> bool:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from app.domain.cautions import NOT_ADVISED_WORDS, caution_texts, not_advised_for
+from app.domain.dose import Dose
 from app.domain.library_files import AVOID_IN_TEMPLATES
 from app.domain.pain import PainThresholds
 from app.domain.suggestions import Action, DayRecord, LineState, PlanContext, suggest
@@ -44,11 +45,7 @@ def _line(**changes):
         "next_exercise_name": "Side-lying leg lift",
         "previous_exercise_id": None,
         "previous_exercise_name": None,
-        "sets": 5,
-        "reps": None,
-        "hold_seconds": 30,
-        "duration_seconds": None,
-        "load_kg": None,
+        "dose": Dose(sets=5, hold_seconds=30),
         "dose_since": TODAY - timedelta(days=60),
         "next_not_advised": COMPRESSION_WORDS,
     }
@@ -80,7 +77,7 @@ def test_a_next_exercise_not_advised_ends_the_chain_so_the_dose_goes_up():
     [suggestion] = suggest(_week(), _context(_line()))
     assert suggestion.rule == "progress_chain_end_dose"
     assert suggestion.proposal.action == Action.DOSE
-    assert suggestion.proposal.hold_seconds == 35
+    assert suggestion.proposal.dose.hold_seconds == 35
     assert (
         "the next exercise, Side-lying leg lift, is not advised for gluteal tendinopathy "
         "(compression), so suggest 5 holds of 35 s instead of 5 holds of 30 s." in suggestion.reason
@@ -105,7 +102,7 @@ def test_a_previous_exercise_not_advised_means_less_dose_instead():
     [suggestion] = suggest(_week(during=7), _context(line))
     assert suggestion.rule == "regress_pain_above_5"
     assert suggestion.proposal.action == Action.DOSE
-    assert suggestion.proposal.hold_seconds == 22
+    assert suggestion.proposal.dose.hold_seconds == 22
     assert (
         "the previous exercise, Side-lying leg lift, is not advised for gluteal tendinopathy "
         "(compression), so suggest 25% less Lying hip push-out hold" in suggestion.reason

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from app.domain.dose import Dose
 from app.domain.pain import PainThresholds
 from app.domain.suggestions import (
     Action,
     DayRecord,
+    InvalidProposal,
     Kind,
     LineState,
     PhaseState,
@@ -101,11 +103,7 @@ def line(
         next_exercise_name=nxt,
         previous_exercise_id=None if prev is None else 300 + line_id,
         previous_exercise_name=prev,
-        sets=sets,
-        reps=reps,
-        hold_seconds=hold,
-        duration_seconds=duration,
-        load_kg=load,
+        dose=Dose(sets=sets, reps=reps, hold_seconds=hold, duration_seconds=duration, load_kg=load),
         dose_since=since,
         is_walk_run=walk_run,
     )
@@ -455,14 +453,8 @@ def test_chain_end_dose_increase(dose, proposed):
     end = line(9, "Single-leg squat", **dose)
     suggestion = only(GOOD_WEEK, (end,))
     assert suggestion.rule == "progress_chain_end_dose"
-    current = {
-        "sets": end.sets,
-        "reps": end.reps,
-        "hold_seconds": end.hold_seconds,
-        "duration_seconds": end.duration_seconds,
-        "load_kg": end.load_kg,
-    }
-    assert suggestion.proposal == Proposal(Action.DOSE, **(current | proposed))
+    current = end.dose.strength()
+    assert suggestion.proposal == Proposal(Action.DOSE, dose=Dose(**(current | proposed)))
 
 
 def test_chain_end_at_the_largest_dose_progresses_without_proposal():
@@ -523,14 +515,8 @@ def test_morning_regress_reason_gives_both_rises():
 def test_chain_start_regress_cuts_the_dose_by_a_quarter(dose, proposed):
     start = line(9, "Bridge", **dose)
     suggestion = only(changed(GOOD_WEEK, 2, during=6), (start,))
-    current = {
-        "sets": start.sets,
-        "reps": start.reps,
-        "hold_seconds": start.hold_seconds,
-        "duration_seconds": start.duration_seconds,
-        "load_kg": start.load_kg,
-    }
-    assert suggestion.proposal == Proposal(Action.DOSE, **(current | proposed))
+    current = start.dose.strength()
+    assert suggestion.proposal == Proposal(Action.DOSE, dose=Dose(**(current | proposed)))
 
 
 def test_chain_start_at_smallest_dose_regresses_without_proposal():
@@ -592,8 +578,8 @@ def test_dedupe_key_ignores_window_and_numbers_but_not_the_advice():
 
 def test_dose_proposals_with_different_doses_have_different_keys():
     ten = Suggestion(Kind.PROGRESS, "progress_chain_end_dose", 3, ago(7), ago(1), {}, "", None)
-    with_12 = replace(ten, proposal=Proposal(Action.DOSE, sets=3, reps=12))
-    with_14 = replace(ten, proposal=Proposal(Action.DOSE, sets=3, reps=14))
+    with_12 = replace(ten, proposal=Proposal(Action.DOSE, dose=Dose(sets=3, reps=12)))
+    with_14 = replace(ten, proposal=Proposal(Action.DOSE, dose=Dose(sets=3, reps=14)))
     assert dedupe_key(with_12) != dedupe_key(with_14)
 
 
@@ -604,9 +590,7 @@ TWO_GOOD_RUNS = [day(5, during=1, walked={4, 5}), day(3, during=2, walked={4, 5}
 
 def test_last_run_level_proposes_at_most_10pc_more_running_in_whole_minutes():
     suggestion = only(TWO_GOOD_RUNS, (RUN_30,))
-    assert suggestion.proposal == Proposal(
-        Action.DOSE, sets=1, reps=None, hold_seconds=None, duration_seconds=1980, load_kg=None
-    )
+    assert suggestion.proposal == Proposal(Action.DOSE, dose=Dose(sets=1, duration_seconds=1980))
     assert suggestion.numbers == {"sessions": 2, "max_pain": 2, "pain_limit": 2}
     assert suggestion.reason == (
         "Continuous run, 30 minutes was completed on 20 Nov and 22 Nov with pain at most 2/10 "
@@ -616,7 +600,9 @@ def test_last_run_level_proposes_at_most_10pc_more_running_in_whole_minutes():
 
 
 def test_short_last_run_level_below_a_minute_of_growth_asks_for_review():
-    short = replace(RUN_30, duration_seconds=300)  # 10% of 5 minutes is 30 seconds
+    short = replace(
+        RUN_30, dose=replace(RUN_30.dose, duration_seconds=300)
+    )  # 10% of 5 minutes is 30 seconds
     suggestion = only(TWO_GOOD_RUNS, (short,))
     assert (suggestion.rule, suggestion.proposal) == ("progress_dose_at_limit", None)
 
@@ -781,3 +767,53 @@ def test_pain_or_a_first_entry_today_changes_what_the_rules_read(change):
     assert what_rules_read_of_today(day(0, **quiet)) != what_rules_read_of_today(
         day(0, **{**quiet, **change})
     )
+
+
+# --- Stored proposals -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proposal", "stored"),
+    [
+        (
+            Proposal(Action.SWAP, 201, "Side plank (knees)"),
+            {"action": "swap", "to_exercise_id": 201, "to_exercise_name": "Side plank (knees)"},
+        ),
+        (
+            Proposal(Action.DOSE, dose=Dose(sets=5, hold_seconds=35)),
+            {"action": "dose", "sets": 5, "hold_seconds": 35},
+        ),
+        (
+            Proposal(Action.DOSE, dose=Dose(sets=3, reps=8, load_kg=22.5)),
+            {"action": "dose", "sets": 3, "reps": 8, "load_kg": 22.5},
+        ),
+    ],
+)
+def test_a_proposal_is_stored_as_a_small_dict_and_read_back_the_same(proposal, stored):
+    assert proposal.to_dict() == stored
+    assert Proposal.from_dict(stored) == proposal
+
+
+@pytest.mark.parametrize(
+    ("stored", "words"),
+    [
+        (None, "must be a mapping"),
+        ({"action": "grow"}, "Unknown proposal action"),
+        ({"sets": 3, "reps": 8}, "Unknown proposal action"),
+        ({"action": "swap", "to_exercise_name": "Side plank"}, "exercise id"),
+        (
+            {"action": "swap", "to_exercise_id": "7", "to_exercise_name": "Side plank"},
+            "exercise id",
+        ),
+        ({"action": "swap", "to_exercise_id": 7}, "exercise name"),
+        ({"action": "swap", "to_exercise_id": 7, "to_exercise_name": "X", "reps": 8}, "no reps"),
+        ({"action": "dose", "line_id": 3, "dose": {"reps": 8}}, "has no dose, line_id"),
+        ({"action": "dose", "reps": 8}, "Sets is required."),
+        ({"action": "dose", "sets": 3, "reps": 0}, "Reps must be between 1 and 100."),
+        ({"action": "dose", "sets": 3, "reps": 8, "hold_seconds": 5}, "Give only one"),
+        ({"action": "dose", "sets": 3, "reps": 8, "load_kg": -1}, "Load must be"),
+    ],
+)
+def test_a_bad_stored_proposal_is_refused_with_a_clear_error(stored, words):
+    with pytest.raises(InvalidProposal, match=words):
+        Proposal.from_dict(stored)

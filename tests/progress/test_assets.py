@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import charts
+from app.domain import charts as figures
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "app" / "static" / "vendor"
@@ -38,7 +38,7 @@ def registered_trace_types(text: str) -> set[str]:
 def test_bundle_registers_every_trace_type_the_charts_use(bundle):
     registered = registered_trace_types(bundle.read_text(encoding="utf-8"))
     assert {"scatter", "bar"} <= registered
-    assert set(charts.TRACE_TYPES) <= registered
+    assert set(figures.TRACE_TYPES) <= registered
 
 
 def test_trace_marker_tells_a_partial_bundle_from_a_full_one():

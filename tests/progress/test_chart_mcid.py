@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from app.domain import charts as figures
 from app.extensions import db
 from app.models import ProgrammeVersion
 from app.services import charts
@@ -13,7 +14,7 @@ def test_the_pain_chart_band_follows_the_programmes_mcid(make, patient, write_da
     version.mcid = 3
     write_days(patient, today - timedelta(days=13), today, during=5)
     history = charts.load_history(patient, today - timedelta(days=13), today, today)
-    [pain] = [c for c in charts.charts_for(history, patient=False) if c.key == "pain"]
+    [pain] = [c for c in figures.charts_for(history, patient=False) if c.key == "pain"]
     layout = pain.figure["layout"]
     [band] = [s for s in layout["shapes"] if s["name"].startswith("MCID")]
     assert (band["y0"], band["y1"]) == (2, 8)  # starting average 5, plus or minus 3

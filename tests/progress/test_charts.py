@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import pytest
 
+from app.domain import charts as figures
 from app.extensions import db
 from app.models import ProgrammeVersion, Role
 from app.services import charts, programmes
@@ -45,7 +46,7 @@ def valid_figure(figure: dict) -> dict:
 
 def load(patient, today, days=42, for_patient=False):  # type: ignore[no-untyped-def]
     history = charts.load_history(patient, today - timedelta(days=days - 1), today, today)
-    found = {c.key: c for c in charts.charts_for(history, patient=for_patient)}
+    found = {c.key: c for c in figures.charts_for(history, patient=for_patient)}
     for chart in found.values():
         valid_figure(chart.figure)
         json.dumps(chart.as_json())  # served as JSON as it is
@@ -65,7 +66,7 @@ def test_one_day_of_data_shows_a_week_of_dates_not_hours(patient, make, write_da
         axis = chart.figure["layout"]["xaxis"]
         assert axis["type"] == "date" and axis["tickformat"] == "%d %b", key
         start, end = (date.fromisoformat(value[:10]) for value in axis["range"])
-        assert (end - start).days >= charts.MIN_AXIS_DAYS, key
+        assert (end - start).days >= figures.MIN_AXIS_DAYS, key
         assert start < today <= end, key
 
 
@@ -78,7 +79,7 @@ def test_every_trace_type_is_one_the_bundle_is_checked_for(patient, history_of_i
     found = {
         trace["type"] for chart in load(patient, today).values() for trace in chart.figure["data"]
     }
-    assert found == set(charts.TRACE_TYPES)
+    assert found == set(figures.TRACE_TYPES)
 
 
 def test_pain_chart_has_lines_mean_and_bands_from_the_programmes_thresholds(

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.domain import suggestions as rules
+from app.domain.dose import Dose
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -328,3 +330,18 @@ def test_other_physio_cannot_clear_flags(client, make, clinic, patient, today):
     assert (
         db.session.scalar(sa.select(Flag.resolved_at).where(Flag.patient_id == patient.id)) is None
     )
+
+
+def test_a_bad_stored_proposal_is_refused_when_read_back(make, physio, patient, write_days, today):
+    end = make.exercise("single-leg-squat", name="Single-leg squat")  # no progression
+    plan = make.programme(patient, [end], start=today - timedelta(days=30), reps=10)
+    green_week(write_days, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    assert service.stored_proposal(suggestion) == rules.Proposal(
+        rules.Action.DOSE, dose=Dose(sets=3, reps=12)
+    )
+    suggestion.proposal = {"action": "dose", "reps": "twelve"}
+    with pytest.raises(rules.InvalidProposal):
+        service.apply_suggestion(physio, suggestion)
+    assert versions(plan) == 1

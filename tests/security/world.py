@@ -185,7 +185,7 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         window_end=yesterday,
         numbers={"during": 6},
         reason="Pain was 6/10 yesterday.",
-        proposal={"action": "dose", "line_id": line.line_id, "dose": {"reps": 8}},
+        proposal={"action": "dose", "sets": 3, "reps": 8},
         dedupe_key=f"regress:{line.line_id}:{yesterday}",
     )
     flag = Flag(

@@ -195,7 +195,7 @@ def test_a_tick_refers_to_the_version_in_force_that_day(make, physio):  # type: 
     assert logs[date(2026, 11, 3)].prescription_id == new.prescriptions[0].id
     assert (logs[date(2026, 11, 2)].sets_done, logs[date(2026, 11, 3)].sets_done) == (3, 4)
     view = today_view(patient, now=now)
-    assert view.items[0].dose_text == "4 sets of 12"
+    assert view.items[0].dose.describe() == "4 sets of 12"
     [stale] = _apply(
         patient, [tick(1, date(2026, 11, 3), prescription_id=old.prescriptions[0].id)], now
     )
@@ -223,7 +223,7 @@ def test_today_view_counts_exercises_and_units(make, physio):  # type: ignore[no
     assert view.progress_text == "1 of 3 done"
     assert (view.done_units, view.due_units) == (3, 6)
     assert not view.all_done
-    assert view.items[0].dose_text == "3 sets of 10, each side"
+    assert view.items[0].dose.describe() == "3 sets of 10, each side"
     _apply(
         patient,
         [
