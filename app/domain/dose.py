@@ -3,6 +3,8 @@
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+from app.domain.errors import Refused
+
 SETS_RANGE = (1, 10)
 REPS_RANGE = (1, 100)
 HOLD_SECONDS_RANGE = (1, 600)
@@ -67,12 +69,8 @@ class Dose:
         )
 
 
-class InvalidDose(ValueError):
+class InvalidDose(Refused):
     """Raised by Dose.from_mapping; .errors maps field -> message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
 
 
 def _is_whole_number(value: object) -> bool:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain.dose import dose_errors, format_seconds
+from app.domain.errors import Refused
 from app.domain.localtime import local_today
 from app.domain.pain import PainThresholds
 from app.domain.schedule import WEEKLY_PATTERN, weekdays_from_mask
@@ -63,12 +64,8 @@ THRESHOLD_FIELDS = (
 TEXT_LIMITS = {"load_text": 60, "tempo": 20, "note": 1000}
 
 
-class ProgrammeError(ValueError):
+class ProgrammeError(Refused):
     """Bad input for a programme change; .errors maps field -> message. Nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 # ---------------------------------------------------------------------------
@@ -644,7 +641,7 @@ def draft_errors(draft: PlanDraft, clinic_id: int) -> dict[str, str]:
     if draft.affected_side not in AFFECTED_SIDES:
         errors["affected_side"] = "Choose left, right, both or none."
     if problems := draft.thresholds.errors():
-        errors["thresholds"] = " ".join(problems)
+        errors["thresholds"] = " ".join(problems.values())
     return errors
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from app.domain import suggestions as rules
 from app.domain.cautions import not_advised_for
 from app.domain.dose import dose_errors
+from app.domain.errors import Refused
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
 from app.domain.schedule import due_between
@@ -63,7 +64,7 @@ WALK_RUN_SLUGS = frozenset({"continuous-run-30-min"})
 DOSE_FIELDS = ("sets", "reps", "hold_seconds", "duration_seconds", "load_kg")
 
 
-class SuggestionError(Exception):
+class SuggestionError(Refused):
     """A suggestion cannot be applied or dismissed; the message says why, for the physio."""
 
 
