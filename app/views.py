@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from flask import Flask, flash, request
+from flask import Flask, abort, flash, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -33,7 +33,8 @@ def submit(
     Not valid, or refused (the change raised Refused): roll back and either re-render
     page(messages for no field) with the other messages by their fields, 422 on a POST and
     200 on a GET; or, for a button with no page of its own, flash every message and answer
-    back(). fields maps an error key to its form field where their names differ.
+    back(); or, with neither, answer 400. fields maps an error key to its form field where
+    their names differ.
     """
     general: list[str] = []
     if form.validate_on_submit():
@@ -49,7 +50,8 @@ def submit(
             return then(result)
     if page is not None:
         return page(general), 422 if request.method == "POST" else 200
-    assert back is not None, "submit needs a page to re-render or a page to go back to"
+    if back is None:
+        abort(400)  # a button of a page that only a forged or expired form gets wrong
     for message in [m for messages in form.errors.values() for m in messages] + general:
         flash(message, "error")
     return back()
