@@ -201,7 +201,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from app.security import refuse_nul_characters
+    from app.policy import refuse_nul_characters
 
     app.before_request(refuse_nul_characters)
 
@@ -243,7 +243,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def check_every_view_declares_access(app: Flask) -> None:
-    """Fail at start-up if a view forgot to say who may use it (see app/security.py)."""
+    """Fail at start-up if a view forgot to say who may use it (see app/policy.py)."""
     missing = [
         endpoint
         for endpoint, view in app.view_functions.items()

@@ -9,12 +9,11 @@ from app.admin import bp
 from app.admin.forms import DeletePatientForm
 from app.domain.errors import Refused
 from app.extensions import db
-from app.models import AuditEvent, Patient, Role, User
-from app.security import patient_for, roles_required
+from app.models import AuditEvent, Patient, User
+from app.policy import admin_required, get_or_404
 from app.services import audit, data_rights
 from app.views import submit
 
-admin_required = roles_required(Role.ADMIN)
 PAGE_SIZE = 50
 
 
@@ -88,7 +87,7 @@ def audit_log() -> ResponseReturnValue:
 @admin_required
 def delete_patient(patient_id: int) -> ResponseReturnValue:
     """Show what deleting a patient removes; delete it all once their name is typed."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     name = patient.user.name
     plan = data_rights.deletion_plan(patient)
     form = DeletePatientForm()

@@ -9,7 +9,7 @@ from app.api import bp
 from app.api.openapi import openapi_document
 from app.api.serialize import today_json
 from app.domain.localtime import local_today
-from app.security import current_patient, patient_required, public
+from app.policy import current_patient, patient_required, public
 from app.services import activity
 
 # 200 events with full 1000-character notes fit well inside this; 10,000 ticks do not.

@@ -10,7 +10,7 @@ from app.auth.forms import ChangePasswordForm, InviteCodeForm, LoginForm, SetPas
 from app.domain.errors import Refused
 from app.extensions import db, limiter
 from app.models import Invite, User
-from app.security import is_safe_next, login_required, public
+from app.policy import is_safe_next, login_required, public
 from app.services import accounts, audit
 from app.services.passwords import verify_password
 from app.views import submit

@@ -4,7 +4,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from app.dashboard import bp
-from app.security import staff_required
+from app.policy import staff_required
 from app.services.caseload import NEED_LABELS, Need, caseload
 
 

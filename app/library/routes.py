@@ -1,7 +1,7 @@
 """Library pages for staff: browse and search, an exercise's page, clinic-made exercises."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from app.extensions import db
 from app.library import bp
 from app.library.forms import NO_LINK, ArchiveForm, ExerciseForm
 from app.models import Exercise
-from app.security import staff_required
+from app.policy import editable_or_403, find, get_or_404, staff_required, visible_condition
 from app.services import audit, library
 from app.views import submit
 
@@ -54,25 +54,11 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _visible_or_404(exercise_id: int) -> Exercise:
-    exercise = library.visible_exercise(current_user, exercise_id)
-    if exercise is None:
-        abort(404)  # other clinics' exercises look like they do not exist
-    return exercise
-
-
-def _editable_or_abort(exercise_id: int) -> Exercise:
-    exercise = _visible_or_404(exercise_id)
-    if not exercise.is_custom:
-        abort(403)  # the shipped library is read-only: copy it instead
-    return exercise
-
-
 @bp.get("/<int:exercise_id>")
 @staff_required
 def detail(exercise_id: int) -> ResponseReturnValue:
     """An exercise's instructions, default dose and its chain."""
-    exercise = _visible_or_404(exercise_id)
+    exercise = get_or_404(current_user, Exercise, exercise_id)
     return render_template(
         "library/detail.html",
         exercise=exercise,
@@ -92,7 +78,7 @@ def detail(exercise_id: int) -> ResponseReturnValue:
 def _link_choices(exercise: Exercise | None) -> list[tuple[int, str]]:
     stmt = (
         sa.select(Exercise.id, Exercise.name, Exercise.level, Exercise.clinic_id)
-        .where(library.visible_to(current_user))
+        .where(visible_condition(current_user, Exercise))
         .order_by(Exercise.name, Exercise.id)
     )
     if exercise is not None:
@@ -110,7 +96,7 @@ def _link_choices(exercise: Exercise | None) -> list[tuple[int, str]]:
 
 
 def _chosen(exercise_id: int) -> Exercise | None:
-    return library.visible_exercise(current_user, exercise_id) if exercise_id != NO_LINK else None
+    return find(current_user, Exercise, exercise_id) if exercise_id != NO_LINK else None
 
 
 def _save(form: ExerciseForm, exercise: Exercise | None, action: str) -> Exercise:
@@ -139,7 +125,7 @@ def new() -> ResponseReturnValue:
     form.set_link_choices(_link_choices(None))
     copy_of = None
     if request.method == "GET" and request.args.get("copy", type=int):
-        copy_of = _visible_or_404(request.args.get("copy", type=int))
+        copy_of = get_or_404(current_user, Exercise, request.args.get("copy", type=int) or 0)
         form.fill_from(copy_of, copy=True)
     return submit(
         form,
@@ -156,7 +142,7 @@ def new() -> ResponseReturnValue:
 @staff_required
 def edit(exercise_id: int) -> ResponseReturnValue:
     """Edit one of the clinic's own exercises."""
-    exercise = _editable_or_abort(exercise_id)
+    exercise = editable_or_403(current_user, Exercise, exercise_id)
     if exercise.archived:
         flash("Archived exercises cannot be edited.", "error")
         return redirect(url_for("library.detail", exercise_id=exercise.id))
@@ -177,7 +163,7 @@ def edit(exercise_id: int) -> ResponseReturnValue:
 @staff_required
 def archive(exercise_id: int) -> ResponseReturnValue:
     """Ask to confirm, then archive a clinic-made exercise (it stays in existing plans)."""
-    exercise = _editable_or_abort(exercise_id)
+    exercise = editable_or_403(current_user, Exercise, exercise_id)
     if exercise.archived:
         return redirect(url_for("library.detail", exercise_id=exercise.id))
     form = ArchiveForm()

@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.main import bp
 from app.models import Role
-from app.security import public
+from app.policy import public
 
 
 @bp.get("/")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.domain.localtime import local_today
 from app.extensions import db
 from app.my_data import bp
-from app.security import current_patient, patient_required
+from app.policy import current_patient, patient_required
 from app.services import audit, data_rights
 
 

@@ -11,13 +11,7 @@ from app.extensions import db
 from app.models import Assessment, Patient, User
 from app.patients import bp
 from app.patients.forms import AssessmentForm, PatientForm
-from app.security import (
-    current_patient,
-    patient_for,
-    patient_required,
-    scoped_patients,
-    staff_required,
-)
+from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
 from app.services import accounts, audit
 from app.views import submit
 
@@ -27,7 +21,7 @@ from app.views import submit
 def index() -> ResponseReturnValue:
     """The patients the signed-in physio (or clinic admin) may see."""
     patients = db.session.scalars(
-        scoped_patients(current_user)
+        visible(current_user, Patient)
         .join(Patient.user)
         .options(sa.orm.contains_eager(Patient.user))
         .order_by(User.name)
@@ -83,7 +77,7 @@ def _show_invite(patient: Patient, issued: accounts.IssuedInvite, created: bool 
 @staff_required
 def detail(patient_id: int) -> ResponseReturnValue:
     """A patient's record: details, assessments."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     assessments = db.session.scalars(
         sa.select(Assessment)
         .where(Assessment.patient_id == patient.id)
@@ -102,7 +96,7 @@ def detail(patient_id: int) -> ResponseReturnValue:
 @staff_required
 def reissue_invite(patient_id: int) -> ResponseReturnValue:
     """Make a new invite (also the password reset); earlier links stop working."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return submit(
         FlaskForm(),
         lambda: accounts.issue_invite(current_user, patient.user),
@@ -115,7 +109,7 @@ def reissue_invite(patient_id: int) -> ResponseReturnValue:
 @staff_required
 def new_assessment(patient_id: int) -> ResponseReturnValue:
     """Record an initial assessment or a reassessment."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     has_initial = db.session.scalar(
         sa.select(sa.func.count(Assessment.id)).where(Assessment.patient_id == patient.id)
     )

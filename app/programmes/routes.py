@@ -26,9 +26,9 @@ from app.models import (
     ProgrammeVersion,
     TemplatePrescription,
 )
+from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
 from app.programmes import bp
 from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
-from app.security import current_patient, patient_for, patient_required, staff_required
 from app.services import audit
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
@@ -57,7 +57,7 @@ def _programme_or_404(patient: Patient, programme_id: int) -> Programme:
 
 
 def _load(patient_id: int, programme_id: int) -> tuple[Patient, Programme]:
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return patient, _programme_or_404(patient, programme_id)
 
 
@@ -146,7 +146,7 @@ def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dic
 @staff_required
 def current(patient_id: int) -> ResponseReturnValue:
     """The patient's active programme, or the list of earlier ones and a way to assign."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     programme = active_programme(patient.id)
     if programme is not None:
         return _page(programme)
@@ -157,7 +157,7 @@ def current(patient_id: int) -> ResponseReturnValue:
 @staff_required
 def index(patient_id: int) -> ResponseReturnValue:
     """Every programme the patient has had, active first."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return render_template(
         "programmes/index.html", patient=patient, programmes=svc.patient_programmes(patient.id)
     )
@@ -167,10 +167,10 @@ def index(patient_id: int) -> ResponseReturnValue:
 @staff_required
 def assign(patient_id: int) -> ResponseReturnValue:
     """Give the patient a new programme from a template or blank; archives the current one."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     previous = active_programme(patient.id)
     templates = db.session.scalars(
-        svc.visible_templates(current_user.clinic_id).order_by(
+        visible(current_user, ProgrammeTemplate).order_by(
             ProgrammeTemplate.clinic_id.is_(None), ProgrammeTemplate.name
         )
     ).all()
@@ -596,7 +596,7 @@ def _handout(patient: Patient, back_url: str) -> str:
 @staff_required
 def handout(patient_id: int) -> ResponseReturnValue:
     """The printable plan with a two-week tick sheet."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return _handout(patient, url_for("programmes.current", patient_id=patient.id))
 
 

@@ -3,36 +3,38 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription
+from app.policy import can_edit, editable_or_403, get_or_404, staff_required, visible
 from app.programmes import bp
 from app.programmes.forms import ChangeForm, DoseForm, PhaseForm, TemplateForm, TemplateLineForm
 from app.programmes.routes import DOSE_FIELDS, line_view
-from app.security import staff_required
 from app.services import programme_templates as templates
 from app.services.programmes import (
     visible_exercise,
     visible_exercises,
-    visible_templates,
 )
 from app.views import submit
 
 CHOOSE_EXERCISE = "Choose an exercise available to your clinic."
 
 
+# A template's pages show its phases and lines: load them with it.
+WITH_LINES = (
+    selectinload(ProgrammeTemplate.phases)
+    .selectinload(TemplatePhase.prescriptions)
+    .joinedload(TemplatePrescription.exercise),
+)
+
+
 def _template_or_404(template_id: int) -> ProgrammeTemplate:
-    template = templates.template_for(current_user, template_id)
-    if template is None:
-        abort(404)
-    return template
+    return get_or_404(current_user, ProgrammeTemplate, template_id, *WITH_LINES)
 
 
 def _editable_or_404(template_id: int) -> ProgrammeTemplate:
-    template = _template_or_404(template_id)
-    if not templates.can_edit(current_user, template):
-        abort(403)
-    return template
+    return editable_or_403(current_user, ProgrammeTemplate, template_id, *WITH_LINES)
 
 
 def _phase_or_404(template: ProgrammeTemplate, phase_id: int) -> TemplatePhase:
@@ -68,7 +70,7 @@ def _to_template(template: ProgrammeTemplate) -> ResponseReturnValue:
 def templates_index() -> ResponseReturnValue:
     """The templates the clinic can start a programme from."""
     rows = db.session.scalars(
-        visible_templates(current_user.clinic_id).order_by(
+        visible(current_user, ProgrammeTemplate).order_by(
             ProgrammeTemplate.clinic_id.is_(None), ProgrammeTemplate.name
         )
     ).all()
@@ -105,7 +107,7 @@ def template_detail(template_id: int) -> ResponseReturnValue:
     return render_template(
         "programmes/templates/detail.html",
         template=template,
-        editable=templates.can_edit(current_user, template),
+        editable=can_edit(current_user, template),
         lines={
             item.id: line_view(item) for phase in template.phases for item in phase.prescriptions
         },

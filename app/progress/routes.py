@@ -9,14 +9,14 @@ from app import json_error
 from app.domain.localtime import local_today
 from app.extensions import db
 from app.models import Patient
-from app.progress import bp
-from app.security import (
+from app.policy import (
     current_patient,
+    get_or_404,
     login_required,
-    patient_for,
     patient_required,
     staff_required,
 )
+from app.progress import bp
 from app.services import audit, charts
 
 
@@ -27,7 +27,7 @@ def patient_charts_json(patient_id: int):  # type: ignore[no-untyped-def]
 
     Scoped like every patient read: anyone else's patient is a 404.
     """
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return _charts_json(patient, for_patient=current_user.is_patient)
 
 
@@ -42,7 +42,7 @@ def my_charts_json():  # type: ignore[no-untyped-def]
 @staff_required
 def patient_progress(patient_id: int):  # type: ignore[no-untyped-def]
     """A patient's progress page for staff: all four charts."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return _page(patient, for_patient=False)
 
 

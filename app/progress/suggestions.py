@@ -8,9 +8,9 @@ from app.domain import suggestions as rules
 from app.domain.dose import describe_dose
 from app.extensions import db
 from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
+from app.policy import get_or_404, staff_required
 from app.progress import bp
 from app.progress.forms import DismissForm, DoseForm
-from app.security import patient_for, staff_required
 from app.services import suggestions as service
 from app.services.programmes import phase_label
 
@@ -139,7 +139,7 @@ def _number(name: str, value: object) -> str:
 
 
 def _suggestion(patient_id: int, suggestion_id: int) -> tuple[Patient, Suggestion]:
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     suggestion = db.session.scalar(
         sa.select(Suggestion).where(
             Suggestion.id == suggestion_id, Suggestion.patient_id == patient.id
@@ -241,7 +241,7 @@ def dismiss(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def
 @staff_required
 def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
     """Mark a flag as seen: it leaves the top of the page and the dashboard's red group."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     flag = db.session.scalar(
         sa.select(Flag).where(Flag.id == flag_id, Flag.patient_id == patient.id)
     )
@@ -257,7 +257,7 @@ def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
 @staff_required
 def flags_seen(patient_id: int):  # type: ignore[no-untyped-def]
     """Mark every open flag of the patient as seen, after reading them on the page."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     flags = db.session.scalars(
         sa.select(Flag).where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
     ).all()

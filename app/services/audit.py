@@ -38,7 +38,7 @@ def record(
 def record_patient_access(actor: User, patient_id: int) -> None:
     """Record that staff opened a patient's record on a page (once per request, GET only).
 
-    Called by security.patient_for, so every physio page that loads a patient is audited
+    Called by policy.get_or_404, so every physio page that loads a patient is audited
     without each view remembering to. Read-only views do not commit, so
     commit_access_events() commits the event once the page rendered successfully. (On
     PostgreSQL reads run in autocommit (extensions.Session), so an event flushed before a

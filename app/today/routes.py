@@ -17,7 +17,7 @@ from flask import (
 
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
-from app.security import current_patient, patient_required, public
+from app.policy import current_patient, patient_required, public
 from app.services import activity
 from app.today import bp
 
