@@ -39,6 +39,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     check_required_settings(app)
     register_extensions(app)
     register_blueprints(app)
+    register_audit_commit(app)
+    register_static_assets(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_deferred_work(app)
@@ -138,6 +140,26 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(today_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
+
+
+def register_audit_commit(app: Flask) -> None:
+    """Commit the access events a successful read recorded (audit.record_patient_access)."""
+    from app.extensions import db
+    from app.services import audit
+
+    @app.after_request
+    def commit_audited_reads(response: Response) -> Response:
+        if audit.access_events_pending() and response.status_code < 400:
+            db.session.commit()
+        return response
+
+
+def register_static_assets(app: Flask) -> None:
+    """Serve vendored files pre-compressed, cache versioned URLs for long (app/progress/assets)."""
+    from app.progress import assets
+
+    app.before_request(assets.serve_precompressed)
+    app.after_request(assets.cache_static_for_long)
 
 
 def json_error(status: int, message: str, errors: dict[str, object] | None = None) -> Response:

@@ -13,6 +13,8 @@ from app.domain.errors import GENERAL, Refused
 from app.domain.library_files import CONDITIONS
 from app.domain.localtime import format_date, format_datetime
 from app.extensions import db
+from app.progress.assets import asset_url
+from app.services.programmes import phase_label
 
 T = TypeVar("T")
 
@@ -92,6 +94,8 @@ def cautions_for(exercise: object, condition: str | None) -> list[str]:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(cautions_for, "cautions_for")
+    app.add_template_global(asset_url, "asset_url")
+    app.add_template_global(phase_label, "phase_label")
     app.add_template_filter(condition_label, "condition")
     app.add_template_filter(side_label, "side")
     app.add_template_filter(format_date, "date")

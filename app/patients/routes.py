@@ -12,7 +12,9 @@ from app.models import Assessment, Patient, User
 from app.patients import bp
 from app.patients.forms import AssessmentForm, PatientForm
 from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
+from app.progress.suggestions import physio_panel
 from app.services import accounts, audit
+from app.services.plans import active_programme
 from app.views import submit
 
 
@@ -89,6 +91,8 @@ def detail(patient_id: int) -> ResponseReturnValue:
         patient=patient,
         assessments=assessments,
         today=local_today(patient.timezone),
+        active_programme=active_programme(patient.id),
+        panel=physio_panel(patient),
     )
 
 

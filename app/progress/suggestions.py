@@ -53,7 +53,6 @@ NUMBER_LABELS = {
 PERCENT_NUMBERS = {"change_percent"}  # already a percentage: shown with %
 
 
-@bp.app_template_global()
 def physio_panel(patient: Patient) -> dict[str, object]:
     """Return the open flags and pending suggestions shown on the patient's page."""
     flags = db.session.scalars(
