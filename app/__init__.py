@@ -1,6 +1,7 @@
 """Stride: the application factory."""
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
@@ -162,7 +163,7 @@ def register_static_assets(app: Flask) -> None:
     app.after_request(assets.cache_static_for_long)
 
 
-def json_error(status: int, message: str, errors: dict[str, object] | None = None) -> Response:
+def json_error(status: int, message: str, errors: Mapping[str, object] | None = None) -> Response:
     """The API's error body: {"error": message, "errors": {field: message}}."""
     body: dict[str, object] = {"error": message}
     if errors:

@@ -29,7 +29,6 @@ from app.models import (
 from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
 from app.programmes import bp
 from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
-from app.services import audit
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import PlanDraft, ProgrammeError
@@ -222,8 +221,6 @@ def show(patient_id: int, programme_id: int) -> ResponseReturnValue:
     version = (
         svc.load_version(programme.current_version_id) if programme.current_version_id else None
     )
-    audit.record(current_user, "programme.view", "programme", programme.id, patient_id=patient.id)
-    db.session.commit()
     return render_template(
         "programmes/show.html",
         patient=patient,

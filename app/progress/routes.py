@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from app import json_error
 from app.domain.localtime import local_today
-from app.extensions import db
 from app.models import Patient
 from app.policy import (
     current_patient,
@@ -17,7 +16,7 @@ from app.policy import (
     staff_required,
 )
 from app.progress import bp
-from app.services import audit, charts
+from app.services import charts
 
 
 @bp.get("/patients/<int:patient_id>/charts.json")
@@ -71,9 +70,6 @@ def _page(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-de
         first, last = charts.parse_range(None, None, today)
         error = str(problem)
     payload = _payload(patient, first, last, today, for_patient=for_patient)
-    if not for_patient:
-        audit.record(current_user, "progress.view", "patient", patient.id, patient_id=patient.id)
-        db.session.commit()
     template = "progress/mine.html" if for_patient else "progress/patient.html"
     return render_template(
         template, patient=patient, payload=payload, first=first, last=last, range_error=error

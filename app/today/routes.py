@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from app.domain.localtime import local_today, utcnow
+from app.domain.localtime import UnreadableDate, local_today, parse_date, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
 from app.policy import current_patient, patient_required, public
 from app.services import activity
@@ -64,8 +64,8 @@ def _requested_day(text: str | None, today_date: date) -> date | Response | None
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
+        day = parse_date(text)
+    except UnreadableDate:
         flash("That date could not be read. Here is today.", "error")
         return redirect(url_for("today.today"))
     message = activity.date_error(day, today_date)
