@@ -148,11 +148,6 @@ def is_safe_next(target: str | None) -> bool:
     return "\\" not in target and not any(c in target for c in "\r\n")
 
 
-def wants_json() -> bool:
-    """Tell whether the caller is an API client (it gets JSON errors)."""
-    return request.path.startswith("/api/")
-
-
 def _has_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value

@@ -552,12 +552,6 @@ def _check_open(suggestion: Suggestion) -> Programme:
     return programme
 
 
-def _current_version(programme: Programme) -> ProgrammeVersion:
-    version = db.session.get(ProgrammeVersion, programme.current_version_id)
-    assert version is not None
-    return version
-
-
 def decided_message(suggestion: Suggestion) -> str:
     words = {APPLIED: "applied", DISMISSED: "dismissed", SUPERSEDED: "replaced by newer data"}
     return f"This suggestion was already {words.get(suggestion.status, suggestion.status)}."
