@@ -3,14 +3,19 @@
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from config import config_for
+
+if TYPE_CHECKING:
+    from app.models import User
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -75,8 +80,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(session_id: str):  # type: ignore[no-untyped-def]
+    def load_user(session_id: str) -> User | None:
         from app.services import accounts
 
         # "<user id>:<login session token>": a logged-out or expired session loads nobody.
@@ -85,8 +89,7 @@ def register_extensions(app: Flask) -> None:
             return None
         return accounts.session_user(int(user_id), token)
 
-    @login_manager.unauthorized_handler
-    def unauthorized():  # type: ignore[no-untyped-def]
+    def unauthorized() -> ResponseReturnValue:
         from flask import flash, redirect, url_for
 
         if request.path.startswith("/api/"):
@@ -94,9 +97,12 @@ def register_extensions(app: Flask) -> None:
         flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite ignores foreign keys unless asked; PostgreSQL always enforces them."""
     import sqlite3
 
@@ -110,7 +116,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: 
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so a request that reads then writes waits for
     # another worker's write (busy timeout) instead of failing with "database is locked".
     if connection.dialect.name == "sqlite":
@@ -188,22 +194,22 @@ def register_error_handlers(app: Flask) -> None:
         503: "Stride cannot reach its database just now. Please try again in a moment.",
     }
 
-    def render(status: int, message: str):  # type: ignore[no-untyped-def]
+    def render(status: int, message: str) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
             return json_error(status, message)
         return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render(400, "Your form expired or was sent from elsewhere. Please try again.")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         return render(status, messages.get(status, error.description or "Error."))
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+    def database_unavailable(error: OperationalError) -> ResponseReturnValue:
         # The database is down or restarting: say so, and let phones retry (their events are
         # idempotent), rather than answer a generic 500.
         from app.extensions import db
@@ -215,7 +221,7 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def server_error(error: Exception):  # type: ignore[no-untyped-def]
+    def server_error(error: Exception) -> ResponseReturnValue:
         from app.extensions import db
 
         db.session.rollback()

@@ -135,7 +135,7 @@ def editable_or_403(user: User, model: type[M], object_id: int, *options: ORMOpt
 
 def current_patient() -> Patient:
     """The signed-in patient's own record (loaded with the user, so no query here)."""
-    patient = current_user.patient if current_user.role == Role.PATIENT else None
+    patient: Patient | None = current_user.patient if current_user.role == Role.PATIENT else None
     if patient is None:
         abort(403)
     return patient

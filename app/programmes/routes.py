@@ -76,7 +76,7 @@ def _page(programme: Programme) -> ResponseReturnValue:
 def _new_version(
     programme: Programme,
     form: LineDoseForm | ChangeForm | ThresholdsForm,
-    edit: Callable[[PlanDraft], None],
+    edit: Callable[[PlanDraft], object],
 ) -> ProgrammeVersion:
     """Apply one edit to the version the page showed, as a new version (the view commits)."""
     draft = svc.draft_for(programme, expect_version_id=_version_id(form))
@@ -342,7 +342,7 @@ def add_line(patient_id: int, programme_id: int) -> ResponseReturnValue:
 
 def _dose_change(
     form: LineDoseForm,
-    edit: Callable[[PlanDraft, dict[str, Any]], None],
+    edit: Callable[[PlanDraft, dict[str, Any]], object],
     exercise: Exercise,
     programme: Programme,
     done: str,
@@ -573,7 +573,11 @@ def plan_on_date(patient_id: int, programme_id: int) -> ResponseReturnValue:
 
 def _handout(patient: Patient, back_url: str) -> str:
     programme = active_programme(patient.id)
-    version = svc.load_version(programme.current_version_id) if programme else None
+    version = (
+        svc.load_version(programme.current_version_id)
+        if programme and programme.current_version_id
+        else None
+    )
     today = local_today(patient.timezone)
     days = [today + timedelta(days=n) for n in range(HANDOUT_DAYS)]
     due = due_for_patient_between(patient, days[0], days[-1]) if programme else {}
@@ -603,7 +607,11 @@ def my_plan() -> ResponseReturnValue:
     """The patient's current plan, read-only, with the traffic-light guidance."""
     patient = current_patient()
     programme = active_programme(patient.id)
-    version = svc.load_version(programme.current_version_id) if programme else None
+    version = (
+        svc.load_version(programme.current_version_id)
+        if programme and programme.current_version_id
+        else None
+    )
     context = _plan_context(programme, version) if programme else {"programme": None}
     return render_template(
         "programmes/my_plan.html",

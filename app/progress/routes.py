@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import json_error
@@ -21,7 +22,7 @@ from app.services import charts
 
 @bp.get("/patients/<int:patient_id>/charts.json")
 @login_required
-def patient_charts_json(patient_id: int):  # type: ignore[no-untyped-def]
+def patient_charts_json(patient_id: int) -> ResponseReturnValue:
     """A patient's charts as Plotly JSON: all four for staff, the patient's three for them.
 
     Scoped like every patient read: anyone else's patient is a 404.
@@ -32,14 +33,14 @@ def patient_charts_json(patient_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/progress/charts.json")
 @patient_required
-def my_charts_json():  # type: ignore[no-untyped-def]
+def my_charts_json() -> ResponseReturnValue:
     """The signed-in patient's own charts (pain, adherence, calendar) as Plotly JSON."""
     return _charts_json(current_patient(), for_patient=True)
 
 
 @bp.get("/patients/<int:patient_id>/progress")
 @staff_required
-def patient_progress(patient_id: int):  # type: ignore[no-untyped-def]
+def patient_progress(patient_id: int) -> ResponseReturnValue:
     """A patient's progress page for staff: all four charts."""
     patient = get_or_404(current_user, Patient, patient_id)
     return _page(patient, for_patient=False)
@@ -47,12 +48,12 @@ def patient_progress(patient_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/progress")
 @patient_required
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     """The patient's progress page: pain, adherence and days done, in plain words."""
     return _page(current_patient(), for_patient=True)
 
 
-def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
+def _charts_json(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
     today = local_today(patient.timezone)
     try:
         first, last = charts.parse_range(request.args.get("from"), request.args.get("to"), today)
@@ -61,7 +62,7 @@ def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-unt
     return jsonify(_payload(patient, first, last, today, for_patient=for_patient))
 
 
-def _page(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
+def _page(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
     today = local_today(patient.timezone)
     try:
         first, last = charts.parse_range(request.args.get("from"), request.args.get("to"), today)

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain import suggestions as rules
@@ -149,18 +150,18 @@ def _suggestion(patient_id: int, suggestion_id: int) -> tuple[Patient, Suggestio
     return patient, suggestion
 
 
-def _back(patient: Patient):  # type: ignore[no-untyped-def]
+def _back(patient: Patient) -> ResponseReturnValue:
     return redirect(url_for("patients.detail", patient_id=patient.id, _anchor="suggestions"))
 
 
-def _conflict(patient: Patient, message: str):  # type: ignore[no-untyped-def]
+def _conflict(patient: Patient, message: str) -> ResponseReturnValue:
     db.session.rollback()
     return render_template("progress/conflict.html", patient=patient, message=message), 409
 
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/apply")
 @staff_required
-def apply(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+def apply(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Apply a suggestion as proposed (one click), or mark a review as seen."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
     try:
@@ -181,7 +182,7 @@ def apply(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
     "/patients/<int:patient_id>/suggestions/<int:suggestion_id>/edit", methods=["GET", "POST"]
 )
 @staff_required
-def edit(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+def edit(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Show the proposed dose pre-filled; apply it with the physio's changes."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
     view = _view(suggestion)
@@ -215,7 +216,7 @@ def edit(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/dismiss")
 @staff_required
-def dismiss(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+def dismiss(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Dismiss a suggestion with a note saying why."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
     if suggestion.status != service.PENDING:
@@ -238,7 +239,7 @@ def dismiss(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def
 
 @bp.post("/patients/<int:patient_id>/flags/<int:flag_id>/seen")
 @staff_required
-def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
+def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
     """Mark a flag as seen: it leaves the top of the page and the dashboard's red group."""
     patient = get_or_404(current_user, Patient, patient_id)
     flag = db.session.scalar(
@@ -254,7 +255,7 @@ def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/patients/<int:patient_id>/flags/seen")
 @staff_required
-def flags_seen(patient_id: int):  # type: ignore[no-untyped-def]
+def flags_seen(patient_id: int) -> ResponseReturnValue:
     """Mark every open flag of the patient as seen, after reading them on the page."""
     patient = get_or_404(current_user, Patient, patient_id)
     flags = db.session.scalars(

@@ -16,7 +16,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, has_request_context
 
@@ -43,7 +43,8 @@ def register(app: Flask) -> None:
 def _run_after_response(response: Response) -> Response:
     work: list[Work] = g.pop("deferred_work", [])
     if work:
-        response.call_on_close(partial(run_deferred, current_app._get_current_object(), work))  # type: ignore[attr-defined]
+        app: Flask = cast(Any, current_app)._get_current_object()
+        response.call_on_close(partial(run_deferred, app, work))
     return response
 
 
