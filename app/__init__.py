@@ -80,7 +80,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.session_protection = "basic"
 
-    def load_user(session_id: str) -> User | None:
+    def load_user(session_id: str) -> "User | None":
         from app.services import accounts
 
         # "<user id>:<login session token>": a logged-out or expired session loads nobody.
@@ -254,7 +254,7 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_deferred_work(app: Flask) -> None:
-    from app.services import deferred
+    from app import deferred
 
     deferred.register(app)  # work a request defers runs after its response is sent
 

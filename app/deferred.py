@@ -1,5 +1,7 @@
 """Work to do after the response is sent: defer(func, *args) now, run it once the reply is out.
 
+Not a service: like a request, the deferred run is a unit of work that commits or rolls back.
+
 Inside a request, defer() records the call on flask.g; an after_request hook (registered by
 create_app through register()) hands the list to response.call_on_close, which the WSGI server
 calls after the last byte is sent. Each call then runs in a fresh app context, so with its own
