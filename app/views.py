@@ -32,11 +32,11 @@ def submit(
     """Validate the form, make the change, then commit it or roll it back, and answer.
 
     Saved: commit, flash done (a text, or made from the result) and answer then(result).
-    Not valid, or refused (the change raised Refused): roll back and either re-render
-    page(messages for no field) with the other messages by their fields, 422 on a POST and
-    200 on a GET; or, for a button with no page of its own, flash every message and answer
-    back(); or, with neither, answer 400. fields maps an error key to its form field where
-    their names differ.
+    Refused (the change raised Refused): roll back, and answer as for a form that is not
+    valid: re-render page(messages for no field) with the other messages by their fields,
+    422 on a POST and 200 on a GET; or, for a button with no page of its own, flash every
+    message and answer back(); or, with neither, answer 400. fields maps an error key to
+    its form field where their names differ.
     """
     general: list[str] = []
     if form.validate_on_submit():
