@@ -35,9 +35,16 @@ test: install-dev assets
 	mkdir -p instance
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Dead code: what nothing in the app, tests, bench or scripts uses (vulture_whitelist.py holds
+# the names only Flask, SQLAlchemy, WTForms, Jinja or pytest read).
+VULTURE_ARGS := app tests bench scripts vulture_whitelist.py --min-confidence 60 \
+	--ignore-decorators "@bp.*,@app.*,@*.route,@*.get,@*.post,@login_manager.*,@event.listens_for,@*.command,@*.group,@pytest.fixture,@*.errorhandler" \
+	--ignore-names "validate_*,process_bind_param,process_result_value,get_id,test_*,pytest_*"
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture $(VULTURE_ARGS)
 
 format: install-dev
 	$(BIN)/ruff format .

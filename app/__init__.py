@@ -1,15 +1,21 @@
 """Stride: the application factory."""
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from config import config_for
+
+if TYPE_CHECKING:
+    from app.models import User
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -39,6 +45,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     check_required_settings(app)
     register_extensions(app)
     register_blueprints(app)
+    register_audit_commit(app)
+    register_static_assets(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_deferred_work(app)
@@ -72,8 +80,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(session_id: str):  # type: ignore[no-untyped-def]
+    def load_user(session_id: str) -> "User | None":
         from app.services import accounts
 
         # "<user id>:<login session token>": a logged-out or expired session loads nobody.
@@ -82,8 +89,7 @@ def register_extensions(app: Flask) -> None:
             return None
         return accounts.session_user(int(user_id), token)
 
-    @login_manager.unauthorized_handler
-    def unauthorized():  # type: ignore[no-untyped-def]
+    def unauthorized() -> ResponseReturnValue:
         from flask import flash, redirect, url_for
 
         if request.path.startswith("/api/"):
@@ -91,9 +97,12 @@ def register_extensions(app: Flask) -> None:
         flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite ignores foreign keys unless asked; PostgreSQL always enforces them."""
     import sqlite3
 
@@ -107,7 +116,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:  # type: 
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so a request that reads then writes waits for
     # another worker's write (busy timeout) instead of failing with "database is locked".
     if connection.dialect.name == "sqlite":
@@ -140,7 +149,27 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
 
 
-def json_error(status: int, message: str, errors: dict[str, object] | None = None) -> Response:
+def register_audit_commit(app: Flask) -> None:
+    """Commit the access events a successful read recorded (audit.record_patient_access)."""
+    from app.extensions import db
+    from app.services import audit
+
+    @app.after_request
+    def commit_audited_reads(response: Response) -> Response:
+        if audit.access_events_pending() and response.status_code < 400:
+            db.session.commit()
+        return response
+
+
+def register_static_assets(app: Flask) -> None:
+    """Serve vendored files pre-compressed, cache versioned URLs for long (app/progress/assets)."""
+    from app.progress import assets
+
+    app.before_request(assets.serve_precompressed)
+    app.after_request(assets.cache_static_for_long)
+
+
+def json_error(status: int, message: str, errors: Mapping[str, object] | None = None) -> Response:
     """The API's error body: {"error": message, "errors": {field: message}}."""
     body: dict[str, object] = {"error": message}
     if errors:
@@ -165,22 +194,22 @@ def register_error_handlers(app: Flask) -> None:
         503: "Stride cannot reach its database just now. Please try again in a moment.",
     }
 
-    def render(status: int, message: str):  # type: ignore[no-untyped-def]
+    def render(status: int, message: str) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
             return json_error(status, message)
         return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render(400, "Your form expired or was sent from elsewhere. Please try again.")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         return render(status, messages.get(status, error.description or "Error."))
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+    def database_unavailable(error: OperationalError) -> ResponseReturnValue:
         # The database is down or restarting: say so, and let phones retry (their events are
         # idempotent), rather than answer a generic 500.
         from app.extensions import db
@@ -192,7 +221,7 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def server_error(error: Exception):  # type: ignore[no-untyped-def]
+    def server_error(error: Exception) -> ResponseReturnValue:
         from app.extensions import db
 
         db.session.rollback()
@@ -201,7 +230,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from app.security import refuse_nul_characters
+    from app.policy import refuse_nul_characters
 
     app.before_request(refuse_nul_characters)
 
@@ -225,7 +254,7 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_deferred_work(app: Flask) -> None:
-    from app.services import deferred
+    from app import deferred
 
     deferred.register(app)  # work a request defers runs after its response is sent
 
@@ -243,7 +272,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def check_every_view_declares_access(app: Flask) -> None:
-    """Fail at start-up if a view forgot to say who may use it (see app/security.py)."""
+    """Fail at start-up if a view forgot to say who may use it (see app/policy.py)."""
     missing = [
         endpoint
         for endpoint, view in app.view_functions.items()

@@ -1,28 +1,76 @@
-"""Helpers shared by every page: template filters and globals."""
+"""Helpers shared by every page: the one form-submit helper, template filters and globals."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, abort, flash, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.domain.cautions import caution_texts
+from app.domain.errors import GENERAL, Refused
 from app.domain.library_files import CONDITIONS
+from app.domain.localtime import format_date, format_datetime
+from app.domain.plan_draft import phase_label
+from app.extensions import db
+from app.progress.assets import asset_url
+
+T = TypeVar("T")
 
 
-def format_date(value: date | None) -> str:
-    """A date as people write it: 'Mon 3 Nov 2026'."""
-    if value is None:
-        return ""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+def submit(
+    form: FlaskForm,
+    change: Callable[[], T],
+    *,
+    done: str | Callable[[T], str] | None,
+    then: Callable[[T], ResponseReturnValue],
+    page: Callable[[list[str]], str] | None = None,
+    back: Callable[[], ResponseReturnValue] | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """Validate the form, make the change, then commit it or roll it back, and answer.
+
+    Saved: commit, flash done (a text, or made from the result) and answer then(result).
+    Refused (the change raised Refused): roll back, and answer as for a form that is not
+    valid: re-render page(messages for no field) with the other messages by their fields,
+    422 on a POST and 200 on a GET; or, for a button with no page of its own, flash every
+    message and answer back(); or, with neither, answer 400. fields maps an error key to
+    its form field where their names differ.
+    """
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            result = change()
+        except Refused as refusal:
+            db.session.rollback()
+            general = attach_errors(form, refusal.errors, fields or {})
+        else:
+            db.session.commit()
+            if done:
+                flash(done(result) if callable(done) else done, "success")
+            return then(result)
+    if page is not None:
+        return page(general), 422 if request.method == "POST" else 200
+    if back is None:
+        abort(400)  # a button of a page that only a forged or expired form gets wrong
+    for message in [m for messages in form.errors.values() for m in messages] + general:
+        flash(message, "error")
+    return back()
 
 
-def format_datetime(value: datetime | None, timezone: str = "UTC") -> str:
-    """An instant in a timezone, e.g. '3 Nov 2026, 07:15'."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(timezone))
-    return f"{local.day} {local:%b %Y, %H:%M}"
+def attach_errors(
+    form: FlaskForm, errors: Mapping[str, str], fields: Mapping[str, str]
+) -> list[str]:
+    """Put each message by its visible form field; return those that belong to none."""
+    general = []
+    for key, message in errors.items():
+        field = getattr(form, fields.get(key, key), None) if key != GENERAL else None
+        if field is None or not hasattr(field, "errors") or field.type == "HiddenField":
+            general.append(message)
+        else:
+            field.errors = [*field.errors, message]
+    return general
 
 
 def condition_label(key: str | None) -> str:
@@ -46,6 +94,8 @@ def cautions_for(exercise: object, condition: str | None) -> list[str]:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(cautions_for, "cautions_for")
+    app.add_template_global(asset_url, "asset_url")
+    app.add_template_global(phase_label, "phase_label")
     app.add_template_filter(condition_label, "condition")
     app.add_template_filter(side_label, "side")
     app.add_template_filter(format_date, "date")

@@ -29,7 +29,7 @@ class Client(FlaskClient):
         # production, even though the test itself holds one open.
         _db.session.flush()
         # Buffered: read the whole body and close the response, as a server does once it is
-        # sent; closing runs the request's deferred work (app/services/deferred.py).
+        # sent; closing runs the request's deferred work (app/deferred.py).
         kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)

@@ -1,17 +1,19 @@
 """Audit log viewer and patient deletion, for clinic admins of their own clinic only."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import DeletePatientForm
+from app.domain.errors import Refused
 from app.extensions import db
-from app.models import AuditEvent, Patient, Role, User
-from app.security import patient_for, roles_required
+from app.models import AuditEvent, Patient, User
+from app.policy import admin_required, get_or_404
 from app.services import audit, data_rights
+from app.views import submit
 
-admin_required = roles_required(Role.ADMIN)
 PAGE_SIZE = 50
 
 
@@ -22,7 +24,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.get("/audit")
 @admin_required
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     """The clinic's audit trail, newest first, filtered by actor, action and patient."""
     actor_id = _int_arg("actor")
     patient_ref = _int_arg("patient")
@@ -83,29 +85,32 @@ def audit_log():  # type: ignore[no-untyped-def]
 
 @bp.route("/patients/<int:patient_id>/delete", methods=["GET", "POST"])
 @admin_required
-def delete_patient(patient_id: int):  # type: ignore[no-untyped-def]
+def delete_patient(patient_id: int) -> ResponseReturnValue:
     """Show what deleting a patient removes; delete it all once their name is typed."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     name = patient.user.name
     plan = data_rights.deletion_plan(patient)
     form = DeletePatientForm()
-    if form.validate_on_submit():
+
+    def delete() -> None:
         if form.confirm_name.data.strip().casefold() != name.strip().casefold():
-            form.confirm_name.errors.append("That is not the patient's name: nothing was deleted.")
-        else:
-            data_rights.delete_patient(patient)
-            audit.record(
-                current_user,
-                "patient.delete",
-                "patient",
-                patient_id,
-                patient_id=patient_id,
-                rows=sum(plan.counts.values()),
-            )
-            db.session.commit()
-            flash(f"{name} and all their data have been deleted.", "success")
-            return redirect(url_for("patients.index"))
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/delete_patient.html", form=form, patient=patient, name=name, plan=plan
-    ), status
+            raise Refused({"confirm_name": "That is not the patient's name: nothing was deleted."})
+        data_rights.delete_patient(patient)
+        audit.record(
+            current_user,
+            "patient.delete",
+            "patient",
+            patient_id,
+            patient_id=patient_id,
+            rows=sum(plan.counts.values()),
+        )
+
+    return submit(
+        form,
+        delete,
+        done=f"{name} and all their data have been deleted.",
+        then=lambda _: redirect(url_for("patients.index")),
+        page=lambda _: render_template(
+            "admin/delete_patient.html", form=form, patient=patient, name=name, plan=plan
+        ),
+    )

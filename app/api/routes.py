@@ -1,15 +1,13 @@
 """GET /api/v1/today, POST /api/v1/sync and the OpenAPI document."""
 
-from datetime import date
-
 from flask import jsonify, request
 
 from app import json_error
 from app.api import bp
 from app.api.openapi import openapi_document
 from app.api.serialize import today_json
-from app.domain.localtime import local_today
-from app.security import current_patient, patient_required, public
+from app.domain.localtime import UnreadableDate, local_today, parse_date
+from app.policy import current_patient, patient_required, public
 from app.services import activity
 
 # 200 events with full 1000-character notes fit well inside this; 10,000 ticks do not.
@@ -25,9 +23,9 @@ def today():  # type: ignore[no-untyped-def]
     if request.args.get("date"):
         today_date = local_today(patient.timezone)
         try:
-            day = date.fromisoformat(request.args["date"])
-        except ValueError:
-            return json_error(422, "Check the date.", {"date": "Give the date as YYYY-MM-DD."})
+            day = parse_date(request.args["date"])
+        except UnreadableDate as unreadable:
+            return json_error(422, "Check the date.", unreadable.errors)
         message = activity.date_error(day, today_date)
         if message:
             return json_error(422, "Check the date.", {"date": message})

@@ -2,15 +2,18 @@
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import ChangePasswordForm, InviteCodeForm, LoginForm, SetPasswordForm
+from app.domain.errors import Refused
 from app.extensions import db, limiter
-from app.models import User
-from app.security import is_safe_next, login_required, public
+from app.models import Invite, User
+from app.policy import is_safe_next, login_required, public
 from app.services import accounts, audit
 from app.services.passwords import verify_password
+from app.views import submit
 
 BAD_LOGIN = "That email or username and password do not match. Please try again."
 
@@ -28,7 +31,7 @@ def _login_account_key() -> str:
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Log in with email or username and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -52,7 +55,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """Log out (POST only, so a link on another site cannot log you out).
 
     The login session is deleted, so a copy of this browser's cookie stops working too.
@@ -67,7 +70,7 @@ def logout():  # type: ignore[no-untyped-def]
 @bp.route("/invite", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def invite_code():  # type: ignore[no-untyped-def]
+def invite_code() -> ResponseReturnValue:
     """Type the short invite code from the physio."""
     form = InviteCodeForm()
     if form.validate_on_submit():
@@ -81,7 +84,7 @@ def invite_code():  # type: ignore[no-untyped-def]
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def accept_invite(token: str):  # type: ignore[no-untyped-def]
+def accept_invite(token: str) -> ResponseReturnValue:
     """Open an invite link and choose a password."""
     invite = accounts.find_invite(token=token)
     if not accounts.invite_is_usable(invite):
@@ -92,7 +95,7 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
 @bp.post("/invite/code")
 @public
 @limiter.limit(_login_limit)
-def accept_invite_code():  # type: ignore[no-untyped-def]
+def accept_invite_code() -> ResponseReturnValue:
     """Choose a password after typing an invite code (the code rides in a hidden field)."""
     invite = accounts.find_invite(code=request.form.get("code", ""))
     if not accounts.invite_is_usable(invite):
@@ -100,7 +103,9 @@ def accept_invite_code():  # type: ignore[no-untyped-def]
     return _set_password_page(invite, SetPasswordForm(), code=request.form.get("code", ""))
 
 
-def _set_password_page(invite, form: SetPasswordForm, code: str | None = None):  # type: ignore[no-untyped-def]
+def _set_password_page(
+    invite: Invite, form: SetPasswordForm, code: str | None = None
+) -> ResponseReturnValue:
     if form.validate_on_submit():
         user = accounts.accept_invite(invite, form.password.data)
         accounts.start_session(user)
@@ -114,19 +119,27 @@ def _set_password_page(invite, form: SetPasswordForm, code: str | None = None): 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     """Change your password; other sessions of the account end."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+
+    def change() -> User:
         if not verify_password(current_user.password_hash, form.current.data):
-            form.current.errors.append("That is not your current password.")
-        else:
-            user = current_user._get_current_object()
-            accounts.set_password(user, form.password.data)  # ends every session
-            accounts.start_session(user)  # then opens a new one for this browser
-            audit.record(user, "account.password_change", "user", user.id)
-            db.session.commit()
-            login_user(user)
-            flash("Your password has been changed.", "success")
-            return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+            raise Refused({"current": "That is not your current password."})
+        user: User = current_user._get_current_object()
+        accounts.set_password(user, form.password.data)  # ends every session
+        accounts.start_session(user)  # then opens a new one for this browser
+        audit.record(user, "account.password_change", "user", user.id)
+        return user
+
+    def signed_in_again(user: User) -> ResponseReturnValue:
+        login_user(user)
+        return redirect(url_for("main.index"))
+
+    return submit(
+        form,
+        change,
+        done="Your password has been changed.",
+        then=signed_in_again,
+        page=lambda _: render_template("auth/change_password.html", form=form),
+    )

@@ -1,16 +1,17 @@
 """The caseload dashboard."""
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.dashboard import bp
-from app.security import staff_required
+from app.policy import staff_required
 from app.services.caseload import NEED_LABELS, Need, caseload
 
 
 @bp.get("/dashboard")
 @staff_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Patients sorted by need, with filters by need and by name."""
     need = request.args.get("need") or ""
     search = (request.args.get("q") or "").strip()[:120]

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.domain.adherence import DayStatus
 from app.domain.dose import Dose
+from app.domain.errors import Refused
 from app.domain.pain import PainThresholds
 from app.domain.progress import (
     DayTotals,
@@ -64,7 +65,7 @@ MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 MIN_AXIS_DAYS = 7
 
 
-class RangeError(ValueError):
+class RangeError(Refused):
     """A chart date range that makes no sense; the message is for the person asking."""
 
 

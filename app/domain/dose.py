@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from app.domain.errors import Refused
 from app.domain.schedule import WEEKLY_PATTERN, weekdays_from_mask
 
 SETS_RANGE = (1, 10)
@@ -256,12 +257,8 @@ def describe_change(before: Dose, after: Dose) -> list[str]:
     return parts
 
 
-class InvalidDose(ValueError):
+class InvalidDose(Refused):
     """Raised by Dose.from_mapping and Dose.from_dict; .errors maps field -> message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
 
 
 def dose_errors(values: Mapping[str, object]) -> dict[str, str]:

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from app.domain.errors import Refused
+
 
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime."""
@@ -48,3 +50,35 @@ def as_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("naive datetime: attach a timezone first")
     return instant.astimezone(UTC)
+
+
+# --- dates as people read and type them ---------------------------------------------------
+
+DATE_FORMAT_MESSAGE = "Give the date as YYYY-MM-DD."
+
+
+class UnreadableDate(Refused):
+    """A ?date= (or any typed date) that is not YYYY-MM-DD; .errors says so under "date"."""
+
+
+def parse_date(text: str) -> date:
+    """Read a date written YYYY-MM-DD (as in ?date=), or raise UnreadableDate."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UnreadableDate({"date": DATE_FORMAT_MESSAGE}) from None
+
+
+def format_date(value: date | None) -> str:
+    """A date as people write it: 'Mon 3 Nov 2026'."""
+    if value is None:
+        return ""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def format_datetime(value: datetime | None, timezone: str = "UTC") -> str:
+    """An instant in a timezone, e.g. '3 Nov 2026, 07:15'."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(timezone))
+    return f"{local.day} {local:%b %Y, %H:%M}"

@@ -24,28 +24,29 @@ class PainThresholds:
     # Return to running: a walk-run level counts as done well at this pain or less (s. 6).
     walk_run_max_pain: int = 2
 
-    def errors(self) -> list[str]:
-        """Return a message for every setting that makes no sense; empty when all are fine."""
-        problems = [
-            f"{f.name} must be a whole number from {PAIN_MIN} to {PAIN_MAX}."
+    def errors(self) -> dict[str, str]:
+        """Return setting -> what is wrong with it; empty when all are fine."""
+        problems = {
+            f.name: f"Must be a whole number from {PAIN_MIN} to {PAIN_MAX}."
             for f in fields(self)
             if not _is_pain(getattr(self, f.name))
-        ]
+        }
         if problems:
             return problems
         # A rise or change of 0 would mark every day as worse.
         for name in ("amber_morning_rise", "red_morning_rise", "mcid"):
             if getattr(self, name) < 1:
-                problems.append(f"{name} must be at least 1.")
+                problems[name] = "Must be at least 1."
         if self.green_max_during > self.amber_max_during:
-            problems.append("The green limit must not be above the amber limit.")
+            problems.setdefault(
+                "green_max_during", "The green limit must not be above the amber limit."
+            )
         if self.amber_morning_rise > self.red_morning_rise:
-            problems.append("The amber morning rise must not be above the red morning rise.")
+            problems.setdefault(
+                "amber_morning_rise",
+                "The amber morning rise must not be above the red morning rise.",
+            )
         return problems
-
-    def validate(self) -> list[str]:
-        """Return the same messages as errors(), for callers that ask to validate."""
-        return self.errors()
 
 
 class Zone(StrEnum):

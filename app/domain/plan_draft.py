@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from app.domain.dose import EXERCISE_DOSE_FIELDS, Dose, describe_change
+from app.domain.errors import Refused
 from app.domain.pain import PainThresholds
 
 AFFECTED_SIDES = ("left", "right", "both", "none")
@@ -37,12 +38,8 @@ _THRESHOLD_WORDS = {
 }
 
 
-class ProgrammeError(ValueError):
+class ProgrammeError(Refused):
     """Bad input for a programme change; .errors maps field -> message. Nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 class LibraryExercise(Protocol):
@@ -258,7 +255,7 @@ class PlanDraft:
         if self.affected_side not in AFFECTED_SIDES:
             errors["affected_side"] = "Choose left, right, both or none."
         if problems := self.thresholds.errors():
-            errors["thresholds"] = " ".join(problems)
+            errors["thresholds"] = " ".join(problems.values())
         return errors
 
     def summary(self) -> str:

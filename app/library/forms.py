@@ -1,5 +1,6 @@
 """The clinic-made exercise form: the same fields and rules as the library files."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -42,7 +43,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _at_least_one(message: str):  # type: ignore[no-untyped-def]
+def _at_least_one(message: str) -> Callable[[FlaskForm, SelectMultipleField], None]:
     """Require a ticked box without marking every checkbox `required` in the HTML."""
 
     def check(form: FlaskForm, field: SelectMultipleField) -> None:

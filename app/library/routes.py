@@ -1,16 +1,19 @@
 """Library pages for staff: browse and search, an exercise's page, clinic-made exercises."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain import library_files as lib
+from app.domain.errors import Refused
 from app.extensions import db
 from app.library import bp
 from app.library.forms import NO_LINK, ArchiveForm, ExerciseForm
 from app.models import Exercise
-from app.security import staff_required
+from app.policy import editable_or_403, find, get_or_404, staff_required, visible_condition
 from app.services import audit, library
+from app.views import submit
 
 PER_PAGE = 30
 
@@ -29,7 +32,7 @@ def _filters() -> library.LibraryFilters:
 
 @bp.get("/")
 @staff_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Browse and search the library and the clinic's own exercises."""
     filters = _filters()
     pagination = db.paginate(
@@ -49,25 +52,11 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-def _visible_or_404(exercise_id: int) -> Exercise:
-    exercise = library.visible_exercise(current_user, exercise_id)
-    if exercise is None:
-        abort(404)  # other clinics' exercises look like they do not exist
-    return exercise
-
-
-def _editable_or_abort(exercise_id: int) -> Exercise:
-    exercise = _visible_or_404(exercise_id)
-    if not exercise.is_custom:
-        abort(403)  # the shipped library is read-only: copy it instead
-    return exercise
-
-
 @bp.get("/<int:exercise_id>")
 @staff_required
-def detail(exercise_id: int):  # type: ignore[no-untyped-def]
+def detail(exercise_id: int) -> ResponseReturnValue:
     """An exercise's instructions, default dose and its chain."""
-    exercise = _visible_or_404(exercise_id)
+    exercise = get_or_404(current_user, Exercise, exercise_id)
     return render_template(
         "library/detail.html",
         exercise=exercise,
@@ -81,7 +70,7 @@ def detail(exercise_id: int):  # type: ignore[no-untyped-def]
 def _link_choices(exercise: Exercise | None) -> list[tuple[int, str]]:
     stmt = (
         sa.select(Exercise.id, Exercise.name, Exercise.level, Exercise.clinic_id)
-        .where(library.visible_to(current_user))
+        .where(visible_condition(current_user, Exercise))
         .order_by(Exercise.name, Exercise.id)
     )
     if exercise is not None:
@@ -99,47 +88,53 @@ def _link_choices(exercise: Exercise | None) -> list[tuple[int, str]]:
 
 
 def _chosen(exercise_id: int) -> Exercise | None:
-    return library.visible_exercise(current_user, exercise_id) if exercise_id != NO_LINK else None
+    return find(current_user, Exercise, exercise_id) if exercise_id != NO_LINK else None
 
 
-def _save(form: ExerciseForm, exercise: Exercise | None) -> Exercise | None:
-    """Check the links and save; return None (errors on the form) when they break a rule."""
+def _save(form: ExerciseForm, exercise: Exercise | None, action: str) -> Exercise:
+    """Check the links, save and audit; refuse links that break a rule."""
     regression, progression = _chosen(form.regression.data), _chosen(form.progression.data)
     target = exercise or Exercise(clinic_id=current_user.clinic_id)
     errors = library.link_errors(current_user, target, form.level.data, regression, progression)
-    for name, message in errors.items():
-        getattr(form, name).errors.append(message)
     if errors:
-        return None
-    return library.save_custom_exercise(
+        raise Refused(errors)
+    saved = library.save_custom_exercise(
         current_user, exercise, form.exercise_values(), regression, progression
     )
+    audit.record(current_user, action, "exercise", saved.id)
+    return saved
+
+
+def _to_detail(exercise: Exercise) -> ResponseReturnValue:
+    return redirect(url_for("library.detail", exercise_id=exercise.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     """Create a clinic-made exercise, blank or copied from a visible one (?copy=<id>)."""
     form = ExerciseForm()
     form.set_link_choices(_link_choices(None))
     copy_of = None
     if request.method == "GET" and request.args.get("copy", type=int):
-        copy_of = _visible_or_404(request.args.get("copy", type=int))
+        copy_of = get_or_404(current_user, Exercise, request.args.get("copy", type=int) or 0)
         form.fill_from(copy_of, copy=True)
-    if form.validate_on_submit() and (exercise := _save(form, None)) is not None:
-        audit.record(current_user, "exercise.create", "exercise", exercise.id)
-        db.session.commit()
-        flash(f"{exercise.name} was added to your clinic's exercises.", "success")
-        return redirect(url_for("library.detail", exercise_id=exercise.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("library/form.html", form=form, exercise=None, copy_of=copy_of), status
+    return submit(
+        form,
+        lambda: _save(form, None, "exercise.create"),
+        done=lambda exercise: f"{exercise.name} was added to your clinic's exercises.",
+        then=_to_detail,
+        page=lambda _: render_template(
+            "library/form.html", form=form, exercise=None, copy_of=copy_of
+        ),
+    )
 
 
 @bp.route("/<int:exercise_id>/edit", methods=["GET", "POST"])
 @staff_required
-def edit(exercise_id: int):  # type: ignore[no-untyped-def]
+def edit(exercise_id: int) -> ResponseReturnValue:
     """Edit one of the clinic's own exercises."""
-    exercise = _editable_or_abort(exercise_id)
+    exercise = editable_or_403(current_user, Exercise, exercise_id)
     if exercise.archived:
         flash("Archived exercises cannot be edited.", "error")
         return redirect(url_for("library.detail", exercise_id=exercise.id))
@@ -147,28 +142,33 @@ def edit(exercise_id: int):  # type: ignore[no-untyped-def]
     form.set_link_choices(_link_choices(exercise))
     if request.method == "GET":
         form.fill_from(exercise)
-    if form.validate_on_submit() and _save(form, exercise) is not None:
-        audit.record(current_user, "exercise.update", "exercise", exercise.id)
-        db.session.commit()
-        flash(f"{exercise.name} was saved.", "success")
-        return redirect(url_for("library.detail", exercise_id=exercise.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("library/form.html", form=form, exercise=exercise), status
+    return submit(
+        form,
+        lambda: _save(form, exercise, "exercise.update"),
+        done=f"{exercise.name} was saved.",
+        then=_to_detail,
+        page=lambda _: render_template("library/form.html", form=form, exercise=exercise),
+    )
 
 
 @bp.route("/<int:exercise_id>/archive", methods=["GET", "POST"])
 @staff_required
-def archive(exercise_id: int):  # type: ignore[no-untyped-def]
+def archive(exercise_id: int) -> ResponseReturnValue:
     """Ask to confirm, then archive a clinic-made exercise (it stays in existing plans)."""
-    exercise = _editable_or_abort(exercise_id)
+    exercise = editable_or_403(current_user, Exercise, exercise_id)
     if exercise.archived:
         return redirect(url_for("library.detail", exercise_id=exercise.id))
     form = ArchiveForm()
-    if form.validate_on_submit():
+
+    def change() -> Exercise:
         library.archive_custom_exercise(exercise)
         audit.record(current_user, "exercise.archive", "exercise", exercise.id)
-        db.session.commit()
-        flash(f"{exercise.name} was archived.", "success")
-        return redirect(url_for("library.detail", exercise_id=exercise.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("library/archive.html", form=form, exercise=exercise), status
+        return exercise
+
+    return submit(
+        form,
+        change,
+        done=f"{exercise.name} was archived.",
+        then=_to_detail,
+        page=lambda _: render_template("library/archive.html", form=form, exercise=exercise),
+    )

@@ -3,18 +3,19 @@
 import json
 
 from flask import Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain.localtime import local_today
 from app.extensions import db
 from app.my_data import bp
-from app.security import current_patient, patient_required
+from app.policy import current_patient, patient_required
 from app.services import audit, data_rights
 
 
 @bp.get("/me/data")
 @patient_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Explain what the downloads hold and offer both formats."""
     return render_template("my_data/index.html", patient=current_patient())
 
@@ -37,7 +38,7 @@ def _export(kind: str) -> tuple[dict, str]:
 
 @bp.get("/me/export.json")
 @patient_required
-def export_json():  # type: ignore[no-untyped-def]
+def export_json() -> ResponseReturnValue:
     """All your data as one JSON document, one list per table."""
     data, stem = _export("json")
     body = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode()
@@ -46,7 +47,7 @@ def export_json():  # type: ignore[no-untyped-def]
 
 @bp.get("/me/export.csv")
 @patient_required
-def export_csv():  # type: ignore[no-untyped-def]
+def export_csv() -> ResponseReturnValue:
     """All your data as a zip of CSV files, one per table (opens in any spreadsheet)."""
     data, stem = _export("csv")
     return _download(data_rights.export_zip_of_csv(data), "application/zip", f"{stem}-csv.zip")

@@ -1,33 +1,29 @@
 """The physio's patient list, new patients, invites, assessments; a patient's own profile."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.domain.localtime import common_timezones, local_today
 from app.extensions import db
-from app.models import Assessment, Patient, Role, User
+from app.models import Assessment, Patient, User
 from app.patients import bp
 from app.patients.forms import AssessmentForm, PatientForm
-from app.security import (
-    current_patient,
-    patient_for,
-    patient_required,
-    roles_required,
-    scoped_patients,
-    staff_required,
-)
+from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
+from app.progress.suggestions import physio_panel
 from app.services import accounts, audit
-
-physio_required = roles_required(Role.PHYSIO, Role.ADMIN)
+from app.services.plans import active_programme
+from app.views import submit
 
 
 @bp.get("/patients")
 @staff_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The patients the signed-in physio (or clinic admin) may see."""
     patients = db.session.scalars(
-        scoped_patients(current_user)
+        visible(current_user, Patient)
         .join(Patient.user)
         .options(sa.orm.contains_eager(Patient.user))
         .order_by(User.name)
@@ -36,12 +32,13 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
-@physio_required
-def new():  # type: ignore[no-untyped-def]
+@staff_required
+def new() -> ResponseReturnValue:
     """Create a patient and show their invite link and code once."""
     form = PatientForm()
-    if form.validate_on_submit():
-        patient, issued = accounts.create_patient(
+
+    def create() -> tuple[Patient, accounts.IssuedInvite]:
+        return accounts.create_patient(
             current_user,
             accounts.NewPatient(
                 name=form.name.data.strip(),
@@ -54,14 +51,19 @@ def new():  # type: ignore[no-untyped-def]
                 usual_pain=form.usual_pain.data,
             ),
         )
-        db.session.commit()
-        return _show_invite(patient, issued, created=True)
-    return render_template(
-        "patients/new.html", form=form, timezones=common_timezones()
-    ), 422 if form.errors else 200
+
+    return submit(
+        form,
+        create,
+        done=None,
+        then=lambda created: _show_invite(*created, created=True),
+        page=lambda _: render_template(
+            "patients/new.html", form=form, timezones=common_timezones()
+        ),
+    )
 
 
-def _show_invite(patient: Patient, issued: accounts.IssuedInvite, created: bool = False):  # type: ignore[no-untyped-def]
+def _show_invite(patient: Patient, issued: accounts.IssuedInvite, created: bool = False) -> str:
     link = url_for("auth.accept_invite", token=issued.token, _external=True)
     return render_template(
         "patients/invite.html",
@@ -75,9 +77,9 @@ def _show_invite(patient: Patient, issued: accounts.IssuedInvite, created: bool 
 
 @bp.get("/patients/<int:patient_id>")
 @staff_required
-def detail(patient_id: int):  # type: ignore[no-untyped-def]
+def detail(patient_id: int) -> ResponseReturnValue:
     """A patient's record: details, assessments."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     assessments = db.session.scalars(
         sa.select(Assessment)
         .where(Assessment.patient_id == patient.id)
@@ -89,24 +91,29 @@ def detail(patient_id: int):  # type: ignore[no-untyped-def]
         patient=patient,
         assessments=assessments,
         today=local_today(patient.timezone),
+        active_programme=active_programme(patient.id),
+        panel=physio_panel(patient),
     )
 
 
 @bp.post("/patients/<int:patient_id>/invite")
 @staff_required
-def reissue_invite(patient_id: int):  # type: ignore[no-untyped-def]
+def reissue_invite(patient_id: int) -> ResponseReturnValue:
     """Make a new invite (also the password reset); earlier links stop working."""
-    patient = patient_for(current_user, patient_id)
-    issued = accounts.issue_invite(current_user, patient.user)
-    db.session.commit()
-    return _show_invite(patient, issued)
+    patient = get_or_404(current_user, Patient, patient_id)
+    return submit(
+        FlaskForm(),
+        lambda: accounts.issue_invite(current_user, patient.user),
+        done=None,
+        then=lambda issued: _show_invite(patient, issued),
+    )
 
 
 @bp.route("/patients/<int:patient_id>/assessments/new", methods=["GET", "POST"])
 @staff_required
-def new_assessment(patient_id: int):  # type: ignore[no-untyped-def]
+def new_assessment(patient_id: int) -> ResponseReturnValue:
     """Record an initial assessment or a reassessment."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     has_initial = db.session.scalar(
         sa.select(sa.func.count(Assessment.id)).where(Assessment.patient_id == patient.id)
     )
@@ -114,7 +121,8 @@ def new_assessment(patient_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.kind.data = "reassessment" if has_initial else "initial"
         form.assessed_on.data = local_today(patient.timezone)
-    if form.validate_on_submit():
+
+    def change() -> Assessment:
         assessment = Assessment(
             patient_id=patient.id,
             physio_id=current_user.id,
@@ -132,16 +140,20 @@ def new_assessment(patient_id: int):  # type: ignore[no-untyped-def]
         audit.record(
             current_user, "assessment.create", "assessment", assessment.id, patient_id=patient.id
         )
-        db.session.commit()
-        flash("Assessment saved.", "success")
-        return redirect(url_for("patients.detail", patient_id=patient.id))
-    status = 422 if form.errors else 200
-    return render_template("patients/assessment_form.html", form=form, patient=patient), status
+        return assessment
+
+    return submit(
+        form,
+        change,
+        done="Assessment saved.",
+        then=lambda _: redirect(url_for("patients.detail", patient_id=patient.id)),
+        page=lambda _: render_template("patients/assessment_form.html", form=form, patient=patient),
+    )
 
 
 @bp.get("/me")
 @patient_required
-def me():  # type: ignore[no-untyped-def]
+def me() -> ResponseReturnValue:
     """The patient's own profile."""
     patient = current_patient()
     if patient.user_id != current_user.id:

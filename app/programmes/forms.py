@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.domain.dose import FIELD_NAMES as DOSE_FIELD_NAMES
+from app.domain.errors import Refused
 from app.domain.library_files import CONDITIONS
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -98,12 +99,11 @@ class DoseForm(FlaskForm):
         if mask:
             self.times_per_week.data = None
 
-    def dose(self) -> dict[str, Any] | None:
-        """Return the entered dose (every line dose field), or None with the error by the field."""
+    def dose(self) -> dict[str, Any]:
+        """Return the entered dose (every line dose field); refuse days and a weekly count."""
         days = sum(1 << day for day in self.days.data or [])
         if days and self.times_per_week.data is not None:
-            self.times_per_week.errors = ["Tick days or give times per week, not both."]
-            return None
+            raise Refused({"times_per_week": "Tick days or give times per week, not both."})
         dose = {name: getattr(self, name).data for name in FORM_DOSE_FIELDS}
         dose["note"] = (dose["note"] or "").strip()
         dose["days_of_week"] = days or None

@@ -1,34 +1,47 @@
 """Staff pages for a patient's programme, and the patient's own read-only plan and handout."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
+from app.domain.errors import Refused
 from app.domain.guidance import pain_guidance
-from app.domain.localtime import local_today
+from app.domain.localtime import UnreadableDate, local_today, parse_date
 from app.domain.pain import PainThresholds
 from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
 from app.extensions import db
-from app.models import Patient, Programme, ProgrammeStatus, ProgrammeTemplate, ProgrammeVersion
+from app.models import (
+    Exercise,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammePhase,
+    ProgrammeStatus,
+    ProgrammeTemplate,
+    ProgrammeVersion,
+    TemplatePrescription,
+)
+from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
 from app.programmes import bp
 from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
-from app.security import current_patient, patient_for, patient_required, staff_required
-from app.services import audit
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import ProgrammeError
 from app.services.suggestions import is_walk_run
+from app.views import submit
 
 BACK_TO_BACK_RUNNING = (
     "Running on back-to-back days: clinical.md advises 3 non-consecutive days a week."
 )
 
 HANDOUT_DAYS = 14
+DOSE_FIELDS = {"days_of_week": "days"}  # the dose key -> the form field it is entered in
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -44,75 +57,50 @@ def _programme_or_404(patient: Patient, programme_id: int) -> Programme:
 
 
 def _load(patient_id: int, programme_id: int) -> tuple[Patient, Programme]:
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return patient, _programme_or_404(patient, programme_id)
 
 
-def _version_id(form: FlaskForm) -> int:
-    raw = form.version_id.data or ""  # type: ignore[attr-defined]
+def _version_id(form: LineDoseForm | ChangeForm | ThresholdsForm) -> int:
+    raw = form.version_id.data or ""
     if not raw.isdigit():
         abort(400)
     return int(raw)
 
 
-def _page(programme: Programme):  # type: ignore[no-untyped-def]
+def _page(programme: Programme) -> ResponseReturnValue:
     return redirect(
         url_for("programmes.show", patient_id=programme.patient_id, programme_id=programme.id)
     )
 
 
-def _change(
-    programme: Programme, form: FlaskForm, edit: Callable[[PlanDraft], None], done: str
+def _new_version(
+    programme: Programme,
+    form: LineDoseForm | ChangeForm | ThresholdsForm,
+    edit: Callable[[PlanDraft], object],
 ) -> ProgrammeVersion:
-    """Apply one edit as a new version and commit; ProgrammeError propagates, nothing saved."""
+    """Apply one edit to the version the page showed, as a new version (the view commits)."""
     draft = svc.draft_for(programme, expect_version_id=_version_id(form))
     edit(draft)
-    version = svc.commit_draft(
-        current_user,
-        programme,
-        draft,
-        form.reason.data or "",  # type: ignore[attr-defined]
-    )
-    db.session.commit()
-    flash(done, "success")
-    return version
+    return svc.commit_draft(current_user, programme, draft, form.reason.data or "")
 
 
-def _flash_errors(error: ProgrammeError) -> None:
-    for message in error.errors.values():
-        flash(message, "error")
-
-
-def _attach_errors(form: FlaskForm, error: ProgrammeError, names: dict[str, str]) -> list[str]:
-    """Put each message by its form field; return the ones that belong to no field."""
-    general = []
-    for key, message in error.errors.items():
-        field = getattr(form, names.get(key, key), None)
-        if field is None or key == "version_id":
-            general.append(message)
-        else:
-            field.errors = [*field.errors, message]
-    return general
-
-
-def _one_click(patient_id: int, programme_id: int, edit, done: str):  # type: ignore[no-untyped-def]
-    """The shared body of the POST-only changes: validate CSRF, change, redirect."""
+def _one_click(
+    patient_id: int, programme_id: int, edit: Callable[[PlanDraft], None], done: str
+) -> ResponseReturnValue:
+    """The shared body of the POST-only changes: validate CSRF, change, back to the programme."""
     _, programme = _load(patient_id, programme_id)
     form = ChangeForm()
-    if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return _page(programme)
-    try:
-        _change(programme, form, edit, done)
-    except ProgrammeError as error:
-        db.session.rollback()
-        _flash_errors(error)
-    return _page(programme)
+    return submit(
+        form,
+        lambda: _new_version(programme, form, edit),
+        done=done,
+        then=lambda _: _page(programme),
+        back=lambda: _page(programme),
+    )
 
 
-def line_view(prescription) -> dict:  # type: ignore[no-untyped-def]
+def line_view(prescription: Prescription | TemplatePrescription) -> dict[str, Any]:
     """The display values of one prescription, the same on every page."""
     p = prescription
     return {
@@ -125,7 +113,7 @@ def line_view(prescription) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dict:  # type: ignore[type-arg]
+def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dict[str, Any]:
     phases = programme.phases
     lines = [line_view(p) for p in version.prescriptions] if version else []
     current = version.phase_position if version else 0
@@ -148,9 +136,9 @@ def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dic
 
 @bp.get("/patients/<int:patient_id>/programme")
 @staff_required
-def current(patient_id: int):  # type: ignore[no-untyped-def]
+def current(patient_id: int) -> ResponseReturnValue:
     """The patient's active programme, or the list of earlier ones and a way to assign."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     programme = active_programme(patient.id)
     if programme is not None:
         return _page(programme)
@@ -159,9 +147,9 @@ def current(patient_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/patients/<int:patient_id>/programmes")
 @staff_required
-def index(patient_id: int):  # type: ignore[no-untyped-def]
+def index(patient_id: int) -> ResponseReturnValue:
     """Every programme the patient has had, active first."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return render_template(
         "programmes/index.html", patient=patient, programmes=svc.patient_programmes(patient.id)
     )
@@ -169,12 +157,12 @@ def index(patient_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/patients/<int:patient_id>/programme/new", methods=["GET", "POST"])
 @staff_required
-def assign(patient_id: int):  # type: ignore[no-untyped-def]
+def assign(patient_id: int) -> ResponseReturnValue:
     """Give the patient a new programme from a template or blank; archives the current one."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     previous = active_programme(patient.id)
     templates = db.session.scalars(
-        svc.visible_templates(current_user.clinic_id).order_by(
+        visible(current_user, ProgrammeTemplate).order_by(
             ProgrammeTemplate.clinic_id.is_(None), ProgrammeTemplate.name
         )
     ).all()
@@ -186,48 +174,46 @@ def assign(patient_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.start_date.data = today
         form.template_id.data = request.args.get("template", "")
-    general: list[str] = []
-    if form.validate_on_submit():
-        template = None
+
+    def change() -> Programme:
+        template, errors = None, {}
         if form.template_id.data:
             template = next((t for t in templates if str(t.id) == form.template_id.data), None)
             if template is None:
-                form.template_id.errors = ["Choose a template from the list."]
+                errors["template_id"] = "Choose a template from the list."
         if previous is not None and not form.confirm_archive.data:
-            form.confirm_archive.errors = ["Tick the box to confirm the current programme ends."]
-        if not form.template_id.errors and not form.confirm_archive.errors:
-            try:
-                programme = svc.assign_programme(
-                    current_user, patient, template, form.start_date.data, form.title.data
-                )
-            except ProgrammeError as error:
-                db.session.rollback()
-                general = _attach_errors(form, error, {"template": "template_id"})
-            else:
-                db.session.commit()
-                flash("Programme assigned.", "success")
-                return _page(programme)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "programmes/assign.html",
-        patient=patient,
-        form=form,
-        previous=previous,
-        general=general,
-        today=today,
-    ), status
+            errors["confirm_archive"] = "Tick the box to confirm the current programme ends."
+        if errors:
+            raise Refused(errors)
+        return svc.assign_programme(
+            current_user, patient, template, form.start_date.data, form.title.data
+        )
+
+    return submit(
+        form,
+        change,
+        done="Programme assigned.",
+        then=_page,
+        page=lambda general: render_template(
+            "programmes/assign.html",
+            patient=patient,
+            form=form,
+            previous=previous,
+            general=general,
+            today=today,
+        ),
+        fields={"template": "template_id"},
+    )
 
 
 @bp.get("/patients/<int:patient_id>/programmes/<int:programme_id>")
 @staff_required
-def show(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
+def show(patient_id: int, programme_id: int) -> ResponseReturnValue:
     """The programme: phases with criteria, the current exercises and the tools to tailor."""
     patient, programme = _load(patient_id, programme_id)
     version = (
         svc.load_version(programme.current_version_id) if programme.current_version_id else None
     )
-    audit.record(current_user, "programme.view", "programme", programme.id, patient_id=patient.id)
-    db.session.commit()
     return render_template(
         "programmes/show.html",
         patient=patient,
@@ -240,7 +226,7 @@ def show(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/patients/<int:patient_id>/programmes/<int:programme_id>/phase")
 @staff_required
-def move_phase(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
+def move_phase(patient_id: int, programme_id: int) -> ResponseReturnValue:
     """Move the patient to the next phase or back to the previous one."""
     step = 1 if request.form.get("direction") == "next" else -1
 
@@ -253,7 +239,7 @@ def move_phase(patient_id: int, programme_id: int):  # type: ignore[no-untyped-d
 
 @bp.post("/patients/<int:patient_id>/programmes/<int:programme_id>/lines/<int:line_id>/move")
 @staff_required
-def move_line(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def move_line(patient_id: int, programme_id: int, line_id: int) -> ResponseReturnValue:
     """Move an exercise up or down within its phase."""
     step = -1 if request.form.get("direction") == "up" else 1
 
@@ -270,7 +256,7 @@ def move_line(patient_id: int, programme_id: int, line_id: int):  # type: ignore
     methods=["GET", "POST"],
 )
 @staff_required
-def remove_line(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def remove_line(patient_id: int, programme_id: int, line_id: int) -> ResponseReturnValue:
     """Ask, then take an exercise out of the plan."""
     patient, programme = _load(patient_id, programme_id)
     if request.method == "POST":
@@ -288,7 +274,7 @@ def remove_line(patient_id: int, programme_id: int, line_id: int):  # type: igno
     )
 
 
-def _current_line_or_404(programme: Programme, line_id: int):  # type: ignore[no-untyped-def]
+def _current_line_or_404(programme: Programme, line_id: int) -> Prescription:
     version = (
         svc.load_version(programme.current_version_id) if programme.current_version_id else None
     )
@@ -304,7 +290,7 @@ def _current_line_or_404(programme: Programme, line_id: int):  # type: ignore[no
     "/patients/<int:patient_id>/programmes/<int:programme_id>/lines/new", methods=["GET", "POST"]
 )
 @staff_required
-def add_line(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
+def add_line(patient_id: int, programme_id: int) -> ResponseReturnValue:
     """Find an exercise the clinic may use, then add it to a phase with its dose set.
 
     ?exercise_id= shows the dose form, pre-filled with the exercise's library default;
@@ -322,7 +308,6 @@ def add_line(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def
         return _search_page(patient, programme), 422
     if exercise is None:
         return _search_page(patient, programme)
-    general: list[str] = []
     if request.method == "GET":
         form.fill(exercise)
         form.exercise_id.data = str(exercise.id)
@@ -331,29 +316,44 @@ def add_line(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def
         form.phase.data = (
             wanted if wanted in dict(form.phase.choices) else _current_phase(programme)
         )
-    elif form.validate_on_submit() and (dose := form.dose()) is not None:
-        phase = form.phase.data
-        try:
-            _change(
-                programme,
-                form,
-                lambda draft: draft.add_line(exercise, phase, **dose),
-                f"{exercise.name} added.",
-            )
-            _warn_if_running_back_to_back(exercise.slug, dose["days_of_week"])
-            return _page(programme)
-        except ProgrammeError as error:
-            db.session.rollback()
-            general = _attach_errors(form, error, {"days_of_week": "days"})
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "programmes/add_dose.html",
-        patient=patient,
-        programme=programme,
-        exercise=exercise,
-        form=form,
-        general=general,
-    ), status
+    return _dose_change(
+        form,
+        lambda draft, dose: draft.add_line(exercise, form.phase.data, **dose),
+        exercise,
+        programme,
+        f"{exercise.name} added.",
+        lambda general: render_template(
+            "programmes/add_dose.html",
+            patient=patient,
+            programme=programme,
+            exercise=exercise,
+            form=form,
+            general=general,
+        ),
+    )
+
+
+def _dose_change(
+    form: LineDoseForm,
+    edit: Callable[[PlanDraft, dict[str, Any]], object],
+    exercise: Exercise,
+    programme: Programme,
+    done: str,
+    page: Callable[[list[str]], str],
+) -> ResponseReturnValue:
+    """Save a line's dose as a new version, warning when running falls on back-to-back days."""
+    days: list[int | None] = []
+
+    def change() -> ProgrammeVersion:
+        dose = form.dose()
+        days.append(dose["days_of_week"])
+        return _new_version(programme, form, lambda draft: edit(draft, dose))
+
+    def saved(_: ProgrammeVersion) -> ResponseReturnValue:
+        _warn_if_running_back_to_back(exercise.slug, days[-1])
+        return _page(programme)
+
+    return submit(form, change, done=done, then=saved, page=page, fields=DOSE_FIELDS)
 
 
 def _phase_choices(programme: Programme) -> list[tuple[int, str]]:
@@ -379,11 +379,11 @@ def _current_phase(programme: Programme) -> int:
     )
 
 
-def _phase_of(programme: Programme, position: int):  # type: ignore[no-untyped-def]
+def _phase_of(programme: Programme, position: int) -> ProgrammePhase | None:
     return next((phase for phase in programme.phases if phase.position == position), None)
 
 
-def _search_page(patient: Patient, programme: Programme):  # type: ignore[no-untyped-def]
+def _search_page(patient: Patient, programme: Programme) -> str:
     query = request.args.get("q", "").strip()[:100]
     return render_template(
         "programmes/add.html",
@@ -400,33 +400,33 @@ def _search_page(patient: Patient, programme: Programme):  # type: ignore[no-unt
     methods=["GET", "POST"],
 )
 @staff_required
-def swap(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def swap(patient_id: int, programme_id: int, line_id: int) -> ResponseReturnValue:
     """Swap a line's exercise, offering the easier and harder ones of its chain first."""
     patient, programme = _load(patient_id, programme_id)
     form = ChangeForm()
-    if request.method == "POST":
-        exercise = svc.visible_exercise(
-            current_user.clinic_id, request.form.get("exercise_id", type=int)
-        )
-        if form.validate_on_submit():
-            try:
-                if exercise is None:
-                    raise ProgrammeError(
-                        {"exercise": "That exercise is not available to your clinic."}
-                    )
-                _change(
-                    programme,
-                    form,
-                    lambda d: d.swap_exercise(line_id, exercise),
-                    f"Swapped to {exercise.name}.",
-                )
-                return _page(programme)
-            except ProgrammeError as error:
-                db.session.rollback()
-                _flash_errors(error)
-        status = 422
-    else:
-        status = 200
+    chosen = svc.visible_exercise(current_user.clinic_id, request.form.get("exercise_id", type=int))
+
+    def change() -> Exercise:
+        if chosen is None:
+            raise ProgrammeError({"exercise": "That exercise is not available to your clinic."})
+        _new_version(programme, form, lambda d: d.swap_exercise(line_id, chosen))
+        return chosen
+
+    def page(general: list[str]) -> str:
+        for message in general:
+            flash(message, "error")
+        return _swap_page(patient, programme, line_id, form)
+
+    return submit(
+        form,
+        change,
+        done=lambda exercise: f"Swapped to {exercise.name}.",
+        then=lambda _: _page(programme),
+        page=page,
+    )
+
+
+def _swap_page(patient: Patient, programme: Programme, line_id: int, form: ChangeForm) -> str:
     line = _current_line_or_404(programme, line_id)
     easier, harder = svc.chain_neighbours(current_user.clinic_id, line.exercise_id)
     query = request.args.get("q", "").strip()[:100]
@@ -441,7 +441,7 @@ def swap(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-u
         harder=harder,
         query=query,
         results=svc.search_exercises(current_user.clinic_id, query) if query else [],
-    ), status
+    )
 
 
 @bp.route(
@@ -449,7 +449,7 @@ def swap(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-u
     methods=["GET", "POST"],
 )
 @staff_required
-def edit_dose(patient_id: int, programme_id: int, line_id: int):  # type: ignore[no-untyped-def]
+def edit_dose(patient_id: int, programme_id: int, line_id: int) -> ResponseReturnValue:
     """Change every part of a line's dose and schedule."""
     patient, programme = _load(patient_id, programme_id)
     line = _current_line_or_404(programme, line_id)
@@ -457,70 +457,64 @@ def edit_dose(patient_id: int, programme_id: int, line_id: int):  # type: ignore
     if request.method == "GET":
         form.fill(line)
         form.version_id.data = str(programme.current_version_id)
-    general: list[str] = []
-    if form.validate_on_submit() and (dose := form.dose()) is not None:
-        try:
-            _change(
-                programme,
-                form,
-                lambda draft: draft.set_dose(line_id, **dose),
-                f"Dose of {line.exercise.name} changed.",
-            )
-            _warn_if_running_back_to_back(line.exercise.slug, dose["days_of_week"])
-            return _page(programme)
-        except ProgrammeError as error:
-            db.session.rollback()
-            general = _attach_errors(form, error, {"days_of_week": "days"})
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "programmes/dose.html",
-        patient=patient,
-        programme=programme,
-        line=line,
-        phase=_phase_of(programme, line.phase_position),
-        form=form,
-        general=general,
-    ), status
+    return _dose_change(
+        form,
+        lambda draft, dose: draft.set_dose(line_id, **dose),
+        line.exercise,
+        programme,
+        f"Dose of {line.exercise.name} changed.",
+        lambda general: render_template(
+            "programmes/dose.html",
+            patient=patient,
+            programme=programme,
+            line=line,
+            phase=_phase_of(programme, line.phase_position),
+            form=form,
+            general=general,
+        ),
+    )
 
 
 @bp.route(
     "/patients/<int:patient_id>/programmes/<int:programme_id>/thresholds", methods=["GET", "POST"]
 )
 @staff_required
-def thresholds(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
+def thresholds(patient_id: int, programme_id: int) -> ResponseReturnValue:
     """Change the pain thresholds of the traffic light and the affected side."""
     patient, programme = _load(patient_id, programme_id)
-    version = svc.load_version(programme.current_version_id)  # type: ignore[arg-type]
-    assert version is not None
+    version = svc.load_version(programme.current_version_id or 0)
+    if version is None:
+        abort(404)
     form = ThresholdsForm()
     if request.method == "GET":
         for name in svc.THRESHOLD_FIELDS + ("affected_side",):
             getattr(form, name).data = getattr(version, name)
         form.version_id.data = str(version.id)
-    general: list[str] = []
-    if form.validate_on_submit():
+
+    def change() -> ProgrammeVersion:
         values = {name: getattr(form, name).data for name in svc.THRESHOLD_FIELDS}
-        general, by_field = _threshold_problems(form, values)
+        if problems := PainThresholds(**values).errors():
+            raise Refused(problems)
 
         def edit(draft: PlanDraft) -> None:
             draft.set_thresholds(**values)
             draft.set_affected_side(form.affected_side.data)
 
-        if not (general or by_field):
-            try:
-                _change(programme, form, edit, "Pain thresholds saved.")
-                return _page(programme)
-            except ProgrammeError as error:
-                db.session.rollback()
-                general = _attach_errors(form, error, {})
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "programmes/thresholds.html",
-        patient=patient,
-        programme=programme,
-        form=form,
-        general=general,
-    ), status
+        return _new_version(programme, form, edit)
+
+    return submit(
+        form,
+        change,
+        done="Pain thresholds saved.",
+        then=lambda _: _page(programme),
+        page=lambda general: render_template(
+            "programmes/thresholds.html",
+            patient=patient,
+            programme=programme,
+            form=form,
+            general=general,
+        ),
+    )
 
 
 def _warn_if_running_back_to_back(slug: str, days_of_week: int | None) -> None:
@@ -533,28 +527,9 @@ def _warn_if_running_back_to_back(slug: str, days_of_week: int | None) -> None:
             flash(BACK_TO_BACK_RUNNING, "warning")
 
 
-def _threshold_problems(form: ThresholdsForm, values: dict[str, int]) -> tuple[list[str], bool]:
-    """Check the settings with PainThresholds.errors(); put each message by its field.
-
-    A message about one setting starts with its name ("mcid must be at least 1."): it goes by
-    that field, without the name. Return the other messages, and whether any went by a field.
-    """
-    general, by_field = [], False
-    for message in PainThresholds(**values).errors():
-        name = next((n for n in svc.THRESHOLD_FIELDS if message.startswith(f"{n} ")), None)
-        if name is None:
-            general.append(message)
-            continue
-        text = message.removeprefix(f"{name} ")
-        field = getattr(form, name)
-        field.errors = [*field.errors, text[:1].upper() + text[1:]]
-        by_field = True
-    return general, by_field
-
-
 @bp.get("/patients/<int:patient_id>/programmes/<int:programme_id>/history")
 @staff_required
-def history(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
+def history(patient_id: int, programme_id: int) -> ResponseReturnValue:
     """Every version: when, who, what changed and why."""
     patient, programme = _load(patient_id, programme_id)
     return render_template(
@@ -567,15 +542,15 @@ def history(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/patients/<int:patient_id>/programmes/<int:programme_id>/plan")
 @staff_required
-def plan_on_date(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def]
+def plan_on_date(patient_id: int, programme_id: int) -> ResponseReturnValue:
     """The plan as it stood on a date (?date=YYYY-MM-DD)."""
     patient, programme = _load(patient_id, programme_id)
     raw = request.args.get("date", "")
-    error = None
+    day, error = local_today(patient.timezone), None
     try:
-        day = date.fromisoformat(raw) if raw else local_today(patient.timezone)
-    except ValueError:
-        day, error = local_today(patient.timezone), "Enter the date as YYYY-MM-DD."
+        day = parse_date(raw) if raw else day
+    except UnreadableDate as unreadable:
+        error = unreadable.errors["date"]
     version = svc.plan_as_of(programme, day)
     return render_template(
         "programmes/plan_on_date.html",
@@ -589,9 +564,13 @@ def plan_on_date(patient_id: int, programme_id: int):  # type: ignore[no-untyped
 # --- handouts and the patient's own plan -----------------------------------------------------
 
 
-def _handout(patient: Patient, back_url: str):  # type: ignore[no-untyped-def]
+def _handout(patient: Patient, back_url: str) -> str:
     programme = active_programme(patient.id)
-    version = svc.load_version(programme.current_version_id) if programme else None
+    version = (
+        svc.load_version(programme.current_version_id)
+        if programme and programme.current_version_id
+        else None
+    )
     today = local_today(patient.timezone)
     days = [today + timedelta(days=n) for n in range(HANDOUT_DAYS)]
     due = due_for_patient_between(patient, days[0], days[-1]) if programme else {}
@@ -609,19 +588,23 @@ def _handout(patient: Patient, back_url: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/patients/<int:patient_id>/programme/handout")
 @staff_required
-def handout(patient_id: int):  # type: ignore[no-untyped-def]
+def handout(patient_id: int) -> ResponseReturnValue:
     """The printable plan with a two-week tick sheet."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return _handout(patient, url_for("programmes.current", patient_id=patient.id))
 
 
 @bp.get("/plan")
 @patient_required
-def my_plan():  # type: ignore[no-untyped-def]
+def my_plan() -> ResponseReturnValue:
     """The patient's current plan, read-only, with the traffic-light guidance."""
     patient = current_patient()
     programme = active_programme(patient.id)
-    version = svc.load_version(programme.current_version_id) if programme else None
+    version = (
+        svc.load_version(programme.current_version_id)
+        if programme and programme.current_version_id
+        else None
+    )
     context = _plan_context(programme, version) if programme else {"programme": None}
     return render_template(
         "programmes/my_plan.html",
@@ -633,6 +616,6 @@ def my_plan():  # type: ignore[no-untyped-def]
 
 @bp.get("/plan/handout")
 @patient_required
-def my_handout():  # type: ignore[no-untyped-def]
+def my_handout() -> ResponseReturnValue:
     """The patient's printable plan and tick sheet."""
     return _handout(current_patient(), url_for("programmes.my_plan"))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("progress", __name__)
 
-from app.progress import assets, routes, suggestions  # noqa: E402, F401
+from app.progress import routes, suggestions  # noqa: E402, F401

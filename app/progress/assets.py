@@ -1,12 +1,13 @@
-"""Serve the vendored chart bundle pre-compressed, with a versioned URL and long cache life."""
+"""Serve the vendored chart bundle pre-compressed, with a versioned URL and long cache life.
+
+create_app registers these hooks and the asset_url template global for the whole app.
+"""
 
 import hashlib
 from functools import cache
 from pathlib import Path
 
 from flask import Response, current_app, request, send_file, url_for
-
-from app.progress import bp
 
 VENDOR_PREFIX = "/static/vendor/"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -17,7 +18,6 @@ def _file_hash(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-@bp.app_template_global()
 def asset_url(filename: str) -> str:
     """Return the static URL of a file with ?v=<content hash>, so it can be cached for ever."""
     path = Path(current_app.static_folder or "") / filename
@@ -25,7 +25,6 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-@bp.before_app_request
 def serve_precompressed() -> Response | None:
     """Answer /static/vendor/x.js with x.js.gz when the client accepts gzip."""
     if not request.path.startswith(VENDOR_PREFIX) or request.method not in ("GET", "HEAD"):
@@ -44,7 +43,6 @@ def serve_precompressed() -> Response | None:
     return response
 
 
-@bp.after_app_request
 def cache_static_for_long(response: Response) -> Response:
     """Cache vendor files and versioned static URLs for a year; their URL changes with them."""
     if request.path.startswith(VENDOR_PREFIX) or (

@@ -3,58 +3,58 @@
 from datetime import date
 
 from flask import jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import json_error
 from app.domain import charts as figures
 from app.domain.localtime import local_today
-from app.extensions import db
 from app.models import Patient
-from app.progress import bp
-from app.security import (
+from app.policy import (
     current_patient,
+    get_or_404,
     login_required,
-    patient_for,
     patient_required,
     staff_required,
 )
-from app.services import audit, charts
+from app.progress import bp
+from app.services import charts
 
 
 @bp.get("/patients/<int:patient_id>/charts.json")
 @login_required
-def patient_charts_json(patient_id: int):  # type: ignore[no-untyped-def]
+def patient_charts_json(patient_id: int) -> ResponseReturnValue:
     """A patient's charts as Plotly JSON: all four for staff, the patient's three for them.
 
     Scoped like every patient read: anyone else's patient is a 404.
     """
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return _charts_json(patient, for_patient=current_user.is_patient)
 
 
 @bp.get("/progress/charts.json")
 @patient_required
-def my_charts_json():  # type: ignore[no-untyped-def]
+def my_charts_json() -> ResponseReturnValue:
     """The signed-in patient's own charts (pain, adherence, calendar) as Plotly JSON."""
     return _charts_json(current_patient(), for_patient=True)
 
 
 @bp.get("/patients/<int:patient_id>/progress")
 @staff_required
-def patient_progress(patient_id: int):  # type: ignore[no-untyped-def]
+def patient_progress(patient_id: int) -> ResponseReturnValue:
     """A patient's progress page for staff: all four charts."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     return _page(patient, for_patient=False)
 
 
 @bp.get("/progress")
 @patient_required
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     """The patient's progress page: pain, adherence and days done, in plain words."""
     return _page(current_patient(), for_patient=True)
 
 
-def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
+def _charts_json(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
     today = local_today(patient.timezone)
     try:
         first, last = figures.parse_range(request.args.get("from"), request.args.get("to"), today)
@@ -63,7 +63,7 @@ def _charts_json(patient: Patient, *, for_patient: bool):  # type: ignore[no-unt
     return jsonify(_payload(patient, first, last, today, for_patient=for_patient))
 
 
-def _page(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-def]
+def _page(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
     today = local_today(patient.timezone)
     try:
         first, last = figures.parse_range(request.args.get("from"), request.args.get("to"), today)
@@ -72,9 +72,6 @@ def _page(patient: Patient, *, for_patient: bool):  # type: ignore[no-untyped-de
         first, last = figures.parse_range(None, None, today)
         error = str(problem)
     payload = _payload(patient, first, last, today, for_patient=for_patient)
-    if not for_patient:
-        audit.record(current_user, "progress.view", "patient", patient.id, patient_id=patient.id)
-        db.session.commit()
     template = "progress/mine.html" if for_patient else "progress/patient.html"
     return render_template(
         template, patient=patient, payload=payload, first=first, last=last, range_error=error

@@ -2,15 +2,16 @@
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.domain import suggestions as rules
 from app.domain.plan_draft import phase_label
 from app.extensions import db
 from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
+from app.policy import get_or_404, staff_required
 from app.progress import bp
 from app.progress.forms import DismissForm, DoseForm
-from app.security import patient_for, staff_required
 from app.services import suggestions as service
 
 KIND_LABELS = {
@@ -52,7 +53,6 @@ NUMBER_LABELS = {
 PERCENT_NUMBERS = {"change_percent"}  # already a percentage: shown with %
 
 
-@bp.app_template_global()
 def physio_panel(patient: Patient) -> dict[str, object]:
     """Return the open flags and pending suggestions shown on the patient's page."""
     flags = db.session.scalars(
@@ -132,7 +132,7 @@ def _number(name: str, value: object) -> str:
 
 
 def _suggestion(patient_id: int, suggestion_id: int) -> tuple[Patient, Suggestion]:
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     suggestion = db.session.scalar(
         sa.select(Suggestion).where(
             Suggestion.id == suggestion_id, Suggestion.patient_id == patient.id
@@ -143,18 +143,18 @@ def _suggestion(patient_id: int, suggestion_id: int) -> tuple[Patient, Suggestio
     return patient, suggestion
 
 
-def _back(patient: Patient):  # type: ignore[no-untyped-def]
+def _back(patient: Patient) -> ResponseReturnValue:
     return redirect(url_for("patients.detail", patient_id=patient.id, _anchor="suggestions"))
 
 
-def _conflict(patient: Patient, message: str):  # type: ignore[no-untyped-def]
+def _conflict(patient: Patient, message: str) -> ResponseReturnValue:
     db.session.rollback()
     return render_template("progress/conflict.html", patient=patient, message=message), 409
 
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/apply")
 @staff_required
-def apply(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+def apply(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Apply a suggestion as proposed (one click), or mark a review as seen."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
     try:
@@ -175,7 +175,7 @@ def apply(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
     "/patients/<int:patient_id>/suggestions/<int:suggestion_id>/edit", methods=["GET", "POST"]
 )
 @staff_required
-def edit(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+def edit(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Show the proposed dose pre-filled; apply it with the physio's changes."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
     view = _view(suggestion)
@@ -210,7 +210,7 @@ def edit(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/dismiss")
 @staff_required
-def dismiss(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+def dismiss(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Dismiss a suggestion with a note saying why."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
     if suggestion.status != service.PENDING:
@@ -233,9 +233,9 @@ def dismiss(patient_id: int, suggestion_id: int):  # type: ignore[no-untyped-def
 
 @bp.post("/patients/<int:patient_id>/flags/<int:flag_id>/seen")
 @staff_required
-def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
+def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
     """Mark a flag as seen: it leaves the top of the page and the dashboard's red group."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     flag = db.session.scalar(
         sa.select(Flag).where(Flag.id == flag_id, Flag.patient_id == patient.id)
     )
@@ -249,9 +249,9 @@ def flag_seen(patient_id: int, flag_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/patients/<int:patient_id>/flags/seen")
 @staff_required
-def flags_seen(patient_id: int):  # type: ignore[no-untyped-def]
+def flags_seen(patient_id: int) -> ResponseReturnValue:
     """Mark every open flag of the patient as seen, after reading them on the page."""
-    patient = patient_for(current_user, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id)
     flags = db.session.scalars(
         sa.select(Flag).where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
     ).all()

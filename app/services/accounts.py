@@ -7,6 +7,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeGuard
 
 import sqlalchemy as sa
 from flask import current_app
@@ -140,7 +141,7 @@ def find_invite(*, token: str | None = None, code: str | None = None) -> Invite 
     return None
 
 
-def invite_is_usable(invite: Invite | None) -> bool:
+def invite_is_usable(invite: Invite | None) -> TypeGuard[Invite]:
     """An invite works once, before it expires, unless a newer one replaced it."""
     return (
         invite is not None

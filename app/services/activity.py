@@ -10,6 +10,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app import deferred
 from app.domain import adherence
 from app.domain.dose import Dose
 from app.domain.localtime import local_today, utcnow, week_start
@@ -27,7 +28,7 @@ from app.models import (
     ProgrammeVersion,
     SyncEvent,
 )
-from app.services import bulk, deferred, suggestions
+from app.services import bulk, suggestions
 from app.services.plans import spec_for
 from app.services.programmes import thresholds_of
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Response, g, has_request_context, request
+from flask import g, has_request_context, request
 
 from app.extensions import db
 from app.models import AuditEvent, User
@@ -38,9 +38,9 @@ def record(
 def record_patient_access(actor: User, patient_id: int) -> None:
     """Record that staff opened a patient's record on a page (once per request, GET only).
 
-    Called by security.patient_for, so every physio page that loads a patient is audited
-    without each view remembering to. Read-only views do not commit, so
-    commit_access_events() commits the event once the page rendered successfully. (On
+    Called by policy.get_or_404, so every physio page that loads a patient is audited
+    without each view remembering to. Read-only views do not commit, so create_app's
+    after-request hook commits the event once the page rendered successfully. (On
     PostgreSQL reads run in autocommit (extensions.Session), so an event flushed before a
     page fails is kept: an access that was allowed, then failed, is still recorded.)
     """
@@ -55,8 +55,6 @@ def record_patient_access(actor: User, patient_id: int) -> None:
     g.audit_commit_pending = True
 
 
-def commit_access_events(response: Response) -> Response:
-    """After a successful read, commit the access events it recorded (see above)."""
-    if g.pop("audit_commit_pending", False) and response.status_code < 400:
-        db.session.commit()
-    return response
+def access_events_pending() -> bool:
+    """Tell (once) whether this request recorded access events that wait for a commit."""
+    return bool(g.pop("audit_commit_pending", False))

@@ -29,7 +29,7 @@ from app.models import (
     Suggestion,
     User,
 )
-from app.security import scoped_patients
+from app.policy import scoped_patients
 from app.services.plans import SPEC_COLUMNS, spec_for
 
 RED_DAYS = 3  # a red day within the last 3 days (today included) puts a patient first

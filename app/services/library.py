@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import policy
 from app.domain import library_files
 from app.domain.dose import EXERCISE_DOSE_FIELDS
 from app.domain.library_files import LibraryError, exercise_content_hash, validate_library
@@ -263,14 +264,7 @@ def _template_phases(
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
     """Return the condition for exercises a staff user may see: the library and their clinic's."""
-    return sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == user.clinic_id)
-
-
-def visible_exercise(user: User, exercise_id: int) -> Exercise | None:
-    """Load an exercise the user may see (archived ones too), or None."""
-    return db.session.scalar(
-        sa.select(Exercise).where(Exercise.id == exercise_id, visible_to(user))
-    )
+    return policy.visible_condition(user, Exercise)
 
 
 def _like_escape(text: str) -> str:

@@ -6,32 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.domain.library_files import CONDITIONS, TYPICAL_WEEKS_RANGE
 from app.domain.plan_draft import DEFAULT_LINE_DOSE, DraftLine, ProgrammeError
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
+from app.policy import can_edit
 from app.services import audit
-from app.services.programmes import visible_exercise, visible_templates
-
-
-def template_for(user: User, template_id: int) -> ProgrammeTemplate | None:
-    """Return a template the user's clinic may see, with its phases and lines, or None."""
-    return db.session.scalar(
-        visible_templates(user.clinic_id)
-        .where(ProgrammeTemplate.id == template_id)
-        .options(
-            selectinload(ProgrammeTemplate.phases)
-            .selectinload(TemplatePhase.prescriptions)
-            .joinedload(TemplatePrescription.exercise)
-        )
-    )
-
-
-def can_edit(user: User, template: ProgrammeTemplate) -> bool:
-    """Library templates are read-only; a clinic's staff edit their clinic's own."""
-    return template.clinic_id is not None and template.clinic_id == user.clinic_id
+from app.services.programmes import visible_exercise
 
 
 def _check_editable(user: User, template: ProgrammeTemplate) -> None:

@@ -103,14 +103,6 @@ def chain_neighbours(clinic_id: int, exercise_id: int) -> tuple[list[Exercise], 
     )
 
 
-def visible_templates(clinic_id: int) -> sa.Select[tuple[ProgrammeTemplate]]:
-    """Select the templates a clinic may use: the library's and its own, not archived."""
-    return sa.select(ProgrammeTemplate).where(
-        sa.or_(ProgrammeTemplate.clinic_id.is_(None), ProgrammeTemplate.clinic_id == clinic_id),
-        ProgrammeTemplate.archived.is_(False),
-    )
-
-
 # ---------------------------------------------------------------------------
 # Assigning a programme.
 # ---------------------------------------------------------------------------

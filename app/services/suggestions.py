@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from app.domain import suggestions as rules
 from app.domain.cautions import not_advised_for
 from app.domain.dose import STRENGTH_FIELDS, strength_errors
+from app.domain.errors import Refused
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
 from app.domain.plan_draft import phase_label
@@ -63,7 +64,7 @@ WALK_RUN_PREFIX = "walk-run-level-"
 WALK_RUN_SLUGS = frozenset({"continuous-run-30-min"})
 
 
-class SuggestionError(Exception):
+class SuggestionError(Refused):
     """A suggestion cannot be applied or dismissed; the message says why, for the physio."""
 
 
@@ -544,12 +545,6 @@ def _check_open(suggestion: Suggestion) -> Programme:
             "applies. New suggestions are worked out from the current plan."
         )
     return programme
-
-
-def _current_version(programme: Programme) -> ProgrammeVersion:
-    version = db.session.get(ProgrammeVersion, programme.current_version_id)
-    assert version is not None
-    return version
 
 
 def decided_message(suggestion: Suggestion) -> str:

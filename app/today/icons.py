@@ -12,23 +12,25 @@ from pathlib import Path
 BRAND = (0x0B, 0x5D, 0x4B)
 WHITE = (0xFF, 0xFF, 0xFF)
 ICON_DIR = Path(__file__).resolve().parent.parent / "static" / "icons"
+Point = tuple[float, float]
 
 
 def _wave_points(steps: int = 48) -> list[tuple[float, float]]:
     """The SVG path M18 44 c6 0 8-6 14-6 s8 6 14 6 as points (64-unit box)."""
 
-    def bezier(p0, p1, p2, p3, t):  # type: ignore[no-untyped-def]
+    def bezier(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> tuple[float, float]:
         u = 1 - t
-        return tuple(
+        x, y = (
             u**3 * a + 3 * u * u * t * b + 3 * u * t * t * c + t**3 * d
             for a, b, c, d in zip(p0, p1, p2, p3, strict=True)
         )
+        return x, y
 
     first = ((18, 44), (24, 44), (26, 38), (32, 38))
     second = ((32, 38), (38, 38), (40, 44), (46, 44))  # the reflected control point
     points = [bezier(*first, i / steps) for i in range(steps + 1)]
     points += [bezier(*second, i / steps) for i in range(1, steps + 1)]
-    return points  # type: ignore[return-value]
+    return points
 
 
 def _segment_distance(px: float, py: float, a: tuple, b: tuple) -> float:
@@ -63,9 +65,10 @@ def draw_icon(size: int, maskable: bool = False) -> bytes:
                     _edge(math.hypot(cx - head[0], cy - head[1]) - head[2], pixel),
                     _wave_coverage(cx, cy, wave, half_stroke, pixel, offset, scale),
                 )
-                colour = tuple(
+                red, green, blue = (
                     round(b + (w - b) * figure) for b, w in zip(BRAND, WHITE, strict=True)
                 )
+                colour = (red, green, blue)
             row += bytes((*colour, round(alpha * 255)))
         rows.append(bytes(row))
     return _png(size, size, b"".join(rows))
@@ -84,7 +87,15 @@ def _rounded_square_coverage(x: float, y: float, radius: float, pixel: float) ->
     return _edge(math.hypot(qx, qy) - radius, pixel)
 
 
-def _wave_coverage(x, y, wave, half_stroke, pixel, offset, scale):  # type: ignore[no-untyped-def]
+def _wave_coverage(
+    x: float,
+    y: float,
+    wave: list[tuple[float, float]],
+    half_stroke: float,
+    pixel: float,
+    offset: float,
+    scale: float,
+) -> float:
     # Only pixels near the wave's bounding box need the distance to every segment.
     if not (
         offset + 15 * scale <= x <= offset + 49 * scale

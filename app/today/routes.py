@@ -14,10 +14,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
-from app.domain.localtime import local_today, utcnow
+from app.domain.localtime import UnreadableDate, local_today, parse_date, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
-from app.security import current_patient, patient_required, public
+from app.policy import current_patient, patient_required, public
 from app.services import activity
 from app.today import bp
 
@@ -42,7 +43,7 @@ EVENT_FIELDS = (
 
 @bp.get("/today")
 @patient_required
-def today():  # type: ignore[no-untyped-def]
+def today() -> ResponseReturnValue:
     """The patient's home page: what is due today (or a catch-up day) and the check-ins."""
     patient = current_patient()
     day = _requested_day(request.args.get("date"), local_today(patient.timezone))
@@ -64,8 +65,8 @@ def _requested_day(text: str | None, today_date: date) -> date | Response | None
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
+        day = parse_date(text)
+    except UnreadableDate:
         flash("That date could not be read. Here is today.", "error")
         return redirect(url_for("today.today"))
     message = activity.date_error(day, today_date)
@@ -77,7 +78,7 @@ def _requested_day(text: str | None, today_date: date) -> date | Response | None
 
 @bp.post("/today/events")
 @patient_required
-def events():  # type: ignore[no-untyped-def]
+def events() -> ResponseReturnValue:
     """Without JavaScript: one event from a form, applied exactly like the API's events."""
     patient = current_patient()
     raw: dict[str, object] = {
@@ -104,7 +105,7 @@ def events():  # type: ignore[no-untyped-def]
 
 @bp.get("/week")
 @patient_required
-def week():  # type: ignore[no-untyped-def]
+def week() -> ResponseReturnValue:
     """This week so far: days done and adherence, in honest, encouraging words."""
     patient = current_patient()
     return render_template("today/week.html", view=activity.week_view(patient))
@@ -112,7 +113,7 @@ def week():  # type: ignore[no-untyped-def]
 
 @bp.get("/manifest.webmanifest")
 @public
-def manifest():  # type: ignore[no-untyped-def]
+def manifest() -> ResponseReturnValue:
     """The web app manifest that makes Stride installable."""
     icon = lambda name: url_for("static", filename=f"icons/{name}")  # noqa: E731
     body = {
@@ -153,7 +154,7 @@ def manifest():  # type: ignore[no-untyped-def]
 
 @bp.get("/sw.js")
 @public
-def service_worker():  # type: ignore[no-untyped-def]
+def service_worker() -> ResponseReturnValue:
     """The service worker, served from the root so it may control /today and /api/v1/today."""
     path = Path(current_app.static_folder or "") / "js" / "sw.js"
     response = send_file(path, mimetype="text/javascript", max_age=0)

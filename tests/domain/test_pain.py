@@ -105,28 +105,36 @@ def test_default_thresholds_are_the_clinical_defaults():
 
 
 def test_default_thresholds_are_valid():
-    assert DEFAULT.errors() == []
-    assert DEFAULT.validate() == []
+    assert DEFAULT.errors() == {}
 
 
 @pytest.mark.parametrize(
-    ("changes", "message_part"),
+    ("changes", "field", "message_part"),
     [
-        pytest.param({"green_max_during": -1}, "green_max_during", id="negative"),
-        pytest.param({"amber_max_during": 11}, "amber_max_during", id="above-10"),
-        pytest.param({"mcid": 2.5}, "mcid", id="not-whole"),
-        pytest.param({"red_morning_rise": True}, "red_morning_rise", id="bool"),
-        pytest.param({"green_max_during": 6}, "green limit", id="green-above-amber"),
-        pytest.param({"amber_morning_rise": 3}, "amber morning rise", id="amber-rise-above-red"),
-        pytest.param({"amber_morning_rise": 0}, "amber_morning_rise", id="rise-of-zero"),
-        pytest.param({"mcid": 0}, "mcid", id="mcid-of-zero"),
-        pytest.param({"walk_run_max_pain": 11}, "walk_run_max_pain", id="walk-run-limit-above-10"),
+        pytest.param({"green_max_during": -1}, "green_max_during", "0 to 10", id="negative"),
+        pytest.param({"amber_max_during": 11}, "amber_max_during", "0 to 10", id="above-10"),
+        pytest.param({"mcid": 2.5}, "mcid", "whole number", id="not-whole"),
+        pytest.param({"red_morning_rise": True}, "red_morning_rise", "whole number", id="bool"),
+        pytest.param(
+            {"green_max_during": 6}, "green_max_during", "green limit", id="green-above-amber"
+        ),
+        pytest.param(
+            {"amber_morning_rise": 3},
+            "amber_morning_rise",
+            "amber morning rise",
+            id="amber-rise-above-red",
+        ),
+        pytest.param({"amber_morning_rise": 0}, "amber_morning_rise", "at least 1", id="rise-0"),
+        pytest.param({"mcid": 0}, "mcid", "at least 1", id="mcid-of-zero"),
+        pytest.param(
+            {"walk_run_max_pain": 11}, "walk_run_max_pain", "0 to 10", id="walk-run-above-10"
+        ),
     ],
 )
-def test_nonsense_thresholds_are_explained(changes, message_part):
+def test_nonsense_thresholds_are_explained_by_setting(changes, field, message_part):
     errors = PainThresholds(**changes).errors()
-    assert len(errors) == 1
-    assert message_part in errors[0]
+    assert list(errors) == [field]
+    assert message_part in errors[field]
 
 
 @pytest.mark.parametrize("value", [0, 5, 10, "7", " 3 "])

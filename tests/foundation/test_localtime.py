@@ -5,10 +5,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from app.domain.localtime import (
+    DATE_FORMAT_MESSAGE,
+    UnreadableDate,
     as_utc,
+    format_date,
+    format_datetime,
     is_valid_timezone,
     local_date,
     local_today,
+    parse_date,
     utcnow,
     week_start,
 )
@@ -81,3 +86,35 @@ def test_stored_timestamps_come_back_aware_utc(db, clinic):
     db.session.expire_all()
     stored = db.session.get(Clinic, clinic.id).created_at
     assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2026-11-03", date(2026, 11, 3)), ("2024-02-29", date(2024, 2, 29))],
+)
+def test_parse_date_reads_iso_dates(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "3/11/2026", "2026-02-30", "tomorrow", "2026-13-01"])
+def test_parse_date_refuses_anything_else_with_one_message(text):
+    with pytest.raises(UnreadableDate) as refused:
+        parse_date(text)
+    assert refused.value.errors == {"date": DATE_FORMAT_MESSAGE}
+
+
+@pytest.mark.parametrize(("value", "expected"), [(date(2026, 11, 3), "Tue 3 Nov 2026"), (None, "")])
+def test_format_date_writes_dates_as_people_do(value, expected):
+    assert format_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "expected"),
+    [
+        (datetime(2026, 11, 3, 7, 15, tzinfo=UTC), "UTC", "3 Nov 2026, 07:15"),
+        (datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "Europe/London", "2 Jul 2026, 00:30"),
+        (None, "UTC", ""),
+    ],
+)
+def test_format_datetime_shows_the_instant_in_a_timezone(value, zone, expected):
+    assert format_datetime(value, zone) == expected

@@ -1,10 +1,10 @@
-"""Who sees which patients: enforced once in app/security.py, checked here per role."""
+"""Who sees which patients: enforced once in app/policy.py, checked here per role."""
 
 import pytest
 from flask import Flask
 
 from app.models import Role
-from app.security import scoped_patients
+from app.policy import scoped_patients
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import pytest
 import sqlalchemy as sa
 from flask import has_request_context
 
+from app import deferred
 from app.domain.localtime import local_today
 from app.extensions import db
 from app.models import ExerciseLog
-from app.services import deferred, suggestions
+from app.services import suggestions
 from tests.today.conftest import checkin, tick
 
 NOTE = "my left knee gave way at the bus stop"
@@ -57,7 +58,7 @@ def test_a_failing_refresh_never_breaks_the_sync_and_logs_no_health_data(
     # Alembic's fileConfig (the migrations run in this process) disables existing loggers.
     monkeypatch.setattr(deferred.logger, "disabled", False)
     client.login_as(patient.user)
-    with caplog.at_level(logging.ERROR, logger="app.services.deferred"):
+    with caplog.at_level(logging.ERROR, logger="app.deferred"):
         response = client.post_json(
             "/api/v1/sync", {"events": [tick(1, today, pain=9), checkin("during", today, 9)]}
         )

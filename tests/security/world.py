@@ -1,7 +1,7 @@
 """A small world of two clinics, with patient A holding a row in every patient-data table."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from app.domain.localtime import local_today, utcnow
 from app.extensions import db
@@ -12,7 +12,6 @@ from app.models import (
     Exercise,
     ExerciseLog,
     Flag,
-    Invite,
     Patient,
     Prescription,
     Programme,
@@ -215,11 +214,3 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         invite_token=issued.token,
         today=today,
     )
-
-
-def invite_count(user: User) -> int:
-    return len(db.session.scalars(db.select(Invite).where(Invite.user_id == user.id)).all())
-
-
-def aware(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

@@ -1,5 +1,7 @@
 """Work to do after the response is sent: defer(func, *args) now, run it once the reply is out.
 
+Not a service: like a request, the deferred run is a unit of work that commits or rolls back.
+
 Inside a request, defer() records the call on flask.g; an after_request hook (registered by
 create_app through register()) hands the list to response.call_on_close, which the WSGI server
 calls after the last byte is sent. Each call then runs in a fresh app context, so with its own
@@ -16,7 +18,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, has_request_context
 
@@ -43,7 +45,8 @@ def register(app: Flask) -> None:
 def _run_after_response(response: Response) -> Response:
     work: list[Work] = g.pop("deferred_work", [])
     if work:
-        response.call_on_close(partial(run_deferred, current_app._get_current_object(), work))  # type: ignore[attr-defined]
+        app: Flask = cast(Any, current_app)._get_current_object()
+        response.call_on_close(partial(run_deferred, app, work))
     return response
 
 
