@@ -318,10 +318,13 @@ def _schema_error(file: str, error: ValidationError, prefix: str = "") -> Librar
         missing = match.group(1) if match else "?"
         return LibraryError(file, _join(where, missing), "is missing")
     if kind == "additionalProperties":
-        extra = sorted(set(value) - set(error.schema.get("properties", {})))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        given = value if isinstance(value, Mapping) else {}
+        extra = sorted(set(given) - set(schema.get("properties", {})))
         return LibraryError(file, where, f"unknown field(s): {', '.join(map(str, extra))}")
     if kind == "enum":
-        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in expected)
+        options = expected if isinstance(expected, list) else []
+        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in options)
         return LibraryError(file, where, f"{value!r} is not one of: {allowed}")
     if kind == "minimum":
         return LibraryError(file, where, f"{value!r} is below the minimum of {expected}")
