@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain import library_files
-from app.domain.library_files import LibraryError, exercise_content_hash, validate_library
+from app.domain.library_files import LibraryError, exercise_content_hash
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
+from app.services.library_files import validate_library
 
 # An exercise's default dose in the library (what a new prescription starts from); a
 # programme line's dose has more parts: see programmes.LINE_DOSE_FIELDS.
