@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator, ValidationError
 
@@ -197,6 +197,13 @@ def exercise_schema() -> dict[str, Any]:
             "equipment": _enum_list(EQUIPMENT),
             "position": {"enum": list(POSITIONS)},
             "level": _int_range(*LEVEL_RANGE),
+            "walk_run": {
+                "type": "boolean",
+                "description": (
+                    "true for a return-to-running line: a walk-run level or the continuous "
+                    "run that ends them (clinical.md s. 6). Leave out otherwise."
+                ),
+            },
             "dose": {
                 "type": "object",
                 "additionalProperties": False,
@@ -572,6 +579,24 @@ def check_templates(
         if not file_errors:
             valid.append(data)
     return valid, errors
+
+
+class WalkRunMarked(Protocol):
+    """What carries the library's walk_run attribute: an Exercise row, for one."""
+
+    @property
+    def walk_run(self) -> bool: ...
+
+
+def is_walk_run(exercise: WalkRunMarked) -> bool:
+    """Tell whether an exercise is a return-to-running line (clinical.md s. 6).
+
+    The walk-run levels and the continuous run that ends them: they step up after good
+    sessions at the walk-run pain limit, and are run on non-consecutive days. The library
+    files mark them `walk_run: true`; clinic-made exercises never are. The "running"
+    position is not enough: running drills (a-skips, bounding) are not walk-run lines.
+    """
+    return exercise.walk_run
 
 
 def caution_conditions(exercise: Mapping[str, Any]) -> set[str]:

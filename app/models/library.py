@@ -52,6 +52,9 @@ class Exercise(DoseColumns, Base):
     equipment: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     position: Mapped[str] = mapped_column(sa.String(32))
     level: Mapped[int]
+    # A return-to-running line (clinical.md s. 6): a walk-run level or the continuous run
+    # that ends them. Set from the library file's `walk_run`; clinic-made exercises never are.
+    walk_run: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     times_per_week: Mapped[int] = mapped_column(default=3)
     steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     cues: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

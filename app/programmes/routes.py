@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.domain.dose import describe_dose
+from app.domain.library_files import WalkRunMarked, is_walk_run
 from app.domain.localtime import local_today
 from app.domain.pain import PainThresholds
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
@@ -21,7 +22,6 @@ from app.services import audit
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import PlanDraft, ProgrammeError
-from app.services.suggestions import is_walk_run
 
 BACK_TO_BACK_RUNNING = (
     "Running on back-to-back days: clinical.md advises 3 non-consecutive days a week."
@@ -347,7 +347,7 @@ def add_line(patient_id: int, programme_id: int):  # type: ignore[no-untyped-def
                 lambda draft: draft.add_line(exercise, phase, **dose),
                 f"{exercise.name} added.",
             )
-            _warn_if_running_back_to_back(exercise.slug, dose["days_of_week"])
+            _warn_if_running_back_to_back(exercise, dose["days_of_week"])
             return _page(programme)
         except ProgrammeError as error:
             db.session.rollback()
@@ -473,7 +473,7 @@ def edit_dose(patient_id: int, programme_id: int, line_id: int):  # type: ignore
                 lambda draft: draft.set_dose(line_id, **dose),
                 f"Dose of {line.exercise.name} changed.",
             )
-            _warn_if_running_back_to_back(line.exercise.slug, dose["days_of_week"])
+            _warn_if_running_back_to_back(line.exercise, dose["days_of_week"])
             return _page(programme)
         except ProgrammeError as error:
             db.session.rollback()
@@ -530,12 +530,12 @@ def thresholds(patient_id: int, programme_id: int):  # type: ignore[no-untyped-d
     ), status
 
 
-def _warn_if_running_back_to_back(slug: str, days_of_week: int | None) -> None:
+def _warn_if_running_back_to_back(exercise: WalkRunMarked, days_of_week: int | None) -> None:
     """Warn, once saved, when a running line is set for consecutive days (clinical.md s. 6).
 
     A warning, not an error: the physio may have a reason, so the dose is saved as entered.
     """
-    if days_of_week and is_walk_run(slug):
+    if days_of_week and is_walk_run(exercise):
         if back_to_back_days(weekdays_from_mask(days_of_week)):
             flash(BACK_TO_BACK_RUNNING, "warning")
 

@@ -109,6 +109,21 @@ def test_walk_run_levels_form_one_chain_to_continuous_running(by_slug) -> None:
         assert by_slug[slug]["dose"]["times_per_week"] == 3
 
 
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        ("walk-run-level-1", True),
+        ("walk-run-level-5", True),
+        ("continuous-run-30-min", True),
+        ("brisk-walk", False),  # the entry to the chain, an ordinary exercise
+        ("a-skips", False),  # a running drill (position "running") is not a walk-run level
+        ("bridge", False),
+    ],
+)
+def test_the_library_marks_the_walk_run_lines(by_slug, slug: str, expected: bool) -> None:
+    assert by_slug[slug].get("walk_run", False) is expected
+
+
 def test_levels_never_go_down_along_any_chain(report, by_slug) -> None:
     for chain in build_chains(report.exercises):
         levels = [by_slug[slug]["level"] for slug in chain]

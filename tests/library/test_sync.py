@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from app.domain.library_files import is_walk_run
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate
 from app.services.library import LibraryInvalid, sync_library
@@ -66,6 +67,17 @@ def test_edited_file_updates_its_row(db, tmp_path):  # type: ignore[no-untyped-d
     row = by_slug("ex-d")
     assert row.name == "Hip flexor mobiliser"
     assert "kneel on a cushion" in row.search_text
+
+
+def test_sync_sets_walk_run_from_the_file_and_clears_it_when_the_file_drops_it(db, tmp_path):  # type: ignore[no-untyped-def]
+    root = small_library(tmp_path)
+    path = root / "exercises" / "ex-d.yaml"
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "walk_run": True}))
+    sync_library(root)
+    assert [is_walk_run(by_slug(s)) for s in ("ex-a", "ex-d")] == [False, True]
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "walk_run": False}))
+    assert sync_library(root).exercises.updated == ["ex-d"]
+    assert is_walk_run(by_slug("ex-d")) is False
 
 
 def test_removed_exercise_used_in_a_programme_is_archived_not_deleted(db, make, patient, tmp_path):  # type: ignore[no-untyped-def]
