@@ -17,7 +17,14 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
-    """Declarative base with a naming convention so migrations name constraints stably."""
+    """The typed declarative base every model subclasses.
+
+    Its metadata names constraints by a convention, so migrations name them stably. Passed
+    to SQLAlchemy(model_class=...) below, it gives db.Model, db.metadata and the registry;
+    models subclass Base itself rather than db.Model, which Flask-SQLAlchemy builds at run
+    time and a type checker cannot follow. Nothing here uses db.Model's extras (Model.query,
+    bind keys, generated table names): every model names its __tablename__.
+    """
 
     metadata = MetaData(
         naming_convention={

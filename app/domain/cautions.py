@@ -1,6 +1,7 @@
 """Exercise cautions: which apply to a patient's condition, and which rule an exercise out."""
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 # For these conditions a caution means "do not use": compressive positions make a gluteal
 # tendinopathy worse (clinical.md s. 5; library_files.AVOID_IN_TEMPLATES, kept in step by a
@@ -12,7 +13,7 @@ NOT_ADVISED_WORDS: dict[str, str] = {
 }
 
 
-def caution_texts(cautions: Iterable[Mapping] | None, condition: str | None) -> list[str]:
+def caution_texts(cautions: Iterable[Mapping[str, Any]] | None, condition: str | None) -> list[str]:
     """Return the caution texts that apply to a condition; cautions as Exercise.cautions."""
     if not condition:
         return []
@@ -21,7 +22,9 @@ def caution_texts(cautions: Iterable[Mapping] | None, condition: str | None) -> 
     ]
 
 
-def not_advised_for(cautions: Iterable[Mapping] | None, condition: str | None) -> str | None:
+def not_advised_for(
+    cautions: Iterable[Mapping[str, Any]] | None, condition: str | None
+) -> str | None:
     """Return why an exercise is not advised for the condition, in words; None when it is fine.
 
     Only a caution for a condition where cautions mean "do not use" rules the exercise out.

@@ -1,24 +1,25 @@
-"""Load and check the exercise library and condition templates kept as YAML files."""
+"""Check the exercise library and condition templates: their schemas, chains and rules.
+
+Pure: the YAML files are read by app.services.library_files, which hands their parsed
+contents here.
+"""
 
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from app.domain import dose as dose_rules
 
-DEFAULT_LIBRARY_ROOT = Path(__file__).resolve().parents[2] / "exercise_library"
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 # The closed lists below are the one source of truth; the JSON schema files are
-# generated from them (see write_schema_files) and a test checks they agree.
+# generated from them (services.library_files.write_schema_files) and a test checks they agree.
 CATEGORIES: dict[str, str] = {
     "strengthening": "Strengthening",
     "stabilisation": "Stabilisation",
@@ -103,9 +104,14 @@ class LibraryError:
         return f"{self.file}: {self.field}: {self.message}"
 
 
+# File name -> its parsed YAML content, or the LibraryError that kept it from being read;
+# in the order the files are checked (by name).
+ParsedFiles = Mapping[str, object]
+
+
 @dataclass(frozen=True)
 class LibraryReport:
-    """Everything loaded from a library folder and every problem found in it."""
+    """Every valid exercise and template of a library and every problem found in it."""
 
     exercises: list[dict[str, Any]]
     templates: list[dict[str, Any]]
@@ -191,6 +197,13 @@ def exercise_schema() -> dict[str, Any]:
             "equipment": _enum_list(EQUIPMENT),
             "position": {"enum": list(POSITIONS)},
             "level": _int_range(*LEVEL_RANGE),
+            "walk_run": {
+                "type": "boolean",
+                "description": (
+                    "true for a return-to-running line: a walk-run level or the continuous "
+                    "run that ends them (clinical.md s. 6). Leave out otherwise."
+                ),
+            },
             "dose": {
                 "type": "object",
                 "additionalProperties": False,
@@ -285,12 +298,6 @@ def schema_file_text(build: Callable[[], dict[str, Any]]) -> str:
     return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schema_files(root: Path = DEFAULT_LIBRARY_ROOT) -> None:
-    """Regenerate the JSON schema files from the constants in this module."""
-    for name, build in SCHEMA_FILES.items():
-        (root / "schema" / name).write_text(schema_file_text(build), encoding="utf-8")
-
-
 _EXERCISE_VALIDATOR = Draft202012Validator(exercise_schema())
 _TEMPLATE_VALIDATOR = Draft202012Validator(template_schema())
 
@@ -318,10 +325,13 @@ def _schema_error(file: str, error: ValidationError, prefix: str = "") -> Librar
         missing = match.group(1) if match else "?"
         return LibraryError(file, _join(where, missing), "is missing")
     if kind == "additionalProperties":
-        extra = sorted(set(value) - set(error.schema.get("properties", {})))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        given = value if isinstance(value, Mapping) else {}
+        extra = sorted(set(given) - set(schema.get("properties", {})))
         return LibraryError(file, where, f"unknown field(s): {', '.join(map(str, extra))}")
     if kind == "enum":
-        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in expected)
+        options = expected if isinstance(expected, list) else []
+        allowed = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in options)
         return LibraryError(file, where, f"{value!r} is not one of: {allowed}")
     if kind == "minimum":
         return LibraryError(file, where, f"{value!r} is below the minimum of {expected}")
@@ -336,17 +346,15 @@ def _schema_error(file: str, error: ValidationError, prefix: str = "") -> Librar
     return LibraryError(file, where, error.message)
 
 
-def _read_yaml(path: Path) -> tuple[Any, LibraryError | None]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, LibraryError(path.name, where, f"is not valid YAML: {problem}")
-    if not isinstance(data, dict):
-        return None, LibraryError(path.name, "", "must be a YAML mapping of fields")
-    return data, None
+def _mappings(files: ParsedFiles) -> Iterator[tuple[str, dict[str, Any] | LibraryError]]:
+    """Yield each file with its fields, or with the error that stops it being checked."""
+    for file, data in files.items():
+        if isinstance(data, LibraryError):
+            yield file, data
+        elif not isinstance(data, dict):
+            yield file, LibraryError(file, "", "must be a YAML mapping of fields")
+        else:
+            yield file, data
 
 
 def _dose_errors(
@@ -384,30 +392,29 @@ def validate_exercise_dict(data: Mapping[str, Any], file: str) -> list[LibraryEr
     return errors
 
 
-def load_exercises(directory: Path) -> tuple[list[dict[str, Any]], list[LibraryError]]:
-    """Load every exercise file in a folder; return the valid exercises and all problems."""
+def check_exercises(files: ParsedFiles) -> tuple[list[dict[str, Any]], list[LibraryError]]:
+    """Check every exercise file; return the valid exercises and all problems."""
     errors: list[LibraryError] = []
-    files: dict[str, str] = {}  # slug -> file that defined it first
+    defined_in: dict[str, str] = {}  # slug -> file that defined it first
     linkable: dict[str, dict[str, Any]] = {}  # slug -> data, for the chain checks
     valid: list[dict[str, Any]] = []
-    for path in sorted(directory.glob("*.yaml")):
-        data, error = _read_yaml(path)
-        if error is not None:
-            errors.append(error)
+    for file, data in _mappings(files):
+        if isinstance(data, LibraryError):
+            errors.append(data)
             continue
-        file_errors = validate_exercise_dict(data, path.name)
+        file_errors = validate_exercise_dict(data, file)
         slug = data.get("slug")
         if isinstance(slug, str):
-            if slug in files:
-                message = f"{slug!r} is already used by {files[slug]}"
-                file_errors.append(LibraryError(path.name, "slug", message))
+            if slug in defined_in:
+                message = f"{slug!r} is already used by {defined_in[slug]}"
+                file_errors.append(LibraryError(file, "slug", message))
             else:
-                files[slug] = path.name
+                defined_in[slug] = file
                 linkable[slug] = data
         errors.extend(file_errors)
         if not file_errors:
             valid.append(data)
-    errors.extend(chain_errors(linkable, files))
+    errors.extend(chain_errors(linkable, defined_in))
     return valid, errors
 
 
@@ -543,36 +550,53 @@ def validate_template_dict(
     return errors
 
 
-def load_templates(
-    directory: Path,
+def check_templates(
+    files: ParsedFiles,
     exercise_slugs: set[str],
     exercise_cautions: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[LibraryError]]:
-    """Load every template file; exercise_cautions maps slug -> conditions it is cautioned for."""
+    """Check every template file; exercise_cautions maps slug -> conditions it is cautioned for."""
     avoid: dict[str, set[str]] = {}
     for exercise, conditions in (exercise_cautions or {}).items():
         for condition in set(conditions) & AVOID_IN_TEMPLATES:
             avoid.setdefault(condition, set()).add(exercise)
     errors: list[LibraryError] = []
-    files: dict[str, str] = {}
+    defined_in: dict[str, str] = {}
     valid: list[dict[str, Any]] = []
-    for path in sorted(directory.glob("*.yaml")):
-        data, error = _read_yaml(path)
-        if error is not None:
-            errors.append(error)
+    for file, data in _mappings(files):
+        if isinstance(data, LibraryError):
+            errors.append(data)
             continue
-        file_errors = validate_template_dict(data, path.name, exercise_slugs, avoid)
+        file_errors = validate_template_dict(data, file, exercise_slugs, avoid)
         slug = data.get("slug")
         if isinstance(slug, str):
-            if slug in files:
-                message = f"{slug!r} is already used by {files[slug]}"
-                file_errors.append(LibraryError(path.name, "slug", message))
+            if slug in defined_in:
+                message = f"{slug!r} is already used by {defined_in[slug]}"
+                file_errors.append(LibraryError(file, "slug", message))
             else:
-                files[slug] = path.name
+                defined_in[slug] = file
         errors.extend(file_errors)
         if not file_errors:
             valid.append(data)
     return valid, errors
+
+
+class WalkRunMarked(Protocol):
+    """What carries the library's walk_run attribute: an Exercise row, for one."""
+
+    @property
+    def walk_run(self) -> bool: ...
+
+
+def is_walk_run(exercise: WalkRunMarked) -> bool:
+    """Tell whether an exercise is a return-to-running line (clinical.md s. 6).
+
+    The walk-run levels and the continuous run that ends them: they step up after good
+    sessions at the walk-run pain limit, and are run on non-consecutive days. The library
+    files mark them `walk_run: true`; clinic-made exercises never are. The "running"
+    position is not enough: running drills (a-skips, bounding) are not walk-run lines.
+    """
+    return exercise.walk_run
 
 
 def caution_conditions(exercise: Mapping[str, Any]) -> set[str]:
@@ -584,12 +608,12 @@ def caution_conditions(exercise: Mapping[str, Any]) -> set[str]:
     }
 
 
-def validate_library(root: Path = DEFAULT_LIBRARY_ROOT) -> LibraryReport:
-    """Load and check the whole library: exercises, chains and templates."""
-    exercises, errors = load_exercises(root / "exercises")
+def check_library(exercise_files: ParsedFiles, template_files: ParsedFiles) -> LibraryReport:
+    """Check the whole library: exercises, chains and templates."""
+    exercises, errors = check_exercises(exercise_files)
     slugs = {exercise["slug"] for exercise in exercises}
     cautions = {exercise["slug"]: caution_conditions(exercise) for exercise in exercises}
-    templates, template_errors = load_templates(root / "templates", slugs, cautions)
+    templates, template_errors = check_templates(template_files, slugs, cautions)
     counts = {category: 0 for category in CATEGORIES}
     for exercise in exercises:
         counts[exercise["category"]] += 1

@@ -6,18 +6,20 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.domain.library_files import CATEGORIES, validate_library
+from app.domain.library_files import CATEGORIES, LibraryError
 from app.extensions import db
 from app.services import library
+from app.services.library_files import validate_library
 
 library_cli = AppGroup("library", help="Check and load the exercise library files.")
 
 
 def library_dir() -> Path:
+    """Return the library folder the app is configured with."""
     return Path(current_app.config["EXERCISE_LIBRARY_DIR"])
 
 
-def _echo_errors(errors: list) -> None:  # type: ignore[type-arg]
+def _echo_errors(errors: list[LibraryError]) -> None:
     for error in errors:
         click.echo(f"error: {error}", err=True)
     click.echo(f"{len(errors)} error(s); nothing was loaded.", err=True)

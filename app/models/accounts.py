@@ -2,14 +2,18 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.localtime import utcnow
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from app.models.programmes import Programme
 
 
 class Role(StrEnum):
@@ -18,7 +22,7 @@ class Role(StrEnum):
     PATIENT = "patient"
 
 
-class Clinic(db.Model):
+class Clinic(Base):
     __tablename__ = "clinics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,7 +30,7 @@ class Clinic(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):  # type: ignore[misc]  # flask_login ships no types
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +73,7 @@ class User(UserMixin, db.Model):
         return self.role in (Role.PHYSIO, Role.ADMIN)
 
 
-class Patient(db.Model):
+class Patient(Base):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,7 +93,7 @@ class Patient(db.Model):
     physio: Mapped[User] = relationship(foreign_keys=[physio_id])
     # The one active programme (a partial unique index keeps it to one). Loaded with the
     # signed-in patient, it tells activity.load_plan which plan versions are in force.
-    active_programme: Mapped["Programme | None"] = relationship(  # noqa: F821
+    active_programme: Mapped["Programme | None"] = relationship(
         primaryjoin="and_(Programme.patient_id == Patient.id, Programme.status == 'active')",
         uselist=False,
         viewonly=True,
@@ -100,7 +104,7 @@ class Patient(db.Model):
         return self.user.name
 
 
-class LoginSession(db.Model):
+class LoginSession(Base):
     """One signed-in browser or phone: the cookie holds its token, this table its hash.
 
     Logging out deletes the row, so a copied cookie stops working at once; a password change
@@ -115,7 +119,7 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class Invite(db.Model):
+class Invite(Base):
     """A one-time link and short code that lets a patient set their password."""
 
     __tablename__ = "invites"
@@ -134,7 +138,7 @@ class Invite(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class Assessment(db.Model):
+class Assessment(Base):
     """An initial assessment or a reassessment, recorded by the physio."""
 
     __tablename__ = "assessments"
@@ -153,7 +157,7 @@ class Assessment(db.Model):
     physio: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     """Who did what to which record, and when. Holds no health data."""
 
     __tablename__ = "audit_events"
@@ -169,4 +173,4 @@ class AuditEvent(db.Model):
     # Not a foreign key on purpose: the audit trail outlives a deleted patient.
     patient_ref: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    details: Mapped[dict | None] = mapped_column(sa.JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

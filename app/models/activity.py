@@ -1,16 +1,17 @@
 """What patients log (ticks, check-ins, sync events) and what the app derives from it."""
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.localtime import utcnow
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime
 
 
-class SyncEvent(db.Model):
+class SyncEvent(Base):
     """Every event a patient's phone sent, kept once by its client-made UUID (idempotency)."""
 
     __tablename__ = "sync_events"
@@ -24,10 +25,10 @@ class SyncEvent(db.Model):
     client_time: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(sa.String(16))  # applied | superseded
-    payload: Mapped[dict] = mapped_column(sa.JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
 
-class ExerciseLog(db.Model):
+class ExerciseLog(Base):
     """The state of one tick unit: a prescription line, on a day, in a session, on a side."""
 
     __tablename__ = "exercise_logs"
@@ -54,7 +55,7 @@ class ExerciseLog(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class CheckIn(db.Model):
+class CheckIn(Base):
     """Pain during a day's session, or the next morning's pain compared with usual."""
 
     __tablename__ = "check_ins"
@@ -80,7 +81,7 @@ class CheckIn(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class DaySummary(db.Model):
+class DaySummary(Base):
     """One patient-day, recomputed whenever that day's logs change: charts and dashboard read it."""
 
     __tablename__ = "day_summaries"
@@ -103,7 +104,7 @@ class DaySummary(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Suggestion(db.Model):
+class Suggestion(Base):
     """A plan-adjustment suggestion from the rules; the physio applies, edits or dismisses it."""
 
     __tablename__ = "suggestions"
@@ -134,9 +135,9 @@ class Suggestion(db.Model):
     rule: Mapped[str] = mapped_column(sa.String(48))
     window_start: Mapped[date]
     window_end: Mapped[date]
-    numbers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    numbers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     reason: Mapped[str] = mapped_column(sa.Text)
-    proposal: Mapped[dict | None] = mapped_column(sa.JSON)
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     dedupe_key: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -150,7 +151,7 @@ class Suggestion(db.Model):
     )
 
 
-class Flag(db.Model):
+class Flag(Base):
     """Something the physio must see at once, such as a red pain day."""
 
     __tablename__ = "flags"

@@ -1,13 +1,14 @@
 """Exercises (library and clinic-made) and condition templates."""
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.dose import Dose
 from app.domain.localtime import utcnow
-from app.extensions import db
+from app.extensions import Base
 from app.models.types import UTCDateTime
 
 
@@ -38,7 +39,7 @@ class PhaseColumns:
     criteria: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class Exercise(DoseColumns, db.Model):
+class Exercise(DoseColumns, Base):
     """One exercise. clinic_id is NULL for the shipped library, set for a clinic's own."""
 
     __tablename__ = "exercises"
@@ -57,12 +58,15 @@ class Exercise(DoseColumns, db.Model):
     equipment: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     position: Mapped[str] = mapped_column(sa.String(32))
     level: Mapped[int]
+    # A return-to-running line (clinical.md s. 6): a walk-run level or the continuous run
+    # that ends them. Set from the library file's `walk_run`; clinic-made exercises never are.
+    walk_run: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     times_per_week: Mapped[int] = mapped_column(default=3)
     steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     cues: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     faults: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # [{"text": ..., "conditions": [...]}]
-    cautions: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    cautions: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     evidence: Mapped[str] = mapped_column(sa.Text, default="")
     regression_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("exercises.id", ondelete="SET NULL"), index=True
@@ -91,7 +95,7 @@ class Exercise(DoseColumns, db.Model):
         return self.clinic_id is not None
 
 
-class ProgrammeTemplate(db.Model):
+class ProgrammeTemplate(Base):
     """A condition template: phases of prescriptions a physio starts a programme from."""
 
     __tablename__ = "programme_templates"
@@ -115,7 +119,7 @@ class ProgrammeTemplate(db.Model):
     )
 
 
-class TemplatePhase(PhaseColumns, db.Model):
+class TemplatePhase(PhaseColumns, Base):
     __tablename__ = "template_phases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +135,7 @@ class TemplatePhase(PhaseColumns, db.Model):
     )
 
 
-class TemplatePrescription(DoseColumns, db.Model):
+class TemplatePrescription(DoseColumns, Base):
     __tablename__ = "template_prescriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.localtime import utcnow
-from app.extensions import db
+from app.extensions import Base
 from app.models.library import DoseColumns, Exercise, PhaseColumns
 from app.models.types import UTCDateTime
 
@@ -17,7 +17,7 @@ class ProgrammeStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-class Programme(db.Model):
+class Programme(Base):
     """The physio's plan for one patient. Its content lives in versions; this row is the handle."""
 
     __tablename__ = "programmes"
@@ -59,7 +59,7 @@ class Programme(db.Model):
     )
 
 
-class ProgrammePhase(PhaseColumns, db.Model):
+class ProgrammePhase(PhaseColumns, Base):
     """A phase copied from the template when the programme was made (then the physio's own)."""
 
     __tablename__ = "programme_phases"
@@ -70,7 +70,7 @@ class ProgrammePhase(PhaseColumns, db.Model):
     )
 
 
-class ProgrammeVersion(db.Model):
+class ProgrammeVersion(Base):
     """One state of a programme. Never edited: every change writes a new version."""
 
     __tablename__ = "programme_versions"
@@ -109,7 +109,7 @@ class ProgrammeVersion(db.Model):
     )
 
 
-class Prescription(DoseColumns, db.Model):
+class Prescription(DoseColumns, Base):
     """An exercise and its dose within one programme version."""
 
     __tablename__ = "prescriptions"

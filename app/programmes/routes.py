@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.domain.errors import Refused
 from app.domain.guidance import pain_guidance
+from app.domain.library_files import WalkRunMarked, is_walk_run
 from app.domain.localtime import UnreadableDate, local_today, parse_date
 from app.domain.pain import PainThresholds
 from app.domain.plan_draft import PlanDraft, phase_label
@@ -33,7 +34,6 @@ from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseFo
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import ProgrammeError
-from app.services.suggestions import is_walk_run
 from app.views import submit
 
 BACK_TO_BACK_RUNNING = (
@@ -350,7 +350,7 @@ def _dose_change(
         return _new_version(programme, form, lambda draft: edit(draft, dose))
 
     def saved(_: ProgrammeVersion) -> ResponseReturnValue:
-        _warn_if_running_back_to_back(exercise.slug, days[-1])
+        _warn_if_running_back_to_back(exercise, days[-1])
         return _page(programme)
 
     return submit(form, change, done=done, then=saved, page=page, fields=DOSE_FIELDS)
@@ -517,12 +517,12 @@ def thresholds(patient_id: int, programme_id: int) -> ResponseReturnValue:
     )
 
 
-def _warn_if_running_back_to_back(slug: str, days_of_week: int | None) -> None:
+def _warn_if_running_back_to_back(exercise: WalkRunMarked, days_of_week: int | None) -> None:
     """Warn, once saved, when a running line is set for consecutive days (clinical.md s. 6).
 
     A warning, not an error: the physio may have a reason, so the dose is saved as entered.
     """
-    if days_of_week and is_walk_run(slug):
+    if days_of_week and is_walk_run(exercise):
         if back_to_back_days(weekdays_from_mask(days_of_week)):
             flash(BACK_TO_BACK_RUNNING, "warning")
 

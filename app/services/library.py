@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.domain import library_files
 from app.domain.dose import EXERCISE_DOSE_FIELDS
-from app.domain.library_files import LibraryError, exercise_content_hash, validate_library
+from app.domain.library_files import LibraryError, exercise_content_hash
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
+from app.services.library_files import validate_library
 
 CONTENT_FIELDS = (
     "name",
@@ -153,6 +154,7 @@ def _sync_exercises(files: list[dict[str, Any]]) -> SyncCounts:
         else:
             continue
         _apply_content(row, _exercise_values(data))
+        row.walk_run = data.get("walk_run", False)  # only library files set it
         row.content_hash = content_hash
         row.archived = False
         changed.add(slug)

@@ -30,6 +30,7 @@ from app.domain import suggestions as rules
 from app.domain.cautions import not_advised_for
 from app.domain.dose import STRENGTH_FIELDS, strength_errors
 from app.domain.errors import Refused
+from app.domain.library_files import is_walk_run
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
 from app.domain.plan_draft import phase_label
@@ -57,11 +58,6 @@ APPLIED = "applied"
 DISMISSED = "dismissed"
 SUPERSEDED = "superseded"
 RED_DAY = "red_day"
-# Return-to-running lines (clinical.md s. 6): the walk-run levels and the 30-minute continuous
-# run that ends them, where only the running time grows (~10% a week). Named by slug: the
-# "running" position also covers running drills, which are not walk-run levels.
-WALK_RUN_PREFIX = "walk-run-level-"
-WALK_RUN_SLUGS = frozenset({"continuous-run-30-min"})
 
 
 class SuggestionError(Refused):
@@ -332,17 +328,12 @@ def _line_states(
                 previous_exercise_name=previous_name,
                 dose=line.dose,
                 dose_since=since.get(line.line_id, version.effective_from),
-                is_walk_run=is_walk_run(exercise.slug),
+                is_walk_run=is_walk_run(exercise),
                 next_not_advised=not_advised_for(next_cautions, condition),
                 previous_not_advised=not_advised_for(previous_cautions, condition),
             )
         )
     return states
-
-
-def is_walk_run(slug: str) -> bool:
-    """Tell whether an exercise is a return-to-running line: a walk-run level or the 30-min run."""
-    return slug.startswith(WALK_RUN_PREFIX) or slug in WALK_RUN_SLUGS
 
 
 def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:

@@ -22,3 +22,53 @@ def test_database_is_at_the_latest_revision(app):
         config = app.extensions["migrate"].migrate.get_config()
         heads = ScriptDirectory.from_config(config).get_heads()
     assert set(current) == set(heads) and len(heads) == 1
+
+
+def test_walk_run_migration_marks_the_library_rows_the_slug_rule_used_to_pick(tmp_path):
+    # A database synced before exercises had walk_run: the migration marks the lines the app
+    # used to tell by slug, so they stay walk-run until the next library sync.
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
+    now = datetime.now(UTC).isoformat()
+    exercise = {
+        "name": "x", "category": "strengthening", "body_regions": "[]", "target_muscles": "[]",
+        "equipment": "[]", "position": "running", "level": 1, "times_per_week": 3, "steps": "[]",
+        "cues": "[]", "faults": "[]", "cautions": "[]", "evidence": "", "search_text": "",
+        "tags": "",
+        "archived": False, "created_at": now, "updated_at": now, "sets": 1, "rest_seconds": 0,
+        "side": "both", "times_per_day": 1,
+    }  # fmt: skip
+    rows = [
+        ("walk-run-level-1", None),
+        ("continuous-run-30-min", None),
+        ("a-skips", None),
+        ("walk-run-level-9", 1),  # a clinic's row: the slug rule never matched those
+    ]
+    with app.app_context():
+        upgrade(revision="5e8f2e115941")
+        exercises = sa.table(
+            "exercises", *(sa.column(name) for name in [*exercise, "slug", "clinic_id"])
+        )
+        clinics = sa.table("clinics", sa.column("id"), sa.column("name"), sa.column("created_at"))
+        with _db.engine.begin() as connection:
+            connection.execute(clinics.insert().values(id=1, name="c", created_at=now))
+            connection.execute(
+                exercises.insert(),
+                [{**exercise, "slug": slug, "clinic_id": clinic} for slug, clinic in rows],
+            )
+        upgrade()
+        with _db.engine.connect() as connection:
+            marked = dict(connection.execute(sa.text("SELECT slug, walk_run FROM exercises")).all())
+        _db.engine.dispose()
+    assert {slug: bool(value) for slug, value in marked.items()} == {
+        "walk-run-level-1": True,
+        "continuous-run-30-min": True,
+        "a-skips": False,
+        "walk-run-level-9": False,
+    }

@@ -68,7 +68,7 @@ def template_file(slug: str, exercises: list[str]) -> dict[str, Any]:
     }
 
 
-def write_library(root: Path, exercises: list[dict[str, Any]], templates=()) -> Path:  # type: ignore[no-untyped-def]
+def write_library(root: Path, exercises: list[dict[str, Any]], templates=()) -> Path:
     (root / "exercises").mkdir(parents=True, exist_ok=True)
     (root / "templates").mkdir(parents=True, exist_ok=True)
     for path in [*(root / "exercises").glob("*.yaml"), *(root / "templates").glob("*.yaml")]:
@@ -91,7 +91,7 @@ def small_library(root: Path) -> Path:
     return write_library(root, exercises, [template_file("tpl", ["ex-a", "ex-b", "ex-d"])])
 
 
-def searchable(make, slug: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
+def searchable(make, slug: str | None = None, **fields: Any):
     """Make an exercise with search_text and tags filled the way sync fills them."""
     exercise = make.exercise(slug, **fields)
     values = {name: getattr(exercise, name) for name in ("name", "steps", "cues", "position")}

@@ -10,13 +10,13 @@ from app.models import Exercise, Role
 from tests.library.helpers import searchable
 
 
-def names_on(response) -> str:  # type: ignore[no-untyped-def]
+def names_on(response) -> str:
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
 @pytest.fixture
-def shelf(make):  # type: ignore[no-untyped-def]
+def shelf(make):
     """A few exercises that differ in one thing each."""
     return {
         "bridge": searchable(
@@ -35,24 +35,24 @@ def shelf(make):  # type: ignore[no-untyped-def]
     }
 
 
-def test_browse_lists_exercises_with_category_level_and_dose(client, physio, shelf):  # type: ignore[no-untyped-def]
+def test_browse_lists_exercises_with_category_level_and_dose(client, physio, shelf):
     page = names_on(client.login_as(physio).get("/library/"))
     for name in ("Bridge", "Clamshell", "Front plank", "Calf stretch"):
         assert name in page
     assert "3 sets of 10" in page and "level 3" in page and "Stabilisation" in page
 
 
-def test_search_matches_name_case_insensitively(client, physio, shelf):  # type: ignore[no-untyped-def]
+def test_search_matches_name_case_insensitively(client, physio, shelf):
     page = names_on(client.login_as(physio).get("/library/?q=PLANK"))
     assert "Front plank" in page and "Bridge" not in page
 
 
-def test_search_matches_step_text(client, physio, shelf):  # type: ignore[no-untyped-def]
+def test_search_matches_step_text(client, physio, shelf):
     page = names_on(client.login_as(physio).get("/library/?q=like a clam"))
     assert "Clamshell" in page and "Bridge" not in page
 
 
-def test_search_treats_wildcards_as_text(client, physio, shelf):  # type: ignore[no-untyped-def]
+def test_search_treats_wildcards_as_text(client, physio, shelf):
     page = names_on(client.login_as(physio).get("/library/?q=%25"))
     assert "No exercises match" in page
 
@@ -67,12 +67,12 @@ def test_search_treats_wildcards_as_text(client, physio, shelf):  # type: ignore
         ("level=3", "Front plank", "Clamshell"),
     ],
 )
-def test_each_filter_narrows_the_list(client, physio, shelf, query, shown, hidden):  # type: ignore[no-untyped-def]
+def test_each_filter_narrows_the_list(client, physio, shelf, query, shown, hidden):
     page = names_on(client.login_as(physio).get(f"/library/?{query}"))
     assert shown in page and hidden not in page
 
 
-def test_empty_result_shows_a_hint(client, physio, shelf):  # type: ignore[no-untyped-def]
+def test_empty_result_shows_a_hint(client, physio, shelf):
     page = names_on(client.login_as(physio).get("/library/?q=zebra"))
     assert "No exercises match" in page
 
@@ -113,7 +113,7 @@ def _bulk_exercises(count: int, start: int = 0, **fields: object) -> None:
     db.session.flush()
 
 
-def test_pagination_shows_30_per_page_and_keeps_the_search(client, physio):  # type: ignore[no-untyped-def]
+def test_pagination_shows_30_per_page_and_keeps_the_search(client, physio):
     _bulk_exercises(65)
     client.login_as(physio)
     first = names_on(client.get("/library/?q=squat"))
@@ -124,7 +124,7 @@ def test_pagination_shows_30_per_page_and_keeps_the_search(client, physio):  # t
     assert names_on(client.get("/library/?q=squat&page=9")).count("Bulk exercise") == 0
 
 
-def test_search_query_count_does_not_grow_with_the_library(client, physio, query_counter):  # type: ignore[no-untyped-def]
+def test_search_query_count_does_not_grow_with_the_library(client, physio, query_counter):
     client.login_as(physio)
     _bulk_exercises(20)
     with query_counter() as small:
@@ -136,7 +136,7 @@ def test_search_query_count_does_not_grow_with_the_library(client, physio, query
     assert len(small) == len(large), large
 
 
-def test_exercise_page_shows_instructions_dose_and_whole_chain(client, physio, make):  # type: ignore[no-untyped-def]
+def test_exercise_page_shows_instructions_dose_and_whole_chain(client, physio, make):
     a = make.exercise("chain-a", name="Chain one")
     b = make.exercise("chain-b", name="Chain two", level=2, regression_id=a.id)
     c = make.exercise(
@@ -167,7 +167,7 @@ def test_exercise_page_shows_instructions_dose_and_whole_chain(client, physio, m
     assert "Copy to make your own" in page and f"/library/{c.id}/edit" not in page
 
 
-def test_chain_walk_stops_on_a_loop(client, physio, make):  # type: ignore[no-untyped-def]
+def test_chain_walk_stops_on_a_loop(client, physio, make):
     a = make.exercise("loop-a", name="Loop one")
     b = make.exercise("loop-b", name="Loop two", regression_id=a.id, progression_id=a.id)
     a.progression_id = a.regression_id = b.id
@@ -176,7 +176,7 @@ def test_chain_walk_stops_on_a_loop(client, physio, make):  # type: ignore[no-un
     assert page.count("Loop two") >= 1
 
 
-def test_other_clinics_custom_exercises_are_hidden(client, make, physio, shelf):  # type: ignore[no-untyped-def]
+def test_other_clinics_custom_exercises_are_hidden(client, make, physio, shelf):
     other_clinic = make.clinic("Other clinic")
     other_physio = make.staff(other_clinic, Role.PHYSIO)
     theirs = searchable(make, "c-theirs", name="Their secret drill", clinic_id=other_clinic.id)
@@ -189,7 +189,7 @@ def test_other_clinics_custom_exercises_are_hidden(client, make, physio, shelf):
     assert client.get(f"/library/{ours.id}").status_code == 404
 
 
-def test_archived_exercises_leave_browse_but_open_by_link(client, physio, make):  # type: ignore[no-untyped-def]
+def test_archived_exercises_leave_browse_but_open_by_link(client, physio, make):
     old = searchable(make, "old-one", name="Retired drill", archived=True)
     client.login_as(physio)
     assert "Retired drill" not in names_on(client.get("/library/"))
@@ -201,16 +201,16 @@ def test_archived_exercises_leave_browse_but_open_by_link(client, physio, make):
     "path",
     ["/library/", "/library/{id}", "/library/new", "/library/{id}/edit", "/library/{id}/archive"],
 )
-def test_patients_get_403_on_library_pages(client, patient, make, path):  # type: ignore[no-untyped-def]
+def test_patients_get_403_on_library_pages(client, patient, make, path):
     exercise = make.exercise(clinic_id=patient.clinic_id)
     client.login_as(patient.user)
     assert client.get(path.format(id=exercise.id)).status_code == 403
 
 
-def test_signed_out_visitors_are_sent_to_log_in(client):  # type: ignore[no-untyped-def]
+def test_signed_out_visitors_are_sent_to_log_in(client):
     response = client.get("/library/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_staff_nav_links_to_the_library(client, admin):  # type: ignore[no-untyped-def]
+def test_staff_nav_links_to_the_library(client, admin):
     assert 'href="/library/"' in names_on(client.login_as(admin).get("/library/"))

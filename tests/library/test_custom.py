@@ -47,7 +47,7 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
-def test_physio_creates_a_custom_exercise(client, physio):  # type: ignore[no-untyped-def]
+def test_physio_creates_a_custom_exercise(client, physio):
     response = client.login_as(physio).post_form("/library/new", form_data())
     assert response.status_code == 302
     exercise = db.session.scalar(sa.select(Exercise).where(Exercise.clinic_id == physio.clinic_id))
@@ -64,7 +64,7 @@ def test_physio_creates_a_custom_exercise(client, physio):  # type: ignore[no-un
     assert "Wall sit" in page and "Your clinic" in page
 
 
-def test_second_exercise_with_the_same_name_gets_a_numbered_slug(client, physio):  # type: ignore[no-untyped-def]
+def test_second_exercise_with_the_same_name_gets_a_numbered_slug(client, physio):
     client.login_as(physio)
     client.post_form("/library/new", form_data())
     client.post_form("/library/new", form_data())
@@ -72,7 +72,7 @@ def test_second_exercise_with_the_same_name_gets_a_numbered_slug(client, physio)
     assert {f"c{physio.clinic_id}-wall-sit", f"c{physio.clinic_id}-wall-sit-2"} <= slugs
 
 
-def test_admin_may_create_too(client, admin):  # type: ignore[no-untyped-def]
+def test_admin_may_create_too(client, admin):
     assert client.login_as(admin).post_form("/library/new", form_data()).status_code == 302
 
 
@@ -92,18 +92,18 @@ def test_admin_may_create_too(client, admin):  # type: ignore[no-untyped-def]
         ({"regression": "999999"}, "Not a valid choice"),
     ],
 )
-def test_bad_input_shows_the_error_and_stores_nothing(client, physio, overrides, message):  # type: ignore[no-untyped-def]
+def test_bad_input_shows_the_error_and_stores_nothing(client, physio, overrides, message):
     response = client.login_as(physio).post_form("/library/new", form_data(**overrides))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert custom_count() == 0 and audit_actions() == []
 
 
-def _custom(make, physio, slug: str, level: int = 2, **fields):  # type: ignore[no-untyped-def]
+def _custom(make, physio, slug: str, level: int = 2, **fields):
     return make.exercise(slug, clinic_id=physio.clinic_id, level=level, **fields)
 
 
-def test_linking_two_custom_exercises_keeps_links_mutual(client, physio, make):  # type: ignore[no-untyped-def]
+def test_linking_two_custom_exercises_keeps_links_mutual(client, physio, make):
     harder = _custom(make, physio, "c-harder", level=3)
     response = client.login_as(physio).post_form(
         "/library/new", form_data(progression=str(harder.id))
@@ -114,7 +114,7 @@ def test_linking_two_custom_exercises_keeps_links_mutual(client, physio, make): 
     assert db.session.get(Exercise, harder.id).regression_id == created.id
 
 
-def test_linking_to_a_library_exercise_sets_only_the_custom_side(client, physio, make):  # type: ignore[no-untyped-def]
+def test_linking_to_a_library_exercise_sets_only_the_custom_side(client, physio, make):
     library_one = make.exercise("lib-easier", level=1)
     response = client.login_as(physio).post_form(
         "/library/new", form_data(regression=str(library_one.id))
@@ -125,7 +125,7 @@ def test_linking_to_a_library_exercise_sets_only_the_custom_side(client, physio,
     assert db.session.get(Exercise, library_one.id).progression_id is None
 
 
-def test_relinking_clears_the_old_neighbours_back_link(client, physio, make):  # type: ignore[no-untyped-def]
+def test_relinking_clears_the_old_neighbours_back_link(client, physio, make):
     first = _custom(make, physio, "c-first", level=3)
     second = _custom(make, physio, "c-second", level=3)
     base = _custom(make, physio, "c-base", progression_id=first.id)
@@ -139,7 +139,7 @@ def test_relinking_clears_the_old_neighbours_back_link(client, physio, make):  #
     assert db.session.get(Exercise, second.id).regression_id == base.id
 
 
-def test_level_order_is_enforced(client, physio, make):  # type: ignore[no-untyped-def]
+def test_level_order_is_enforced(client, physio, make):
     easier = _custom(make, physio, "c-easier", level=4)
     response = client.login_as(physio).post_form(
         "/library/new", form_data(level="2", regression=str(easier.id))
@@ -149,7 +149,7 @@ def test_level_order_is_enforced(client, physio, make):  # type: ignore[no-untyp
     assert custom_count() == 1
 
 
-def test_a_link_that_makes_a_cycle_is_refused(client, physio, make):  # type: ignore[no-untyped-def]
+def test_a_link_that_makes_a_cycle_is_refused(client, physio, make):
     a = _custom(make, physio, "c-a")
     b = _custom(make, physio, "c-b", regression_id=a.id)
     c = _custom(make, physio, "c-c", regression_id=b.id)
@@ -172,7 +172,7 @@ def test_a_link_that_makes_a_cycle_is_refused(client, physio, make):  # type: ig
     assert db.session.get(Exercise, a.id).regression_id is None
 
 
-def test_physio_edits_their_clinics_exercise(client, physio, make):  # type: ignore[no-untyped-def]
+def test_physio_edits_their_clinics_exercise(client, physio, make):
     exercise = _custom(make, physio, "c-edit-me")
     client.login_as(physio)
     form = client.get(f"/library/{exercise.id}/edit").get_data(as_text=True)
@@ -185,7 +185,7 @@ def test_physio_edits_their_clinics_exercise(client, physio, make):  # type: ign
     assert audit_actions() == ["exercise.update"]
 
 
-def test_library_exercises_cannot_be_edited_or_archived(client, physio, make):  # type: ignore[no-untyped-def]
+def test_library_exercises_cannot_be_edited_or_archived(client, physio, make):
     shipped = make.exercise("shipped", name="Shipped")
     client.login_as(physio)
     assert client.get(f"/library/{shipped.id}/edit").status_code == 403
@@ -195,7 +195,7 @@ def test_library_exercises_cannot_be_edited_or_archived(client, physio, make):  
     assert shipped.name == "Shipped" and shipped.archived is False
 
 
-def test_copy_prefills_the_form_from_a_library_exercise(client, physio, make):  # type: ignore[no-untyped-def]
+def test_copy_prefills_the_form_from_a_library_exercise(client, physio, make):
     shipped = make.exercise(
         "shipped-copy",
         name="Side plank",
@@ -214,7 +214,7 @@ def test_copy_prefills_the_form_from_a_library_exercise(client, physio, make):  
     assert custom_count() == 0
 
 
-def test_other_clinic_cannot_see_or_change_a_custom_exercise(client, physio, make):  # type: ignore[no-untyped-def]
+def test_other_clinic_cannot_see_or_change_a_custom_exercise(client, physio, make):
     ours = _custom(make, physio, "c-ours-only")
     other = make.staff(make.clinic("Elsewhere"), Role.PHYSIO)
     client.login_as(other)
@@ -230,7 +230,7 @@ def test_other_clinic_cannot_see_or_change_a_custom_exercise(client, physio, mak
     assert ours.name != "Wall sit" and ours.archived is False and ours.regression_id is None
 
 
-def test_archive_asks_for_confirmation_then_archives_on_post(client, physio, make):  # type: ignore[no-untyped-def]
+def test_archive_asks_for_confirmation_then_archives_on_post(client, physio, make):
     easier = _custom(make, physio, "c-arch-easier", level=1)
     exercise = _custom(make, physio, "c-archive-me", regression_id=easier.id)
     easier.progression_id = exercise.id
@@ -255,7 +255,7 @@ def test_archive_asks_for_confirmation_then_archives_on_post(client, physio, mak
     assert client.get(f"/library/{exercise.id}/edit").status_code == 302
 
 
-def test_forms_without_a_csrf_token_are_refused(client, physio, make):  # type: ignore[no-untyped-def]
+def test_forms_without_a_csrf_token_are_refused(client, physio, make):
     exercise = _custom(make, physio, "c-csrf")
     client.login_as(physio)
     assert client.post("/library/new", data=form_data()).status_code == 400

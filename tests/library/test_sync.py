@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from app.domain.library_files import is_walk_run
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate
 from app.services.library import LibraryInvalid, sync_library
@@ -16,7 +17,7 @@ def by_slug(slug: str) -> Exercise:
     return db.session.scalar(sa.select(Exercise).where(Exercise.slug == slug))
 
 
-def test_sync_of_the_shipped_library_is_idempotent(db, app):  # type: ignore[no-untyped-def]
+def test_sync_of_the_shipped_library_is_idempotent(db, app):
     root = Path(app.config["EXERCISE_LIBRARY_DIR"])
     first = sync_library(root)
     assert len(first.exercises.created) >= 60
@@ -27,7 +28,7 @@ def test_sync_of_the_shipped_library_is_idempotent(db, app):  # type: ignore[no-
     assert len(second.exercises.unchanged) == len(first.exercises.created)
 
 
-def test_sync_creates_rows_with_search_text_tags_and_chain_ids(db, tmp_path):  # type: ignore[no-untyped-def]
+def test_sync_creates_rows_with_search_text_tags_and_chain_ids(db, tmp_path):
     result = sync_library(small_library(tmp_path))
     assert sorted(result.exercises.created) == ["ex-a", "ex-b", "ex-c", "ex-d"]
     a, b, c, d = (by_slug(s) for s in ("ex-a", "ex-b", "ex-c", "ex-d"))
@@ -40,7 +41,7 @@ def test_sync_creates_rows_with_search_text_tags_and_chain_ids(db, tmp_path):  #
     assert (a.sets, a.reps, a.rest_seconds, a.times_per_week) == (3, 10, 60, 3)
 
 
-def test_second_sync_changes_nothing(db, tmp_path):  # type: ignore[no-untyped-def]
+def test_second_sync_changes_nothing(db, tmp_path):
     root = small_library(tmp_path)
     sync_library(root)
     db.session.commit()
@@ -53,7 +54,7 @@ def test_second_sync_changes_nothing(db, tmp_path):  # type: ignore[no-untyped-d
     assert by_slug("ex-a").updated_at == updated_at
 
 
-def test_edited_file_updates_its_row(db, tmp_path):  # type: ignore[no-untyped-def]
+def test_edited_file_updates_its_row(db, tmp_path):
     root = small_library(tmp_path)
     sync_library(root)
     path = root / "exercises" / "ex-d.yaml"
@@ -68,7 +69,18 @@ def test_edited_file_updates_its_row(db, tmp_path):  # type: ignore[no-untyped-d
     assert "kneel on a cushion" in row.search_text
 
 
-def test_removed_exercise_used_in_a_programme_is_archived_not_deleted(db, make, patient, tmp_path):  # type: ignore[no-untyped-def]
+def test_sync_sets_walk_run_from_the_file_and_clears_it_when_the_file_drops_it(db, tmp_path):
+    root = small_library(tmp_path)
+    path = root / "exercises" / "ex-d.yaml"
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "walk_run": True}))
+    sync_library(root)
+    assert [is_walk_run(by_slug(s)) for s in ("ex-a", "ex-d")] == [False, True]
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "walk_run": False}))
+    assert sync_library(root).exercises.updated == ["ex-d"]
+    assert is_walk_run(by_slug("ex-d")) is False
+
+
+def test_removed_exercise_used_in_a_programme_is_archived_not_deleted(db, make, patient, tmp_path):
     root = small_library(tmp_path)
     sync_library(root)
     make.programme(patient, [by_slug("ex-d")])
@@ -85,7 +97,7 @@ def test_removed_exercise_used_in_a_programme_is_archived_not_deleted(db, make, 
     assert result.exercises.updated == ["ex-d"] and by_slug("ex-d").archived is False
 
 
-def test_templates_are_synced_with_phases_and_prescriptions(db, tmp_path):  # type: ignore[no-untyped-def]
+def test_templates_are_synced_with_phases_and_prescriptions(db, tmp_path):
     root = small_library(tmp_path)
     sync_library(root)
     template = db.session.scalar(
@@ -109,7 +121,7 @@ def test_templates_are_synced_with_phases_and_prescriptions(db, tmp_path):  # ty
     assert [p.exercise.slug for p in template.phases[0].prescriptions] == ["ex-c", "ex-b", "ex-a"]
 
 
-def test_sync_of_an_invalid_library_loads_nothing(db, tmp_path):  # type: ignore[no-untyped-def]
+def test_sync_of_an_invalid_library_loads_nothing(db, tmp_path):
     root = write_library(tmp_path, [exercise_file("ex-a", level=6), exercise_file("ex-b")])
     with pytest.raises(LibraryInvalid) as raised:
         sync_library(root)
@@ -117,7 +129,7 @@ def test_sync_of_an_invalid_library_loads_nothing(db, tmp_path):  # type: ignore
     assert by_slug("ex-b") is None
 
 
-def test_validate_command_prints_counts_and_passes(app, runner, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_validate_command_prints_counts_and_passes(app, runner, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "EXERCISE_LIBRARY_DIR", str(small_library(tmp_path)))
     result = runner.invoke(args=["library", "validate"])
     assert result.exit_code == 0, result.output
@@ -135,7 +147,7 @@ def test_validate_command_prints_counts_and_passes(app, runner, tmp_path, monkey
 )
 def test_validate_command_fails_naming_file_and_field(
     app, runner, tmp_path, monkeypatch, fields, field, words
-):  # type: ignore[no-untyped-def]
+):
     root = write_library(tmp_path, [exercise_file("ex-a", **fields), exercise_file("ex-b")])
     monkeypatch.setitem(app.config, "EXERCISE_LIBRARY_DIR", str(root))
     result = runner.invoke(args=["library", "validate"])
@@ -143,7 +155,7 @@ def test_validate_command_fails_naming_file_and_field(
     assert f"ex-a.yaml: {field}:" in result.output and words in result.output
 
 
-def test_validate_command_reports_every_error(app, runner, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_validate_command_reports_every_error(app, runner, tmp_path, monkeypatch):
     broken = exercise_file("ex-a", level=6)
     del broken["name"]
     broken["dose"] = {k: v for k, v in broken["dose"].items() if k != "reps"}
@@ -157,7 +169,7 @@ def test_validate_command_reports_every_error(app, runner, tmp_path, monkeypatch
 
 def test_sync_command_prints_a_summary_and_refuses_a_broken_library(
     app, runner, tmp_path, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     monkeypatch.setitem(app.config, "EXERCISE_LIBRARY_DIR", str(small_library(tmp_path / "ok")))
     result = runner.invoke(args=["library", "sync"])
     assert result.exit_code == 0, result.output
@@ -172,14 +184,14 @@ def test_sync_command_prints_a_summary_and_refuses_a_broken_library(
     assert by_slug("ex-z") is None
 
 
-def test_seed_demo_syncs_the_library_first(runner):  # type: ignore[no-untyped-def]
+def test_seed_demo_syncs_the_library_first(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Exercises: " in result.output.splitlines()[0]
     assert by_slug("bridge") is not None
 
 
-def test_synced_chain_reads_easiest_to_hardest_on_the_exercise_page(db, app, client, physio):  # type: ignore[no-untyped-def]
+def test_synced_chain_reads_easiest_to_hardest_on_the_exercise_page(db, app, client, physio):
     sync_library(Path(app.config["EXERCISE_LIBRARY_DIR"]))
     middle = by_slug("single-leg-bridge")
     page = client.login_as(physio).get(f"/library/{middle.id}").get_data(as_text=True)

@@ -24,18 +24,18 @@ def _versions(programme) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    ("slug", "days", "warned"),
+    ("slug", "walk_run", "days", "warned"),
     [
-        pytest.param("continuous-run-30-min", [MON, TUE, FRI], True, id="run-mon-tue"),
-        pytest.param("walk-run-level-2", [MON, WED, SUN], True, id="walk-run-sun-mon"),
-        pytest.param("walk-run-level-2", [MON, WED, FRI], False, id="walk-run-spaced"),
-        pytest.param("bridge", [MON, TUE, WED], False, id="not-running"),
+        pytest.param("continuous-run-30-min", True, [MON, TUE, FRI], True, id="run-mon-tue"),
+        pytest.param("walk-run-level-2", True, [MON, WED, SUN], True, id="walk-run-sun-mon"),
+        pytest.param("walk-run-level-2", True, [MON, WED, FRI], False, id="walk-run-spaced"),
+        pytest.param("bridge", False, [MON, TUE, WED], False, id="not-running"),
     ],
 )
 def test_saving_a_dose_warns_for_running_on_back_to_back_days(
-    client, make, physio, patient, slug, days, warned
+    client, make, physio, patient, slug, walk_run, days, warned
 ):
-    exercise = make.exercise(slug, reps=None, duration_seconds=1800, sets=1)
+    exercise = make.exercise(slug, reps=None, duration_seconds=1800, sets=1, walk_run=walk_run)
     programme = make.programme(patient, [exercise])
     client.login_as(physio)
     url = f"/patients/{patient.id}/programmes/{programme.id}/lines/1/dose"
@@ -51,7 +51,9 @@ def test_saving_a_dose_warns_for_running_on_back_to_back_days(
 
 def test_adding_a_running_line_on_back_to_back_days_warns(client, make, physio, patient):
     programme = make.programme(patient)
-    run = make.exercise("continuous-run-30-min", reps=None, duration_seconds=1800, sets=1)
+    run = make.exercise(
+        "continuous-run-30-min", reps=None, duration_seconds=1800, sets=1, walk_run=True
+    )
     client.login_as(physio)
     data = _dose([SUN, MON, WED]) | {
         "version_id": str(programme.current_version_id),

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -10,28 +9,17 @@ from app.models import ExerciseLog, Prescription, Suggestion
 from app.services import suggestions as service
 
 
-@pytest.mark.parametrize(
-    ("slug", "expected"),
-    [
-        ("walk-run-level-1", True),
-        ("walk-run-level-5", True),
-        ("continuous-run-30-min", True),
-        ("a-skips", False),  # a running drill (position "running") is not a walk-run level
-        ("bridge", False),
-    ],
-)
-def test_which_lines_are_walk_run(slug, expected):
-    assert service.is_walk_run(slug) is expected
-
-
 def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(
     make, patient, write_days, today
 ):
-    level_5 = make.exercise("walk-run-level-5", name="Walk-run level 5", position="running")
+    level_5 = make.exercise(
+        "walk-run-level-5", name="Walk-run level 5", position="running", walk_run=True
+    )
     run = make.exercise(
         "continuous-run-30-min",
         name="Continuous run, 30 minutes",
         position="running",
+        walk_run=True,
         regression_id=level_5.id,
     )
     level_5.progression_id = run.id
