@@ -1,7 +1,7 @@
 """The progress charts: read a patient's days and plan history, build Plotly figures in Python.
 
-load_history() reads everything in three statements, whatever the length of the range (day
-summaries; versions with their programme; prescriptions with exercise names). The figure
+load_history() reads everything in two statements, whatever the length of the range (day
+summaries; the plan, from plans.plans_in_force). The figure
 builders are plain functions of that history, so tests check them by content. Each chart
 comes with a caption in plain words, a text summary and a table for screen readers.
 
@@ -12,6 +12,7 @@ plotly.graph_objects.Figure(figure), which raises on any property Plotly does no
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from app.domain.adherence import DayStatus
 from app.domain.dose import describe_dose
+from app.domain.localtime import days_between
 from app.domain.pain import PainThresholds
 from app.domain.progress import (
     DayTotals,
@@ -30,11 +32,10 @@ from app.domain.progress import (
     rolling_mean,
     status_of,
 )
-from app.domain.schedule import PlanSnapshot, due_between
+from app.domain.schedule import ProgrammePlan, due_units_by_day
 from app.extensions import db
-from app.models import DaySummary, Exercise, Patient, Prescription, Programme, ProgrammeVersion
-from app.services.plans import SPEC_COLUMNS, spec_for
-from app.services.programmes import THRESHOLD_FIELDS, thresholds_of
+from app.models import DaySummary, Patient
+from app.services.plans import ProgrammeInForce, plans_in_force, schedule_of
 
 MAX_RANGE_DAYS = 2 * 366  # "at most two years", leap days included
 DEFAULT_RANGE_DAYS = 42  # six weeks: long enough for a trend, short enough to read on a phone
@@ -130,30 +131,8 @@ class History:
     during_before: dict[date, int] = field(default_factory=dict)  # 6 days before, for the mean
 
 
-_VERSION_COLUMNS = (
-    ProgrammeVersion.id,
-    ProgrammeVersion.programme_id,
-    ProgrammeVersion.number,
-    ProgrammeVersion.effective_from,
-    ProgrammeVersion.phase_position,
-    ProgrammeVersion.change_kind,
-    ProgrammeVersion.summary,
-    *(getattr(ProgrammeVersion, name) for name in THRESHOLD_FIELDS),
-)
-_LINE_COLUMNS = (
-    Prescription.version_id,
-    *SPEC_COLUMNS,
-    Prescription.sets,
-    Prescription.reps,
-    Prescription.hold_seconds,
-    Prescription.duration_seconds,
-    Prescription.load_kg,
-)
-
-
-# The three statements load_history runs, built once. Columns, not ORM objects: a year of
-# versions and lines is a few hundred rows, and nothing here changes them.
-_PATIENT = sa.bindparam("patient_id")
+# The day summaries load_history reads, built once. Columns, not ORM objects: a year is a
+# few hundred rows, and nothing here changes them.
 _SUMMARIES = sa.select(
     DaySummary.local_date,
     DaySummary.due_units,
@@ -163,68 +142,48 @@ _SUMMARIES = sa.select(
     DaySummary.usual_pain,
     DaySummary.zone,
 ).where(
-    DaySummary.patient_id == _PATIENT,
+    DaySummary.patient_id == sa.bindparam("patient_id"),
     DaySummary.local_date.between(
         sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
     ),
 )
-_VERSIONS = (
-    sa.select(*_VERSION_COLUMNS, Programme.start_date, Programme.end_date, Programme.status)
-    .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-    .where(Programme.patient_id == _PATIENT)
-    .order_by(Programme.start_date, ProgrammeVersion.number)
-)
-_LINES = (
-    sa.select(*_LINE_COLUMNS, Exercise.name)
-    .join(Exercise, Prescription.exercise_id == Exercise.id)
-    .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
-    .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-    .where(Programme.patient_id == _PATIENT)
-    .order_by(Prescription.version_id, Prescription.position)
-)
 
 
 def load_history(patient: Patient, first: date, last: date, today: date) -> History:
-    """Read the patient's days and plan history for the charts, in three statements."""
-    lookback = first - timedelta(days=6)
+    """Read the patient's days and plan history for the charts, in two statements.
+
+    The day summaries of the range (and the 6 days before it, for the rolling mean), and the
+    plan (plans.plans_in_force) read whole: the dose table lists every dose since the first
+    programme began, and the bands are the active programme's newest.
+    """
     summaries = db.session.execute(
-        _SUMMARIES, {"patient_id": patient.id, "first": lookback, "last": last}
+        _SUMMARIES, {"patient_id": patient.id, "first": first - timedelta(days=6), "last": last}
     ).all()
-    versions = db.session.execute(_VERSIONS, {"patient_id": patient.id}).all()
-    lines = db.session.execute(_LINES, {"patient_id": patient.id}).all()
-
+    programmes = plans_in_force([patient.id], date.min, date.max).get(patient.id, [])
     history = History(first=first, last=last, today=today)
-    by_version: dict[int, list[tuple[Any, str]]] = defaultdict(list)
-    for line in lines:
-        by_version[line.version_id].append((line, line.name))
+    history.days = _day_totals(summaries, schedule_of(programmes), first, last)
+    history.during_before = {
+        row.local_date: row.during_pain
+        for row in summaries
+        if row.local_date < first and row.during_pain is not None
+    }
+    history.thresholds = _bands(programmes)
+    for programme in programmes:
+        _add_plan_history(history, programme)
+    return history
 
-    # What was due each day, from the plan, for days nothing was logged (no summary row).
+
+def _day_totals(
+    summaries: Sequence[sa.Row[Any]], schedule: Sequence[ProgrammePlan], first: date, last: date
+) -> dict[date, DayTotals]:
+    """Return every day first..last: its summary, or what was due on a day nothing was logged."""
+    due = due_units_by_day(schedule, first, last)
     known = {row.local_date: row for row in summaries}
-    due_units: dict[date, int] = defaultdict(int)
-    programmes: dict[int, list[Any]] = defaultdict(list)
-    bounds: dict[int, tuple[date, date | None]] = {}
-    for version in versions:
-        programmes[version.programme_id].append(version)
-        bounds[version.programme_id] = (version.start_date, version.end_date)
-    for programme_id, its_versions in programmes.items():
-        start, end = bounds[programme_id]
-        snapshots = [
-            PlanSnapshot(
-                version_id=v.id,
-                effective_from=v.effective_from,
-                phase=v.phase_position,
-                prescriptions=tuple(spec_for(p) for p, _ in by_version[v.id]),
-            )
-            for v in its_versions
-        ]
-        for day, items in due_between(start, snapshots, first, last, end).items():
-            if day not in known:
-                due_units[day] += sum(item.unit_count for item in items)
-
-    for day in _days(first, last):
+    days = {}
+    for day in days_between(first, last):
         row = known.get(day)
-        history.days[day] = (
-            DayTotals(day, due_units.get(day, 0))
+        days[day] = (
+            DayTotals(day, due[day])
             if row is None
             else DayTotals(
                 day,
@@ -236,62 +195,56 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
                 row.zone,
             )
         )
-    history.during_before = {
-        row.local_date: row.during_pain
-        for row in summaries
-        if row.local_date < first and row.during_pain is not None
-    }
+    return days
 
-    if versions:
-        current = next((v for v in versions if v.status == "active"), None)
-        latest = current or versions[-1]
-        # The active programme's newest version sets the bands; the current_version_id
-        # pointer is the newest, and versions are ordered by number within a programme.
-        newest = max(
-            (v for v in versions if v.programme_id == latest.programme_id),
-            key=lambda v: v.number,
-        )
-        history.thresholds = thresholds_of(newest)
-    in_plan: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for version in versions:
-        if first <= version.effective_from <= last:
+
+def _bands(programmes: Sequence[ProgrammeInForce]) -> PainThresholds:
+    """Return the thresholds the pain chart draws: the active (else latest) programme's newest."""
+    if not programmes:
+        return PainThresholds()
+    latest = next((p for p in programmes if p.columns.status == "active"), programmes[-1])
+    return max(latest.versions, key=lambda v: v.columns.number).thresholds
+
+
+def _add_plan_history(history: History, programme: ProgrammeInForce) -> None:
+    """Add a programme's changes in the range, and its lines' doses and when each left the plan.
+
+    Only the lines of the phase in force were being done (the reader reads no others): other
+    phases' lines would draw flat doses nobody was doing.
+    """
+    in_plan: set[tuple[int, int]] = set()
+    for version in programme.versions:
+        columns = version.columns
+        if history.first <= columns.effective_from <= history.last:
             history.changes.append(
                 PlanChange(
-                    version.id,
-                    version.number,
-                    version.effective_from,
-                    version.change_kind,
-                    version.summary or version.change_kind,
+                    columns.id,
+                    columns.number,
+                    columns.effective_from,
+                    columns.change_kind,
+                    columns.summary or columns.change_kind,
                 )
             )
-        # Only the lines of the phase in force were being done: other phases' lines would
-        # draw flat doses nobody was doing.
-        in_force = [
-            (prescription, name)
-            for prescription, name in by_version[version.id]
-            if prescription.phase_position == version.phase_position
-        ]
-        now_in_plan = {(version.programme_id, p.line_id) for p, _ in in_force}
-        for key in in_plan.get(version.programme_id, set()) - now_in_plan:
-            history.dose_ends[key] = version.effective_from
+        now_in_plan = {(columns.programme_id, line.line_id) for line in version.lines}
+        for key in in_plan - now_in_plan:
+            history.dose_ends[key] = columns.effective_from
         for key in now_in_plan:
             history.dose_ends.pop(key, None)
-        in_plan[version.programme_id] = now_in_plan
-        for prescription, name in in_force:
+        in_plan = now_in_plan
+        for line in version.lines:
             history.doses.append(
                 DoseStep(
-                    version.programme_id,
-                    prescription.line_id,
-                    version.effective_from,
-                    name,
-                    prescription.sets,
-                    prescription.reps,
-                    prescription.hold_seconds,
-                    prescription.duration_seconds,
-                    prescription.load_kg,
+                    columns.programme_id,
+                    line.line_id,
+                    columns.effective_from,
+                    line.exercise_name,
+                    line.sets,
+                    line.reps,
+                    line.hold_seconds,
+                    line.duration_seconds,
+                    line.load_kg,
                 )
             )
-    return history
 
 
 # --- The charts ----------------------------------------------------------------------------
@@ -692,10 +645,6 @@ def _dose_points(steps, value_of, first: date, last: date) -> list[tuple[date, f
             points.pop()  # replaced before the range began, or twice on one day
         points.append((day, value, step))
     return points
-
-
-def _days(first: date, last: date):
-    return (first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
 def _when(day: date) -> str:
