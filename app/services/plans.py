@@ -239,23 +239,6 @@ def _spec(line: LineColumns) -> PrescriptionSpec:
     )
 
 
-def plan_snapshots(programme_id: int) -> list[PlanSnapshot]:
-    """Every version of a programme as a PlanSnapshot, oldest first (its current phase's lines).
-
-    For tests and tools that look at one programme whole; pages use plans_in_force.
-    """
-    programme = db.session.get(Programme, programme_id)
-    if programme is None:
-        return []
-    read = plans_in_force([programme.patient_id], date.min, date.max).get(programme.patient_id, [])
-    return [
-        version.snapshot
-        for found in read
-        if found.columns.id == programme_id
-        for version in found.versions
-    ]
-
-
 def due_for_patient_between(patient: Patient, first: date, last: date) -> dict[date, list[DueItem]]:
     """Return what is due for a patient on every local date from first to last.
 
