@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from app.domain.localtime import days_between
 from app.domain.localtime import week_start as monday_of
+from app.domain.numbers import percent
 from app.domain.schedule import DueItem, TickUnit
 
 ADHERENT = 0.8  # 80% of the prescribed programme: the usual "adherent" line
+LOW_ADHERENCE = 0.5  # below this over a week: review (clinical.md s. 4)
+SILENT_DAYS = 3  # nothing logged for this many days: review (clinical.md s. 4)
 
 Due = Mapping[date, Sequence[DueItem]]
 Done = Collection[tuple[date, TickUnit]] | Collection[tuple[date, int, int, str]]
@@ -40,12 +44,38 @@ class Ratio:
     @property
     def percent(self) -> int:
         """Return the whole percentage, halves rounded up (for display)."""
-        return (200 * self.done + self.due) // (2 * self.due)
+        return percent(self.done, self.due)
 
     @property
     def is_adherent(self) -> bool:
         """Tell whether this meets the usual 80% line."""
         return self.fraction >= ADHERENT
+
+
+def is_low_adherence(done: int, due: int) -> bool:
+    """Tell whether done of due units is below the low-adherence line (nothing due: no)."""
+    return bool(due) and done / due < LOW_ADHERENCE
+
+
+def nothing_logged_for(last_active: date | None, today: date) -> bool:
+    """Tell whether nothing was logged today nor on the SILENT_DAYS days before it.
+
+    last_active is the last day the patient logged anything on (last_active_day). Today
+    counts as activity although it is not over: a patient who logged today is back.
+    """
+    return last_active is None or last_active < today - timedelta(days=SILENT_DAYS)
+
+
+def last_active_day(last_logged: date | None, morning_answered: bool) -> date | None:
+    """Return the last day the patient logged anything on, from the last day logged about.
+
+    A morning check-in is stored on the session day it is about but given the day after:
+    it is activity on that next day. Only the last day logged about can hold the last
+    activity: a morning about an earlier day was given on or before it.
+    """
+    if last_logged is None:
+        return None
+    return last_logged + timedelta(days=1) if morning_answered else last_logged
 
 
 class DayStatus(StrEnum):
@@ -64,7 +94,7 @@ def adherence_for_day(day: date, due: Due, done: Done) -> Ratio | None:
 
 def adherence_over(first: date, last: date, due: Due, done: Done) -> Ratio | None:
     """Return adherence over the days first..last together; None when nothing was due."""
-    return _ratio(_sum(_count(day, due.get(day, ()), done) for day in _days(first, last)))
+    return _ratio(_sum(_count(day, due.get(day, ()), done) for day in days_between(first, last)))
 
 
 def adherence_for_week(week_start: date, due: Due, done: Done) -> Ratio | None:
@@ -80,7 +110,7 @@ def adherence_by_week(first: date, last: date, due: Due, done: Done) -> dict[dat
     Only days inside first..last count, so a partly covered week is judged on those days.
     """
     weeks: dict[date, tuple[int, int]] = {}
-    for day in _days(first, last):
+    for day in days_between(first, last):
         done_units, due_units = _count(day, due.get(day, ()), done)
         old_done, old_due = weeks.get(monday_of(day), (0, 0))
         weeks[monday_of(day)] = (old_done + done_units, old_due + due_units)
@@ -90,7 +120,7 @@ def adherence_by_week(first: date, last: date, due: Due, done: Done) -> dict[dat
 def adherence_by_line(first: date, last: date, due: Due, done: Done) -> dict[int, Ratio]:
     """Return adherence per prescription line over first..last, lines in order of first due."""
     lines: dict[int, tuple[int, int]] = {}
-    for day in _days(first, last):
+    for day in days_between(first, last):
         for item in due.get(day, ()):
             done_units, due_units = _count(day, (item,), done)
             old_done, old_due = lines.get(item.line_id, (0, 0))
@@ -110,7 +140,7 @@ def day_status(day: date, due: Due, done: Done) -> DayStatus:
 
 def days_done(first: date, last: date, due: Due, done: Done) -> dict[date, DayStatus]:
     """Return the status of every day first..last, for the calendar strip."""
-    return {day: day_status(day, due, done) for day in _days(first, last)}
+    return {day: day_status(day, due, done) for day in days_between(first, last)}
 
 
 def _count(day: date, items: Iterable[DueItem], done: Done) -> tuple[int, int]:
@@ -136,7 +166,3 @@ def _sum(counts: Iterable[tuple[int, int]]) -> tuple[int, int]:
 def _ratio(counts: tuple[int, int]) -> Ratio | None:
     done_units, due_units = counts
     return Ratio(done_units, due_units) if due_units else None
-
-
-def _days(first: date, last: date) -> Iterable[date]:
-    return (first + timedelta(days=n) for n in range((last - first).days + 1))

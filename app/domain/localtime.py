@@ -45,6 +45,11 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def days_between(first: date, last: date) -> list[date]:
+    """Return every date from first to last, both included (none when last is before first)."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def as_utc(instant: datetime) -> datetime:
     """Convert an aware datetime to UTC; refuse naive ones, which are ambiguous."""
     if instant.tzinfo is None:

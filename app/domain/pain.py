@@ -122,6 +122,29 @@ def zone_for_day(
     )
 
 
+def highest_pain(pains: Iterable[int | None]) -> int | None:
+    """Return the highest of the pains given, ignoring unknowns; None when none is known."""
+    return max((pain for pain in pains if pain is not None), default=None)
+
+
+def zone_of_day(
+    session_pain: int | None,
+    exercise_pains: Iterable[int | None],
+    morning_pain: int | None,
+    usual_pain: int | None,
+    thresholds: PainThresholds,
+) -> Zone | None:
+    """Return a day's zone from the session check-in, each exercise's pain and the morning after.
+
+    Pain on one exercise is pain during exercise too: the highest of it and the session's
+    check-in is the day's during-pain, so an exercise above the amber limit makes the day red
+    (and flagged) even with no session check-in. usual_pain is the level the morning is
+    compared with (the one recorded with the morning answer, if any).
+    """
+    during = highest_pain((session_pain, *exercise_pains))
+    return zone_for_day(during, morning_pain, usual_pain, thresholds)
+
+
 def validate_pain(value: object) -> str | None:
     """Return a message when value is not a pain score (0-10, whole); None when it is.
 

@@ -5,7 +5,6 @@ re-read ticks. Today is not over: its undone units are not yet missed, so today 
 with what is already done.
 """
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,6 +12,7 @@ from statistics import mean
 
 from app.domain.adherence import ADHERENT, DayStatus
 from app.domain.localtime import week_start
+from app.domain.numbers import half_up, percent
 
 ROLLING_DAYS = 7
 
@@ -83,7 +83,7 @@ class WeekAdherence:
         """Return the whole percentage, halves up; None when nothing was due."""
         if not self.due:
             return None
-        return math.floor(100 * self.done / self.due + 0.5)
+        return percent(self.done, self.due)
 
     @property
     def is_adherent(self) -> bool:
@@ -117,7 +117,7 @@ def pain_caption(during: Mapping[date, int], *, patient: bool) -> str:
     first_week = [during[d] for d in days if d < days[0] + timedelta(days=ROLLING_DAYS)]
     last_week = [during[d] for d in days if d > days[-1] - timedelta(days=ROLLING_DAYS)]
     # Halves up, as every percentage here: round() would make 2.5 a 2 but 3.5 a 4.
-    start, end = _half_up(mean(first_week)), _half_up(mean(last_week))
+    start, end = half_up(mean(first_week)), half_up(mean(last_week))
     weeks = (days[-1] - days[0]).days // 7
     if weeks < 1:
         return f"{subject} has been around {end} out of 10 so far."
@@ -152,7 +152,3 @@ def calendar_caption(statuses: Mapping[date, DayStatus], *, patient: bool) -> st
     who = "You did" if patient else "Did"
     text = f"{who} everything on {done} of {len(due_days)} exercise days"
     return text + (f", and some of it on {some} more." if some else ".")
-
-
-def _half_up(value: float) -> int:
-    return math.floor(value + 0.5)

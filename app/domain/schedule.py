@@ -1,9 +1,11 @@
 """What is due for a patient on a patient-local date: which exercises, how many sessions, sides."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
+
+from app.domain.localtime import days_between
 
 SIDES = ("both", "left", "right", "each")
 ONE_TICK = "both"  # the tick side of anything not done "each" side: one tick per session
@@ -69,6 +71,20 @@ class PlanSnapshot:
     effective_from: date  # patient-local date from which this version applies
     phase: int  # position of the current phase
     prescriptions: tuple[PrescriptionSpec, ...]
+
+
+@dataclass(frozen=True)
+class ProgrammePlan:
+    """A programme's days (start to end; open-ended while it is active) and versions read."""
+
+    programme_id: int
+    start_date: date
+    end_date: date | None  # set when the programme is archived: its last day
+    versions: tuple[PlanSnapshot, ...]
+
+    def runs_on(self, day: date) -> bool:
+        """Tell whether the programme is running on day."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
 class TickUnit(NamedTuple):
@@ -152,7 +168,7 @@ def due_between(
     weeks = [_due_by_weekday(version) for version in ordered]
     due: dict[date, list[DueItem]] = {}
     current = -1  # index in ordered of the version in force on day
-    for day in _days(first, last):
+    for day in days_between(first, last):
         while current + 1 < len(ordered) and ordered[current + 1].effective_from <= day:
             current += 1
         running = start_date <= day and (end_date is None or day <= end_date)
@@ -181,8 +197,49 @@ def _due_by_weekday(version: PlanSnapshot) -> list[list[DueItem]]:
     return week
 
 
-def _days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+# "In force", one meaning everywhere: each day follows the programme running that day (an
+# archived one up to its end date, then its successor), and within it the version in force
+# and that version's current phase. Past days are judged by the plan the patient had then.
+
+
+def programme_on(programmes: Sequence[ProgrammePlan], day: date) -> ProgrammePlan | None:
+    """Return the programme running on day: of those covering it, the latest to start."""
+    running = [programme for programme in programmes if programme.runs_on(day)]
+    return max(running, key=_start_order, default=None)
+
+
+def version_in_force(programmes: Sequence[ProgrammePlan], day: date) -> PlanSnapshot | None:
+    """Return the version in force on day in the programme running that day, if any."""
+    programme = programme_on(programmes, day)
+    return plan_on(programme.versions, day) if programme else None
+
+
+def due_by_day(
+    programmes: Sequence[ProgrammePlan], first: date, last: date
+) -> dict[date, list[DueItem]]:
+    """Return what is due on every day first..last (empty lists included), in date order.
+
+    Each day follows the programme running that day: a later-starting one takes over the
+    days it covers.
+    """
+    due: dict[date, list[DueItem]] = {day: [] for day in days_between(first, last)}
+    for programme in sorted(programmes, key=_start_order):
+        start = max(first, programme.start_date)
+        end = last if programme.end_date is None else min(last, programme.end_date)
+        if start <= end:
+            due.update(due_between(programme.start_date, programme.versions, start, end))
+    return due
+
+
+def due_units_by_day(
+    programmes: Sequence[ProgrammePlan], first: date, last: date
+) -> dict[date, int]:
+    """Return how many tick units are due on every day first..last (see due_by_day)."""
+    return {
+        day: sum(item.unit_count for item in items)
+        for day, items in due_by_day(programmes, first, last).items()
+    }
+
+
+def _start_order(programme: ProgrammePlan) -> tuple[date, int]:
+    return programme.start_date, programme.programme_id

@@ -30,7 +30,14 @@ from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
-from app.domain.adherence import ADHERENT
+from app.domain.adherence import (
+    ADHERENT,
+    LOW_ADHERENCE,
+    SILENT_DAYS,
+    is_low_adherence,
+    last_active_day,
+    nothing_logged_for,
+)
 from app.domain.dose import (
     DURATION_SECONDS_RANGE,
     HOLD_SECONDS_RANGE,
@@ -41,11 +48,10 @@ from app.domain.dose import (
     InvalidDose,
     strength_errors,
 )
+from app.domain.numbers import Number, percent
 from app.domain.pain import PainThresholds, Zone, zone_for_during, zone_for_morning
 
 WEEK_DAYS = 7
-LOW_ADHERENCE = 0.5  # below this over the week: review (clinical.md s. 4)
-QUIET_DAYS = 3  # nothing logged for this many days: review
 TREND_GAP_DAYS = 14  # the pain trend compares the week with the week two weeks earlier
 TREND_MIN_READINGS = 2  # a single reading on either side is not a trend
 # Phases (clinical.md s. 4): stay at least 2-3 weeks in a phase; tendon stages are each gated
@@ -531,7 +537,7 @@ def _reviews(history: _History) -> list[Suggestion]:
 
 def _review_adherence(history: _History) -> Suggestion | None:
     done, due = history.week_adherence()
-    if not due or done / due >= LOW_ADHERENCE:
+    if not is_low_adherence(done, due):
         return None
     return Suggestion(
         kind=Kind.REVIEW,
@@ -549,18 +555,15 @@ def _review_adherence(history: _History) -> Suggestion | None:
 
 
 def _review_quiet(history: _History) -> Suggestion | None:
-    first = history.ctx.today - timedelta(days=QUIET_DAYS)
+    first = history.ctx.today - timedelta(days=SILENT_DAYS)
     last = history.week_end
-    days = history.between(first, last)
     # Rest days with nothing due are no reason to log; only silence on due days counts.
-    if not any(r.due_units for r in days) or any(_has_entries(r) for r in days):
+    if not any(r.due_units for r in history.between(first, last)):
         return None
-    # Something logged today means the patient is back; today is left out of the window only
-    # because it is not over. A morning check-in is stored on the day before the one it was
-    # given on, so the morning about the day before the window was given inside it.
-    today = history.by_day.get(history.ctx.today)
-    before = history.by_day.get(first - timedelta(days=1))
-    if (today and _has_entries(today)) or (before and before.morning is not None):
+    logged = [r for r in history.by_day.values() if r.day <= history.ctx.today and _has_entries(r)]
+    latest = max(logged, key=lambda r: r.day, default=None)
+    active = last_active_day(latest.day, latest.morning is not None) if latest else None
+    if not nothing_logged_for(active, history.ctx.today):
         return None
     return Suggestion(
         kind=Kind.REVIEW,
@@ -568,9 +571,9 @@ def _review_quiet(history: _History) -> Suggestion | None:
         line_id=None,
         window_start=first,
         window_end=last,
-        numbers={"days": QUIET_DAYS},
+        numbers={"days": SILENT_DAYS},
         reason=(
-            f"Nothing was logged for {QUIET_DAYS} days ({_span(first, last)}) although "
+            f"Nothing was logged for {SILENT_DAYS} days ({_span(first, last)}) although "
             "exercises were due: check in with the patient."
         ),
     )
@@ -962,8 +965,8 @@ def _proposal_key(proposal: Proposal | None) -> str:
     return "dose=" + ",".join("" if value is None else f"{value:g}" for value in dose)
 
 
-def _percent(part: float | Fraction, whole: float) -> str:
-    return f"{math.floor(100 * part / whole + 0.5)}%"
+def _percent(part: Number, whole: Number) -> str:
+    return f"{percent(part, whole)}%"
 
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +15,21 @@ from app import deferred
 from app.domain import adherence
 from app.domain.dose import Dose
 from app.domain.localtime import local_today, utcnow, week_start
-from app.domain.pain import ZONE_ADVICE, PainThresholds, Zone, validate_pain, zone_for_day
-from app.domain.schedule import DueItem, PlanSnapshot, due_between, plan_on
+from app.domain.pain import (
+    ZONE_ADVICE,
+    PainThresholds,
+    Zone,
+    highest_pain,
+    validate_pain,
+    zone_of_day,
+)
+from app.domain.schedule import (
+    DueItem,
+    PlanSnapshot,
+    ProgrammePlan,
+    due_by_day,
+    version_in_force,
+)
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -23,14 +37,17 @@ from app.models import (
     Exercise,
     ExerciseLog,
     Patient,
-    Prescription,
     Programme,
-    ProgrammeVersion,
     SyncEvent,
 )
 from app.services import bulk, suggestions
-from app.services.plans import spec_for
-from app.services.programmes import thresholds_of
+from app.services.plans import (
+    LineColumns,
+    ProgrammeInForce,
+    VersionInForce,
+    plans_in_force,
+    schedule_of,
+)
 
 CATCH_UP_DAYS = 2  # the patient may fill in yesterday and the day before, never the future
 MAX_EVENTS_PER_BATCH = 200
@@ -83,17 +100,21 @@ class PlanVersion:
 
 @dataclass
 class LoadedPlan:
-    """The active programme with the versions in force over a few days."""
+    """The patient's plan over a few days: the programmes running then, with their versions.
 
-    programme: Programme
-    snapshots: list[PlanSnapshot]
+    The active programme is the patient's plan now; a day before it started follows the
+    programme running that day (an archived one, up to its end date), as every reader does.
+    """
+
+    programme: Programme  # the active one
+    schedule: list[ProgrammePlan]
     versions: dict[int, PlanVersion]
     prescriptions: dict[tuple[int, int], PlannedLine]  # (version_id, line_id)
     due: dict[date, list[DueItem]]
 
     def version_on(self, day: date) -> PlanVersion | None:
         """Return the version in force on day."""
-        snapshot = plan_on(self.snapshots, day)
+        snapshot = version_in_force(self.schedule, day)
         return self.versions[snapshot.version_id] if snapshot else None
 
     def thresholds_on(self, day: date) -> PainThresholds:
@@ -101,112 +122,94 @@ class LoadedPlan:
         version = self.version_on(day)
         return PainThresholds() if version is None else version.thresholds
 
+    def due_on(self, day: date) -> list[DueItem]:
+        """Return what is due on day (worked out when day is outside the window read)."""
+        if day not in self.due:
+            return due_by_day(self.schedule, day, day)[day]
+        return self.due[day]
+
     def due_item(self, day: date, line_id: int) -> DueItem | None:
         """Return the item of a line due on day, if it is due."""
         return next((item for item in self.due.get(day, ()) if item.line_id == line_id), None)
 
 
 def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
-    """Load the patient's active programme and the versions in force from first to last.
+    """Load the patient's plan from first to last; None without an active programme.
 
     The programme and its current version come with the patient (accounts.session_user
     loads them with the user, so on a patient's own requests this usually reads nothing).
-    Versions never change once written and every change to a plan makes a new current
-    version, so the versions in force are read once per current version and window, and
-    kept (_versions_in_force).
+    Versions never change once written, every change to a plan makes a new current version,
+    and archiving changes which programme is active, so the plan in force is read once per
+    active programme, current version and window, and kept (_versions_in_force).
     """
     programme = patient.active_programme
     if programme is None:
         return None
     current = programme.current_version
-    versions = _versions_in_force(
+    programmes = _versions_in_force(
+        patient.id,
         programme.id,
         current.id if current else None,
         current.created_at if current else None,
         first,
         last,
     )
-    snapshots = [version.snapshot for version in versions]
-    due = due_between(programme.start_date, snapshots, first, last, programme.end_date)
+    schedule = schedule_of(programmes)
+    versions = [_plan_version(version) for found in programmes for version in found.versions]
     return LoadedPlan(
         programme=programme,
-        snapshots=snapshots,
+        schedule=schedule,
         versions={version.id: version for version in versions},
         prescriptions={(line.version_id, line.line_id): line for v in versions for line in v.lines},
-        due=due,
+        due=due_by_day(schedule, first, last),
     )
 
 
-# Keyed by what changes with the plan: the programme, its current version (with the time it
-# was made, as SQLite may hand a rolled-back version's id to the next one) and the days.
-# Each worker keeps its own; an entry is a few kilobytes.
+# Keyed by what changes with the plan: the active programme, its current version (with the
+# time it was made, as SQLite may hand a rolled-back version's id to the next one) and the
+# days. Each worker keeps its own; an entry is a few kilobytes.
 @lru_cache(maxsize=4096)
 def _versions_in_force(
+    patient_id: int,
     programme_id: int,
     current_version_id: int | None,
     current_version_made: datetime | None,
     first: date,
     last: date,
-) -> tuple[PlanVersion, ...]:
-    """Read the versions in force from first to last with their prescriptions (one statement).
+) -> tuple[ProgrammeInForce, ...]:
+    """Read the plan in force from first to last (plans.plans_in_force: one statement).
 
-    Versions before the one in force on `first` are left out, so the rows read depend on the
-    days asked for, not on how long the programme has run. The current version's id and
-    time are not read here: they only key the cache.
+    The programme and current version are not read here: they only key the cache.
     """
-    in_force_at_first = (
-        sa.select(sa.func.max(ProgrammeVersion.effective_from))
-        .where(
-            ProgrammeVersion.programme_id == programme_id,
-            ProgrammeVersion.effective_from <= first,
-        )
-        .scalar_subquery()
+    return tuple(plans_in_force([patient_id], first, last).get(patient_id, ()))
+
+
+def _plan_version(version: VersionInForce) -> PlanVersion:
+    return PlanVersion(
+        id=version.id,
+        snapshot=version.snapshot,
+        thresholds=version.thresholds,
+        lines=tuple(_planned_line(line) for line in version.lines),
     )
-    rows = db.session.execute(
-        sa.select(ProgrammeVersion, Prescription)
-        .outerjoin(Prescription, Prescription.version_id == ProgrammeVersion.id)
-        .where(
-            ProgrammeVersion.programme_id == programme_id,
-            ProgrammeVersion.effective_from <= last,
-            ProgrammeVersion.effective_from >= sa.func.coalesce(in_force_at_first, date.min),
-        )
-        .order_by(ProgrammeVersion.id, Prescription.position)
-    ).all()
-    versions: dict[int, ProgrammeVersion] = {}
-    lines: dict[int, list[Prescription]] = {}
-    for version, prescription in rows:
-        versions[version.id] = version
-        lines.setdefault(version.id, [])
-        if prescription is not None:
-            lines[version.id].append(prescription)
-    return tuple(
-        PlanVersion(
-            id=version.id,
-            snapshot=PlanSnapshot(
-                version_id=version.id,
-                effective_from=version.effective_from,
-                phase=version.phase_position,
-                prescriptions=tuple(spec_for(p) for p in lines[version.id]),
-            ),
-            thresholds=thresholds_of(version),
-            lines=tuple(
-                PlannedLine(
-                    id=p.id,
-                    version_id=p.version_id,
-                    line_id=p.line_id,
-                    exercise_id=p.exercise_id,
-                    dose=p.dose,
-                    note=p.note or "",
-                )
-                for p in lines[version.id]
-            ),
-        )
-        for version in versions.values()
+
+
+def _planned_line(line: LineColumns) -> PlannedLine:
+    return PlannedLine(
+        id=line.id,
+        version_id=line.version_id,
+        line_id=line.line_id,
+        exercise_id=line.exercise_id,
+        dose=line.dose,
+        note=line.note or "",
     )
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading the day
+
+
+LogKey = tuple[date, int, int, str]  # a tick unit's: (day, line_id, session, side)
+CheckInKey = tuple[date, str]  # a check-in's: (session_date, kind)
 
 
 @dataclass
@@ -384,37 +387,10 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
     exercises = _exercises({item.exercise_id for item in plan.due[day]})
     items = tuple(_item_view(plan, item, day, logs, exercises) for item in plan.due[day])
     during = checkins.get((day, "during"))
-    morning_about_day = checkins.get((day, "morning"))
-    exercise_pain = max((i.pain for i in items if i.pain is not None), default=None)
-    zone = _zone(plan, day, during, morning_about_day, patient.usual_pain, exercise_pain)
-
-    morning = None
-    yesterday_active = bool(plan.due[yesterday]) or any(
-        key[0] == yesterday and log.done for key, log in logs.items()
+    exercise_pain = highest_pain(item.pain for item in items)
+    zone = _zone(
+        plan, day, during, checkins.get((day, "morning")), patient.usual_pain, exercise_pain
     )
-    if date_error(yesterday, today) is None and (
-        yesterday_active or (yesterday, "during") in checkins
-    ):
-        answer = checkins.get((yesterday, "morning"))
-        morning_zone = (
-            _zone(
-                plan,
-                yesterday,
-                checkins.get((yesterday, "during")),
-                answer,
-                patient.usual_pain,
-                _max_exercise_pain(log for key, log in logs.items() if key[0] == yesterday),
-            )
-            if answer
-            else None
-        )
-        morning = MorningPrompt(
-            session_date=yesterday,
-            usual_pain=patient.usual_pain,
-            answer=_checkin_view(answer) if answer else None,
-            zone=morning_zone,
-            advice=ZONE_ADVICE[morning_zone] if morning_zone else None,
-        )
     started = day >= plan.programme.start_date
     return TodayView(
         day=day,
@@ -424,14 +400,49 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
         during=_checkin_view(during) if during else None,
         zone=zone,
         advice=ZONE_ADVICE[zone] if zone else None,
-        morning=morning,
+        morning=_morning_prompt(patient, plan, yesterday, today, logs, checkins),
         usual_pain=patient.usual_pain,
         starts_on=None if started else plan.programme.start_date,
         catch_up_dates=catch_up,
     )
 
 
-def _exercises(ids: set[int]) -> dict[int, sa.Row]:
+def _morning_prompt(
+    patient: Patient,
+    plan: LoadedPlan,
+    session_day: date,
+    today: date,
+    logs: Mapping[LogKey, UnitLog],
+    checkins: Mapping[CheckInKey, DayCheckIn],
+) -> MorningPrompt | None:
+    """Return the next-morning question about session_day, when it was a session day.
+
+    Asked while that day may still be logged for, if anything was due or done then, or a
+    session check-in was given; with its answer, that day's zone and advice.
+    """
+    day_logs = [log for key, log in logs.items() if key[0] == session_day]
+    active = bool(plan.due[session_day]) or any(log.done for log in day_logs)
+    if date_error(session_day, today) is not None or not (
+        active or (session_day, "during") in checkins
+    ):
+        return None
+    answer = checkins.get((session_day, "morning"))
+    zone = None
+    if answer:
+        during = checkins.get((session_day, "during"))
+        zone = _zone(
+            plan, session_day, during, answer, patient.usual_pain, _max_exercise_pain(day_logs)
+        )
+    return MorningPrompt(
+        session_date=session_day,
+        usual_pain=patient.usual_pain,
+        answer=_checkin_view(answer) if answer else None,
+        zone=zone,
+        advice=ZONE_ADVICE[zone] if zone else None,
+    )
+
+
+def _exercises(ids: set[int]) -> dict[int, sa.Row[Any]]:
     """Return what the day page shows of each exercise (read fresh: clinics edit them)."""
     if not ids:
         return {}
@@ -447,8 +458,8 @@ def _item_view(
     plan: LoadedPlan,
     item: DueItem,
     day: date,
-    logs: Mapping[tuple, UnitLog],
-    exercises: Mapping[int, sa.Row],
+    logs: Mapping[LogKey, UnitLog],
+    exercises: Mapping[int, sa.Row[Any]],
 ) -> ItemView:
     prescription = plan.prescriptions[(item.version_id, item.line_id)]
     exercise = exercises[prescription.exercise_id]
@@ -497,23 +508,23 @@ def _zone(
     usual_pain: int | None,
     exercise_pain: int | None = None,
 ) -> Zone | None:
-    """Return the day's zone; exercise_pain is the highest pain given on one exercise that day.
+    """Return the day's zone (pain.zone_of_day); exercise_pain is the highest on one exercise.
 
-    Pain on one exercise is pain during exercise too: the higher of it and the session's
-    check-in is the day's during-pain, so an exercise above 5 makes the day red (and flagged)
-    even with no session check-in.
+    The morning is compared with the usual pain recorded with its answer, else the patient's.
     """
     usual = morning.usual_pain if morning and morning.usual_pain is not None else usual_pain
-    thresholds = plan.thresholds_on(day) if plan else PainThresholds()
-    known = [p for p in (during.pain if during else None, exercise_pain) if p is not None]
-    return zone_for_day(
-        max(known, default=None), morning.pain if morning else None, usual, thresholds
+    return zone_of_day(
+        during.pain if during else None,
+        (exercise_pain,),
+        morning.pain if morning else None,
+        usual,
+        plan.thresholds_on(day) if plan else PainThresholds(),
     )
 
 
 def _max_exercise_pain(logs: Iterable[UnitLog]) -> int | None:
     """Return the highest pain given on any exercise among the logs, if any."""
-    return max((log.pain for log in logs if log.pain is not None), default=None)
+    return highest_pain(log.pain for log in logs)
 
 
 _UNIT_LOG_COLUMNS = tuple(getattr(ExerciseLog, name) for name in UnitLog.__dataclass_fields__)
@@ -545,7 +556,7 @@ DAYS_STATEMENT = _days_statement()
 
 def _read_days(
     patient: Patient, first: date, last: date
-) -> tuple[dict[tuple, UnitLog], dict[tuple, DayCheckIn]]:
+) -> tuple[dict[LogKey, UnitLog], dict[CheckInKey, DayCheckIn]]:
     """Return the patient's tick units and check-ins about days first..last, in one statement.
 
     Ticks keyed by (day, line_id, session, side), check-ins by (session_date, kind). Each day
@@ -555,8 +566,8 @@ def _read_days(
     rows = db.session.execute(
         DAYS_STATEMENT, {"patient_id": patient.id, "first": first, "last": last}
     )
-    logs: dict[tuple, UnitLog] = {}
-    checkins: dict[tuple, DayCheckIn] = {}
+    logs: dict[LogKey, UnitLog] = {}
+    checkins: dict[CheckInKey, DayCheckIn] = {}
     split = len(_UNIT_LOG_COLUMNS)
     for row in rows:
         if row[0] is not None:
@@ -1068,8 +1079,8 @@ def _refresh(
     patient: Patient,
     dates: set[date],
     plan: LoadedPlan | None,
-    logs: Mapping[tuple, UnitLog],
-    checkins: Mapping[tuple, DayCheckIn],
+    logs: Mapping[LogKey, UnitLog],
+    checkins: Mapping[CheckInKey, DayCheckIn],
 ) -> dict[date, DaySummary]:
     """Write each date's summary (one upsert, nothing read) and flag the red days.
 
@@ -1079,43 +1090,44 @@ def _refresh(
     for (day, *_), log in logs.items():
         if day in by_day:
             by_day[day].append(log)
-    summaries: dict[date, DaySummary] = {}
-    for day in sorted(dates):
-        due = plan.due.get(day, []) if plan else []
-        if plan and day not in plan.due:
-            due = due_between(
-                plan.programme.start_date, plan.snapshots, day, day, plan.programme.end_date
-            )[day]
-        units = {(day, *unit) for item in due for unit in item.units}
-        done = {(day, log.line_id, log.session, log.side) for log in by_day[day] if log.done}
-        during = checkins.get((day, "during"))
-        morning = checkins.get((day, "morning"))
-        version = plan.version_on(day) if plan else None
-        max_exercise_pain = _max_exercise_pain(by_day[day])
-        zone = _zone(plan, day, during, morning, patient.usual_pain, max_exercise_pain)
-        summaries[day] = DaySummary(
-            patient_id=patient.id,
-            local_date=day,
-            version_id=version.id if version else None,
-            due_units=len(units),
-            done_units=len(units & done),
-            during_pain=during.pain if during else None,
-            morning_pain=morning.pain if morning else None,
-            usual_pain=(
-                morning.usual_pain
-                if morning and morning.usual_pain is not None
-                else patient.usual_pain
-            ),
-            max_exercise_pain=max_exercise_pain,
-            zone=str(zone) if zone else None,
-            logged=bool(done) or during is not None or morning is not None,
-            updated_at=utcnow(),
-        )
+    summaries = {day: _summary(patient, day, plan, by_day[day], checkins) for day in sorted(dates)}
     rows = [{name: getattr(row, name) for name in _SUMMARY_COLUMNS} for row in summaries.values()]
     bulk.upsert(DaySummary, rows, keys=("patient_id", "local_date"))
     # The zones are known here: flag red days now (one INSERT if any day is red, else none).
     suggestions.flag_red_days(patient, summaries.values())
     return summaries
+
+
+def _summary(
+    patient: Patient,
+    day: date,
+    plan: LoadedPlan | None,
+    day_logs: Sequence[UnitLog],
+    checkins: Mapping[CheckInKey, DayCheckIn],
+) -> DaySummary:
+    """Return the summary of one day from its tick units and check-ins (not stored)."""
+    units = {(day, *unit) for item in (plan.due_on(day) if plan else []) for unit in item.units}
+    done = {(day, log.line_id, log.session, log.side) for log in day_logs if log.done}
+    during = checkins.get((day, "during"))
+    morning = checkins.get((day, "morning"))
+    version = plan.version_on(day) if plan else None
+    max_exercise_pain = _max_exercise_pain(day_logs)
+    zone = _zone(plan, day, during, morning, patient.usual_pain, max_exercise_pain)
+    recorded_usual = morning.usual_pain if morning else None
+    return DaySummary(
+        patient_id=patient.id,
+        local_date=day,
+        version_id=version.id if version else None,
+        due_units=len(units),
+        done_units=len(units & done),
+        during_pain=during.pain if during else None,
+        morning_pain=morning.pain if morning else None,
+        usual_pain=recorded_usual if recorded_usual is not None else patient.usual_pain,
+        max_exercise_pain=max_exercise_pain,
+        zone=str(zone) if zone else None,
+        logged=bool(done) or during is not None or morning is not None,
+        updated_at=utcnow(),
+    )
 
 
 _SUMMARY_COLUMNS = tuple(c.key for c in sa.inspect(DaySummary).column_attrs if c.key not in ("id",))

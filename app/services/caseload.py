@@ -3,26 +3,32 @@
 Three statements whatever the number of patients or the length of their history: the patients
 with every one-row fact (counts, last activity, latest pain, whether a programme is active);
 this week's day summaries; and, for the past days of this week with nothing logged (so no
-summary), the plan versions in force with their current phase's prescriptions.
+summary), the plan in force on them (plans.plans_in_force: the programme running each day,
+an archived one up to its end date, as every page reads it).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
-from app.domain.localtime import local_today, week_start
+from app.domain.adherence import last_active_day
+from app.domain.localtime import days_between, local_today, week_start
+
+# Need and its labels are the domain's (app.domain.needs); the dashboard imports them here.
+from app.domain.needs import NEED_LABELS as NEED_LABELS
+from app.domain.needs import NEED_ORDER, Need, is_recent_red, needs_for, recent_red_from
+from app.domain.numbers import percent
 from app.domain.pain import Zone
 from app.domain.progress import DayTotals, counted
-from app.domain.schedule import PlanSnapshot, due_between
+from app.domain.schedule import due_units_by_day
 from app.extensions import db
 from app.models import (
     DaySummary,
     Flag,
     Patient,
-    Prescription,
     Programme,
     ProgrammeStatus,
     ProgrammeVersion,
@@ -30,34 +36,10 @@ from app.models import (
     User,
 )
 from app.policy import scoped_patients
-from app.services.plans import SPEC_COLUMNS, spec_for
-
-RED_DAYS = 3  # a red day within the last 3 days (today included) puts a patient first
-SILENT_DAYS = 3  # nothing logged for this many days
-LOW_ADHERENCE = 0.5
+from app.services.plans import plans_in_force, schedule_of
 
 # Aliases made once: building one copies every column, a few ms per request.
 LATEST_PAIN = sa.orm.aliased(DaySummary, name="latest_pain")
-
-
-class Need(StrEnum):
-    """Why a patient needs attention, most urgent first."""
-
-    RED = "red"
-    SUGGESTION = "suggestion"
-    SILENT = "silent"
-    LOW_ADHERENCE = "low_adherence"
-    FINE = "fine"
-
-
-NEED_ORDER = list(Need)
-NEED_LABELS = {
-    Need.RED: "Red pain or worse next morning",
-    Need.SUGGESTION: "Suggestion to review",
-    Need.SILENT: f"Nothing logged for {SILENT_DAYS} days",
-    Need.LOW_ADHERENCE: "Adherence under 50% this week",
-    Need.FINE: "No action needed",
-}
 
 
 @dataclass
@@ -66,7 +48,8 @@ class CaseloadRow:
     name: str
     today: date
     has_programme: bool = False
-    last_activity: date | None = None
+    last_activity: date | None = None  # the last day logged about
+    last_active: date | None = None  # the last day anything was logged on (adherence.py)
     pending_suggestions: int = 0
     open_flags: int = 0
     week_done: int = 0
@@ -82,7 +65,7 @@ class CaseloadRow:
     def adherence_percent(self) -> int | None:
         if not self.week_due:
             return None
-        return (200 * self.week_done + self.week_due) // (2 * self.week_due)
+        return percent(self.week_done, self.week_due)
 
     @property
     def need(self) -> Need:
@@ -110,6 +93,7 @@ def caseload(
             found.name,
             local_today(found.timezone, now),
             last_activity=found.last_activity,
+            last_active=last_active_day(found.last_activity, found.last_morning is not None),
             pending_suggestions=found.pending,
             open_flags=found.flags,
             latest_pain_day=found.pain_day,
@@ -133,7 +117,7 @@ def caseload(
     return ordered
 
 
-def _patients_statement(scoped: sa.Select, search: str | None) -> sa.Select:
+def _patients_statement(scoped: sa.Select[Any], search: str | None) -> sa.Select[Any]:
     """Select each patient in scope with every per-patient fact that is one row (one statement).
 
     Pending suggestions and open flags are counts; last activity and the latest day with pain
@@ -151,13 +135,15 @@ def _patients_statement(scoped: sa.Select, search: str | None) -> sa.Select:
         .where(Flag.patient_id == Patient.id, Flag.resolved_at.is_(None))
         .scalar_subquery()
     )
-    last_activity = (
+    last_logged = (
         sa.select(DaySummary.local_date)
         .where(DaySummary.patient_id == Patient.id, DaySummary.logged.is_(True))
         .order_by(DaySummary.local_date.desc())
         .limit(1)
-        .scalar_subquery()
     )
+    last_activity = last_logged.scalar_subquery()
+    # Whether that day's morning was answered: the answer was given the day after.
+    last_morning = last_logged.with_only_columns(DaySummary.morning_pain).scalar_subquery()
     latest_pain_day = (
         sa.select(DaySummary.local_date)
         .where(
@@ -184,6 +170,7 @@ def _patients_statement(scoped: sa.Select, search: str | None) -> sa.Select:
             pending.label("pending"),
             flags.label("flags"),
             last_activity.label("last_activity"),
+            last_morning.label("last_morning"),
             pain.local_date.label("pain_day"),
             pain.during_pain,
             pain.morning_pain,
@@ -202,22 +189,19 @@ def _patients_statement(scoped: sa.Select, search: str | None) -> sa.Select:
 
 
 def _needs(row: CaseloadRow) -> list[Need]:
-    needs = []
-    if row.open_flags or row.red_recently:
-        needs.append(Need.RED)
-    if row.pending_suggestions:
-        needs.append(Need.SUGGESTION)
-    if row.has_programme and (
-        row.last_activity is None or row.last_activity < row.today - timedelta(days=SILENT_DAYS)
-    ):
-        needs.append(Need.SILENT)
-    if row.week_due and row.week_done / row.week_due < LOW_ADHERENCE:
-        needs.append(Need.LOW_ADHERENCE)
-    return needs
+    return needs_for(
+        today=row.today,
+        red=bool(row.open_flags) or row.red_recently,
+        pending_suggestions=row.pending_suggestions,
+        has_programme=row.has_programme,
+        last_active=row.last_active,
+        week_done=row.week_done,
+        week_due=row.week_due,
+    )
 
 
 def _add_recent_days(
-    rows: dict[int, CaseloadRow], first_versions: dict[int, date | None], scoped: sa.Select
+    rows: dict[int, CaseloadRow], first_versions: dict[int, date | None], scoped: sa.Select[Any]
 ) -> None:
     """Fill in this week's adherence and recent red days from the summaries (two statements).
 
@@ -226,9 +210,7 @@ def _add_recent_days(
     its summary says (no summary: nothing done, so nothing counts yet).
     """
     # Patients' todays differ by timezone: read from the earliest Monday any of them needs.
-    first = min(
-        min(week_start(r.today), r.today - timedelta(days=RED_DAYS - 1)) for r in rows.values()
-    )
+    first = min(min(week_start(r.today), recent_red_from(r.today)) for r in rows.values())
     last = max(r.today for r in rows.values())
     summaries = db.session.execute(
         sa.select(
@@ -251,97 +233,36 @@ def _add_recent_days(
             continue
         known[pid][day] = DayTotals(day, due_units, done_units, zone=zone)
         row = rows[pid]
-        if zone == Zone.RED and row.today - timedelta(days=RED_DAYS - 1) <= day <= row.today:
+        if zone == Zone.RED and is_recent_red(day, row.today):
             row.red_recently = True
     unlogged: dict[int, list[date]] = {}
     for pid, row in rows.items():
         first_version = first_versions[pid]
         row.has_programme = first_version is not None and first_version <= last
         if row.has_programme:
-            days = _days(week_start(row.today), row.today - timedelta(days=1))
+            days = days_between(week_start(row.today), row.today - timedelta(days=1))
             if missing := [day for day in days if day not in known[pid]]:
                 unlogged[pid] = missing
     due = _due_units(unlogged)
     for pid, row in rows.items():
-        for day in _days(week_start(row.today), row.today):
+        for day in days_between(week_start(row.today), row.today):
             record = known[pid].get(day) or DayTotals(day, due.get(pid, {}).get(day, 0))
             done, due_units = counted(record, row.today)
             row.week_done += done
             row.week_due += due_units
 
 
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
-    """Return due tick units on the given days of the given patients from their active plans.
+    """Return due tick units on the given days of the given patients, from the plan in force.
 
-    One statement (run even with no days, so the page's statement count is fixed): the
-    versions in force on those days (the one in force on the earliest and any later ones)
-    with their current phase's prescriptions, as plain columns.
+    One statement (run even with no days, so the page's statement count is fixed):
+    plans.plans_in_force over the earliest to the latest of those days.
     """
     wanted = [day for days in unlogged.values() for day in days]
     first, last = (min(wanted), max(wanted)) if wanted else (date.min, date.min)
-    patient_ids = list(unlogged)
-    active = sa.select(Programme.id).where(
-        Programme.patient_id.in_(patient_ids), Programme.status == ProgrammeStatus.ACTIVE
-    )
-    # When the version in force on `first` took effect, per programme: grouped once, not a
-    # correlated max per version row (which made PostgreSQL scan every programme version).
-    since = (
-        sa.select(
-            ProgrammeVersion.programme_id,
-            sa.func.max(ProgrammeVersion.effective_from).label("since"),
-        )
-        .where(ProgrammeVersion.programme_id.in_(active), ProgrammeVersion.effective_from <= first)
-        .group_by(ProgrammeVersion.programme_id)
-        .subquery("since")
-    )
-    lines = db.session.execute(
-        sa.select(
-            ProgrammeVersion.id,
-            ProgrammeVersion.effective_from,
-            ProgrammeVersion.phase_position.label("version_phase"),
-            Programme.patient_id,
-            Programme.start_date,
-            Programme.end_date,
-            *SPEC_COLUMNS,
-        )
-        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-        .outerjoin(since, since.c.programme_id == Programme.id)
-        # Only the current phase's lines are ever due; a version without any still counts.
-        .outerjoin(
-            Prescription,
-            sa.and_(
-                Prescription.version_id == ProgrammeVersion.id,
-                Prescription.phase_position == ProgrammeVersion.phase_position,
-            ),
-        )
-        .where(
-            Programme.patient_id.in_(patient_ids),
-            Programme.status == ProgrammeStatus.ACTIVE,
-            ProgrammeVersion.effective_from <= last,
-            ProgrammeVersion.effective_from >= sa.func.coalesce(since.c.since, date.min),
-        )
-        .order_by(ProgrammeVersion.id, Prescription.position)
-    ).all()
-    versions: dict[int, list] = defaultdict(list)
-    specs: dict[int, list] = {}
-    for line in lines:
-        if line.id not in specs:  # a version's first row (a version without lines has one)
-            specs[line.id] = []
-            versions[line.patient_id].append(line)
-        if line.line_id is not None:
-            specs[line.id].append(spec_for(line))
+    read = plans_in_force(list(unlogged), first, last)
     result: dict[int, dict[date, int]] = {}
-    for pid, its_versions in versions.items():
-        snapshots = [
-            PlanSnapshot(v.id, v.effective_from, v.version_phase, tuple(specs[v.id]))
-            for v in its_versions
-        ]
-        start, end = its_versions[0].start_date, its_versions[0].end_date
-        days = unlogged[pid]
-        due = due_between(start, snapshots, days[0], days[-1], end)
-        result[pid] = {day: sum(item.unit_count for item in due[day]) for day in days}
+    for pid, days in unlogged.items():
+        due = due_units_by_day(schedule_of(read.get(pid, [])), days[0], days[-1])
+        result[pid] = {day: due[day] for day in days}
     return result

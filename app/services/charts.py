@@ -1,51 +1,27 @@
-"""The progress charts' reading: a patient's days and plan history, in three statements.
+"""The progress charts' reading: a patient's days and plan history, in two statements.
 
-load_history() reads everything whatever the length of the range (day summaries; versions
-with their programme; prescriptions with exercise names) and hands a History to the pure
-figure builders of app.domain.charts.
+load_history() reads everything in two statements, whatever the length of the range (day
+summaries; the plan, from plans.plans_in_force), and hands a History to the pure figure
+builders of app.domain.charts.
 """
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.domain.charts import DoseStep, History, PlanChange
-from app.domain.dose import Dose
-from app.domain.plan_draft import THRESHOLD_FIELDS
+from app.domain.localtime import days_between
+from app.domain.pain import PainThresholds
 from app.domain.progress import DayTotals
-from app.domain.schedule import PlanSnapshot, due_between
+from app.domain.schedule import ProgrammePlan, due_units_by_day
 from app.extensions import db
-from app.models import DaySummary, Exercise, Patient, Prescription, Programme, ProgrammeVersion
-from app.services.plans import SPEC_COLUMNS, spec_for
-from app.services.programmes import thresholds_of
+from app.models import DaySummary, Patient
+from app.services.plans import ProgrammeInForce, plans_in_force, schedule_of
 
-_VERSION_COLUMNS = (
-    ProgrammeVersion.id,
-    ProgrammeVersion.programme_id,
-    ProgrammeVersion.number,
-    ProgrammeVersion.effective_from,
-    ProgrammeVersion.phase_position,
-    ProgrammeVersion.change_kind,
-    ProgrammeVersion.summary,
-    *(getattr(ProgrammeVersion, name) for name in THRESHOLD_FIELDS),
-)
-_LINE_COLUMNS = (
-    Prescription.version_id,
-    *SPEC_COLUMNS,
-    Prescription.sets,
-    Prescription.reps,
-    Prescription.hold_seconds,
-    Prescription.duration_seconds,
-    Prescription.load_kg,
-)
-
-
-# The three statements load_history runs, built once. Columns, not ORM objects: a year of
-# versions and lines is a few hundred rows, and nothing here changes them.
-_PATIENT = sa.bindparam("patient_id")
+# The day summaries load_history reads, built once. Columns, not ORM objects: a year is a
+# few hundred rows, and nothing here changes them.
 _SUMMARIES = sa.select(
     DaySummary.local_date,
     DaySummary.due_units,
@@ -55,68 +31,48 @@ _SUMMARIES = sa.select(
     DaySummary.usual_pain,
     DaySummary.zone,
 ).where(
-    DaySummary.patient_id == _PATIENT,
+    DaySummary.patient_id == sa.bindparam("patient_id"),
     DaySummary.local_date.between(
         sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
     ),
 )
-_VERSIONS = (
-    sa.select(*_VERSION_COLUMNS, Programme.start_date, Programme.end_date, Programme.status)
-    .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-    .where(Programme.patient_id == _PATIENT)
-    .order_by(Programme.start_date, ProgrammeVersion.number)
-)
-_LINES = (
-    sa.select(*_LINE_COLUMNS, Exercise.name)
-    .join(Exercise, Prescription.exercise_id == Exercise.id)
-    .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
-    .join(Programme, ProgrammeVersion.programme_id == Programme.id)
-    .where(Programme.patient_id == _PATIENT)
-    .order_by(Prescription.version_id, Prescription.position)
-)
 
 
 def load_history(patient: Patient, first: date, last: date, today: date) -> History:
-    """Read the patient's days and plan history for the charts, in three statements."""
-    lookback = first - timedelta(days=6)
+    """Read the patient's days and plan history for the charts, in two statements.
+
+    The day summaries of the range (and the 6 days before it, for the rolling mean), and the
+    plan (plans.plans_in_force) read whole: the dose table lists every dose since the first
+    programme began, and the bands are the active programme's newest.
+    """
     summaries = db.session.execute(
-        _SUMMARIES, {"patient_id": patient.id, "first": lookback, "last": last}
+        _SUMMARIES, {"patient_id": patient.id, "first": first - timedelta(days=6), "last": last}
     ).all()
-    versions = db.session.execute(_VERSIONS, {"patient_id": patient.id}).all()
-    lines = db.session.execute(_LINES, {"patient_id": patient.id}).all()
-
+    programmes = plans_in_force([patient.id], date.min, date.max).get(patient.id, [])
     history = History(first=first, last=last, today=today)
-    by_version: dict[int, list[tuple[Any, str]]] = defaultdict(list)
-    for line in lines:
-        by_version[line.version_id].append((line, line.name))
+    history.days = _day_totals(summaries, schedule_of(programmes), first, last)
+    history.during_before = {
+        row.local_date: row.during_pain
+        for row in summaries
+        if row.local_date < first and row.during_pain is not None
+    }
+    history.thresholds = _bands(programmes)
+    for programme in programmes:
+        _add_plan_history(history, programme)
+    return history
 
-    # What was due each day, from the plan, for days nothing was logged (no summary row).
+
+def _day_totals(
+    summaries: Sequence[sa.Row[Any]], schedule: Sequence[ProgrammePlan], first: date, last: date
+) -> dict[date, DayTotals]:
+    """Return every day first..last: its summary, or what was due on a day nothing was logged."""
+    due = due_units_by_day(schedule, first, last)
     known = {row.local_date: row for row in summaries}
-    due_units: dict[date, int] = defaultdict(int)
-    programmes: dict[int, list[Any]] = defaultdict(list)
-    bounds: dict[int, tuple[date, date | None]] = {}
-    for version in versions:
-        programmes[version.programme_id].append(version)
-        bounds[version.programme_id] = (version.start_date, version.end_date)
-    for programme_id, its_versions in programmes.items():
-        start, end = bounds[programme_id]
-        snapshots = [
-            PlanSnapshot(
-                version_id=v.id,
-                effective_from=v.effective_from,
-                phase=v.phase_position,
-                prescriptions=tuple(spec_for(p) for p, _ in by_version[v.id]),
-            )
-            for v in its_versions
-        ]
-        for day, items in due_between(start, snapshots, first, last, end).items():
-            if day not in known:
-                due_units[day] += sum(item.unit_count for item in items)
-
-    for day in _days(first, last):
+    days = {}
+    for day in days_between(first, last):
         row = known.get(day)
-        history.days[day] = (
-            DayTotals(day, due_units.get(day, 0))
+        days[day] = (
+            DayTotals(day, due[day])
             if row is None
             else DayTotals(
                 day,
@@ -128,59 +84,49 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
                 row.zone,
             )
         )
-    history.during_before = {
-        row.local_date: row.during_pain
-        for row in summaries
-        if row.local_date < first and row.during_pain is not None
-    }
+    return days
 
-    if versions:
-        current = next((v for v in versions if v.status == "active"), None)
-        latest = current or versions[-1]
-        # The active programme's newest version sets the bands; the current_version_id
-        # pointer is the newest, and versions are ordered by number within a programme.
-        newest = max(
-            (v for v in versions if v.programme_id == latest.programme_id),
-            key=lambda v: v.number,
-        )
-        history.thresholds = thresholds_of(newest)
-    in_plan: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for version in versions:
-        if first <= version.effective_from <= last:
+
+def _bands(programmes: Sequence[ProgrammeInForce]) -> PainThresholds:
+    """Return the thresholds the pain chart draws: the active (else latest) programme's newest."""
+    if not programmes:
+        return PainThresholds()
+    latest = next((p for p in programmes if p.columns.status == "active"), programmes[-1])
+    return max(latest.versions, key=lambda v: v.columns.number).thresholds
+
+
+def _add_plan_history(history: History, programme: ProgrammeInForce) -> None:
+    """Add a programme's changes in the range, and its lines' doses and when each left the plan.
+
+    Only the lines of the phase in force were being done (the reader reads no others): other
+    phases' lines would draw flat doses nobody was doing.
+    """
+    in_plan: set[tuple[int, int]] = set()
+    for version in programme.versions:
+        columns = version.columns
+        if history.first <= columns.effective_from <= history.last:
             history.changes.append(
                 PlanChange(
-                    version.id,
-                    version.number,
-                    version.effective_from,
-                    version.change_kind,
-                    version.summary or version.change_kind,
+                    columns.id,
+                    columns.number,
+                    columns.effective_from,
+                    columns.change_kind,
+                    columns.summary or columns.change_kind,
                 )
             )
-        # Only the lines of the phase in force were being done: other phases' lines would
-        # draw flat doses nobody was doing.
-        in_force = [
-            (prescription, name)
-            for prescription, name in by_version[version.id]
-            if prescription.phase_position == version.phase_position
-        ]
-        now_in_plan = {(version.programme_id, p.line_id) for p, _ in in_force}
-        for key in in_plan.get(version.programme_id, set()) - now_in_plan:
-            history.dose_ends[key] = version.effective_from
+        now_in_plan = {(columns.programme_id, line.line_id) for line in version.lines}
+        for key in in_plan - now_in_plan:
+            history.dose_ends[key] = columns.effective_from
         for key in now_in_plan:
             history.dose_ends.pop(key, None)
-        in_plan[version.programme_id] = now_in_plan
-        for prescription, name in in_force:
+        in_plan = now_in_plan
+        for line in version.lines:
             history.doses.append(
                 DoseStep(
-                    version.programme_id,
-                    prescription.line_id,
-                    version.effective_from,
-                    name,
-                    Dose.of(prescription),
+                    columns.programme_id,
+                    line.line_id,
+                    columns.effective_from,
+                    line.exercise_name,
+                    line.dose,
                 )
             )
-    return history
-
-
-def _days(first: date, last: date) -> Iterator[date]:
-    return (first + timedelta(days=n) for n in range((last - first).days + 1))

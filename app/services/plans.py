@@ -1,19 +1,33 @@
-"""Read a programme's versions as the plain snapshots the schedule rules work on."""
+"""Read the plans in force: programmes' versions as the plain snapshots the schedule rules use.
+
+plans_in_force() is the one reader of "the plan in force" for every page (the day page and
+the sync, charts, caseload, suggestions) and for the seeders: for many patients over a date
+range, in one statement. What is due is then worked out by the pure schedule rules
+(schedule.due_by_day), which follow the programme running each day (an archived programme
+up to its end date, then its successor).
+"""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from app.domain.dose import Dose
+from app.domain.pain import PainThresholds
+from app.domain.plan_draft import THRESHOLD_FIELDS
 from app.domain.schedule import (
     DueItem,
     PlanSnapshot,
     PrescriptionSpec,
-    due_between,
+    ProgrammePlan,
+    due_by_day,
     weekdays_from_mask,
 )
 from app.extensions import db
-from app.models import Patient, Prescription, Programme, ProgrammeStatus, ProgrammeVersion
+from app.models import Exercise, Patient, Prescription, Programme, ProgrammeStatus, ProgrammeVersion
 
 
 def active_programme(patient_id: int) -> Programme | None:
@@ -25,76 +39,210 @@ def active_programme(patient_id: int) -> Programme | None:
     )
 
 
-# The prescription columns spec_for reads: select these to build specs from plain rows.
-SPEC_COLUMNS = (
-    Prescription.line_id,
-    Prescription.exercise_id,
-    Prescription.phase_position,
-    Prescription.side,
-    Prescription.days_of_week,
-    Prescription.times_per_week,
-    Prescription.times_per_day,
+class ProgrammeColumns(NamedTuple):
+    """What the reader selects of a programme."""
+
+    id: int
+    patient_id: int
+    start_date: date
+    end_date: date | None
+    status: str
+
+
+class VersionColumns(NamedTuple):
+    """What the reader selects of a programme version (its thresholds apart)."""
+
+    id: int
+    programme_id: int
+    number: int
+    effective_from: date
+    phase_position: int
+    change_kind: str
+    summary: str | None
+
+
+class LineColumns(NamedTuple):
+    """What the reader selects of a prescription of a version's current phase."""
+
+    id: int
+    version_id: int
+    line_id: int
+    exercise_id: int
+    phase_position: int
+    side: str
+    days_of_week: int | None
+    times_per_week: int | None
+    times_per_day: int
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    rest_seconds: int
+    load_kg: float | None
+    load_text: str | None
+    tempo: str | None
+    note: str | None
+    exercise_name: str
+
+    @property
+    def dose(self) -> Dose:
+        return Dose.of(self)
+
+
+@dataclass(frozen=True)
+class VersionInForce:
+    """One version read: its schedule snapshot, its own columns, thresholds and lines.
+
+    lines are the current phase's prescriptions, in the order of snapshot.prescriptions.
+    """
+
+    snapshot: PlanSnapshot
+    columns: VersionColumns
+    thresholds: PainThresholds
+    lines: tuple[LineColumns, ...]
+
+    @property
+    def id(self) -> int:
+        return self.snapshot.version_id
+
+
+@dataclass(frozen=True)
+class ProgrammeInForce:
+    """A programme running in the window, with its versions in force there, oldest first."""
+
+    columns: ProgrammeColumns
+    plan: ProgrammePlan
+    versions: tuple[VersionInForce, ...]
+
+
+def schedule_of(programmes: Collection[ProgrammeInForce]) -> list[ProgrammePlan]:
+    """Return the schedule rules' view of the programmes read (for schedule.due_by_day)."""
+    return [programme.plan for programme in programmes]
+
+
+_PROGRAMME = tuple(getattr(Programme, name) for name in ProgrammeColumns._fields)
+_VERSION = tuple(getattr(ProgrammeVersion, name) for name in VersionColumns._fields) + tuple(
+    getattr(ProgrammeVersion, name) for name in THRESHOLD_FIELDS
+)
+_LINE = (
+    *(getattr(Prescription, name) for name in LineColumns._fields[:-1]),
+    Exercise.name,
 )
 
 
-def spec_for(prescription: Prescription | sa.Row) -> PrescriptionSpec:
-    """The schedule's view of one prescription row (an ORM object, or a row of SPEC_COLUMNS)."""
-    return PrescriptionSpec(
-        line_id=prescription.line_id,
-        exercise_id=prescription.exercise_id,
-        phase=prescription.phase_position,
-        side=prescription.side,
-        days_of_week=(
-            weekdays_from_mask(prescription.days_of_week)
-            if prescription.days_of_week is not None
-            else None
-        ),
-        times_per_week=prescription.times_per_week,
-        times_per_day=prescription.times_per_day,
-    )
+def plans_in_force(
+    patient_ids: Collection[int], first: date, last: date
+) -> dict[int, list[ProgrammeInForce]]:
+    """Read, per patient, the programmes running from first to last with their versions.
 
-
-def plan_snapshots(programme_id: int) -> list[PlanSnapshot]:
-    """Every version of a programme as a PlanSnapshot, oldest first, in two queries."""
-    versions = db.session.execute(
-        sa.select(
-            ProgrammeVersion.id, ProgrammeVersion.effective_from, ProgrammeVersion.phase_position
-        )
-        .where(ProgrammeVersion.programme_id == programme_id)
-        .order_by(ProgrammeVersion.number)
-    ).all()
-    rows = db.session.scalars(
-        sa.select(Prescription)
-        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
-        .where(ProgrammeVersion.programme_id == programme_id)
-        .order_by(Prescription.version_id, Prescription.position)
-    )
-    by_version: dict[int, list[PrescriptionSpec]] = defaultdict(list)
+    One statement for any number of patients. A programme runs from its start date to its
+    end date (archived) or on (active). Of its versions, those in force on some day of the
+    window are read: the one in force on `first` and any later ones up to `last`, so the
+    rows read depend on the window, not on how long the programme has run. Each version
+    comes with its current phase's prescriptions only (the only ones ever due). Patients
+    with nothing running are left out.
+    """
+    rows = db.session.execute(_statement(patient_ids, first, last)).all()
+    # Each row is a programme's columns, then its version's, the thresholds, and one line's.
+    at_version = len(_PROGRAMME)
+    at_thresholds = at_version + len(VersionColumns._fields)
+    at_line = at_version + len(_VERSION)
+    programmes: dict[int, ProgrammeColumns] = {}
+    versions: dict[int, list[tuple[VersionColumns, PainThresholds]]] = defaultdict(list)
+    lines: dict[int, list[LineColumns]] = {}
     for row in rows:
-        by_version[row.version_id].append(spec_for(row))
-    return [
-        PlanSnapshot(
-            version_id=v.id,
-            effective_from=v.effective_from,
-            phase=v.phase_position,
-            prescriptions=tuple(by_version[v.id]),
+        programme = ProgrammeColumns._make(row[:at_version])
+        version = VersionColumns._make(row[at_version:at_thresholds])
+        if version.id not in lines:  # a version's first row (a version without lines has one)
+            lines[version.id] = []
+            programmes.setdefault(programme.id, programme)
+            limits = zip(THRESHOLD_FIELDS, row[at_thresholds:at_line], strict=True)
+            versions[programme.id].append((version, PainThresholds(**dict(limits))))
+        if row[at_line] is not None:
+            lines[version.id].append(LineColumns._make(row[at_line:]))
+    found: dict[int, list[ProgrammeInForce]] = defaultdict(list)
+    for programme in programmes.values():
+        read = tuple(
+            _version_in_force(version, thresholds, lines[version.id])
+            for version, thresholds in versions[programme.id]
         )
-        for v in versions
-    ]
+        plan = ProgrammePlan(
+            programme.id,
+            programme.start_date,
+            programme.end_date,
+            tuple(version.snapshot for version in read),
+        )
+        found[programme.patient_id].append(ProgrammeInForce(programme, plan, read))
+    return dict(found)
 
 
-def _programmes_running(patient_id: int, first: date, last: date) -> list[Programme]:
-    """The patient's programmes that run on some day from first to last, oldest start first."""
-    return list(
-        db.session.scalars(
-            sa.select(Programme)
-            .where(
-                Programme.patient_id == patient_id,
-                Programme.start_date <= last,
-                sa.or_(Programme.end_date.is_(None), Programme.end_date >= first),
-            )
-            .order_by(Programme.start_date, Programme.id)
+def _statement(patient_ids: Collection[int], first: date, last: date) -> sa.Select[Any]:
+    running = sa.and_(
+        Programme.patient_id.in_(list(patient_ids)),
+        Programme.start_date <= last,
+        sa.or_(Programme.end_date.is_(None), Programme.end_date >= first),
+    )
+    # When the version in force on `first` took effect, per programme: grouped once, not a
+    # correlated max per version row (which made PostgreSQL scan every programme version).
+    since = (
+        sa.select(
+            ProgrammeVersion.programme_id,
+            sa.func.max(ProgrammeVersion.effective_from).label("since"),
         )
+        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        .where(running, ProgrammeVersion.effective_from <= first)
+        .group_by(ProgrammeVersion.programme_id)
+        .subquery("since")
+    )
+    return (
+        sa.select(*_PROGRAMME, *_VERSION, *_LINE)
+        .select_from(ProgrammeVersion)
+        # Only the current phase's lines are ever due; a version without any still counts.
+        .outerjoin(
+            Prescription,
+            sa.and_(
+                Prescription.version_id == ProgrammeVersion.id,
+                Prescription.phase_position == ProgrammeVersion.phase_position,
+            ),
+        )
+        .outerjoin(Exercise, Prescription.exercise_id == Exercise.id)
+        .join(Programme, ProgrammeVersion.programme_id == Programme.id)
+        .outerjoin(since, since.c.programme_id == Programme.id)
+        .where(
+            running,
+            ProgrammeVersion.effective_from <= last,
+            ProgrammeVersion.effective_from >= sa.func.coalesce(since.c.since, date.min),
+        )
+        .order_by(
+            Programme.start_date, Programme.id, ProgrammeVersion.number, Prescription.position
+        )
+    )
+
+
+def _version_in_force(
+    version: VersionColumns, thresholds: PainThresholds, lines: list[LineColumns]
+) -> VersionInForce:
+    snapshot = PlanSnapshot(
+        version_id=version.id,
+        effective_from=version.effective_from,
+        phase=version.phase_position,
+        prescriptions=tuple(_spec(line) for line in lines),
+    )
+    return VersionInForce(snapshot, version, thresholds, tuple(lines))
+
+
+def _spec(line: LineColumns) -> PrescriptionSpec:
+    """The schedule's view of one prescription."""
+    return PrescriptionSpec(
+        line_id=line.line_id,
+        exercise_id=line.exercise_id,
+        phase=line.phase_position,
+        side=line.side,
+        days_of_week=(
+            weekdays_from_mask(line.days_of_week) if line.days_of_week is not None else None
+        ),
+        times_per_week=line.times_per_week,
+        times_per_day=line.times_per_day,
     )
 
 
@@ -104,26 +252,10 @@ def due_for_patient_between(patient: Patient, first: date, last: date) -> dict[d
     Each day follows the programme running that day (an archived one up to its end date, then
     its successor), and within it the version in force and that version's current phase.
     """
-    due: dict[date, list[DueItem]] = {}
-    for programme in _programmes_running(patient.id, first, last):
-        snapshots = plan_snapshots(programme.id)
-        for day, items in due_between(
-            programme.start_date, snapshots, first, last, programme.end_date
-        ).items():
-            # Days are the running programme's; a later-starting one takes over the days it covers.
-            if programme.start_date <= day and (
-                programme.end_date is None or day <= programme.end_date
-            ):
-                due[day] = items
-    for day in _dates(first, last):
-        due.setdefault(day, [])
-    return dict(sorted(due.items()))
+    programmes = plans_in_force([patient.id], first, last).get(patient.id, [])
+    return due_by_day(schedule_of(programmes), first, last)
 
 
 def due_for_patient(patient: Patient, day: date) -> list[DueItem]:
     """Return what is due for a patient on one local date (empty outside any programme)."""
     return due_for_patient_between(patient, day, day)[day]
-
-
-def _dates(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

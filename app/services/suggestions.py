@@ -34,7 +34,7 @@ from app.domain.library_files import is_walk_run
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
 from app.domain.plan_draft import phase_label
-from app.domain.schedule import due_between
+from app.domain.schedule import due_by_day
 from app.extensions import db
 from app.models import (
     DaySummary,
@@ -49,8 +49,7 @@ from app.models import (
     Suggestion,
     User,
 )
-from app.services import audit, bulk, programmes
-from app.services.plans import active_programme, plan_snapshots
+from app.services import audit, bulk, plans, programmes
 
 HISTORY_DAYS = 28  # the rules look back 3 weeks; 4 keep the two-week trend comfortable
 PENDING = "pending"
@@ -77,7 +76,7 @@ class RefreshResult:
 def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshResult:
     """Recompute the patient's suggestions and store what is new (the caller commits)."""
     today = today or local_today(patient.timezone)
-    programme = active_programme(patient.id)
+    programme = plans.active_programme(patient.id)
     pending = _pending(patient.id)
     if programme is None or programme.current_version_id is None:
         return RefreshResult([], [], _supersede(pending))
@@ -85,7 +84,7 @@ def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshR
     assert version is not None
     first = today - timedelta(days=HISTORY_DAYS - 1)
     lines = _line_states(programme, version, patient.condition)
-    records = day_records(patient, programme, first, today)
+    records = day_records(patient, first, today)
     ctx = rules.PlanContext(
         today=today,
         plan_changed_on=version.effective_from,
@@ -219,10 +218,11 @@ def _new_row(
     )
 
 
-def day_records(
-    patient: Patient, programme: Programme, first: date, last: date
-) -> list[rules.DayRecord]:
-    """Return what the rules know of each day first..last: summaries plus per-exercise pain."""
+def day_records(patient: Patient, first: date, last: date) -> list[rules.DayRecord]:
+    """Return what the rules know of each day first..last: summaries plus per-exercise pain.
+
+    What was due each day is the plan in force then (plans.plans_in_force).
+    """
     summaries = db.session.scalars(
         sa.select(DaySummary).where(
             DaySummary.patient_id == patient.id,
@@ -250,9 +250,8 @@ def day_records(
             exercise_pain[log.local_date][log.line_id] = max(old, log.pain)
         if log.done:
             done_units.add((log.local_date, log.line_id, log.session, log.side))
-    due = due_between(
-        programme.start_date, plan_snapshots(programme.id), first, last, programme.end_date
-    )
+    in_force = plans.plans_in_force([patient.id], first, last).get(patient.id, [])
+    due = due_by_day(plans.schedule_of(in_force), first, last)
     by_day = {summary.local_date: summary for summary in summaries}
     records = []
     for day, items in sorted(due.items()):

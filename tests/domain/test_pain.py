@@ -6,11 +6,13 @@ from app.domain.pain import (
     ZONE_ADVICE,
     PainThresholds,
     Zone,
+    highest_pain,
     validate_pain,
     worst_zone,
     zone_for_day,
     zone_for_during,
     zone_for_morning,
+    zone_of_day,
 )
 
 DEFAULT = PainThresholds()
@@ -145,3 +147,26 @@ def test_validate_pain_accepts_whole_numbers_0_to_10(value):
 @pytest.mark.parametrize("value", [-1, 11, 2.5, "", "x", "11", None, True, "٣"])
 def test_validate_pain_refuses_anything_else(value):
     assert validate_pain(value) == "Pain must be a whole number from 0 to 10."
+
+
+@pytest.mark.parametrize(
+    ("session", "exercises", "morning", "usual", "zone"),
+    [
+        (None, (), None, None, None),
+        (2, (), None, None, Zone.GREEN),
+        (None, (6,), None, None, Zone.RED),  # one painful exercise makes the day red
+        (2, (None, 4), None, None, Zone.AMBER),  # the higher of the two is the day's
+        (5, (1,), None, 2, Zone.AMBER),
+        (1, (), 4, 2, Zone.RED),  # next morning up by 2
+        (1, (), 3, None, Zone.GREEN),  # no usual level: the morning is not judged
+    ],
+)
+def test_the_zone_of_a_day_counts_session_and_exercise_pain(
+    session, exercises, morning, usual, zone
+):  # type: ignore[no-untyped-def]
+    assert zone_of_day(session, exercises, morning, usual, PainThresholds()) == zone
+
+
+def test_highest_pain_ignores_unknowns():
+    assert highest_pain([None, 3, 1]) == 3
+    assert highest_pain([None]) is None

@@ -4,17 +4,23 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.domain.localtime import days_between
 from app.domain.schedule import (
     WEEKLY_PATTERN,
     DueItem,
     PlanSnapshot,
     PrescriptionSpec,
+    ProgrammePlan,
     TickUnit,
     back_to_back_days,
     due_between,
+    due_by_day,
     due_on,
+    due_units_by_day,
     mask_from_weekdays,
     plan_on,
+    programme_on,
+    version_in_force,
     weekdays_from_mask,
 )
 
@@ -207,3 +213,55 @@ def test_back_to_back_days_are_found_for_running(weekdays, pairs):
 def test_three_times_a_week_is_spread_over_non_consecutive_days():
     # clinical.md s. 6: running on 3 non-consecutive days a week.
     assert back_to_back_days(WEEKLY_PATTERN[3]) == []
+
+
+# --- The plan in force over several programmes ----------------------------------------------
+
+
+def programme(programme_id, start, end, *versions):
+    return ProgrammePlan(programme_id, start, end, tuple(versions))
+
+
+# An archived programme (Monday to Wednesday), then its successor from Thursday.
+OLD = programme(1, MON - timedelta(days=7), WED, version(1, MON - timedelta(days=7), spec(1)))
+NEW = programme(2, THU, None, version(2, THU, spec(5, per_day=2)))
+
+
+@pytest.mark.parametrize(
+    ("programmes", "day", "running"),
+    [
+        ((OLD, NEW), TUE, 1),
+        ((OLD, NEW), WED, 1),  # its end date is its last day
+        ((OLD, NEW), THU, 2),
+        ((NEW, OLD), SUN, 2),
+        ((OLD,), THU, None),  # archived and not followed: nothing runs
+        ((NEW,), WED, None),  # not started yet
+        ((), MON, None),
+    ],
+)
+def test_each_day_follows_the_programme_running_then(programmes, day, running):
+    found = programme_on(programmes, day)
+    assert (found.programme_id if found else None) == running
+    snapshot = version_in_force(programmes, day)
+    assert (snapshot.version_id if snapshot else None) == running  # version ids follow suit
+
+
+def test_a_later_start_takes_over_the_days_it_covers():
+    overlapping = programme(3, WED, None, version(3, WED, spec(7)))
+    assert programme_on((OLD, overlapping), WED).programme_id == 3
+    assert programme_on((overlapping, OLD), TUE).programme_id == 1
+
+
+def test_due_by_day_follows_the_running_programme_and_counts_units():
+    due = due_by_day((NEW, OLD), MON, FRI)
+    assert list(due) == [MON, TUE, WED, THU, FRI]
+    assert [[item.line_id for item in items] for items in due.values()] == [[1], [1], [1], [5], [5]]
+    assert due_units_by_day((OLD, NEW), WED, THU) == {WED: 1, THU: 2}
+    assert due_by_day((), MON, TUE) == {MON: [], TUE: []}
+    assert due_units_by_day((OLD,), THU, FRI) == {THU: 0, FRI: 0}
+
+
+def test_days_between_includes_both_ends():
+    assert days_between(MON, WED) == [MON, TUE, WED]
+    assert days_between(MON, MON) == [MON]
+    assert days_between(TUE, MON) == []

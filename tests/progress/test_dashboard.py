@@ -49,7 +49,10 @@ def arrange(kind, make, physio, write_days, today, name):  # type: ignore[no-unt
         write_days(patient, first, today)
         add_suggestion(patient, plan)
     elif kind == "silent":
-        write_days(patient, today - timedelta(days=20), today - timedelta(days=4))
+        # Last logged 4 days ago, and the morning after it not answered (an answer given 3
+        # days ago would be logging then: adherence.last_active_day).
+        write_days(patient, today - timedelta(days=20), today - timedelta(days=5))
+        write_days(patient, today - timedelta(days=4), today - timedelta(days=4), morning=None)
     elif kind == "low_adherence":
         write_days(patient, first, today - timedelta(days=1), done=0, logged=True)
         write_days(patient, today, today)  # logged today, but the week is mostly missed
@@ -153,6 +156,19 @@ def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_d
     # A programme whose first version is not in force yet is not a programme yet.
     assert not rows["Starts Tomorrow"].has_programme
     assert rows["Starts Tomorrow"].week_due == 0 and rows["Starts Tomorrow"].needs == []
+
+
+def test_a_morning_answer_given_3_days_ago_is_not_silence(make, physio, write_days):
+    today = WEDNESDAY_NOON.date()
+    patient = make.patient(physio, name="Morning Only")
+    with_plan(make, patient, today)
+    # The morning about 4 days ago was given 3 days ago: not yet 3 days of nothing logged.
+    write_days(patient, today - timedelta(days=20), today - timedelta(days=4))
+    db.session.flush()
+    [row] = caseload(physio, now=WEDNESDAY_NOON)
+    assert row.last_activity == today - timedelta(days=4)
+    assert row.last_active == today - timedelta(days=3)
+    assert "silent" not in [n.value for n in row.needs]
 
 
 def test_filters_by_need_and_name(client, make, physio, write_days, today):

@@ -52,3 +52,18 @@ def test_an_archived_programme_is_no_longer_the_plan(client, physio, patient, pr
     assert client.get("/api/v1/today").json["state"] == "due"
     programmes.archive_programme(physio, programme, end_date=programme.start_date)
     assert client.get("/api/v1/today").json["state"] == "no_programme"
+
+
+def test_a_catch_up_day_follows_the_programme_running_then(
+    client, physio, patient, programme, today
+):  # type: ignore[no-untyped-def]
+    """A new programme from today archives the old one up to yesterday: yesterday was its day."""
+    client.login_as(patient.user)
+    programmes.assign_programme(physio, patient, None, today)
+    assert client.get("/api/v1/today").json["state"] == "rest_day"  # nothing in it yet
+    yesterday = client.get(f"/api/v1/today?date={today - timedelta(days=1)}").json
+    assert yesterday["state"] == "due" and yesterday["items"][0]["sets"] == 3
+    result = client.post_json(
+        "/api/v1/sync", {"events": [tick(1, today - timedelta(days=1), sets_done=3)]}
+    )
+    assert result.json["results"][0]["status"] == "applied"
