@@ -14,7 +14,9 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
+from app.domain.events import EVENT_FIELDS, EventStatus, parse_event
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
 from app.security import current_patient, patient_required, public
@@ -22,22 +24,6 @@ from app.services import activity
 from app.today import bp
 
 THEME_COLOUR = "#0b5d4b"
-
-# The form fields that make up an event (the same names as the JSON API).
-EVENT_FIELDS = (
-    "id",
-    "type",
-    "local_date",
-    "line_id",
-    "prescription_id",
-    "session",
-    "side",
-    "pain",
-    "sets_done",
-    "kind",
-    "session_date",
-    "note",
-)
 
 
 @bp.get("/today")
@@ -77,7 +63,7 @@ def _requested_day(text: str | None, today_date: date) -> date | Response | None
 
 @bp.post("/today/events")
 @patient_required
-def events():  # type: ignore[no-untyped-def]
+def events() -> ResponseReturnValue:
     """Without JavaScript: one event from a form, applied exactly like the API's events."""
     patient = current_patient()
     raw: dict[str, object] = {
@@ -88,18 +74,17 @@ def events():  # type: ignore[no-untyped-def]
         raw["session"], raw["side"] = unit.split(":", 1)
     raw.setdefault("id", str(uuid.uuid4()))
     raw["client_time"] = utcnow().isoformat()
-    event = activity.parse_event(raw)
+    event = parse_event(raw)
     [result] = activity.apply_and_commit(patient, [event])
-    if result.status == activity.EventStatus.REJECTED:
+    if result.status == EventStatus.REJECTED:
         for message in result.errors.values():
             flash(message, "error")
     elif event.type == "checkin":
         flash("Thank you, your pain is saved.", "success")
     page_date = request.form.get("page_date") or ""
-    target = (
-        {"date": page_date} if page_date and page_date != str(local_today(patient.timezone)) else {}
-    )
-    return redirect(url_for("today.today", **target), code=303)
+    if page_date and page_date != str(local_today(patient.timezone)):
+        return redirect(url_for("today.today", date=page_date), code=303)
+    return redirect(url_for("today.today"), code=303)
 
 
 @bp.get("/week")

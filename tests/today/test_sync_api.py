@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.domain.events import parse_event
 from app.extensions import db
 from app.models import CheckIn, DaySummary, ExerciseLog, SyncEvent
 from app.services import activity
@@ -313,7 +314,7 @@ def test_a_sync_that_read_before_a_newer_tick_was_stored_does_not_overwrite_it(
     older_untick = tick(
         1, today, type="untick", client_time=(now - timedelta(minutes=5)).isoformat()
     )
-    event = activity.parse_event(older_untick)
+    event = parse_event(older_untick)
     activity.apply_events(patient, [event])
     db.session.expire_all()
     [log] = _logs(patient)
