@@ -299,6 +299,19 @@ EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent)
 EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
 
 
+def _whole_number_fields() -> tuple[str, ...]:
+    """The fields the schema gives as integers (the page's script sends form text as numbers)."""
+    names: dict[str, None] = {}
+    for model in EVENT_MODELS:
+        for name, prop in model.model_json_schema()["properties"].items():
+            if any(kind.get("type") == "integer" for kind in (prop, *prop.get("anyOf", ()))):
+                names[name] = None
+    return tuple(names)
+
+
+WHOLE_NUMBER_FIELDS = _whole_number_fields()
+
+
 @dataclass(frozen=True)
 class RejectedEvent:
     """An event that could not be parsed: its id as sent (if text) and why, by field."""
@@ -343,7 +356,7 @@ def parse_event(raw: object) -> EventIn:
         event = _EVENT.validate_python(raw)
     except ValidationError as error:
         return RejectedEvent(_id_as_sent(raw.get("id")), _messages(raw, error))
-    event._payload = _jsonable({k: v for k, v in raw.items() if k != "csrf_token"})
+    event._payload = _as_received(raw)
     return event
 
 
@@ -376,10 +389,13 @@ def _id_as_sent(value: object) -> str | None:
     return value.lower() if UUID_PATTERN.match(value.lower()) else value
 
 
-def _jsonable(payload: Mapping[object, object]) -> dict[str, object]:
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _as_received(raw: Mapping[str, object]) -> dict[str, object]:
+    """The event as stored in SyncEvent.payload: plain JSON values, without the CSRF token."""
     return {
-        str(k): v if isinstance(v, str | int | float | bool | type(None)) else str(v)
-        for k, v in payload.items()
+        str(k): v if isinstance(v, _PLAIN) else str(v) for k, v in raw.items() if k != "csrf_token"
     }
 
 

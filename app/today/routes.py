@@ -16,7 +16,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from app.domain.events import EVENT_FIELDS, EventStatus, parse_event
+from app.domain.events import (
+    EVENT_FIELDS,
+    MAX_EVENTS_PER_BATCH,
+    NOTE_MAX_CHARS,
+    WHOLE_NUMBER_FIELDS,
+    EventStatus,
+    parse_event,
+)
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
 from app.security import current_patient, patient_required, public
@@ -85,6 +92,19 @@ def events() -> ResponseReturnValue:
     if page_date and page_date != str(local_today(patient.timezone)):
         return redirect(url_for("today.today", date=page_date), code=303)
     return redirect(url_for("today.today"), code=303)
+
+
+@bp.context_processor
+def event_schema() -> dict[str, object]:
+    """What the day page and its script need of the event schema, so neither restates it."""
+    return {
+        "event_schema": {
+            "batch_limit": MAX_EVENTS_PER_BATCH,
+            "note_max_chars": NOTE_MAX_CHARS,
+            "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
+            "statuses": " ".join(EventStatus),
+        }
+    }
 
 
 @bp.get("/week")
