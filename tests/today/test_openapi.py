@@ -104,3 +104,17 @@ def test_error_bodies_match_the_document(client, physio, patient, document):  # 
     _check(document, "Error", client.post("/api/v1/sync", json={"events": []}).json)  # CSRF 400
     too_many = {"events": [{"id": str(uuid.uuid4())}] * 201}
     _check(document, "Error", client.post_json("/api/v1/sync", too_many).json)  # 413
+
+
+def test_the_sync_request_documents_each_event_type_by_its_discriminator(document):  # type: ignore[no-untyped-def]
+    events = document["components"]["schemas"]["SyncRequest"]["properties"]["events"]
+    assert events["maxItems"] == 200
+    assert events["items"]["discriminator"]["propertyName"] == "type"
+    assert set(events["items"]["discriminator"]["mapping"]) == {"tick", "untick", "sets", "checkin"}
+    tick = document["components"]["schemas"]["TickEvent"]
+    assert {"id", "type", "client_time", "local_date", "line_id"} <= set(tick["required"])
+    assert tick["properties"]["pain"]["anyOf"][0] == {
+        "maximum": 10,
+        "minimum": 0,
+        "type": "integer",
+    }
