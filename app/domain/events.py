@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, NotRequired, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,7 +23,6 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
@@ -259,6 +259,15 @@ class SetsEvent(_UnitEvent):
     pain: OptionalPain = None
 
 
+def _day_of_the_session(value: date | None, info: ValidationInfo) -> date | None:
+    """A check-in during the day is about the day it was entered, unless it says which."""
+    if value is None and info.data.get("kind") == "during":
+        value = info.data.get("local_date")
+        if value is None:
+            raise _refuse("Give the date of the session.")
+    return value
+
+
 class CheckInEvent(_Event):
     """The patient's pain: during (about an exercise day) or the next morning."""
 
@@ -272,6 +281,7 @@ class CheckInEvent(_Event):
     session_date: Annotated[
         date | None,
         BeforeValidator(_Read(_date("session_date"))),
+        AfterValidator(_day_of_the_session),
         Field(
             description="The exercise day it is about. Required for 'during' (or give "
             "local_date); for 'morning' it defaults to the day before local_date.",
@@ -282,15 +292,6 @@ class CheckInEvent(_Event):
     note: Annotated[
         str, BeforeValidator(lambda value: _note(value or "")), Field(max_length=NOTE_MAX_CHARS)
     ] = ""
-
-    @field_validator("session_date")
-    @classmethod
-    def _during_has_a_day(cls, value: date | None, info: ValidationInfo) -> date | None:
-        if value is None and info.data.get("kind") == "during":
-            value = info.data.get("local_date")
-            if value is None:
-                raise _refuse("Give the date of the session.")
-        return value
 
 
 Event = Annotated[TickEvent | UntickEvent | SetsEvent | CheckInEvent, Field(discriminator="type")]
@@ -319,18 +320,17 @@ class RejectedEvent:
     id: str | None
     errors: Mapping[str, str]
     type: None = None
-    client_time: None = None
-    payload: Mapping[str, object] = field(default_factory=dict)
 
 
-EventIn = TickEvent | UntickEvent | SetsEvent | CheckInEvent | RejectedEvent
+ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent
+EventIn = ParsedEvent | RejectedEvent
 
 
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
 # Built once: sync is a hot path.
-_EVENT: TypeAdapter[TickEvent | UntickEvent | SetsEvent | CheckInEvent] = TypeAdapter(Event)
+_EVENT: TypeAdapter[ParsedEvent] = TypeAdapter(Event)
 
 
 def _messages_when_absent() -> dict[str, str]:

@@ -17,6 +17,7 @@ from app.domain.events import (
     EventIn,
     EventResult,
     EventStatus,
+    ParsedEvent,
     RejectedEvent,
     SetsEvent,
     TickEvent,
@@ -789,7 +790,7 @@ def _anything_done(logs: Mapping[tuple, UnitLog], day: date) -> bool:
     return any(key[0] == day and log.done for key, log in logs.items())
 
 
-def _ordering_time(event: EventIn, now: datetime) -> datetime:
+def _ordering_time(event: ParsedEvent, now: datetime) -> datetime:
     # A phone whose clock runs ahead must not pin a unit for ever: never trust the future.
     assert event.client_time is not None
     return min(event.client_time, now)
