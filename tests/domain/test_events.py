@@ -95,7 +95,7 @@ def _checkin(**fields: object) -> dict[str, object]:
         ),
     ],
 )
-def test_a_bad_event_is_rejected_with_a_message_per_field(raw, errors):  # type: ignore[no-untyped-def]
+def test_a_bad_event_is_rejected_with_a_message_per_field(raw, errors):
     event = parse_event(raw)
     assert isinstance(event, RejectedEvent)
     assert dict(event.errors) == errors
@@ -104,11 +104,11 @@ def test_a_bad_event_is_rejected_with_a_message_per_field(raw, errors):  # type:
 @pytest.mark.parametrize(
     ("sent", "answered"), [(ID.upper(), ID), ("bad", "bad"), (None, None), (["x"], None)]
 )
-def test_a_rejected_event_keeps_its_id_as_sent_when_it_is_text(sent, answered):  # type: ignore[no-untyped-def]
+def test_a_rejected_event_keeps_its_id_as_sent_when_it_is_text(sent, answered):
     assert parse_event({"id": sent, "type": "tick"}).id == answered
 
 
-def test_form_text_parses_like_json():  # type: ignore[no-untyped-def]
+def test_form_text_parses_like_json():
     form = _tick(line_id=" 2 ", session="2", side="", pain="4", sets_done="1", prescription_id="")
     event = parse_event({**form, "csrf_token": "secret"})
     assert isinstance(event, TickEvent)
@@ -124,18 +124,18 @@ def test_form_text_parses_like_json():  # type: ignore[no-untyped-def]
     assert event.payload == form  # as received, without the token
 
 
-def test_the_payload_keeps_what_was_sent_as_plain_json_values():  # type: ignore[no-untyped-def]
+def test_the_payload_keeps_what_was_sent_as_plain_json_values():
     event = parse_event(_tick(line_id=1, extra={"a": 1}))
     assert event.payload["extra"] == "{'a': 1}" and event.payload["line_id"] == 1
 
 
-def test_an_untick_ignores_pain_and_sets():  # type: ignore[no-untyped-def]
+def test_an_untick_ignores_pain_and_sets():
     event = parse_event(_tick(type="untick", line_id=1, pain=99, sets_done="x"))
     assert isinstance(event, UntickEvent)
     assert event.pain is None and event.sets_done is None
 
 
-def test_sets_events_carry_their_count():  # type: ignore[no-untyped-def]
+def test_sets_events_carry_their_count():
     event = parse_event(_tick(type="sets", line_id=1, sets_done=0))
     assert isinstance(event, SetsEvent) and event.sets_done == 0
 
@@ -148,14 +148,14 @@ def test_sets_events_carry_their_count():  # type: ignore[no-untyped-def]
         ({"kind": "morning"}, None, None),  # the day before it was entered, decided on apply
     ],
 )
-def test_check_in_days(fields, session_date, local_date):  # type: ignore[no-untyped-def]
+def test_check_in_days(fields, session_date, local_date):
     event = parse_event(_checkin(pain="6", note="  Sore  ", **fields))
     assert isinstance(event, CheckInEvent)
     assert (event.session_date, event.local_date) == (session_date, local_date)
     assert (event.pain, event.note) == (6, "Sore")
 
 
-def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():  # type: ignore[no-untyped-def]
+def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
     assert set(EVENT_FIELDS) == {
         "id",
         "type",
@@ -180,7 +180,7 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():  #
     }
 
 
-def test_results_as_json():  # type: ignore[no-untyped-def]
+def test_results_as_json():
     assert EventResult(ID, EventStatus.APPLIED).as_dict() == {"id": ID, "status": "applied"}
     rejected = EventResult(None, EventStatus.REJECTED, {"event": "Each event must be an object."})
     assert rejected.as_dict()["errors"] == {"event": "Each event must be an object."}
