@@ -169,7 +169,7 @@ LocalDate = Annotated[
 ]
 Pain = Annotated[int, Field(ge=PAIN_MIN, le=PAIN_MAX)]
 AtLeastOne = Annotated[int, Field(ge=1)]
-AtLeastNone = Annotated[int, Field(ge=0)]
+NotNegative = Annotated[int, Field(ge=0)]
 OptionalPain = Annotated[Pain | None, BeforeValidator(_Read(_pain))]
 
 
@@ -233,7 +233,7 @@ class TickEvent(_UnitEvent):
     type: Literal["tick"]
     pain: Annotated[OptionalPain, Field(description="Optional pain during this exercise.")] = None
     sets_done: Annotated[
-        AtLeastNone | None,
+        NotNegative | None,
         _number("sets_done", 0),
         Field(description="Default: all sets."),
     ] = None
@@ -252,7 +252,7 @@ class SetsEvent(_UnitEvent):
 
     type: Literal["sets"]
     sets_done: Annotated[
-        AtLeastNone,
+        NotNegative,
         _number("sets_done", 0, required=True),
         Field(description="Sets counted so far; the unit is done at the prescribed sets."),
     ]
