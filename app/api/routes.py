@@ -1,11 +1,13 @@
 """GET /api/v1/today, POST /api/v1/sync and the OpenAPI document."""
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from app import json_error
 from app.api import bp
 from app.api.openapi import openapi_document
 from app.api.serialize import today_json
+from app.domain.events import MAX_EVENTS_PER_BATCH, parse_event
 from app.domain.localtime import UnreadableDate, local_today, parse_date
 from app.policy import current_patient, patient_required, public
 from app.services import activity
@@ -16,7 +18,7 @@ MAX_SYNC_BODY_BYTES = 512 * 1024
 
 @bp.get("/today")
 @patient_required
-def today():  # type: ignore[no-untyped-def]
+def today() -> ResponseReturnValue:
     """The patient's day (today, or ?date= within the catch-up window) as JSON."""
     patient = current_patient()
     day = None
@@ -34,9 +36,9 @@ def today():  # type: ignore[no-untyped-def]
 
 @bp.post("/sync")
 @patient_required
-def sync():  # type: ignore[no-untyped-def]
+def sync() -> ResponseReturnValue:
     """Apply a batch of events from the phone; answer each event's status."""
-    limit = activity.MAX_EVENTS_PER_BATCH
+    limit = MAX_EVENTS_PER_BATCH
     too_many = f"Send at most {limit} events at a time."
     if (request.content_length or 0) > MAX_SYNC_BODY_BYTES:
         return json_error(413, too_many, {"events": too_many})
@@ -50,13 +52,13 @@ def sync():  # type: ignore[no-untyped-def]
             413, too_many, {"events": f"{too_many} This batch had {len(raw_events)}."}
         )
     patient = current_patient()
-    events = [activity.parse_event(raw) for raw in raw_events]
+    events = [parse_event(raw) for raw in raw_events]
     results = activity.apply_and_commit(patient, events)
     return jsonify(results=[result.as_dict() for result in results])
 
 
 @bp.get("/openapi.json")
 @public
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API (public: it holds no data)."""
     return jsonify(openapi_document())

@@ -1,14 +1,15 @@
-"""Turn the patient's day into the JSON the API sends (shapes described in openapi.py)."""
+"""Turn the patient's day into the JSON the API sends (its shapes are declared in schema.py)."""
 
+from app.api.schema import CheckInJSON, ItemJSON, MorningJSON, TodayJSON
 from app.services.activity import CheckInView, ItemView, MorningPrompt, TodayView
 
 
-def today_json(view: TodayView) -> dict[str, object]:
+def today_json(view: TodayView) -> TodayJSON:
     """The body of GET /api/v1/today."""
     return {
         "date": view.day.isoformat(),
         "today": view.today.isoformat(),
-        "state": str(view.state),
+        "state": view.state,
         "starts_on": view.starts_on.isoformat() if view.starts_on else None,
         "catch_up_dates": [day.isoformat() for day in view.catch_up_dates],
         "progress": {
@@ -22,7 +23,7 @@ def today_json(view: TodayView) -> dict[str, object]:
         "items": [_item_json(item) for item in view.items],
         "checkin": {
             "during": _checkin_json(view.during),
-            "zone": str(view.zone) if view.zone else None,
+            "zone": view.zone,
             "advice": view.advice,
             "usual_pain": view.usual_pain,
             "morning": _morning_json(view.morning),
@@ -30,7 +31,7 @@ def today_json(view: TodayView) -> dict[str, object]:
     }
 
 
-def _item_json(item: ItemView) -> dict[str, object]:
+def _item_json(item: ItemView) -> ItemJSON:
     return {
         "line_id": item.line_id,
         "prescription_id": item.prescription_id,
@@ -60,7 +61,7 @@ def _item_json(item: ItemView) -> dict[str, object]:
     }
 
 
-def _checkin_json(checkin: CheckInView | None) -> dict[str, object] | None:
+def _checkin_json(checkin: CheckInView | None) -> CheckInJSON | None:
     if checkin is None:
         return None
     return {
@@ -73,7 +74,7 @@ def _checkin_json(checkin: CheckInView | None) -> dict[str, object] | None:
     }
 
 
-def _morning_json(prompt: MorningPrompt | None) -> dict[str, object] | None:
+def _morning_json(prompt: MorningPrompt | None) -> MorningJSON | None:
     if prompt is None:
         return None
     return {
@@ -81,6 +82,6 @@ def _morning_json(prompt: MorningPrompt | None) -> dict[str, object] | None:
         "due": prompt.due,
         "usual_pain": prompt.usual_pain,
         "answer": _checkin_json(prompt.answer),
-        "zone": str(prompt.zone) if prompt.zone else None,
+        "zone": prompt.zone,
         "advice": prompt.advice,
     }

@@ -1,6 +1,5 @@
 """The patient's day: what is due and done, events from the phone, and the day summaries."""
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,13 +13,24 @@ from sqlalchemy.exc import IntegrityError
 from app import deferred
 from app.domain import adherence
 from app.domain.dose import Dose
+from app.domain.events import (
+    MAX_EVENTS_PER_BATCH,
+    CheckInEvent,
+    EventIn,
+    EventResult,
+    EventStatus,
+    ParsedEvent,
+    RejectedEvent,
+    SetsEvent,
+    TickEvent,
+    UntickEvent,
+)
 from app.domain.localtime import local_today, utcnow, week_start
 from app.domain.pain import (
     ZONE_ADVICE,
     PainThresholds,
     Zone,
     highest_pain,
-    validate_pain,
     zone_of_day,
 )
 from app.domain.schedule import (
@@ -50,12 +60,6 @@ from app.services.plans import (
 )
 
 CATCH_UP_DAYS = 2  # the patient may fill in yesterday and the day before, never the future
-MAX_EVENTS_PER_BATCH = 200
-NOTE_MAX_CHARS = 1000
-EVENT_TYPES = ("tick", "untick", "sets", "checkin")
-CHECKIN_KINDS = ("during", "morning")
-TICK_SIDES = ("both", "left", "right")
-UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 NOT_DUE = "That exercise is not due on that day."
 
 
@@ -63,13 +67,6 @@ class DayState(StrEnum):
     NO_PROGRAMME = "no_programme"
     REST_DAY = "rest_day"
     DUE = "due"
-
-
-class EventStatus(StrEnum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"  # already received: nothing changed
-    REJECTED = "rejected"  # invalid: nothing stored
-    SUPERSEDED = "superseded"  # kept, but a newer change (by client time) already won
 
 
 # ---------------------------------------------------------------------------------------------
@@ -638,173 +635,6 @@ def week_view(patient: Patient, now: datetime | None = None) -> WeekView:
 # Events from the phone
 
 
-@dataclass(frozen=True)
-class EventIn:
-    """One event as sent by the phone, parsed; `errors` holds what could not be parsed."""
-
-    id: str | None
-    type: str | None
-    client_time: datetime | None
-    local_date: date | None = None
-    line_id: int | None = None
-    prescription_id: int | None = None
-    session: int = 1
-    side: str = "both"
-    pain: int | None = None
-    sets_done: int | None = None
-    kind: str | None = None  # check-ins: during | morning
-    session_date: date | None = None
-    note: str = ""
-    payload: dict = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class EventResult:
-    id: str | None
-    status: EventStatus
-    errors: dict[str, str] = field(default_factory=dict)
-    zone: Zone | None = None  # for check-ins: the day's traffic light after this answer
-
-    def as_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {"id": self.id, "status": str(self.status)}
-        if self.errors:
-            body["errors"] = self.errors
-        if self.zone is not None:
-            body["zone"] = str(self.zone)
-            body["advice"] = ZONE_ADVICE[self.zone]
-        return body
-
-
-def parse_event(raw: object) -> EventIn:
-    """Parse one event from JSON (or form fields as strings), collecting per-field messages."""
-    if not isinstance(raw, Mapping):
-        return EventIn(None, None, None, errors={"event": "Each event must be an object."})
-    errors: dict[str, str] = {}
-    event_id = raw.get("id")
-    if not isinstance(event_id, str) or not UUID_PATTERN.match(event_id.lower()):
-        errors["id"] = "id must be a UUID such as 0b8f6a8e-3c1d-4f57-9a43-2f1c7e9d5b10."
-        event_id = event_id if isinstance(event_id, str) else None
-    else:
-        event_id = event_id.lower()
-    kind_of_event = raw.get("type")
-    if kind_of_event not in EVENT_TYPES:
-        errors["type"] = f"type must be one of: {', '.join(EVENT_TYPES)}."
-        kind_of_event = None
-    client_time = _parse_time(raw.get("client_time"), errors)
-    values: dict[str, object] = {}
-    if kind_of_event == "checkin":
-        values["kind"] = raw.get("kind")
-        if values["kind"] not in CHECKIN_KINDS:
-            errors["kind"] = "kind must be during or morning."
-        values["session_date"] = _parse_date(raw, "session_date", errors, required=False)
-        values["local_date"] = _parse_date(raw, "local_date", errors, required=False)
-        if values["kind"] == "during" and values["session_date"] is None:
-            values["session_date"] = values["local_date"]
-            if values["session_date"] is None:
-                errors.setdefault("session_date", "Give the date of the session.")
-        values["pain"] = _parse_pain(raw, errors, required=True)
-        note = raw.get("note") or ""
-        if not isinstance(note, str):
-            errors["note"] = "note must be text."
-        elif len(note.strip()) > NOTE_MAX_CHARS:
-            errors["note"] = f"Keep the note to {NOTE_MAX_CHARS} characters or fewer."
-        else:
-            values["note"] = note.strip()
-    elif kind_of_event is not None:
-        values["local_date"] = _parse_date(raw, "local_date", errors, required=True)
-        values["line_id"] = _parse_int(raw, "line_id", errors, required=True, low=1)
-        values["prescription_id"] = _parse_int(raw, "prescription_id", errors, low=1)
-        values["session"] = _parse_int(raw, "session", errors, low=1) or 1
-        side = raw.get("side") or "both"
-        if side not in TICK_SIDES:
-            errors["side"] = "side must be both, left or right."
-        values["side"] = side
-        if kind_of_event in ("tick", "sets"):
-            values["pain"] = _parse_pain(raw, errors, required=False)
-            values["sets_done"] = _parse_int(
-                raw, "sets_done", errors, required=kind_of_event == "sets", low=0
-            )
-    payload = {k: v for k, v in raw.items() if k != "csrf_token"}
-    return EventIn(
-        id=event_id,
-        type=kind_of_event,
-        client_time=client_time,
-        payload=_jsonable(payload),
-        errors=errors,
-        **{k: v for k, v in values.items() if v is not None},  # type: ignore[arg-type]
-    )
-
-
-def _jsonable(payload: dict) -> dict:
-    return {
-        str(k): v if isinstance(v, str | int | float | bool | type(None)) else str(v)
-        for k, v in payload.items()
-    }
-
-
-def _parse_time(value: object, errors: dict[str, str]) -> datetime | None:
-    message = (
-        "client_time must be an ISO 8601 time with a UTC offset, e.g. 2026-11-03T07:15:00+00:00."
-    )
-    if not isinstance(value, str):
-        errors["client_time"] = message
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        errors["client_time"] = message
-        return None
-    if parsed.tzinfo is None:
-        errors["client_time"] = message
-        return None
-    return parsed
-
-
-def _parse_date(raw: Mapping, name: str, errors: dict[str, str], *, required: bool) -> date | None:
-    value = raw.get(name)
-    if value in (None, ""):
-        if required:
-            errors[name] = f"{name} is required (YYYY-MM-DD)."
-        return None
-    try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = f"{name} must be a date as YYYY-MM-DD."
-        return None
-
-
-def _parse_int(
-    raw: Mapping, name: str, errors: dict[str, str], *, required: bool = False, low: int = 0
-) -> int | None:
-    value = raw.get(name)
-    if value in (None, ""):
-        if required:
-            errors[name] = f"{name} is required."
-        return None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        errors[name] = f"{name} must be a whole number of at least {low}."
-        return None
-    return value
-
-
-def _parse_pain(raw: Mapping, errors: dict[str, str], *, required: bool) -> int | None:
-    value = raw.get("pain")
-    if value in (None, ""):
-        if required:
-            errors["pain"] = "Choose your pain from 0 to 10."
-        return None
-    message = validate_pain(value)
-    if message:
-        errors["pain"] = message
-        return None
-    return int(value)  # type: ignore[call-overload]
-
-
 @dataclass
 class _Batch:
     """What apply_events loaded once for the whole batch, and what it will write."""
@@ -857,7 +687,7 @@ def apply_events(
     received: list[dict] = []
     checkin_results: list[tuple[EventResult, date]] = []
     for event in events:
-        if event.errors:
+        if isinstance(event, RejectedEvent):
             results.append(EventResult(event.id, EventStatus.REJECTED, dict(event.errors)))
             continue
         assert event.id is not None and event.client_time is not None
@@ -943,14 +773,14 @@ def _anything_done(logs: Mapping[tuple, UnitLog], day: date) -> bool:
     return any(key[0] == day and log.done for key, log in logs.items())
 
 
-def _ordering_time(event: EventIn, now: datetime) -> datetime:
+def _ordering_time(event: ParsedEvent, now: datetime) -> datetime:
     # A phone whose clock runs ahead must not pin a unit for ever: never trust the future.
     assert event.client_time is not None
     return min(event.client_time, now)
 
 
 def _apply_unit_event(
-    batch: _Batch, event: EventIn
+    batch: _Batch, event: TickEvent | UntickEvent | SetsEvent
 ) -> tuple[EventStatus, dict[str, str], date | None]:
     assert event.local_date is not None and event.line_id is not None
     day = event.local_date
@@ -1003,7 +833,7 @@ def _apply_unit_event(
 
 
 def _apply_checkin(
-    batch: _Batch, event: EventIn
+    batch: _Batch, event: CheckInEvent
 ) -> tuple[EventStatus, dict[str, str], date | None]:
     if event.local_date is not None and event.local_date > batch.today:
         return EventStatus.REJECTED, {"local_date": date_error(event.local_date, batch.today)}, None  # type: ignore[dict-item]

@@ -16,6 +16,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from app.domain.events import (
+    EVENT_FIELDS,
+    MAX_EVENTS_PER_BATCH,
+    NOTE_MAX_CHARS,
+    WHOLE_NUMBER_FIELDS,
+    EventStatus,
+    parse_event,
+)
 from app.domain.localtime import UnreadableDate, local_today, parse_date, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
 from app.policy import current_patient, patient_required, public
@@ -23,22 +31,6 @@ from app.services import activity
 from app.today import bp
 
 THEME_COLOUR = "#0b5d4b"
-
-# The form fields that make up an event (the same names as the JSON API).
-EVENT_FIELDS = (
-    "id",
-    "type",
-    "local_date",
-    "line_id",
-    "prescription_id",
-    "session",
-    "side",
-    "pain",
-    "sets_done",
-    "kind",
-    "session_date",
-    "note",
-)
 
 
 @bp.get("/today")
@@ -89,18 +81,30 @@ def events() -> ResponseReturnValue:
         raw["session"], raw["side"] = unit.split(":", 1)
     raw.setdefault("id", str(uuid.uuid4()))
     raw["client_time"] = utcnow().isoformat()
-    event = activity.parse_event(raw)
+    event = parse_event(raw)
     [result] = activity.apply_and_commit(patient, [event])
-    if result.status == activity.EventStatus.REJECTED:
+    if result.status == EventStatus.REJECTED:
         for message in result.errors.values():
             flash(message, "error")
     elif event.type == "checkin":
         flash("Thank you, your pain is saved.", "success")
     page_date = request.form.get("page_date") or ""
-    target = (
-        {"date": page_date} if page_date and page_date != str(local_today(patient.timezone)) else {}
-    )
-    return redirect(url_for("today.today", **target), code=303)
+    if page_date and page_date != str(local_today(patient.timezone)):
+        return redirect(url_for("today.today", date=page_date), code=303)
+    return redirect(url_for("today.today"), code=303)
+
+
+@bp.context_processor
+def event_schema() -> dict[str, object]:
+    """What the day page and its script need of the event schema, so neither restates it."""
+    return {
+        "event_schema": {
+            "batch_limit": MAX_EVENTS_PER_BATCH,
+            "note_max_chars": NOTE_MAX_CHARS,
+            "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
+            "statuses": " ".join(EventStatus),
+        }
+    }
 
 
 @bp.get("/week")

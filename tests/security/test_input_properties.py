@@ -49,11 +49,11 @@ tricky = st.sampled_from(
 value = st.one_of(tricky, any_text, st.integers(-(10**12), 10**12).map(str))
 
 
-def _refused(response) -> bool:  # type: ignore[no-untyped-def]
+def _refused(response) -> bool:
     return response.status_code in (400, 409, 413, 422)
 
 
-def _check(client, url: str, form: dict[str, str], accepted: tuple[int, ...]) -> None:  # type: ignore[no-untyped-def]
+def _check(client, url: str, form: dict[str, str], accepted: tuple[int, ...]) -> None:
     before = database_digest()
     response = client.post_form(url, form)
     assert response.status_code < 500, (url, form)
@@ -161,7 +161,7 @@ json_value = st.recursive(
 )
 
 
-def _sync(client, body: object):  # type: ignore[no-untyped-def]
+def _sync(client, body: object):
     before = db.session.scalar(sa.select(sa.func.count(SyncEvent.id)))
     digest = database_digest()
     response = client.post_json("/api/v1/sync", body)
@@ -212,7 +212,7 @@ def _event(world: World) -> st.SearchStrategy[dict[str, object]]:
 
 @FAST
 @given(data=st.data())
-def test_sync_events_store_exactly_the_accepted_ones(client, world: World, data):  # type: ignore[no-untyped-def]
+def test_sync_events_store_exactly_the_accepted_ones(client, world: World, data):
     events = data.draw(st.lists(_event(world), max_size=6))
     if events and data.draw(st.booleans()):
         events.append(dict(events[0]))  # the same event twice in one batch

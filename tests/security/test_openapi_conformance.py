@@ -38,7 +38,7 @@ def test_api_answers_match_the_openapi_document(app, db, patient_credentials, mo
             suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy(generation_mode=mode))
-        def check(case) -> None:  # type: ignore[no-untyped-def]
+        def check(case) -> None:
             response = case.call(**patient_credentials)
             statuses.add((case.operation.path, response.status_code))
             case.validate_response(response, checks=CHECKS)

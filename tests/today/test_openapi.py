@@ -10,19 +10,19 @@ from referencing import Registry, Resource
 from app.api.openapi import openapi_document
 
 
-def _validator(document, name):  # type: ignore[no-untyped-def]
+def _validator(document, name):
     """A validator for one component schema, with the document's $refs resolvable."""
     registry = Registry().with_resource("urn:stride-api", Resource.opaque(document))
     schema = {"$ref": f"urn:stride-api#/components/schemas/{name}"}
     return Draft202012Validator(schema, registry=registry)
 
 
-def _check(document, name, body):  # type: ignore[no-untyped-def]
+def _check(document, name, body):
     errors = sorted(_validator(document, name).iter_errors(body), key=str)
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
 
 
-def test_the_document_is_openapi_3_1_and_its_schemas_are_valid(client):  # type: ignore[no-untyped-def]
+def test_the_document_is_openapi_3_1_and_its_schemas_are_valid(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     document = response.json
@@ -33,11 +33,11 @@ def test_the_document_is_openapi_3_1_and_its_schemas_are_valid(client):  # type:
 
 
 @pytest.fixture
-def document():  # type: ignore[no-untyped-def]
+def document():
     return openapi_document()
 
 
-def test_today_and_sync_answers_match_the_document(client, make, patient, today, document):  # type: ignore[no-untyped-def]
+def test_today_and_sync_answers_match_the_document(client, make, patient, today, document):
     make.programme(
         patient, [make.exercise(), make.exercise()], start=today - timedelta(days=10), side="each"
     )
@@ -95,7 +95,7 @@ def test_today_and_sync_answers_match_the_document(client, make, patient, today,
     _check(document, "Today", yesterday)
 
 
-def test_error_bodies_match_the_document(client, physio, patient, document):  # type: ignore[no-untyped-def]
+def test_error_bodies_match_the_document(client, physio, patient, document):
     _check(document, "Error", client.get("/api/v1/today").json)  # 401
     client.login_as(physio)
     _check(document, "Error", client.get("/api/v1/today").json)  # 403
@@ -104,3 +104,17 @@ def test_error_bodies_match_the_document(client, physio, patient, document):  # 
     _check(document, "Error", client.post("/api/v1/sync", json={"events": []}).json)  # CSRF 400
     too_many = {"events": [{"id": str(uuid.uuid4())}] * 201}
     _check(document, "Error", client.post_json("/api/v1/sync", too_many).json)  # 413
+
+
+def test_the_sync_request_documents_each_event_type_by_its_discriminator(document):
+    events = document["components"]["schemas"]["SyncRequest"]["properties"]["events"]
+    assert events["maxItems"] == 200
+    assert events["items"]["discriminator"]["propertyName"] == "type"
+    assert set(events["items"]["discriminator"]["mapping"]) == {"tick", "untick", "sets", "checkin"}
+    tick = document["components"]["schemas"]["TickEvent"]
+    assert {"id", "type", "client_time", "local_date", "line_id"} <= set(tick["required"])
+    assert tick["properties"]["pain"]["anyOf"][0] == {
+        "maximum": 10,
+        "minimum": 0,
+        "type": "integer",
+    }

@@ -4,35 +4,36 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.domain.events import parse_event
 from app.extensions import db
 from app.models import CheckIn, DaySummary, ExerciseLog, SyncEvent
 from app.services import activity
 from tests.today.conftest import checkin, tick
 
 
-def _logs(patient):  # type: ignore[no-untyped-def]
+def _logs(patient):
     return db.session.scalars(
         sa.select(ExerciseLog).where(ExerciseLog.patient_id == patient.id)
     ).all()
 
 
-def _count(model, patient) -> int:  # type: ignore[no-untyped-def]
+def _count(model, patient) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(model).where(model.patient_id == patient.id)
     )
 
 
-def _sync(client, events):  # type: ignore[no-untyped-def]
+def _sync(client, events):
     return client.post_json("/api/v1/sync", {"events": events})
 
 
-def _programme(make, patient, today, **kwargs):  # type: ignore[no-untyped-def]
+def _programme(make, patient, today, **kwargs):
     return make.programme(
         patient, kwargs.pop("exercises", None), start=today - timedelta(days=14), **kwargs
     )
 
 
-def test_a_tick_is_stored_with_the_prescription_in_force(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_a_tick_is_stored_with_the_prescription_in_force(client, make, patient, today):
     programme = _programme(make, patient, today)
     client.login_as(patient.user)
     response = _sync(client, [tick(1, today, pain=2)])
@@ -46,7 +47,7 @@ def test_a_tick_is_stored_with_the_prescription_in_force(client, make, patient, 
     assert summary.logged
 
 
-def test_the_same_event_twice_is_stored_once_and_answered_duplicate(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_the_same_event_twice_is_stored_once_and_answered_duplicate(client, make, patient, today):
     _programme(make, patient, today)
     client.login_as(patient.user)
     event = tick(1, today)
@@ -58,7 +59,7 @@ def test_the_same_event_twice_is_stored_once_and_answered_duplicate(client, make
     assert len(_logs(patient)) == 1
 
 
-def test_a_replayed_batch_changes_nothing(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_a_replayed_batch_changes_nothing(client, make, patient, today):
     _programme(make, patient, today, exercises=[make.exercise(), make.exercise()])
     client.login_as(patient.user)
     t0 = datetime.now(UTC) - timedelta(minutes=10)
@@ -76,7 +77,7 @@ def test_a_replayed_batch_changes_nothing(client, make, patient, today):  # type
     assert db.session.scalar(sa.select(CheckIn.edits).where(CheckIn.patient_id == patient.id)) == 0
 
 
-def test_an_older_untick_does_not_undo_a_newer_tick(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_an_older_untick_does_not_undo_a_newer_tick(client, make, patient, today):
     _programme(make, patient, today)
     client.login_as(patient.user)
     now = datetime.now(UTC)
@@ -92,7 +93,7 @@ def test_an_older_untick_does_not_undo_a_newer_tick(client, make, patient, today
     assert _count(SyncEvent, patient) == 2
 
 
-def test_reordered_events_settle_the_same_way(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_reordered_events_settle_the_same_way(client, make, patient, today):
     _programme(make, patient, today)
     client.login_as(patient.user)
     now = datetime.now(UTC)
@@ -108,7 +109,7 @@ def test_reordered_events_settle_the_same_way(client, make, patient, today):  # 
     assert (log.done, log.sets_done) == (False, 2)
 
 
-def test_counting_sets_marks_done_at_the_prescribed_number(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_counting_sets_marks_done_at_the_prescribed_number(client, make, patient, today):
     _programme(make, patient, today, sets=3)
     client.login_as(patient.user)
     _sync(client, [tick(1, today, type="sets", sets_done=2)])
@@ -119,7 +120,7 @@ def test_counting_sets_marks_done_at_the_prescribed_number(client, make, patient
     assert response.json["results"][0]["errors"] == {"sets_done": "sets_done must be from 0 to 3."}
 
 
-def test_each_side_exercises_tick_left_and_right_separately(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_each_side_exercises_tick_left_and_right_separately(client, make, patient, today):
     _programme(make, patient, today, side="each")
     client.login_as(patient.user)
     results = _sync(client, [tick(1, today, side="left"), tick(1, today, side="both")]).json[
@@ -131,7 +132,7 @@ def test_each_side_exercises_tick_left_and_right_separately(client, make, patien
     assert (summary.done_units, summary.due_units) == (1, 2)
 
 
-def _rejected(client, event):  # type: ignore[no-untyped-def]
+def _rejected(client, event):
     response = _sync(client, [event])
     assert response.status_code == 200
     [result] = response.json["results"]
@@ -141,7 +142,7 @@ def _rejected(client, event):  # type: ignore[no-untyped-def]
 
 def test_bad_events_are_rejected_with_field_messages_and_store_nothing(
     client, make, physio, patient, today
-):  # type: ignore[no-untyped-def]
+):
     _programme(make, patient, today)
     other = make.patient(physio)
     other_programme = make.programme(
@@ -170,14 +171,14 @@ def test_bad_events_are_rejected_with_field_messages_and_store_nothing(
     assert _count(DaySummary, patient) == 0
 
 
-def test_a_tick_on_a_day_without_that_exercise_is_rejected(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_a_tick_on_a_day_without_that_exercise_is_rejected(client, make, patient, today):
     not_today = 1 << ((today.weekday() + 1) % 7)
     _programme(make, patient, today, days_of_week=not_today)
     client.login_as(patient.user)
     assert _rejected(client, tick(1, today)) == {"line_id": "That exercise is not due on that day."}
 
 
-def test_the_rest_of_a_batch_is_applied_when_one_event_is_rejected(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_the_rest_of_a_batch_is_applied_when_one_event_is_rejected(client, make, patient, today):
     _programme(make, patient, today, exercises=[make.exercise(), make.exercise()])
     client.login_as(patient.user)
     batch = [
@@ -200,7 +201,7 @@ def test_the_rest_of_a_batch_is_applied_when_one_event_is_rejected(client, make,
     assert _count(SyncEvent, patient) == 2
 
 
-def test_ten_thousand_events_are_refused_whole_and_nothing_is_stored(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_ten_thousand_events_are_refused_whole_and_nothing_is_stored(client, make, patient, today):
     _programme(make, patient, today)
     client.login_as(patient.user)
     response = _sync(client, [tick(1, today) for _ in range(10_000)])
@@ -211,7 +212,7 @@ def test_ten_thousand_events_are_refused_whole_and_nothing_is_stored(client, mak
     assert _count(SyncEvent, patient) == 0 and _count(ExerciseLog, patient) == 0
 
 
-def test_a_body_that_is_not_an_events_list_is_422(client, patient):  # type: ignore[no-untyped-def]
+def test_a_body_that_is_not_an_events_list_is_422(client, patient):
     client.login_as(patient.user)
     for body in ({"events": "tick"}, [], {"nope": []}):
         response = client.post_json("/api/v1/sync", body)
@@ -226,7 +227,7 @@ def test_a_body_that_is_not_an_events_list_is_422(client, patient):  # type: ign
     assert response.status_code == 422
 
 
-def test_anonymous_gets_json_401(client):  # type: ignore[no-untyped-def]
+def test_anonymous_gets_json_401(client):
     response = client.post("/api/v1/sync", json={"events": []})
     # CSRF is checked before the view: without a session token that is a 400, with one a 401.
     assert response.status_code in (400, 401)
@@ -236,7 +237,7 @@ def test_anonymous_gets_json_401(client):  # type: ignore[no-untyped-def]
     assert response.json == {"error": "Please log in."}
 
 
-def test_staff_get_json_403_on_the_patient_api(client, physio):  # type: ignore[no-untyped-def]
+def test_staff_get_json_403_on_the_patient_api(client, physio):
     client.login_as(physio)
     assert client.get("/api/v1/today").status_code == 403
     response = client.post_json("/api/v1/sync", {"events": []})
@@ -244,7 +245,7 @@ def test_staff_get_json_403_on_the_patient_api(client, physio):  # type: ignore[
     assert response.json["error"]
 
 
-def test_sync_needs_the_csrf_header(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_sync_needs_the_csrf_header(client, make, patient, today):
     _programme(make, patient, today)
     client.login_as(patient.user)
     client.csrf_token()  # the session has a token; the request just does not send it
@@ -254,7 +255,7 @@ def test_sync_needs_the_csrf_header(client, make, patient, today):  # type: igno
     assert _count(SyncEvent, patient) == 0
 
 
-def test_an_event_id_used_by_another_patient_is_rejected(client, make, physio, patient, today):  # type: ignore[no-untyped-def]
+def test_an_event_id_used_by_another_patient_is_rejected(client, make, physio, patient, today):
     other = make.patient(physio)
     make.programme(other, start=today - timedelta(days=3))
     _programme(make, patient, today)
@@ -267,7 +268,7 @@ def test_an_event_id_used_by_another_patient_is_rejected(client, make, physio, p
     }
 
 
-def test_a_phone_clock_ahead_cannot_pin_a_tick(client, make, patient, today):  # type: ignore[no-untyped-def]
+def test_a_phone_clock_ahead_cannot_pin_a_tick(client, make, patient, today):
     _programme(make, patient, today)
     client.login_as(patient.user)
     far_future = (datetime.now(UTC) + timedelta(days=300)).isoformat()
@@ -278,7 +279,7 @@ def test_a_phone_clock_ahead_cannot_pin_a_tick(client, make, patient, today):  #
 
 def test_sync_query_count_does_not_grow_with_the_batch(
     client, make, patient, today, query_counter, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     # What the suggestions hook costs is measured by its own tests.
     monkeypatch.setattr(activity, "on_days_changed", lambda patient, dates: None)
     _programme(make, patient, today, exercises=[make.exercise() for _ in range(10)], sets=5)
@@ -299,7 +300,7 @@ def test_sync_query_count_does_not_grow_with_the_batch(
 
 def test_a_sync_that_read_before_a_newer_tick_was_stored_does_not_overwrite_it(
     client, make, patient, today, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     """Two phones of one patient syncing at once: each read the day before the other wrote.
 
     The later request's older untick looks applied to it, but the database keeps the tick
@@ -313,7 +314,7 @@ def test_a_sync_that_read_before_a_newer_tick_was_stored_does_not_overwrite_it(
     older_untick = tick(
         1, today, type="untick", client_time=(now - timedelta(minutes=5)).isoformat()
     )
-    event = activity.parse_event(older_untick)
+    event = parse_event(older_untick)
     activity.apply_events(patient, [event])
     db.session.expire_all()
     [log] = _logs(patient)

@@ -11,9 +11,11 @@
 //   the events still waiting in IndexedDB are applied on top and sent when online.
 
 const root = document.getElementById("day");
-const FINAL = new Set(["applied", "duplicate", "rejected", "superseded"]);
-const BATCH = 200;
-const INT_FIELDS = ["line_id", "session", "pain", "sets_done", "prescription_id"];
+// The API's limits and names come with the page (from the server's event schema).
+const words = (name) => (root ? root.dataset[name] : "").split(" ").filter(Boolean);
+const FINAL = new Set(words("statuses")); // every status the server answers is final
+const BATCH = root ? Number(root.dataset.batchLimit) : 0;
+const INT_FIELDS = words("wholeNumberFields");
 
 // ---------------------------------------------------------------------------------------
 // IndexedDB: one store of waiting events, keyed by their UUID.

@@ -1,0 +1,437 @@
+"""The events the phone and the day page's forms send: their schema, parser and results.
+
+One declaration serves every reader: POST /api/v1/sync and the no-JavaScript form both
+parse with parse_event, and the OpenAPI document is generated from these models. Each
+field reads JSON values and form text alike and answers in the app's own words, keyed by
+field; pydantic's own messages never reach the patient.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal, NotRequired, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
+
+from app.domain.pain import PAIN_MAX, PAIN_MIN, ZONE_ADVICE, Zone, validate_pain
+
+MAX_EVENTS_PER_BATCH = 200
+NOTE_MAX_CHARS = 1000
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+EventType = Literal["tick", "untick", "sets", "checkin"]
+CheckInKind = Literal["during", "morning"]
+TickSide = Literal["both", "left", "right"]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+CHECKIN_KINDS: tuple[str, ...] = get_args(CheckInKind)
+TICK_SIDES: tuple[str, ...] = get_args(TickSide)
+
+ID_MESSAGE = "id must be a UUID such as 0b8f6a8e-3c1d-4f57-9a43-2f1c7e9d5b10."
+TYPE_MESSAGE = f"type must be one of: {', '.join(EVENT_TYPES)}."
+TIME_MESSAGE = (
+    "client_time must be an ISO 8601 time with a UTC offset, e.g. 2026-11-03T07:15:00+00:00."
+)
+KIND_MESSAGE = "kind must be during or morning."
+PAIN_REQUIRED = f"Choose your pain from {PAIN_MIN} to {PAIN_MAX}."
+
+
+class EventStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # already received: nothing changed
+    REJECTED = "rejected"  # invalid: nothing stored
+    SUPERSEDED = "superseded"  # kept, but a newer change (by client time) already won
+
+
+# ---------------------------------------------------------------------------------------------
+# How each field is read
+
+
+def _refuse(message: str) -> PydanticCustomError:
+    return PydanticCustomError("stride", "{message}", {"message": message})
+
+
+@dataclass(frozen=True)
+class _Read:
+    """Read one field (a BeforeValidator): empty means absent; errors in the app's words."""
+
+    parse: Callable[[Any], Any]
+    required: str | None = None  # the message when absent; None: the field is optional
+
+    def __call__(self, value: Any) -> Any:
+        if value in (None, ""):
+            if self.required is not None:
+                raise _refuse(self.required)
+            return None
+        return self.parse(value)
+
+
+def _uuid(value: Any) -> str:
+    if not isinstance(value, str) or not UUID_PATTERN.match(value.lower()):
+        raise _refuse(ID_MESSAGE)
+    return value.lower()
+
+
+def _aware_time(value: Any) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise _refuse(TIME_MESSAGE)
+    return parsed
+
+
+def _date(name: str) -> Callable[[Any], date]:
+    def parse(value: Any) -> date:
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _refuse(f"{name} must be a date as YYYY-MM-DD.") from None
+
+    return parse
+
+
+def _whole_number(name: str, low: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise _refuse(f"{name} must be a whole number of at least {low}.")
+        return value
+
+    return parse
+
+
+def _pain(value: Any) -> int:
+    message = validate_pain(value)
+    if message:
+        raise _refuse(message)
+    return int(value)
+
+
+def _session(value: Any) -> int:
+    return 1 if value in (None, "") else _whole_number("session", 1)(value)
+
+
+def _side(value: Any) -> str:
+    if value not in TICK_SIDES:
+        raise _refuse("side must be both, left or right.")
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    if value not in CHECKIN_KINDS:
+        raise _refuse(KIND_MESSAGE)
+    return str(value)
+
+
+def _note(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _refuse("note must be text.")
+    if len(value.strip()) > NOTE_MAX_CHARS:
+        raise _refuse(f"Keep the note to {NOTE_MAX_CHARS} characters or fewer.")
+    return value.strip()
+
+
+def _required_date(name: str) -> BeforeValidator:
+    return BeforeValidator(_Read(_date(name), f"{name} is required (YYYY-MM-DD)."))
+
+
+def _number(name: str, low: int, *, required: bool = False) -> BeforeValidator:
+    return BeforeValidator(
+        _Read(_whole_number(name, low), f"{name} is required." if required else None)
+    )
+
+
+_READ_ID = _Read(_uuid, ID_MESSAGE)
+_READ_TIME = _Read(_aware_time, TIME_MESSAGE)
+
+LocalDate = Annotated[
+    date,
+    _required_date("local_date"),
+    Field(description="Patient-local day: today or up to 2 days back."),
+]
+Pain = Annotated[int, Field(ge=PAIN_MIN, le=PAIN_MAX)]
+AtLeastOne = Annotated[int, Field(ge=1)]
+NotNegative = Annotated[int, Field(ge=0)]
+OptionalPain = Annotated[Pain | None, BeforeValidator(_Read(_pain))]
+
+
+# ---------------------------------------------------------------------------------------------
+# The events
+
+
+class _Event(BaseModel):
+    """What every event has: its id (the idempotency key), its type and when it happened."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
+
+    id: Annotated[
+        str,
+        BeforeValidator(_READ_ID),
+        Field(
+            description="Made by the phone (crypto.randomUUID()); the idempotency key.",
+            json_schema_extra={"format": "uuid"},
+        ),
+    ]
+    type: EventType
+    client_time: Annotated[
+        datetime,
+        BeforeValidator(_READ_TIME),
+        Field(
+            description="When it happened on the phone, ISO 8601 with offset. Orders changes "
+            "to the same tick unit (last writer wins); times ahead of the server count as now."
+        ),
+    ]
+    _payload: dict[str, object] = PrivateAttr(default_factory=dict)
+
+    errors: ClassVar[Mapping[str, str]] = {}  # a parsed event has none (see RejectedEvent)
+
+    @property
+    def payload(self) -> dict[str, object]:
+        """The event as received (without the form's CSRF token), as stored in SyncEvent."""
+        return self._payload
+
+
+class _UnitEvent(_Event):
+    """An event about one tick unit: a line's session and side on a patient-local day."""
+
+    local_date: LocalDate
+    line_id: Annotated[
+        AtLeastOne,
+        _number("line_id", 1, required=True),
+        Field(description="The plan line (items[].line_id)."),
+    ]
+    prescription_id: Annotated[
+        AtLeastOne | None,
+        _number("prescription_id", 1),
+        Field(description="Optional: must be the prescription in force that day for the line."),
+    ] = None
+    session: Annotated[AtLeastOne, BeforeValidator(_session)] = 1
+    side: Annotated[TickSide, BeforeValidator(lambda value: _side(value or "both"))] = "both"
+
+
+class TickEvent(_UnitEvent):
+    """Mark a unit done (all sets unless sets_done says otherwise)."""
+
+    type: Literal["tick"]
+    pain: Annotated[OptionalPain, Field(description="Optional pain during this exercise.")] = None
+    sets_done: Annotated[
+        NotNegative | None,
+        _number("sets_done", 0),
+        Field(description="Default: all sets."),
+    ] = None
+
+
+class UntickEvent(_UnitEvent):
+    """Mark a unit not done."""
+
+    type: Literal["untick"]
+    pain: ClassVar[None] = None
+    sets_done: ClassVar[None] = None
+
+
+class SetsEvent(_UnitEvent):
+    """Count a unit's sets; the unit is done at the prescribed sets."""
+
+    type: Literal["sets"]
+    sets_done: Annotated[
+        NotNegative,
+        _number("sets_done", 0, required=True),
+        Field(description="Sets counted so far; the unit is done at the prescribed sets."),
+    ]
+    pain: OptionalPain = None
+
+
+def _day_of_the_session(value: date | None, info: ValidationInfo) -> date | None:
+    """A check-in during the day is about the day it was entered, unless it says which."""
+    if value is None and info.data.get("kind") == "during":
+        value = info.data.get("local_date")
+        if value is None:
+            raise _refuse("Give the date of the session.")
+    return value
+
+
+class CheckInEvent(_Event):
+    """The patient's pain: during (about an exercise day) or the next morning."""
+
+    type: Literal["checkin"]
+    kind: Annotated[CheckInKind, BeforeValidator(_Read(_kind, KIND_MESSAGE))]
+    local_date: Annotated[
+        date | None,
+        BeforeValidator(_Read(_date("local_date"))),
+        Field(description="The patient-local day it was entered."),
+    ] = None
+    session_date: Annotated[
+        date | None,
+        BeforeValidator(_Read(_date("session_date"))),
+        AfterValidator(_day_of_the_session),
+        Field(
+            description="The exercise day it is about. Required for 'during' (or give "
+            "local_date); for 'morning' it defaults to the day before local_date.",
+            validate_default=True,
+        ),
+    ] = None
+    pain: Annotated[Pain, BeforeValidator(_Read(_pain, PAIN_REQUIRED))]
+    note: Annotated[
+        str, BeforeValidator(lambda value: _note(value or "")), Field(max_length=NOTE_MAX_CHARS)
+    ] = ""
+
+
+Event = Annotated[TickEvent | UntickEvent | SetsEvent | CheckInEvent, Field(discriminator="type")]
+EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent)
+# Every field any event may have, in a stable order (the day page's forms send these).
+EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
+
+
+def _whole_number_fields() -> tuple[str, ...]:
+    """The fields the schema gives as integers (the page's script sends form text as numbers)."""
+    names: dict[str, None] = {}
+    for model in EVENT_MODELS:
+        for name, prop in model.model_json_schema()["properties"].items():
+            if any(kind.get("type") == "integer" for kind in (prop, *prop.get("anyOf", ()))):
+                names[name] = None
+    return tuple(names)
+
+
+WHOLE_NUMBER_FIELDS = _whole_number_fields()
+
+
+@dataclass(frozen=True)
+class RejectedEvent:
+    """An event that could not be parsed: its id as sent (if text) and why, by field."""
+
+    id: str | None
+    errors: Mapping[str, str]
+    type: None = None
+
+
+ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent
+EventIn = ParsedEvent | RejectedEvent
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+# Built once: sync is a hot path.
+_EVENT: TypeAdapter[ParsedEvent] = TypeAdapter(Event)
+
+
+def _messages_when_absent() -> dict[str, str]:
+    """The message for each required field, by name, for when it is left out altogether."""
+    messages = {}
+    for model in EVENT_MODELS:
+        for name, info in model.model_fields.items():
+            for rule in info.metadata:
+                if isinstance(rule, BeforeValidator) and isinstance(rule.func, _Read):
+                    if rule.func.required is not None:
+                        messages[name] = rule.func.required
+    return messages
+
+
+_WHEN_ABSENT = _messages_when_absent()
+
+
+def parse_event(raw: object) -> EventIn:
+    """Parse one event from JSON (or form fields as strings), collecting per-field messages."""
+    if not isinstance(raw, Mapping):
+        return RejectedEvent(None, {"event": "Each event must be an object."})
+    try:
+        event = _EVENT.validate_python(raw)
+    except ValidationError as error:
+        return RejectedEvent(_id_as_sent(raw.get("id")), _messages(raw, error))
+    event._payload = _as_received(raw)
+    return event
+
+
+def _messages(raw: Mapping[str, object], error: ValidationError) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for problem in error.errors(include_url=False, include_context=False):
+        if problem["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            return _head_messages(raw)  # no type: only what every event has can be checked
+        name = str(problem["loc"][-1])
+        absent = problem["type"] == "missing"
+        messages[name] = _WHEN_ABSENT.get(name, problem["msg"]) if absent else problem["msg"]
+    return messages
+
+
+def _head_messages(raw: Mapping[str, object]) -> dict[str, str]:
+    messages = {}
+    for name, read in (("id", _READ_ID), ("type", None), ("client_time", _READ_TIME)):
+        try:
+            if read is None:
+                raise _refuse(TYPE_MESSAGE)
+            read(raw.get(name))
+        except PydanticCustomError as error:
+            messages[name] = error.message()
+    return messages
+
+
+def _id_as_sent(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value.lower() if UUID_PATTERN.match(value.lower()) else value
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _as_received(raw: Mapping[str, object]) -> dict[str, object]:
+    """The event as stored in SyncEvent.payload: plain JSON values, without the CSRF token."""
+    return {
+        str(k): v if isinstance(v, _PLAIN) else str(v) for k, v in raw.items() if k != "csrf_token"
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+class EventResultJSON(TypedDict):
+    """One event's answer in POST /api/v1/sync."""
+
+    id: Annotated[str | None, Field(description="The event's id as sent.")]
+    status: Annotated[
+        EventStatus,
+        Field(
+            description="applied: stored; duplicate: this id was seen before, nothing "
+            "changed; rejected: invalid, nothing stored (see errors); superseded: stored, "
+            "but a change with a later client_time already won."
+        ),
+    ]
+    errors: NotRequired[dict[str, str]]
+    zone: NotRequired[Zone]
+    advice: NotRequired[str]
+
+
+@dataclass
+class EventResult:
+    id: str | None
+    status: EventStatus
+    errors: Mapping[str, str] = field(default_factory=dict)
+    zone: Zone | None = None  # for check-ins: the day's traffic light after this answer
+
+    def as_dict(self) -> EventResultJSON:
+        body: EventResultJSON = {"id": self.id, "status": self.status}
+        if self.errors:
+            body["errors"] = dict(self.errors)
+        if self.zone is not None:
+            body["zone"] = self.zone
+            body["advice"] = ZONE_ADVICE[self.zone]
+        return body
