@@ -53,14 +53,15 @@ def audit_log() -> ResponseReturnValue:
         .where(User.clinic_id == current_user.clinic_id)
         .order_by(User.name)
     ).all()
-    patient_names = dict(
-        db.session.execute(
+    patient_names = {
+        row.id: row.name
+        for row in db.session.execute(
             sa.select(Patient.id, User.name)
             .join(User, User.id == Patient.user_id)
             .where(Patient.clinic_id == current_user.clinic_id)
             .order_by(User.name)
-        ).all()
-    )
+        )
+    }
     actions = db.session.scalars(
         sa.select(AuditEvent.action)
         .where(AuditEvent.clinic_id == current_user.clinic_id)

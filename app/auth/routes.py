@@ -49,7 +49,7 @@ def login() -> ResponseReturnValue:
         audit.record(user, "auth.login", "user", user.id)
         db.session.commit()
         target = request.args.get("next")
-        return redirect(target if is_safe_next(target) else url_for("main.index"))
+        return redirect(target if target and is_safe_next(target) else url_for("main.index"))
     return render_template("auth/login.html", form=form)
 
 

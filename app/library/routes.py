@@ -116,8 +116,9 @@ def new() -> ResponseReturnValue:
     form = ExerciseForm()
     form.set_link_choices(_link_choices(None))
     copy_of = None
-    if request.method == "GET" and request.args.get("copy", type=int):
-        copy_of = get_or_404(current_user, Exercise, request.args.get("copy", type=int) or 0)
+    copy_id = request.args.get("copy", type=int)
+    if request.method == "GET" and copy_id:
+        copy_of = get_or_404(current_user, Exercise, copy_id)
         form.fill_from(copy_of, copy=True)
     return submit(
         form,

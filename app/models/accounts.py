@@ -30,7 +30,7 @@ class Clinic(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class User(UserMixin, Base):  # type: ignore[misc]  # flask_login ships no types
+class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -530,7 +530,7 @@ _CHECKIN_COLUMNS = tuple(getattr(CheckIn, name) for name in DayCheckIn.__datacla
 
 def _days_statement() -> sa.Select:
     """The statement _read_days runs (built once: building it costs more than running it)."""
-    patient_id = sa.bindparam("patient_id")
+    patient_id = sa.bindparam("patient_id", type_=sa.Integer)
     first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
     ticked = sa.and_(
         ExerciseLog.patient_id == patient_id, ExerciseLog.local_date.between(first, last)

@@ -58,7 +58,8 @@ def _upsert(
 
 
 def _table(model: type) -> sa.Table:
-    return model.__table__  # type: ignore[attr-defined, no-any-return]
+    table: sa.Table = getattr(model, "__table__")  # noqa: B009 - any mapped class
+    return table
 
 
 def _dialect() -> str:

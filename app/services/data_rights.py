@@ -79,11 +79,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _columns(model: type) -> list[str]:
+def _columns(model: Any) -> list[str]:
     return [column.key for column in sa.inspect(model).columns]
 
 
-def _all(model: type, *where: Any, order: Any = None) -> list[Any]:
+def _all(model: Any, *where: Any, order: Any = None) -> list[Any]:
     stmt = sa.select(model).where(*where)
     return list(db.session.scalars(stmt.order_by(order if order is not None else model.id)))
 
@@ -105,7 +105,7 @@ def export_patient(patient: Patient) -> dict[str, Any]:
     version_ids = [v.id for v in versions]
     prescriptions = _all(Prescription, Prescription.version_id.in_(version_ids))
     phases = _all(ProgrammePhase, ProgrammePhase.programme_id.in_(programme_ids))
-    mine = {
+    mine: dict[str, Any] = {
         "assessments": Assessment,
         "exercise_logs": ExerciseLog,
         "check_ins": CheckIn,

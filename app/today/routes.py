@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 from flask import (
-    Response,
     current_app,
     flash,
     redirect,
@@ -15,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.domain.events import (
     EVENT_FIELDS,
@@ -39,7 +39,7 @@ def today() -> ResponseReturnValue:
     """The patient's home page: what is due today (or a catch-up day) and the check-ins."""
     patient = current_patient()
     day = _requested_day(request.args.get("date"), local_today(patient.timezone))
-    if isinstance(day, Response):
+    if isinstance(day, WerkzeugResponse):
         return day
     view = activity.today_view(patient, day)
     return render_template(
@@ -52,7 +52,7 @@ def today() -> ResponseReturnValue:
     )
 
 
-def _requested_day(text: str | None, today_date: date) -> date | Response | None:
+def _requested_day(text: str | None, today_date: date) -> date | WerkzeugResponse | None:
     """Parse ?date=; off-window days go back to today with a message."""
     if not text:
         return None
