@@ -39,10 +39,11 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.devdata import scale
     from app.extensions import db
     from app.library.cli import sync_and_report
     from app.models import Patient, User
-    from app.services import accounts, scale
+    from app.services import accounts
 
     with ExitStack() as stack:
         if args.database:

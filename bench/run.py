@@ -173,7 +173,7 @@ def explain_plans(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"skipped": "EXPLAIN plans are checked on PostgreSQL only"}
     from app import create_app
-    from app.services import scale
+    from app.devdata import scale
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=_driver_url(url))
     with app.app_context():
@@ -266,7 +266,7 @@ def login(base: str, login_name: str, password: str) -> tuple[str, str]:
 def build_targets(servers: Servers, url: str) -> list[dict]:
     """Sign in the busy physio and one of their patients; list what to measure."""
     from app import create_app
-    from app.services import scale
+    from app.devdata import scale
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=_driver_url(url))
     with app.app_context():

@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
+from app.devdata import scale
 from app.domain.localtime import local_today
-from app.services import scale
 
 # (table, columns) the hot pages look up by patient and day.
 PATIENT_DAY_INDEXES = (

@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 
+from app.devdata import scale
 from app.domain.localtime import utcnow
 from app.models import CheckIn, DaySummary, ExerciseLog, Patient, SyncEvent
-from app.services import activity, scale
+from app.services import activity
 
 SUMMARY_FIELDS = (
     "version_id", "due_units", "done_units", "during_pain", "morning_pain", "usual_pain",
