@@ -2,3 +2,7 @@
 
 Nothing in the product imports this package; the CLI, bench/ and the tests do.
 """
+
+
+class ScaleError(Exception):
+    """The scale data cannot be made; the message says why."""
