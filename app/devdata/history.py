@@ -25,6 +25,7 @@ from app.domain.schedule import (
     weekdays_from_mask,
 )
 from app.models import CheckIn, DaySummary, ExerciseLog, Flag, SyncEvent
+from app.services.suggestions import red_day_message
 
 RED_FLAG_OPEN_DAYS = 7  # red-day flags older than this were seen by the physio
 
@@ -319,7 +320,13 @@ class History:
         if not draw.done_units and during is None and morning_pain is None:
             return None  # the app writes a summary only for a day something was logged for
         usual = self.plan.usual
-        zone = zone_for_day(during, morning_pain, usual, draw.version.thresholds)
+        zone = zone_for_day(
+            during,
+            morning_pain,
+            usual,
+            draw.version.thresholds,
+            exercise_pain=draw.max_exercise_pain,
+        )
         return {
             "id": self.ids.next("day_summaries"), "patient_id": self.plan.patient_id,
             "local_date": draw.day, "version_id": draw.version.id, "due_units": draw.due_units,
@@ -333,21 +340,14 @@ class History:
         """Return the red-day flag the app would raise; past weeks' flags were seen then."""
         day, updated = summary["local_date"], summary["updated_at"]
         seen = day < self.plan.today - timedelta(days=RED_FLAG_OPEN_DAYS)
+        # The app's own words for the flag, read off an unsaved summary of the same day.
+        message = red_day_message(DaySummary(**summary))
         return {
             "id": self.ids.next("flags"), "patient_id": self.plan.patient_id, "kind": "red_day",
-            "local_date": day, "message": _red_day_message(summary), "created_at": updated,
+            "local_date": day, "message": message, "created_at": updated,
             "resolved_at": updated + timedelta(days=1) if seen else None,
             "resolved_by_id": self.plan.physio_id if seen else None,
         }  # fmt: skip
-
-
-def _red_day_message(summary: dict[str, Any]) -> str:
-    """The same words as the app's red-day flag (suggestions.red_day_message)."""
-    from types import SimpleNamespace
-
-    from app.services.suggestions import red_day_message
-
-    return red_day_message(SimpleNamespace(**summary))  # type: ignore[arg-type]
 
 
 def _uuid(rng: random.Random) -> str:

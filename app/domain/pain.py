@@ -105,16 +105,21 @@ def zone_for_day(
     usual: int | None,
     thresholds: PainThresholds,
     settled_in_24h: bool | None = None,
+    exercise_pain: int | None = None,
 ) -> Zone | None:
     """Return the worst zone of what is known about a day so far; None when nothing is known.
 
     A day with only during-pain reported gets that zone: the next morning may not be in yet.
+    exercise_pain is the highest pain given on one exercise that day: it is pain during
+    exercise too, so the higher of it and the session's answer is the day's during-pain (an
+    exercise above the amber limit makes the day red even with no session answer).
     """
     # The 24-hour response: settled means back to baseline (green), not settled is red.
     settled = None if settled_in_24h is None else (Zone.GREEN if settled_in_24h else Zone.RED)
+    known = [pain for pain in (during, exercise_pain) if pain is not None]
     return worst_zone(
         (
-            zone_for_during(during, thresholds),
+            zone_for_during(max(known, default=None), thresholds),
             zone_for_morning(morning, usual, thresholds),
             settled,
         )
