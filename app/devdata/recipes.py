@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.devdata.bulk import BulkWriter, IdAllocator
 from app.extensions import db
 from app.models import Exercise
+from app.services.programmes import short_dose
 
 # Programmes: (condition, title, [(first exercise slug, days_of_week mask or None,
 # times_per_week or None)]). Strength lines progress along their library chains.
@@ -181,6 +182,8 @@ class Line:
     duration_seconds: int | None
     side: str
     dose_steps: int = 0  # dose increases since the exercise was last swapped
+    load_kg: float | None = None  # scale lines carry no load (short_dose reads these)
+    load_text: str | None = None
 
     @classmethod
     def first(cls, line_id: int, exercise: ExerciseInfo, recipe: LineRecipe) -> "Line":
@@ -192,13 +195,9 @@ class Line:
         )  # fmt: skip
 
     def dose_text(self) -> str:
-        if self.reps:
-            amount = f"{self.reps} reps"
-        elif self.hold_seconds:
-            amount = f"{self.hold_seconds} s hold"
-        else:
-            amount = f"{(self.duration_seconds or 0) // 60 or 1} min"
-        return f"{self.sets} x {amount}"
+        """Return the dose as the app's change summaries word it ("3 x 12", "5 x 30 s hold")."""
+        # lead: the Dose value object's short wording replaces programmes.short_dose here.
+        return short_dose(self)
 
 
 def progress(line: Line, exercises: dict[str, ExerciseInfo]) -> tuple[str, str]:
@@ -224,7 +223,7 @@ def progress(line: Line, exercises: dict[str, ExerciseInfo]) -> tuple[str, str]:
     if line.dose_steps == 1 and line.sets < 4:
         line.sets += 1
     line.dose_steps += 1
-    return "dose", f"{line.exercise.name}: {line.dose_text()} (was {before_dose})"
+    return "dose", f"{line.exercise.name}: {before_dose} -> {line.dose_text()}"
 
 
 def regress(line: Line) -> tuple[str, str]:
@@ -238,4 +237,4 @@ def regress(line: Line) -> tuple[str, str]:
         line.duration_seconds = max(line.duration_seconds - 300, 300)
     line.sets = max(line.sets - 1, 2)
     line.dose_steps = 0
-    return "dose", f"{line.exercise.name}: {line.dose_text()} (was {before}) after a flare-up"
+    return "dose", f"{line.exercise.name}: {before} -> {line.dose_text()}"

@@ -52,6 +52,8 @@ CHUNK_PATIENTS = 100  # patients generated and written together (bounds memory)
 # Tables big enough that PostgreSQL checks their foreign keys faster once, at the end, than
 # row by row ("Populating a Database" in its manual); SQLite checks them cheaply as it goes.
 BULK_TABLES = ("exercise_logs", "sync_events", "check_ins", "day_summaries", "flags")
+REVIEWED = "Reviewed progress and pain"  # why a version changed the plan
+FLARED = "Reviewed progress and pain: stepped back after a flare-up"
 SUGGEST_EVERY = 10  # the app's suggestion refresh runs for physio 1's patients and every 10th
 
 # Timezones and how often they occur: most patients local, a few far away.
@@ -331,22 +333,24 @@ def _versions(
     in five is too much, too soon (a flare-up follows a few days later).
     """
 
-    def new_version(day: date, kind: str, summary: str) -> None:
+    def new_version(day: date, kind: str, summary: str, reason: str = REVIEWED) -> None:
         version = _write_version(chunk, ids, plan, programme_id, thresholds, lines, day)
-        chunk.add(ProgrammeVersion, _version_row(plan, programme_id, version, kind, summary))
+        row = _version_row(plan, programme_id, version, kind, summary, reason)
+        chunk.add(ProgrammeVersion, row)
         plan.versions.append(version)
 
-    new_version(plan.start, "created", "Programme created")
+    new_version(plan.start, "created", "Programme created", reason="")
     day = plan.start + timedelta(days=rng.randint(21, 42))
     while day <= plan.today:
         flared = any(day - timedelta(days=n) in plan.flares for n in range(1, 8))
         if flared and rng.random() < 0.6:
             kind, summary = regress(rng.choice(lines))
+            new_version(day, kind, summary, reason=FLARED)
         else:
             kind, summary = progress(rng.choice(lines), exercises)
             if rng.random() < 0.2:  # too much, too soon
                 _flare(rng, plan, day + timedelta(days=rng.randint(2, 5)))
-        new_version(day, kind, summary)
+            new_version(day, kind, summary)
         day += timedelta(days=rng.randint(28, 56))
 
 
@@ -382,14 +386,14 @@ def _write_version(
 
 
 def _version_row(
-    plan: PatientPlan, programme_id: int, version: Version, kind: str, summary: str
+    plan: PatientPlan, programme_id: int, version: Version, kind: str, summary: str, reason: str
 ) -> dict[str, Any]:
     thresholds, day = version.thresholds, version.effective_from
     return {
         "id": version.id, "programme_id": programme_id, "number": len(plan.versions) + 1,
         "effective_from": day, "created_at": datetime.combine(day, clock(8), tzinfo=UTC),
         "created_by_id": plan.physio_id, "change_kind": kind, "summary": summary,
-        "reason": "" if kind == "created" else "Reviewed progress and pain",
+        "reason": reason,
         "phase_position": 0, "affected_side": "both",
         "green_max_during": thresholds.green_max_during,
         "amber_max_during": thresholds.amber_max_during,
