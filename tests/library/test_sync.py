@@ -9,7 +9,7 @@ import yaml
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate
 from app.services.library import LibraryInvalid, sync_library
-from tests.library.helpers import exercise_file, small_library, template_file, write_library
+from tests.factories import exercise_file, small_library, template_file, write_library
 
 
 def by_slug(slug: str) -> Exercise:

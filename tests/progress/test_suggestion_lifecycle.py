@@ -18,7 +18,7 @@ from app.models import (
 )
 from app.services import activity, programmes
 from app.services import suggestions as service
-from tests.today.conftest import checkin
+from tests.factories import checkin
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from app.domain.pain import ZONE_ADVICE, Zone
 from app.extensions import db
 from app.models import CheckIn, DaySummary, ExerciseLog, SyncEvent
 from app.services.activity import DayState, apply_events, parse_event, today_view, week_view
-from tests.today.conftest import checkin, tick
+from tests.factories import checkin, tick
 
 TUESDAY_UTC_LATE_MORNING = datetime(2026, 11, 3, 11, 30, tzinfo=UTC)
 

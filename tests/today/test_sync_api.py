@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import CheckIn, DaySummary, ExerciseLog, SyncEvent
 from app.services import activity
-from tests.today.conftest import checkin, tick
+from tests.factories import checkin, tick
 
 
 def _logs(patient):  # type: ignore[no-untyped-def]
