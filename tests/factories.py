@@ -245,12 +245,12 @@ class Make:
         programme: Programme,
         effective_from: date,
         lines: Iterable[dict[str, Any]] | None = None,
+        *,
+        current: bool = True,
         **fields: object,
     ) -> ProgrammeVersion:
-        """The programme's next version, made current; lines are prescriptions' columns.
-
-        Without lines, the current version's lines are copied.
-        """
+        """The programme's next version; lines are prescriptions' columns (by default copied
+        from the current version). current=False leaves the programme pointing where it was."""
         current = db.session.get(ProgrammeVersion, programme.current_version_id)
         number = (current.number if current else 0) + 1
         values: dict[str, object] = {
@@ -281,8 +281,9 @@ class Make:
             version.prescriptions.append(Prescription(**prescription))
         db.session.add(version)
         db.session.flush()
-        programme.current_version_id = version.id
-        db.session.flush()
+        if current:
+            programme.current_version_id = version.id
+            db.session.flush()
         return version
 
     def days(
