@@ -49,6 +49,8 @@ class Version:
 
     def snapshot(self) -> PlanSnapshot:
         """Return the version as the schedule sees it."""
+        # lead: build this with the plan reader's row -> PrescriptionSpec function (today
+        # plans.spec_for, which takes ORM rows) so the columns it reads are listed once.
         return PlanSnapshot(
             version_id=self.id,
             effective_from=self.effective_from,
