@@ -36,8 +36,6 @@ from app.models import (
     User,
 )
 
-__all__ = ["ScaleError", "ScaleResult", "seed_scale", "scale_exists"]
-
 SCALE_PASSWORD = "stride-bench"
 # One argon2id hash (default parameters) of SCALE_PASSWORD for every scale account: hashing
 # 2,000 passwords would take longer than writing a year of their data.
