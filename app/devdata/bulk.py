@@ -202,7 +202,7 @@ class WriterThread:
             raise ScaleError("writing scale data failed") from self.error
         self.queue.put(chunk)
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_: object) -> None:
         self.queue.put(None)
         self.thread.join()
         if self.error is not None:
