@@ -222,12 +222,14 @@ class History:
         felt = _clip(trend + extra + rng.choice((-1, 0, 0, 0, 1)))
         done_units, max_pain = 0, None
         prescriptions = self.prescriptions[version.id]
+        # When the session's ticks were made and received (worked out once, not per tick).
+        times = (evening, evening + timedelta(seconds=3), evening.isoformat())
         for item in items:
             prescription_id, sets = prescriptions[item.line_id]
             for unit in self._units_of(item):
                 if rng.random() >= 0.96:
                     continue
-                done, pain = self._tick(day, unit, prescription_id, sets, felt, evening)
+                done, pain = self._tick(day, unit, prescription_id, sets, felt, times)
                 done_units += done
                 if pain is not None:
                     max_pain = pain if max_pain is None else max(max_pain, pain)
@@ -245,17 +247,17 @@ class History:
         prescription_id: int,
         sets: int,
         during: int,
-        evening: datetime,
+        times: tuple[datetime, datetime, str],
     ) -> tuple[bool, int | None]:
         """Log one unit (done, or sets counted but not finished) and its sync event."""
         rng = self.rng
+        evening, received, evening_text = times
         counted = rng.random() < 0.03  # counted sets but did not finish them
         pain = None
         if self.reports_exercise_pain and rng.random() < 0.5:
             pain = _clip(during + rng.choice((-1, 0, 1)))
         sets_done = sets - 1 if counted and sets > 1 else sets
         done = sets_done >= sets
-        received = evening + timedelta(seconds=3)
         patient_id = self.plan.patient_id
         self.logs.append(
             (self.ids.next("exercise_logs"), patient_id, prescription_id, unit.line_id,
@@ -267,7 +269,7 @@ class History:
             f'{{"id": "{event_id}", "type": "{kind}", "local_date": "{day}", '
             f'"line_id": {unit.line_id}, "prescription_id": {prescription_id}, '
             f'"session": {unit.session}, "side": "{unit.side}", '
-            f'"client_time": "{evening.isoformat()}"'
+            f'"client_time": "{evening_text}"'
             + ("" if done else f', "sets_done": {sets_done}')
             + ("" if pain is None else f', "pain": {pain}')
             + "}"
