@@ -17,8 +17,8 @@ def register(app: Flask) -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo clinic, staff, patients and history (never in production)."""
+    from app.devdata import demo
     from app.library.cli import sync_and_report
-    from app.services import demo
 
     if current_app.config["STRIDE_ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run under the production config.")
@@ -40,8 +40,8 @@ def seed_demo_command() -> None:
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
 def seed_scale_command(patients: int, days: int, seed: int) -> None:
     """Bulk-create a clinic of 20 physios and N patients with D days of history (benchmarks)."""
+    from app.devdata import scale
     from app.library.cli import sync_and_report
-    from app.services import scale
 
     if current_app.config["STRIDE_ENV"] == "production":
         raise click.ClickException("seed-scale refuses to run under the production config.")

@@ -39,10 +39,11 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.devdata import harness, scale
     from app.extensions import db
     from app.library.cli import sync_and_report
     from app.models import Patient, User
-    from app.services import accounts, scale
+    from app.services import accounts
 
     with ExitStack() as stack:
         if args.database:
@@ -57,7 +58,7 @@ def main() -> int:
                 sync_and_report()
                 scale.seed_scale(args.patients, args.days)
                 db.session.commit()
-            choice = scale.bench_patient()
+            choice = harness.bench_patient()
             patient = db.session.get(Patient, choice["patient_id"])
             physio = db.session.scalar(db.select(User).where(User.login == scale.physio_login(1)))
             accounts.start_session(patient.user)

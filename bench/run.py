@@ -173,11 +173,11 @@ def explain_plans(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"skipped": "EXPLAIN plans are checked on PostgreSQL only"}
     from app import create_app
-    from app.services import scale
+    from app.devdata import harness
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=_driver_url(url))
     with app.app_context():
-        return scale.explain_hot_queries()
+        return harness.explain_hot_queries()
 
 
 # --- Servers and sessions --------------------------------------------------------------------
@@ -266,11 +266,11 @@ def login(base: str, login_name: str, password: str) -> tuple[str, str]:
 def build_targets(servers: Servers, url: str) -> list[dict]:
     """Sign in the busy physio and one of their patients; list what to measure."""
     from app import create_app
-    from app.services import scale
+    from app.devdata import harness, scale
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=_driver_url(url))
     with app.app_context():
-        choice = scale.bench_patient()
+        choice = harness.bench_patient()
     physio_cookie, _ = login(servers.app_base, scale.physio_login(1), scale.SCALE_PASSWORD)
     patient_cookie, csrf = login(servers.app_base, choice["login"], scale.SCALE_PASSWORD)
     today = datetime.fromisoformat(choice["today"]).date()

@@ -1,15 +1,29 @@
-"""Small factories for test data, exposed as the `make` fixture."""
+"""The one set of test data builders: rows through the `make` fixture (a pytest plugin loaded
+by tests/conftest.py), sync event payloads, and library files on disk.
 
+`make.<row>(...)` adds a row with sensible defaults to the test's rolled-back session and
+flushes, so ids are set; keyword arguments override any column.
+"""
+
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from app.extensions import db
 from app.models import (
+    CheckIn,
     Clinic,
+    DaySummary,
     Exercise,
+    ExerciseLog,
+    Flag,
     Patient,
     Prescription,
     Programme,
@@ -17,10 +31,12 @@ from app.models import (
     ProgrammeTemplate,
     ProgrammeVersion,
     Role,
+    Suggestion,
     TemplatePhase,
     TemplatePrescription,
     User,
 )
+from app.services.library import search_text_for, tags_for
 from app.services.passwords import hash_password
 
 PASSWORD = "correct horse battery"
@@ -86,8 +102,13 @@ class Make:
         db.session.flush()
         return patient
 
-    def exercise(self, slug: str | None = None, **fields: object) -> Exercise:
-        """A library exercise (clinic_id None) unless clinic_id is given."""
+    def exercise(
+        self, slug: str | None = None, *, searchable: bool = False, **fields: object
+    ) -> Exercise:
+        """A library exercise (clinic_id None) unless clinic_id is given.
+
+        searchable: fill search_text and tags the way a library sync fills them.
+        """
         slug = slug or f"exercise-{next(_ids)}"
         values: dict[str, object] = {
             "slug": slug,
@@ -114,6 +135,10 @@ class Make:
         }
         values.update(fields)
         exercise = Exercise(**values)
+        if searchable:
+            words = {name: values[name] for name in _SEARCHED_FIELDS}
+            exercise.search_text = search_text_for(words)
+            exercise.tags = tags_for(words)
         db.session.add(exercise)
         db.session.flush()
         return exercise
@@ -171,6 +196,209 @@ class Make:
         db.session.flush()
         return programme
 
+    def template(
+        self,
+        phases: list[tuple[str, list[Exercise]]],
+        *,
+        name: str = "Gluteal tendinopathy",
+        clinic_id: int | None = None,
+        days_of_week: int | None = None,
+        times_per_week: int | None = 3,
+    ) -> ProgrammeTemplate:
+        """A condition template (library unless clinic_id is given): phases of exercise lists."""
+        template = ProgrammeTemplate(
+            slug=f"template-{next(_ids)}",
+            clinic_id=clinic_id,
+            name=name,
+            condition="gluteal-tendinopathy",
+            description="Test template",
+        )
+        for position, (phase_name, exercises) in enumerate(phases):
+            phase = TemplatePhase(
+                position=position,
+                name=phase_name,
+                goal=f"Goal of {phase_name}",
+                typical_weeks=3,
+                criteria=f"Pain <= 3/10 to leave {phase_name}",
+            )
+            for index, exercise in enumerate(exercises):
+                phase.prescriptions.append(
+                    TemplatePrescription(
+                        position=index,
+                        exercise_id=exercise.id,
+                        sets=3,
+                        reps=10,
+                        rest_seconds=60,
+                        side="both",
+                        times_per_day=1,
+                        days_of_week=days_of_week,
+                        times_per_week=None if days_of_week is not None else times_per_week,
+                    )
+                )
+            template.phases.append(phase)
+        db.session.add(template)
+        db.session.flush()
+        return template
+
+    def version(
+        self,
+        programme: Programme,
+        effective_from: date,
+        lines: Iterable[dict[str, Any]] | None = None,
+        *,
+        current: bool = True,
+        **fields: object,
+    ) -> ProgrammeVersion:
+        """The programme's next version; lines are prescriptions' columns (by default copied
+        from the current version). current=False leaves the programme pointing where it was."""
+        current = db.session.get(ProgrammeVersion, programme.current_version_id)
+        number = (current.number if current else 0) + 1
+        values: dict[str, object] = {
+            "programme_id": programme.id,
+            "number": number,
+            "effective_from": effective_from,
+            "created_by_id": programme.created_by_id,
+            "change_kind": "dose",
+            "summary": f"Version {number}",
+        }
+        values.update(fields)
+        version = ProgrammeVersion(**values)
+        if lines is None:
+            lines = [
+                {name: getattr(line, name) for name in _COPIED_LINE_FIELDS}
+                for line in (current.prescriptions if current else [])
+            ]
+        for position, line in enumerate(lines):
+            prescription: dict[str, Any] = {
+                "line_id": position + 1,
+                "position": position,
+                "sets": 3,
+                "reps": 10,
+                "side": "both",
+                "days_of_week": 0b1111111,
+            }
+            prescription.update(line)
+            version.prescriptions.append(Prescription(**prescription))
+        db.session.add(version)
+        db.session.flush()
+        if current:
+            programme.current_version_id = version.id
+            db.session.flush()
+        return version
+
+    def days(
+        self,
+        patient: Patient,
+        first: date,
+        last: date,
+        *,
+        due: int = 1,
+        done: int | None = None,
+        during: int | None = 2,
+        morning: int | None = 2,
+        usual: int | None = 2,
+        zone: str | None = "green",
+        logged: bool | None = None,
+        **fields: object,
+    ) -> list[DaySummary]:
+        """A day summary for every day first..last (done defaults to all that was due)."""
+        rows = []
+        day = first
+        while day <= last:
+            done_units = due if done is None else done
+            row = DaySummary(
+                patient_id=patient.id,
+                local_date=day,
+                due_units=due,
+                done_units=done_units,
+                during_pain=during,
+                morning_pain=morning,
+                usual_pain=usual,
+                max_exercise_pain=None,
+                zone=zone,
+                logged=bool(done_units or during is not None or morning is not None)
+                if logged is None
+                else logged,
+                **fields,
+            )
+            db.session.add(row)
+            rows.append(row)
+            day += timedelta(days=1)
+        db.session.flush()
+        return rows
+
+    def log(self, patient: Patient, line: Prescription, day: date, **fields: object) -> ExerciseLog:
+        """A done tick of one prescription line on a day."""
+        values: dict[str, object] = {
+            "patient_id": patient.id,
+            "prescription_id": line.id,
+            "line_id": line.line_id,
+            "local_date": day,
+            "done": True,
+            "client_time": datetime.now(UTC),
+        }
+        values.update(fields)
+        return self._add(ExerciseLog(**values))
+
+    def check_in(
+        self, patient: Patient, day: date, pain: int, kind: str = "during", **fields: object
+    ) -> CheckIn:
+        """A pain answer about the session of day ("during", or "morning" after)."""
+        values: dict[str, object] = {
+            "patient_id": patient.id,
+            "session_date": day,
+            "kind": kind,
+            "pain": pain,
+            "client_time": datetime.now(UTC),
+        }
+        values.update(fields)
+        return self._add(CheckIn(**values))
+
+    def flag(
+        self, patient: Patient, day: date, message: str = "Red day.", **fields: object
+    ) -> Flag:
+        """An open red-day flag."""
+        values: dict[str, object] = {
+            "patient_id": patient.id,
+            "kind": "red_day",
+            "local_date": day,
+            "message": message,
+        }
+        values.update(fields)
+        return self._add(Flag(**values))
+
+    def suggestion(self, patient: Patient, programme: Programme, **fields: object) -> Suggestion:
+        """A pending suggestion on the programme's current version (line 1 by default)."""
+        values: dict[str, object] = {
+            "patient_id": patient.id,
+            "programme_id": programme.id,
+            "version_id": programme.current_version_id,
+            "line_id": 1,
+            "kind": "progress",
+            "rule": "progress_steady_green",
+            "window_start": programme.start_date,
+            "window_end": programme.start_date,
+            "numbers": {},
+            "reason": "Ready.",
+            "proposal": None,
+            "dedupe_key": f"suggestion-{next(_ids)}",
+        }
+        values.update(fields)
+        return self._add(Suggestion(**values))
+
+    def _add(self, row: Any) -> Any:
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+
+_SEARCHED_FIELDS = (
+    "name", "steps", "cues", "position", "target_muscles", "body_regions", "equipment"
+)  # fmt: skip
+_COPIED_LINE_FIELDS = (
+    "line_id", "phase_position", "position", "exercise_id", "sets", "reps", "hold_seconds",
+    "duration_seconds", "rest_seconds", "side", "days_of_week", "times_per_week", "times_per_day",
+)  # fmt: skip
 
 _PASSWORD_HASH: str | None = None
 
@@ -184,49 +412,125 @@ def make(app, db) -> Make:  # type: ignore[no-untyped-def]
     return Make(password_hash=_PASSWORD_HASH)
 
 
-def _template(
-    self: Make,
-    phases: list[tuple[str, list[Exercise]]],
-    *,
-    name: str = "Gluteal tendinopathy",
-    clinic_id: int | None = None,
-    days_of_week: int | None = None,
-    times_per_week: int | None = 3,
-) -> ProgrammeTemplate:
-    """A condition template (library unless clinic_id is given): phases of exercise lists."""
-    template = ProgrammeTemplate(
-        slug=f"template-{next(_ids)}",
-        clinic_id=clinic_id,
-        name=name,
-        condition="gluteal-tendinopathy",
-        description="Test template",
-    )
-    for position, (phase_name, exercises) in enumerate(phases):
-        phase = TemplatePhase(
-            position=position,
-            name=phase_name,
-            goal=f"Goal of {phase_name}",
-            typical_weeks=3,
-            criteria=f"Pain <= 3/10 to leave {phase_name}",
-        )
-        for index, exercise in enumerate(exercises):
-            phase.prescriptions.append(
-                TemplatePrescription(
-                    position=index,
-                    exercise_id=exercise.id,
-                    sets=3,
-                    reps=10,
-                    rest_seconds=60,
-                    side="both",
-                    times_per_day=1,
-                    days_of_week=days_of_week,
-                    times_per_week=None if days_of_week is not None else times_per_week,
-                )
-            )
-        template.phases.append(phase)
-    db.session.add(template)
-    db.session.flush()
-    return template
+# --- Sync events, as the page's script sends them ----------------------------------------------
 
 
-Make.template = _template  # type: ignore[attr-defined]
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def tick(line_id: int, day: date, *, side: str = "both", session: int = 1, **extra: Any) -> dict:
+    """A tick event as the page's script sends it."""
+    return {
+        "id": extra.pop("id", new_id()),
+        "type": extra.pop("type", "tick"),
+        "client_time": extra.pop("client_time", datetime.now(UTC).isoformat()),
+        "local_date": day.isoformat(),
+        "line_id": line_id,
+        "session": session,
+        "side": side,
+        **extra,
+    }
+
+
+def checkin(kind: str, session_date: date, pain: int, **extra: Any) -> dict:
+    """A check-in event (pain during a session, or the next morning)."""
+    return {
+        "id": extra.pop("id", new_id()),
+        "type": "checkin",
+        "client_time": extra.pop("client_time", datetime.now(UTC).isoformat()),
+        "kind": kind,
+        "session_date": session_date.isoformat(),
+        "pain": pain,
+        **extra,
+    }
+
+
+# --- Library files on disk ---------------------------------------------------------------------
+
+
+def exercise_file(slug: str, **fields: Any) -> dict[str, Any]:
+    """An exercise file's data (valid as it is)."""
+    data: dict[str, Any] = {
+        "slug": slug,
+        "name": slug.replace("-", " ").capitalize(),
+        "category": "strengthening",
+        "body_regions": ["hip"],
+        "target_muscles": ["gluteus medius"],
+        "equipment": ["none"],
+        "position": "supine",
+        "level": 1,
+        "dose": {
+            "sets": 3,
+            "reps": 10,
+            "rest_seconds": 60,
+            "side": "both",
+            "times_per_week": 3,
+            "times_per_day": 1,
+        },
+        "steps": ["Lie on your back.", "Lift your hips.", "Lower slowly."],
+        "cues": ["Breathe out as you lift"],
+        "faults": ["Rushing"],
+        "cautions": [],
+        "regression": None,
+        "progression": None,
+        "evidence": "Common clinical progression.",
+    }
+    data.update(fields)
+    return data
+
+
+def template_file(slug: str, exercises: list[str]) -> dict[str, Any]:
+    """A one-phase template file prescribing the exercises (by slug)."""
+    return {
+        "slug": slug,
+        "name": "Test template",
+        "condition": "fai",
+        "description": "For the tests.",
+        "phases": [
+            {
+                "name": "Phase 1",
+                "goal": "Settle pain.",
+                "typical_weeks": 2,
+                "criteria": "Pain <= 3/10.",
+                "prescriptions": [
+                    {
+                        "exercise": slug_,
+                        "sets": 3,
+                        "reps": 10,
+                        "rest_seconds": 60,
+                        "side": "both",
+                        "days_of_week": ["mon", "wed"],
+                        "times_per_day": 1,
+                        "tempo": "3-1-3",
+                    }
+                    for slug_ in exercises
+                ],
+            }
+        ],
+    }
+
+
+def write_library(
+    root: Path, exercises: list[dict[str, Any]], templates: Iterable[dict[str, Any]] = ()
+) -> Path:
+    (root / "exercises").mkdir(parents=True, exist_ok=True)
+    (root / "templates").mkdir(parents=True, exist_ok=True)
+    for path in [*(root / "exercises").glob("*.yaml"), *(root / "templates").glob("*.yaml")]:
+        path.unlink()
+    for data in exercises:
+        (root / "exercises" / f"{data['slug']}.yaml").write_text(yaml.safe_dump(data))
+    for data in templates:
+        (root / "templates" / f"{data['slug']}.yaml").write_text(yaml.safe_dump(data))
+    return root
+
+
+def small_library(root: Path) -> Path:
+    """Three chained exercises (a -> b -> c), one standalone (d) and one template."""
+    exercises = [
+        exercise_file("ex-a", progression="ex-b"),
+        exercise_file("ex-b", level=2, regression="ex-a", progression="ex-c"),
+        exercise_file("ex-c", level=3, regression="ex-b"),
+        exercise_file("ex-d", category="mobility", equipment=["band"]),
+    ]
+    return write_library(root, exercises, [template_file("tpl", ["ex-a", "ex-b", "ex-d"])])

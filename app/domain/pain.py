@@ -110,6 +110,7 @@ def zone_for_day(
     """Return the worst zone of what is known about a day so far; None when nothing is known.
 
     A day with only during-pain reported gets that zone: the next morning may not be in yet.
+    Exercise pain counts as during-pain: zone_of_day takes the higher of the two.
     """
     # The 24-hour response: settled means back to baseline (green), not settled is red.
     settled = None if settled_in_24h is None else (Zone.GREEN if settled_in_24h else Zone.RED)

@@ -20,7 +20,7 @@ from app.extensions import db
 def insert_rows(model: type, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT every row (none: no statement)."""
     if rows:
-        db.session.execute(sa.insert(_table(model)), list(rows))
+        db.session.execute(sa.insert(table_of(model)), list(rows))
 
 
 def insert_new_only(model: type) -> sa.Insert:
@@ -50,14 +50,15 @@ def upsert(
 def _upsert(
     dialect: str, model: type, columns: tuple[str, ...], keys: tuple[str, ...], newer: str | None
 ) -> sa.Insert:
-    insert = _insert_for(dialect)(_table(model))
-    table = _table(model)
+    insert = _insert_for(dialect)(table_of(model))
+    table = table_of(model)
     update = {name: insert.excluded[name] for name in columns if name not in keys}
     where = None if newer is None else table.c[newer] <= insert.excluded[newer]
     return insert.on_conflict_do_update(index_elements=keys, set_=update, where=where)
 
 
-def _table(model: type) -> sa.Table:
+def table_of(model: type) -> sa.Table:
+    """Return the table a mapped class is written to."""
     table: sa.Table = getattr(model, "__table__")  # noqa: B009 - any mapped class
     return table
 

@@ -100,9 +100,10 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.devdata import demo
     from app.extensions import db
     from app.library.cli import library_dir
-    from app.services import demo, library
+    from app.services import library
 
     for url in _browser_database(tmp_path_factory.mktemp("browser")):
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)

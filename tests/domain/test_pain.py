@@ -53,6 +53,22 @@ def test_zone_for_day_is_the_worst_known_colour(during, morning, usual, settled,
 
 
 @pytest.mark.parametrize(
+    ("during", "exercise", "morning", "expected"),
+    [
+        pytest.param(2, None, None, G, id="no-exercise-pain-is-the-session-alone"),
+        pytest.param(None, 4, None, A, id="exercise-pain-alone-is-during-pain"),
+        pytest.param(None, 6, None, R, id="an-exercise-above-amber-is-red-without-a-session"),
+        pytest.param(3, 4, None, A, id="the-higher-of-session-and-exercise-counts"),
+        pytest.param(6, 2, None, R, id="a-lower-exercise-does-not-soften-the-session"),
+        pytest.param(2, 3, 4, R, id="the-morning-still-counts"),
+        pytest.param(None, None, None, None, id="nothing-known"),
+    ],
+)
+def test_exercise_pain_is_pain_during_exercise(during, exercise, morning, expected):
+    assert zone_of_day(during, [exercise], morning, 2, DEFAULT) == expected
+
+
+@pytest.mark.parametrize(
     ("thresholds", "during", "expected"),
     [
         pytest.param(PainThresholds(green_max_during=2), 3, A, id="green-max-2-makes-3-amber"),

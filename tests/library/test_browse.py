@@ -7,7 +7,6 @@ from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import Exercise, Role
-from tests.library.helpers import searchable
 
 
 def names_on(response) -> str:
@@ -19,19 +18,26 @@ def names_on(response) -> str:
 def shelf(make):
     """A few exercises that differ in one thing each."""
     return {
-        "bridge": searchable(
-            make, "bridge", name="Bridge", steps=["Lie on your back.", "Lift.", "Squeeze."]
+        "bridge": make.exercise(
+            "bridge",
+            searchable=True,
+            name="Bridge",
+            steps=["Lie on your back.", "Lift.", "Squeeze."],
         ),
-        "clam": searchable(
-            make,
+        "clam": make.exercise(
             "clam",
+            searchable=True,
             name="Clamshell",
             category="stabilisation",
             equipment=["band"],
             steps=["Lie on your side.", "Open your knees like a clam.", "Close slowly."],
         ),
-        "plank": searchable(make, "plank", name="Front plank", body_regions=["core"], level=3),
-        "stretch": searchable(make, "stretch", name="Calf stretch", category="mobility"),
+        "plank": make.exercise(
+            "plank", searchable=True, name="Front plank", body_regions=["core"], level=3
+        ),
+        "stretch": make.exercise(
+            "stretch", searchable=True, name="Calf stretch", category="mobility"
+        ),
     }
 
 
@@ -179,8 +185,12 @@ def test_chain_walk_stops_on_a_loop(client, physio, make):
 def test_other_clinics_custom_exercises_are_hidden(client, make, physio, shelf):
     other_clinic = make.clinic("Other clinic")
     other_physio = make.staff(other_clinic, Role.PHYSIO)
-    theirs = searchable(make, "c-theirs", name="Their secret drill", clinic_id=other_clinic.id)
-    ours = searchable(make, "c-ours", name="Our own drill", clinic_id=physio.clinic_id)
+    theirs = make.exercise(
+        "c-theirs", searchable=True, name="Their secret drill", clinic_id=other_clinic.id
+    )
+    ours = make.exercise(
+        "c-ours", searchable=True, name="Our own drill", clinic_id=physio.clinic_id
+    )
     client.login_as(physio)
     page = names_on(client.get("/library/?q=drill"))
     assert "Our own drill" in page and "Their secret drill" not in page
@@ -190,7 +200,7 @@ def test_other_clinics_custom_exercises_are_hidden(client, make, physio, shelf):
 
 
 def test_archived_exercises_leave_browse_but_open_by_link(client, physio, make):
-    old = searchable(make, "old-one", name="Retired drill", archived=True)
+    old = make.exercise("old-one", searchable=True, name="Retired drill", archived=True)
     client.login_as(physio)
     assert "Retired drill" not in names_on(client.get("/library/"))
     page = names_on(client.get(f"/library/{old.id}"))

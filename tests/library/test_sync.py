@@ -10,7 +10,7 @@ from app.domain.library_files import is_walk_run
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate
 from app.services.library import LibraryInvalid, sync_library
-from tests.library.helpers import exercise_file, small_library, template_file, write_library
+from tests.factories import exercise_file, small_library, template_file, write_library
 
 
 def by_slug(slug: str) -> Exercise:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from app.devdata import scale
 from app.models import Patient, User
-from app.services import scale
 
 
 @dataclass

@@ -12,7 +12,7 @@ from app.domain.localtime import local_today
 from app.extensions import db
 from app.models import ExerciseLog
 from app.services import suggestions
-from tests.today.conftest import checkin, tick
+from tests.factories import checkin, tick
 
 NOTE = "my left knee gave way at the bus stop"
 

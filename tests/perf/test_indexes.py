@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
+from app.devdata import harness
 from app.domain.localtime import local_today
-from app.services import scale
 
 # (table, columns) the hot pages look up by patient and day.
 PATIENT_DAY_INDEXES = (
@@ -47,7 +47,7 @@ def test_postgresql_plans_the_hot_queries_with_their_indexes(db, seed_scale):  #
         pytest.skip("EXPLAIN plans are PostgreSQL's; run with TEST_DATABASE_URL=postgresql://...")
     world = seed_scale(50, 365)  # the seeder ANALYZEs what it wrote
     patient = world.patient
-    queries = scale.hot_queries(patient.id, [patient.id], local_today(patient.timezone))
+    queries = harness.hot_queries(patient.id, [patient.id], local_today(patient.timezone))
     queries.pop("caseload (patients of a physio)")  # a 50-patient clinic is one physio's
     queries.pop("dashboard week (day summaries of a caseload)")  # ditto; see bench/results.md
     plans = {}
@@ -56,7 +56,7 @@ def test_postgresql_plans_the_hot_queries_with_their_indexes(db, seed_scale):  #
             dialect=db.session.connection().dialect, compile_kwargs={"literal_binds": True}
         )
         plan = db.session.execute(sa.text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar()
-        plans[name] = scale.plan_scans(plan[0]["Plan"])
+        plans[name] = harness.plan_scans(plan[0]["Plan"])
     for name, scans in plans.items():
         # A Bitmap Heap Scan reads the rows its Bitmap Index Scan found: still the index.
         assert not any(scan.startswith("Seq Scan") for scan in scans), f"{name}: {scans}"

@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 
+from app.devdata import scale
 from app.domain.localtime import utcnow
 from app.models import CheckIn, DaySummary, ExerciseLog, Patient, SyncEvent
-from app.services import activity, scale
+from app.services import activity
 
 SUMMARY_FIELDS = (
     "version_id", "due_units", "done_units", "during_pain", "morning_pain", "usual_pain",
@@ -26,6 +27,31 @@ def test_seeded_day_summaries_match_the_apps_own(db, seed_scale):  # type: ignor
             day: tuple(getattr(row, f) for f in SUMMARY_FIELDS) for day, row in fresh.items()
         }
         assert recomputed == seeded
+
+
+def test_seeded_zones_count_exercise_pain_as_the_app_does(db, seed_scale):  # type: ignore[no-untyped-def]
+    # Pain given on one exercise is pain during exercise too (pain.zone_for_day): a day whose
+    # worst exercise was above the session's answer, or had no session answer, is zoned on it.
+    seed_scale(30, 45, suggest_every=0)
+    rows = db.session.scalars(
+        sa.select(DaySummary).where(
+            DaySummary.max_exercise_pain.is_not(None),
+            sa.or_(
+                DaySummary.during_pain.is_(None),
+                DaySummary.max_exercise_pain > DaySummary.during_pain,
+            ),
+        )
+    ).all()
+    assert rows, "some seeded days have exercise pain above the session's"
+    seeded = {(row.patient_id, row.local_date): row.zone for row in rows}
+    by_patient: dict[int, list] = {}
+    for patient_id, day in seeded:
+        by_patient.setdefault(patient_id, []).append(day)
+    recomputed = {}
+    for patient_id, days in by_patient.items():
+        fresh = activity.refresh_day_summaries(db.session.get(Patient, patient_id), days)
+        recomputed.update({(patient_id, day): row.zone for day, row in fresh.items()})
+    assert recomputed == seeded
 
 
 def test_nothing_seeded_happens_after_now_and_today_is_left_to_do(db, seed_scale):  # type: ignore[no-untyped-def]

@@ -85,11 +85,11 @@ def test_no_path_tricks_through_the_gzip_route(client, bundle):
 
 
 def test_chart_page_first_load_is_under_600_kb_compressed(
-    client, make, physio, patient, write_days, today, bundle
+    client, make, physio, patient, today, bundle
 ):
     exercises = [make.exercise(f"page-weight-{n}") for n in range(6)]
     make.programme(patient, exercises, start=today - timedelta(days=120))
-    write_days(patient, today - timedelta(days=100), today, due=6)
+    make.days(patient, today - timedelta(days=100), today, due=6)
     client.login_as(physio)
     page = client.get(f"/patients/{patient.id}/progress")
     html = page.get_data()

@@ -8,11 +8,11 @@ from app.models import ProgrammeVersion
 from app.services import charts
 
 
-def test_the_pain_chart_band_follows_the_programmes_mcid(make, patient, write_days, today):
+def test_the_pain_chart_band_follows_the_programmes_mcid(make, patient, today):
     programme = make.programme(patient, start=today - timedelta(days=20))
     version = db.session.get(ProgrammeVersion, programme.current_version_id)
     version.mcid = 3
-    write_days(patient, today - timedelta(days=13), today, during=5)
+    make.days(patient, today - timedelta(days=13), today, during=5)
     history = charts.load_history(patient, today - timedelta(days=13), today, today)
     [pain] = [c for c in figures.charts_for(history, patient=False) if c.key == "pain"]
     layout = pain.figure["layout"]

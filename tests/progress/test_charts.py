@@ -14,7 +14,7 @@ from app.services import charts, programmes
 
 
 @pytest.fixture
-def history_of_improvement(make, physio, patient, write_days, today):  # type: ignore[no-untyped-def]
+def history_of_improvement(make, physio, patient, today):  # type: ignore[no-untyped-def]
     """Four weeks of pain going from 5 to 2, a plan change ten days ago, custom thresholds."""
     bridge = make.exercise("bridge", name="Bridge")
     plan = make.programme(patient, [bridge], start=today - timedelta(days=40))
@@ -24,9 +24,9 @@ def history_of_improvement(make, physio, patient, write_days, today):  # type: i
     rows = []
     for week, pain in enumerate((5, 4, 3, 2)):
         first = start + timedelta(days=7 * week)
-        rows += write_days(patient, first, first + timedelta(days=6), during=pain, morning=2)
+        rows += make.days(patient, first, first + timedelta(days=6), during=pain, morning=2)
     rows[-1].done_units = 0  # yesterday was missed
-    write_days(patient, today, today, during=2)  # today is done
+    make.days(patient, today, today, during=2)  # today is done
     db.session.flush()
     return plan
 
@@ -59,9 +59,9 @@ def test_plotly_refuses_a_figure_with_an_unknown_property():
         valid_figure({"data": [], "layout": {"xaxis": {"tickformatt": "%d %b"}}})
 
 
-def test_one_day_of_data_shows_a_week_of_dates_not_hours(patient, make, write_days, today):
+def test_one_day_of_data_shows_a_week_of_dates_not_hours(patient, make, today):
     make.programme(patient, [make.exercise("bridge-1d")], start=today)
-    write_days(patient, today, today, during=3)
+    make.days(patient, today, today, during=3)
     for key, chart in load(patient, today, days=1).items():
         axis = chart.figure["layout"]["xaxis"]
         assert axis["type"] == "date" and axis["tickformat"] == "%d %b", key
@@ -240,13 +240,13 @@ def test_two_years_exactly_is_allowed(client, physio, patient, today):
 
 @pytest.mark.parametrize("days", [7, 365])
 def test_chart_json_uses_at_most_6_statements(
-    client, make, physio, patient, write_days, today, query_counter, days
+    client, make, physio, patient, today, query_counter, days
 ):
     bridge, squat = make.exercise("bridge-q"), make.exercise("squat-q")
     plan = make.programme(patient, [bridge, squat], start=today - timedelta(days=days))
     for reps in (12, 14, 16):
         change_plan(physio, plan, reps)
-    write_days(patient, today - timedelta(days=days - 1), today)
+    make.days(patient, today - timedelta(days=days - 1), today)
     first = today - timedelta(days=days - 1)
     client.login_as(physio)
     with query_counter() as statements:

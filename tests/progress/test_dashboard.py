@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
-from app.models import Flag, Prescription, ProgrammeVersion, Role, Suggestion
+from app.models import Role
 from app.services.caseload import caseload
 
 
@@ -11,53 +11,31 @@ def with_plan(make, patient, today, days_back=30):  # type: ignore[no-untyped-de
     return make.programme(patient, [make.exercise()], start=today - timedelta(days=days_back))
 
 
-def add_suggestion(patient, programme):  # type: ignore[no-untyped-def]
-    db.session.add(
-        Suggestion(
-            patient_id=patient.id,
-            programme_id=programme.id,
-            version_id=programme.current_version_id,
-            line_id=1,
-            kind="progress",
-            rule="progress_steady_green",
-            window_start=programme.start_date,
-            window_end=programme.start_date,
-            numbers={},
-            reason="Ready.",
-            proposal=None,
-            dedupe_key=f"k{patient.id}",
-        )
-    )
-    db.session.flush()
-
-
-def arrange(kind, make, physio, write_days, today, name):  # type: ignore[no-untyped-def]
+def arrange(kind, make, physio, today, name):  # type: ignore[no-untyped-def]
     """Make a patient in one need category, logging fully every day unless told otherwise."""
     patient = make.patient(physio, name=name)
     plan = with_plan(make, patient, today)
     monday = today - timedelta(days=today.weekday())
     first = min(monday, today - timedelta(days=7))
     if kind == "red":
-        write_days(patient, first, today - timedelta(days=1))
-        write_days(patient, today, today, during=7, zone="red")
+        make.days(patient, first, today - timedelta(days=1))
+        make.days(patient, today, today, during=7, zone="red")
     elif kind == "flag":  # an unresolved red flag from last week
-        write_days(patient, first, today)
-        db.session.add(
-            Flag(patient_id=patient.id, kind="red_day", local_date=first, message="Red day.")
-        )
+        make.days(patient, first, today)
+        make.flag(patient, first)
     elif kind == "suggestion":
-        write_days(patient, first, today)
-        add_suggestion(patient, plan)
+        make.days(patient, first, today)
+        make.suggestion(patient, plan)
     elif kind == "silent":
         # Last logged 4 days ago, and the morning after it not answered (an answer given 3
         # days ago would be logging then: adherence.last_active_day).
-        write_days(patient, today - timedelta(days=20), today - timedelta(days=5))
-        write_days(patient, today - timedelta(days=4), today - timedelta(days=4), morning=None)
+        make.days(patient, today - timedelta(days=20), today - timedelta(days=5))
+        make.days(patient, today - timedelta(days=4), today - timedelta(days=4), morning=None)
     elif kind == "low_adherence":
-        write_days(patient, first, today - timedelta(days=1), done=0, logged=True)
-        write_days(patient, today, today)  # logged today, but the week is mostly missed
+        make.days(patient, first, today - timedelta(days=1), done=0, logged=True)
+        make.days(patient, today, today)  # logged today, but the week is mostly missed
     else:
-        write_days(patient, first, today)
+        make.days(patient, first, today)
     db.session.flush()
     return patient
 
@@ -76,10 +54,10 @@ CASES = [
 WEDNESDAY_NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)  # the week so far: Mon, Tue, today
 
 
-def test_patients_are_sorted_by_need(make, physio, write_days):
+def test_patients_are_sorted_by_need(make, physio):
     today = WEDNESDAY_NOON.date()
     for kind, name, *_ in CASES:
-        arrange(kind, make, physio, write_days, today, name)
+        arrange(kind, make, physio, today, name)
     rows = caseload(physio, now=WEDNESDAY_NOON)
     assert [r.name for r in rows] == [
         "Eve Red",
@@ -95,8 +73,8 @@ def test_patients_are_sorted_by_need(make, physio, write_days):
         assert [n.value for n in by_name[name].needs] == reasons, name
 
 
-def test_rows_carry_last_activity_adherence_and_latest_pain(make, physio, write_days, today):
-    patient = arrange("red", make, physio, write_days, today, "Eve Red")
+def test_rows_carry_last_activity_adherence_and_latest_pain(make, physio, today):
+    patient = arrange("red", make, physio, today, "Eve Red")
     [row] = caseload(physio)
     assert row.patient_id == patient.id
     assert row.last_activity == today
@@ -104,9 +82,7 @@ def test_rows_carry_last_activity_adherence_and_latest_pain(make, physio, write_
     assert (row.latest_during, row.latest_zone, row.latest_pain_day) == (7, "red", today)
 
 
-def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_done(
-    make, physio, write_days
-):
+def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_done(make, physio):
     monday, tuesday, today = (WEDNESDAY_NOON.date() - timedelta(days=n) for n in (2, 1, 0))
     exercise = make.exercise()
 
@@ -115,28 +91,13 @@ def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_d
         programme = make.programme(patient, [exercise], start=monday - timedelta(days=21))
         # Version 2 from Tuesday: the line on each side (2 ticks a day), and a next-phase
         # line that is not due yet.
-        version = ProgrammeVersion(
-            programme_id=programme.id,
-            number=2,
-            effective_from=tuesday,
-            created_by_id=physio.id,
-            change_kind="edited",
-            summary="Each side",
+        lines = [
+            {"phase_position": phase, "exercise_id": exercise.id, "side": side}
+            for phase, side in ((0, "each"), (1, "both"))
+        ]
+        make.version(
+            programme, tuesday, lines, current=False, change_kind="edited", summary="Each side"
         )
-        for line_id, phase, side in ((1, 0, "each"), (2, 1, "both")):
-            version.prescriptions.append(
-                Prescription(
-                    line_id=line_id,
-                    phase_position=phase,
-                    position=line_id - 1,
-                    exercise_id=exercise.id,
-                    sets=3,
-                    reps=10,
-                    side=side,
-                    days_of_week=0b1111111,
-                )
-            )
-        db.session.add(version)
         return patient
 
     half_today = patient_with_new_plan_on_tuesday("Half Today")
@@ -144,7 +105,7 @@ def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_d
     later = make.patient(physio, name="Starts Tomorrow")
     make.programme(later, [exercise], start=today + timedelta(days=1))
     db.session.flush()
-    write_days(half_today, today, today, due=2, done=1)
+    make.days(half_today, today, today, due=2, done=1)
 
     rows = {r.name: r for r in caseload(physio, now=WEDNESDAY_NOON)}
     # Monday 1 due (version 1), Tuesday 2 (version 2, this phase only), today 1 done of 2.
@@ -158,12 +119,12 @@ def test_unlogged_past_days_count_what_the_plan_had_due_and_today_only_what_is_d
     assert rows["Starts Tomorrow"].week_due == 0 and rows["Starts Tomorrow"].needs == []
 
 
-def test_a_morning_answer_given_3_days_ago_is_not_silence(make, physio, write_days):
+def test_a_morning_answer_given_3_days_ago_is_not_silence(make, physio):
     today = WEDNESDAY_NOON.date()
     patient = make.patient(physio, name="Morning Only")
     with_plan(make, patient, today)
     # The morning about 4 days ago was given 3 days ago: not yet 3 days of nothing logged.
-    write_days(patient, today - timedelta(days=20), today - timedelta(days=4))
+    make.days(patient, today - timedelta(days=20), today - timedelta(days=4))
     db.session.flush()
     [row] = caseload(physio, now=WEDNESDAY_NOON)
     assert row.last_activity == today - timedelta(days=4)
@@ -171,10 +132,10 @@ def test_a_morning_answer_given_3_days_ago_is_not_silence(make, physio, write_da
     assert "silent" not in [n.value for n in row.needs]
 
 
-def test_filters_by_need_and_name(client, make, physio, write_days, today):
-    arrange("red", make, physio, write_days, today, "Eve Red")
-    arrange("silent", make, physio, write_days, today, "Cat Silent")
-    arrange("fine", make, physio, write_days, today, "Ann Fine")
+def test_filters_by_need_and_name(client, make, physio, today):
+    arrange("red", make, physio, today, "Eve Red")
+    arrange("silent", make, physio, today, "Cat Silent")
+    arrange("fine", make, physio, today, "Ann Fine")
     assert [r.name for r in caseload(physio, need="silent")] == ["Cat Silent"]
     assert [r.name for r in caseload(physio, need="fine")] == ["Ann Fine"]
     assert [r.name for r in caseload(physio, search="eve")] == ["Eve Red"]
@@ -185,11 +146,11 @@ def test_filters_by_need_and_name(client, make, physio, write_days, today):
 
 
 def test_physio_sees_only_their_patients_and_the_admin_the_clinic(
-    client, make, clinic, physio, admin, write_days, today
+    client, make, clinic, physio, admin, today
 ):
-    arrange("fine", make, physio, write_days, today, "Mine")
+    arrange("fine", make, physio, today, "Mine")
     colleague = make.staff(clinic, Role.PHYSIO)
-    arrange("fine", make, colleague, write_days, today, "Theirs")
+    arrange("fine", make, colleague, today, "Theirs")
     elsewhere = make.staff(make.clinic("Other clinic"), Role.ADMIN)
     assert [r.name for r in caseload(physio)] == ["Mine"]
     assert [r.name for r in caseload(admin)] == ["Mine", "Theirs"]
@@ -205,15 +166,13 @@ def test_staff_land_on_the_dashboard_and_patients_are_refused(client, physio, pa
     assert client.get("/dashboard").status_code == 403
 
 
-def test_query_count_does_not_grow_with_patients(
-    client, make, physio, write_days, today, query_counter
-):
+def test_query_count_does_not_grow_with_patients(client, make, physio, today, query_counter):
     kinds = [kind for kind, *_ in CASES]
 
     def count_for(total: int) -> int:
         existing = len(caseload(physio))
         for n in range(existing, total):
-            arrange(kinds[n % len(kinds)], make, physio, write_days, today, f"Patient {n:03}")
+            arrange(kinds[n % len(kinds)], make, physio, today, f"Patient {n:03}")
         client.login_as(physio)
         with query_counter() as statements:
             response = client.get("/dashboard")

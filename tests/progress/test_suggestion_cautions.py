@@ -41,13 +41,13 @@ def pending(patient) -> list[Suggestion]:  # type: ignore[no-untyped-def]
 
 
 def test_gluteal_tendinopathy_patient_gets_more_dose_not_the_cautioned_swap(
-    make, patient, isometric_chain, write_days, today
+    make, patient, isometric_chain, today
 ):
     assert patient.condition == "gluteal-tendinopathy"
     make.programme(
         patient, [isometric_chain[0]], start=today - timedelta(days=30), sets=5, hold_seconds=30
     )
-    write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_chain_end_dose"
@@ -58,13 +58,13 @@ def test_gluteal_tendinopathy_patient_gets_more_dose_not_the_cautioned_swap(
     )
 
 
-def test_another_condition_still_gets_the_swap(make, patient, isometric_chain, write_days, today):
+def test_another_condition_still_gets_the_swap(make, patient, isometric_chain, today):
     patient.condition = "fai"
     db.session.flush()
     make.programme(
         patient, [isometric_chain[0]], start=today - timedelta(days=30), sets=5, hold_seconds=30
     )
-    write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_steady_green"
@@ -72,13 +72,13 @@ def test_another_condition_still_gets_the_swap(make, patient, isometric_chain, w
 
 
 def test_a_red_day_does_not_send_the_patient_back_to_a_cautioned_exercise(
-    make, patient, isometric_chain, write_days, today
+    make, patient, isometric_chain, today
 ):
     make.programme(patient, [isometric_chain[1]], start=today - timedelta(days=30), sets=3)
     # Made up for the test: here the easier exercise is the cautioned one.
     isometric_chain[0].cautions = [COMPRESSION]
     db.session.flush()
-    write_days(patient, today - timedelta(days=2), today - timedelta(days=1), during=7, zone="red")
+    make.days(patient, today - timedelta(days=2), today - timedelta(days=1), during=7, zone="red")
     service.refresh_for_patient(patient, today)
     [suggestion] = [s for s in pending(patient) if s.kind == "regress"]
     assert suggestion.proposal["action"] == "dose" and suggestion.proposal["reps"] == 7

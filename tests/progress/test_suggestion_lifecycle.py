@@ -1,6 +1,6 @@
 """Stored suggestions: made once, applied into exactly one version, refused when stale or done."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,6 @@ from app.domain.dose import Dose
 from app.extensions import db
 from app.models import (
     AuditEvent,
-    CheckIn,
     Flag,
     Prescription,
     Programme,
@@ -20,7 +19,7 @@ from app.models import (
 )
 from app.services import activity, programmes
 from app.services import suggestions as service
-from tests.today.conftest import checkin
+from tests.factories import checkin
 
 
 @pytest.fixture
@@ -58,12 +57,12 @@ def versions(programme: Programme) -> int:
     )
 
 
-def green_week(write_days, patient, today):  # type: ignore[no-untyped-def]
-    write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
+def green_week(make, patient, today):  # type: ignore[no-untyped-def]
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
 
 
-def test_steady_green_week_suggests_the_next_exercise_once(patient, plan, chain, write_days, today):
-    green_week(write_days, patient, today)
+def test_steady_green_week_suggests_the_next_exercise_once(patient, plan, chain, make, today):
+    green_week(make, patient, today)
     first = service.refresh_for_patient(patient, today)
     second = service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
@@ -76,19 +75,19 @@ def test_steady_green_week_suggests_the_next_exercise_once(patient, plan, chain,
     assert "ready for Side plank (knees)" in suggestion.reason
 
 
-def test_advice_that_no_longer_holds_is_superseded(patient, plan, write_days, today):
-    green_week(write_days, patient, today)
+def test_advice_that_no_longer_holds_is_superseded(patient, plan, make, today):
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
-    write_days(patient, today, today, during=4, zone="amber")  # amber today: hold instead
+    make.days(patient, today, today, during=4, zone="amber")  # amber today: hold instead
     result = service.refresh_for_patient(patient, today)
     assert [s.kind for s in pending(patient)] == ["hold"]
     assert [s.rule for s in result.superseded] == ["progress_steady_green"]
 
 
 def test_apply_swaps_to_the_next_exercise_in_exactly_one_version(
-    client, physio, patient, plan, chain, write_days, today
+    client, physio, patient, plan, chain, make, today
 ):
-    green_week(write_days, patient, today)
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     client.login_as(physio)
@@ -109,10 +108,8 @@ def test_apply_swaps_to_the_next_exercise_in_exactly_one_version(
     assert "suggestion.apply" in actions
 
 
-def test_applying_twice_is_refused_and_changes_nothing(
-    client, physio, patient, plan, write_days, today
-):
-    green_week(write_days, patient, today)
+def test_applying_twice_is_refused_and_changes_nothing(client, physio, patient, plan, make, today):
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     client.login_as(physio)
@@ -125,9 +122,9 @@ def test_applying_twice_is_refused_and_changes_nothing(
 
 
 def test_stale_suggestion_is_refused_after_the_plan_changed(
-    client, physio, patient, plan, write_days, today
+    client, physio, patient, plan, make, today
 ):
-    green_week(write_days, patient, today)
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     draft = programmes.draft_for(plan)
@@ -143,8 +140,8 @@ def test_stale_suggestion_is_refused_after_the_plan_changed(
     assert suggestion.status == "pending"
 
 
-def test_stale_pending_advice_is_replaced_on_refresh(physio, patient, plan, write_days, today):
-    green_week(write_days, patient, today)
+def test_stale_pending_advice_is_replaced_on_refresh(physio, patient, plan, make, today):
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [old] = pending(patient)
     draft = programmes.draft_for(plan)
@@ -156,10 +153,8 @@ def test_stale_pending_advice_is_replaced_on_refresh(physio, patient, plan, writ
     assert pending(patient) == []  # a plan change today: no progress until a week under it
 
 
-def test_dismiss_needs_a_note_then_blocks_applying(
-    client, physio, patient, plan, write_days, today
-):
-    green_week(write_days, patient, today)
+def test_dismiss_needs_a_note_then_blocks_applying(client, physio, patient, plan, make, today):
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     client.login_as(physio)
@@ -177,10 +172,10 @@ def test_dismiss_needs_a_note_then_blocks_applying(
     assert versions(plan) == 1
 
 
-def test_edit_then_apply_uses_the_physios_dose(client, make, physio, patient, write_days, today):
+def test_edit_then_apply_uses_the_physios_dose(client, make, physio, patient, today):
     end = make.exercise("single-leg-squat", name="Single-leg squat")  # no progression
     plan = make.programme(patient, [end], start=today - timedelta(days=30), reps=10)
-    green_week(write_days, patient, today)
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_chain_end_dose" and suggestion.proposal["reps"] == 12
@@ -201,10 +196,8 @@ def test_edit_then_apply_uses_the_physios_dose(client, make, physio, patient, wr
     assert (line.sets, line.reps) == (3, 11)
 
 
-def test_a_review_is_acknowledged_without_a_new_version(
-    client, physio, patient, plan, write_days, today
-):
-    write_days(patient, today - timedelta(days=7), today - timedelta(days=1), done=0)
+def test_a_review_is_acknowledged_without_a_new_version(client, physio, patient, plan, make, today):
+    make.days(patient, today - timedelta(days=7), today - timedelta(days=1), done=0)
     service.refresh_for_patient(patient, today)
     [review] = pending(patient)
     assert (review.kind, review.proposal) == ("review", None)
@@ -216,10 +209,8 @@ def test_a_review_is_acknowledged_without_a_new_version(
     assert versions(plan) == 1
 
 
-def test_another_physios_patient_is_not_found(
-    client, make, clinic, patient, plan, write_days, today
-):
-    green_week(write_days, patient, today)
+def test_another_physios_patient_is_not_found(client, make, clinic, patient, plan, today):
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     other = make.staff(clinic, Role.PHYSIO)
@@ -231,9 +222,9 @@ def test_another_physios_patient_is_not_found(
 
 
 def test_patient_page_lists_suggestions_with_their_numbers(
-    client, physio, patient, plan, write_days, today
+    client, physio, patient, plan, make, today
 ):
-    green_week(write_days, patient, today)
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     client.login_as(physio)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
@@ -262,19 +253,10 @@ def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(client, physio, pa
     assert flags[0].resolved_by_id == physio.id
 
 
-def test_refreshing_summaries_flags_each_red_day_once(patient, plan, today):
+def test_refreshing_summaries_flags_each_red_day_once(make, patient, plan, today):
     days = [today - timedelta(days=1), today]
     for day in days:
-        db.session.add(
-            CheckIn(
-                patient_id=patient.id,
-                session_date=day,
-                kind="during",
-                pain=8,
-                client_time=datetime.now(UTC),
-            )
-        )
-    db.session.flush()
+        make.check_in(patient, day, 8)
     activity.refresh_day_summaries(patient, days)
     activity.refresh_day_summaries(patient, days)
     flags = db.session.scalars(
@@ -290,26 +272,16 @@ def test_refreshing_summaries_flags_each_red_day_once(patient, plan, today):
     assert raised == 2
 
 
-def test_green_day_raises_no_flag_and_costs_no_statement(
-    patient, plan, write_days, today, query_counter
-):
-    [summary] = write_days(patient, today, today)
+def test_green_day_raises_no_flag_and_costs_no_statement(patient, plan, make, today, query_counter):
+    [summary] = make.days(patient, today, today)
     with query_counter() as statements:
         assert service.flag_red_days(patient, [summary]) == []
     assert statements == []
 
 
-def test_physio_marks_all_open_flags_seen_at_once(client, physio, patient, today):
+def test_physio_marks_all_open_flags_seen_at_once(client, make, physio, patient, today):
     for days_ago in (0, 1, 2):
-        db.session.add(
-            Flag(
-                patient_id=patient.id,
-                kind="red_day",
-                local_date=today - timedelta(days=days_ago),
-                message="Red pain day",
-            )
-        )
-    db.session.flush()
+        make.flag(patient, today - timedelta(days=days_ago), "Red pain day")
     client.login_as(physio)
     assert "Mark all 3 as seen" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
     response = client.post_form(f"/patients/{patient.id}/flags/seen")
@@ -323,8 +295,7 @@ def test_physio_marks_all_open_flags_seen_at_once(client, physio, patient, today
 
 
 def test_other_physio_cannot_clear_flags(client, make, clinic, patient, today):
-    db.session.add(Flag(patient_id=patient.id, kind="red_day", local_date=today, message="x"))
-    db.session.flush()
+    make.flag(patient, today, "x")
     client.login_as(make.staff(clinic))
     assert client.post_form(f"/patients/{patient.id}/flags/seen").status_code == 404
     assert (
@@ -332,10 +303,10 @@ def test_other_physio_cannot_clear_flags(client, make, clinic, patient, today):
     )
 
 
-def test_a_bad_stored_proposal_is_refused_when_read_back(make, physio, patient, write_days, today):
+def test_a_bad_stored_proposal_is_refused_when_read_back(make, physio, patient, today):
     end = make.exercise("single-leg-squat", name="Single-leg squat")  # no progression
     plan = make.programme(patient, [end], start=today - timedelta(days=30), reps=10)
-    green_week(write_days, patient, today)
+    green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert service.stored_proposal(suggestion) == rules.Proposal(

@@ -1,17 +1,15 @@
 """Return-to-running lines: the walk-run levels and the 30-minute continuous run that ends them."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ExerciseLog, Prescription, Suggestion
+from app.models import Prescription, Suggestion
 from app.services import suggestions as service
 
 
-def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(
-    make, patient, write_days, today
-):
+def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(make, patient, today):
     level_5 = make.exercise(
         "walk-run-level-5", name="Walk-run level 5", position="running", walk_run=True
     )
@@ -28,22 +26,10 @@ def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(
         sa.select(Prescription).where(Prescription.version_id == programme.current_version_id)
     ).all()
     line.reps, line.duration_seconds = None, 1800
-    write_days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
     for days_ago in (3, 1):  # two sessions, pain 2/10 at most, back to usual next morning
         day = today - timedelta(days=days_ago)
-        db.session.add(
-            ExerciseLog(
-                patient_id=patient.id,
-                prescription_id=line.id,
-                line_id=line.line_id,
-                local_date=day,
-                done=True,
-                sets_done=1,
-                pain=1,
-                client_time=datetime.now(UTC),
-            )
-        )
-    db.session.flush()
+        make.log(patient, line, day, sets_done=1, pain=1)
     service.refresh_for_patient(patient, today)
     [suggestion] = db.session.scalars(
         sa.select(Suggestion).where(

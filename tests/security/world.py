@@ -7,13 +7,9 @@ from app.domain.localtime import local_today, utcnow
 from app.extensions import db
 from app.models import (
     Assessment,
-    CheckIn,
-    DaySummary,
     Exercise,
-    ExerciseLog,
     Flag,
     Patient,
-    Prescription,
     Programme,
     ProgrammeTemplate,
     ProgrammeVersion,
@@ -93,67 +89,33 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
     programme = make.programme(
         patient_a, [library_exercise, custom_exercise], start=start, days_of_week=0b1111111
     )
-    first = db.session.get(ProgrammeVersion, programme.current_version_id)
     # A second version, so history and "plan on a date" have something to show.
-    version = ProgrammeVersion(
-        programme_id=programme.id,
-        number=2,
-        effective_from=today - timedelta(days=7),
+    version = make.version(
+        programme,
+        today - timedelta(days=7),
+        [
+            {"exercise_id": exercise.id, "reps": 12}
+            for exercise in (library_exercise, custom_exercise)
+        ],
         created_by_id=physio_a.id,
-        change_kind="dose",
         summary="Reps 10 -> 12",
         reason="Going well",
     )
-    for line in first.prescriptions:
-        version.prescriptions.append(
-            Prescription(
-                line_id=line.line_id,
-                position=line.position,
-                exercise_id=line.exercise_id,
-                sets=line.sets,
-                reps=12,
-                side=line.side,
-                days_of_week=line.days_of_week,
-            )
-        )
-    db.session.add(version)
-    db.session.flush()
-    programme.current_version_id = version.id
     line = version.prescriptions[0]
 
     yesterday = today - timedelta(days=1)
     now = utcnow()
+    make.log(patient_a, line, yesterday, pain=2, client_time=now)
+    make.check_in(
+        patient_a, yesterday, 6, note="Sore after the bridges", version_id=version.id,
+        client_time=now,
+    )  # fmt: skip
+    make.days(
+        patient_a, yesterday, yesterday, version_id=version.id, due=2, done=1, during=6,
+        morning=None, usual=None, zone="red", logged=True,
+    )  # fmt: skip
     db.session.add_all(
         [
-            ExerciseLog(
-                patient_id=patient_a.id,
-                prescription_id=line.id,
-                line_id=line.line_id,
-                local_date=yesterday,
-                side="both",
-                done=True,
-                pain=2,
-                client_time=now,
-            ),
-            CheckIn(
-                patient_id=patient_a.id,
-                session_date=yesterday,
-                kind="during",
-                pain=6,
-                note="Sore after the bridges",
-                version_id=version.id,
-                client_time=now,
-            ),
-            DaySummary(
-                patient_id=patient_a.id,
-                local_date=yesterday,
-                version_id=version.id,
-                due_units=2,
-                done_units=1,
-                during_pain=6,
-                zone="red",
-                logged=True,
-            ),
             SyncEvent(
                 id="0b6c53f0-8d7c-4f38-9a1e-5d8f3f1c2b10",
                 patient_id=patient_a.id,
@@ -173,10 +135,9 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
             ),
         ]
     )
-    suggestion = Suggestion(
-        patient_id=patient_a.id,
-        programme_id=programme.id,
-        version_id=version.id,
+    suggestion = make.suggestion(
+        patient_a,
+        programme,
         line_id=line.line_id,
         kind="regress",
         rule="red_day",
@@ -187,13 +148,7 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         proposal={"action": "dose", "sets": 3, "reps": 8},
         dedupe_key=f"regress:{line.line_id}:{yesterday}",
     )
-    flag = Flag(
-        patient_id=patient_a.id,
-        kind="red_day",
-        local_date=yesterday,
-        message="Pain 6/10 during exercise yesterday.",
-    )
-    db.session.add_all([suggestion, flag])
+    flag = make.flag(patient_a, yesterday, "Pain 6/10 during exercise yesterday.")
     issued = accounts.issue_invite(physio_a, patient_a.user)
     db.session.flush()
     return World(

@@ -9,7 +9,7 @@ from app.domain.pain import ZONE_ADVICE, Zone
 from app.extensions import db
 from app.models import CheckIn, DaySummary, ExerciseLog, SyncEvent
 from app.services.activity import DayState, apply_events, today_view, week_view
-from tests.today.conftest import checkin, tick
+from tests.factories import checkin, tick
 
 TUESDAY_UTC_LATE_MORNING = datetime(2026, 11, 3, 11, 30, tzinfo=UTC)
 
@@ -164,31 +164,18 @@ def test_catch_up_reaches_two_days_back_and_never_forward(make, physio):  # type
 
 
 def test_a_tick_refers_to_the_version_in_force_that_day(make, physio):  # type: ignore[no-untyped-def]
-    from app.models import Prescription, ProgrammeVersion
 
     patient = make.patient(physio)
     programme = make.programme(patient, start=date(2026, 10, 1))
     old = programme.current_version
-    new = ProgrammeVersion(
-        programme_id=programme.id,
-        number=2,
-        effective_from=date(2026, 11, 3),
-        change_kind="dose",
+    new = make.version(
+        programme,
+        date(2026, 11, 3),
+        [{"exercise_id": old.prescriptions[0].exercise_id, "sets": 4, "reps": 12}],
+        current=False,
+        created_by_id=None,
         summary="More reps",
     )
-    new.prescriptions.append(
-        Prescription(
-            line_id=1,
-            position=0,
-            exercise_id=old.prescriptions[0].exercise_id,
-            sets=4,
-            reps=12,
-            side="both",
-            days_of_week=0b1111111,
-        )
-    )
-    db.session.add(new)
-    db.session.flush()
     now = TUESDAY_UTC_LATE_MORNING
     _apply(patient, [tick(1, date(2026, 11, 2)), tick(1, date(2026, 11, 3))], now)
     logs = {log.local_date: log for log in db.session.scalars(sa.select(ExerciseLog))}

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import DaySummary, Flag
-from tests.today.conftest import checkin, tick
+from tests.factories import checkin, tick
 
 
 def _summary(patient, day):  # type: ignore[no-untyped-def]

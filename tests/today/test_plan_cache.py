@@ -6,7 +6,7 @@ import pytest
 
 from app.models import Programme
 from app.services import programmes
-from tests.today.conftest import tick
+from tests.factories import tick
 
 
 def _plan_reads(statements: list[str]) -> list[str]:

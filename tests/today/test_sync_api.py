@@ -8,7 +8,7 @@ from app.domain.events import parse_event
 from app.extensions import db
 from app.models import CheckIn, DaySummary, ExerciseLog, SyncEvent
 from app.services import activity
-from tests.today.conftest import checkin, tick
+from tests.factories import checkin, tick
 
 
 def _logs(patient):
