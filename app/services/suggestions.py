@@ -63,6 +63,10 @@ class SuggestionError(Refused):
     """A suggestion cannot be applied or dismissed; the message says why, for the physio."""
 
 
+class StaleSuggestion(SuggestionError):
+    """The suggestion was decided already, or the plan moved on since it was made (a conflict)."""
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     created: list[Suggestion]
@@ -429,8 +433,8 @@ def apply_suggestion(
     """Apply a pending suggestion: a new programme version, or an acknowledgement.
 
     edits replace fields of a proposed dose (the physio's "edit then apply"). Raises
-    SuggestionError, with nothing changed, when the suggestion is decided, stale or the
-    edits are wrong.
+    SuggestionError, with nothing changed, when it cannot be applied: StaleSuggestion when it
+    is decided already or the plan has moved on; else the edits or the plan refuse it.
     """
     programme = _check_open(suggestion)
     proposal = stored_proposal(suggestion)
@@ -481,7 +485,7 @@ def dismiss_suggestion(actor: User, suggestion: Suggestion, note: str) -> None:
     """Dismiss a pending suggestion with the physio's note (a note is required)."""
     note = (note or "").strip()
     if suggestion.status != PENDING:
-        raise SuggestionError(decided_message(suggestion))
+        raise StaleSuggestion(decided_message(suggestion))
     if not note:
         raise SuggestionError("Please say why you are dismissing this suggestion.")
     if len(note) > 2000:
@@ -515,22 +519,12 @@ def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) ->
     return dose
 
 
-def is_conflict(suggestion: Suggestion) -> bool:
-    """Tell whether the suggestion can no longer be decided (decided already, or stale)."""
-    if suggestion.status != PENDING:
-        return True
-    current = db.session.scalar(
-        sa.select(Programme.current_version_id).where(Programme.id == suggestion.programme_id)
-    )
-    return current != suggestion.version_id
-
-
 def _check_open(suggestion: Suggestion) -> Programme:
     if suggestion.status != PENDING:
-        raise SuggestionError(decided_message(suggestion))
+        raise StaleSuggestion(decided_message(suggestion))
     programme = db.session.get(Programme, suggestion.programme_id)
     if programme is None or programme.current_version_id != suggestion.version_id:
-        raise SuggestionError(
+        raise StaleSuggestion(
             "The programme has changed since this suggestion was made, so it no longer "
             "applies. New suggestions are worked out from the current plan."
         )
