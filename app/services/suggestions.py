@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from app import policy
 from app.domain import suggestions as rules
 from app.domain.cautions import not_advised_for
 from app.domain.dose import STRENGTH_FIELDS, strength_errors
@@ -456,7 +457,7 @@ def apply_suggestion(
         if proposal.action == rules.Action.SWAP:
             if edits:
                 raise SuggestionError("A swap to another exercise cannot be edited here.")
-            exercise = programmes.visible_exercise(programme.clinic_id, proposal.to_exercise_id)
+            exercise = policy.find_prescribable(programme.clinic_id, proposal.to_exercise_id)
             if exercise is None:
                 raise SuggestionError("The suggested exercise is no longer in the library.")
             draft.swap_exercise(suggestion.line_id, exercise)
