@@ -2,8 +2,9 @@
 
 Views declare who may use them (public, login_required, staff_required, patient_required,
 admin_required); object-level rules are visible(user, Model) (the scoping select),
-can_edit(user, obj), find(user, Model, id) and get_or_404 / editable_or_403. Views and
-services ask this module; nothing else decides.
+can_edit(user, obj), find(user, Model, id) and get_or_404 / editable_or_403, and
+prescribable(clinic_id) / find_prescribable for the exercises a clinic may put in a plan.
+Views and services ask this module; nothing else decides.
 
 404 or 403, the one rule:
 - an object the user may not see answers 404, the same as one that does not exist, so an id
@@ -85,15 +86,37 @@ def visible_condition(user: User, model: type[M]) -> sa.ColumnElement[bool]:
         return sa.false()
     if not user.is_staff:
         return sa.false()
-    if model is Exercise:  # the library and the clinic's own, archived ones too
-        return sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == user.clinic_id)
-    # Templates: the library's and the clinic's own; an archived template is gone.
+    if model is Exercise:  # archived ones too: their pages stay, to read and to restore
+        return library_or_own(Exercise, user.clinic_id)
+    # Templates: an archived template is gone.
     return sa.and_(
-        sa.or_(
-            ProgrammeTemplate.clinic_id.is_(None), ProgrammeTemplate.clinic_id == user.clinic_id
-        ),
-        ProgrammeTemplate.archived.is_(False),
+        library_or_own(ProgrammeTemplate, user.clinic_id), ProgrammeTemplate.archived.is_(False)
     )
+
+
+def library_or_own(
+    model: type[Exercise] | type[ProgrammeTemplate], clinic_id: int | None
+) -> sa.ColumnElement[bool]:
+    """Return the condition of the shipped library's rows (no clinic) and the clinic's own."""
+    return sa.or_(model.clinic_id.is_(None), model.clinic_id == clinic_id)
+
+
+def prescribable_condition(clinic_id: int | None) -> sa.ColumnElement[bool]:
+    """Return the condition of the exercises a clinic may prescribe: the ones its staff see,
+    not archived (a plan keeps an archived exercise, but no new line or swap gets it)."""
+    return sa.and_(library_or_own(Exercise, clinic_id), Exercise.archived.is_(False))
+
+
+def prescribable(clinic_id: int | None) -> sa.Select[tuple[Exercise]]:
+    """Select the exercises a clinic may prescribe (in programmes and templates)."""
+    return sa.select(Exercise).where(prescribable_condition(clinic_id))
+
+
+def find_prescribable(clinic_id: int | None, exercise_id: int | None) -> Exercise | None:
+    """Load an exercise the clinic may prescribe, or None (also for no id)."""
+    if exercise_id is None:
+        return None
+    return db.session.scalar(prescribable(clinic_id).where(Exercise.id == exercise_id))
 
 
 def visible(user: User, model: type[M]) -> sa.Select[tuple[M]]:

@@ -14,7 +14,6 @@ from app.domain.library_files import CONDITIONS
 from app.domain.localtime import format_date, format_datetime
 from app.domain.plan_draft import phase_label
 from app.extensions import db
-from app.progress.assets import asset_url
 
 T = TypeVar("T")
 
@@ -28,6 +27,7 @@ def submit(
     page: Callable[[list[str]], str] | None = None,
     back: Callable[[], ResponseReturnValue] | None = None,
     fields: Mapping[str, str] | None = None,
+    refused: Callable[[Refused], ResponseReturnValue | None] | None = None,
 ) -> ResponseReturnValue:
     """Validate the form, make the change, then commit it or roll it back, and answer.
 
@@ -36,7 +36,8 @@ def submit(
     valid: re-render page(messages for no field) with the other messages by their fields,
     422 on a POST and 200 on a GET; or, for a button with no page of its own, flash every
     message and answer back(); or, with neither, answer 400. fields maps an error key to
-    its form field where their names differ.
+    its form field where their names differ. refused, when given, may answer a refusal its
+    own way first (a 409 page for a stale decision); when it returns None, answer as above.
     """
     general: list[str] = []
     if form.validate_on_submit():
@@ -44,6 +45,9 @@ def submit(
             result = change()
         except Refused as refusal:
             db.session.rollback()
+            answer = refused(refusal) if refused is not None else None
+            if answer is not None:
+                return answer
             general = attach_errors(form, refusal.errors, fields or {})
         else:
             db.session.commit()
@@ -93,6 +97,9 @@ def cautions_for(exercise: object, condition: str | None) -> list[str]:
 
 
 def register_template_helpers(app: Flask) -> None:
+    # Imported here: the progress package's views import this module for submit.
+    from app.progress.assets import asset_url
+
     app.add_template_global(cautions_for, "cautions_for")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(phase_label, "phase_label")

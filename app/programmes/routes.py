@@ -28,7 +28,14 @@ from app.models import (
     ProgrammeVersion,
     TemplatePrescription,
 )
-from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
+from app.policy import (
+    current_patient,
+    find_prescribable,
+    get_or_404,
+    patient_required,
+    staff_required,
+    visible,
+)
 from app.programmes import bp
 from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
 from app.services import programmes as svc
@@ -300,7 +307,7 @@ def add_line(patient_id: int, programme_id: int) -> ResponseReturnValue:
     form = AddLineForm()
     form.phase.choices = _phase_choices(programme)
     raw_id = form.exercise_id.data if request.method == "POST" else request.args.get("exercise_id")
-    exercise = svc.visible_exercise(
+    exercise = find_prescribable(
         current_user.clinic_id, int(raw_id) if raw_id and raw_id.isdigit() else None
     )
     if raw_id and exercise is None:
@@ -404,7 +411,7 @@ def swap(patient_id: int, programme_id: int, line_id: int) -> ResponseReturnValu
     """Swap a line's exercise, offering the easier and harder ones of its chain first."""
     patient, programme = _load(patient_id, programme_id)
     form = ChangeForm()
-    chosen = svc.visible_exercise(current_user.clinic_id, request.form.get("exercise_id", type=int))
+    chosen = find_prescribable(current_user.clinic_id, request.form.get("exercise_id", type=int))
 
     def change() -> Exercise:
         if chosen is None:

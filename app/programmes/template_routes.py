@@ -7,15 +7,19 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription
-from app.policy import can_edit, editable_or_403, get_or_404, staff_required, visible
+from app.policy import (
+    can_edit,
+    editable_or_403,
+    find_prescribable,
+    get_or_404,
+    prescribable,
+    staff_required,
+    visible,
+)
 from app.programmes import bp
 from app.programmes.forms import ChangeForm, DoseForm, PhaseForm, TemplateForm, TemplateLineForm
 from app.programmes.routes import DOSE_FIELDS, line_view
 from app.services import programme_templates as templates
-from app.services.programmes import (
-    visible_exercise,
-    visible_exercises,
-)
 from app.views import submit
 
 CHOOSE_EXERCISE = "Choose an exercise available to your clinic."
@@ -155,7 +159,7 @@ def template_edit(template_id: int) -> ResponseReturnValue:
 
 def _exercise_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        visible_exercises(current_user.clinic_id)
+        prescribable(current_user.clinic_id)
         .with_only_columns(Exercise.id, Exercise.name, Exercise.clinic_id)
         .order_by(Exercise.name)
     ).all()
@@ -219,7 +223,7 @@ def phase_new_line(template_id: int, phase_id: int) -> ResponseReturnValue:
     """Set the dose of the exercise chosen on the phase page, starting from its library default."""
     template = _editable_or_404(template_id)
     phase = _phase_or_404(template, phase_id)
-    exercise = visible_exercise(current_user.clinic_id, request.args.get("exercise_id", type=int))
+    exercise = find_prescribable(current_user.clinic_id, request.args.get("exercise_id", type=int))
     if exercise is None:
         flash(CHOOSE_EXERCISE, "error")
         return _to_phase(template, phase.id)
@@ -253,7 +257,7 @@ def phase_add_line(template_id: int, phase_id: int) -> ResponseReturnValue:
     template = _editable_or_404(template_id)
     phase = _phase_or_404(template, phase_id)
     line_form = TemplateLineForm()
-    exercise = visible_exercise(current_user.clinic_id, line_form.exercise_id.data)
+    exercise = find_prescribable(current_user.clinic_id, line_form.exercise_id.data)
     if exercise is None:
         form = PhaseForm(obj=phase, formdata=None)
         return _phase_page(template, phase, form, [CHOOSE_EXERCISE]), 422

@@ -1,11 +1,15 @@
 """The physio's decisions: apply, edit then apply, or dismiss a suggestion; mark a flag seen."""
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.domain import suggestions as rules
+from app.domain.errors import Refused
 from app.domain.plan_draft import phase_label
 from app.extensions import db
 from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
@@ -13,6 +17,7 @@ from app.policy import get_or_404, staff_required
 from app.progress import bp
 from app.progress.forms import DismissForm, DoseForm
 from app.services import suggestions as service
+from app.views import submit
 
 KIND_LABELS = {
     "progress": "Progress",
@@ -148,8 +153,19 @@ def _back(patient: Patient) -> ResponseReturnValue:
 
 
 def _conflict(patient: Patient, message: str) -> ResponseReturnValue:
-    db.session.rollback()
+    """Answer 409 with a page saying nothing was changed, and why."""
     return render_template("progress/conflict.html", patient=patient, message=message), 409
+
+
+def _stale(patient: Patient) -> Callable[[Refused], ResponseReturnValue | None]:
+    """Answer a stale suggestion (decided already, or the plan moved on) with the 409 page."""
+
+    def answer(refusal: Refused) -> ResponseReturnValue | None:
+        if isinstance(refusal, service.StaleSuggestion):
+            return _conflict(patient, str(refusal))
+        return None
+
+    return answer
 
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/apply")
@@ -157,18 +173,18 @@ def _conflict(patient: Patient, message: str) -> ResponseReturnValue:
 def apply(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     """Apply a suggestion as proposed (one click), or mark a review as seen."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
-    try:
-        version = service.apply_suggestion(current_user, suggestion)
-    except service.SuggestionError as error:
-        return _conflict(patient, str(error))
-    db.session.commit()
-    flash(
-        "Suggestion applied: the plan has a new version."
-        if version
-        else "Suggestion marked as reviewed.",
-        "success",
+    return submit(
+        FlaskForm(),
+        lambda: service.apply_suggestion(current_user, suggestion),
+        done=lambda version: (
+            "Suggestion applied: the plan has a new version."
+            if version
+            else "Suggestion marked as reviewed."
+        ),
+        then=lambda _: _back(patient),
+        # A one-click decision has no page to show a refusal on: every refusal is a conflict.
+        refused=lambda refusal: _conflict(patient, str(refusal)),
     )
-    return _back(patient)
 
 
 @bp.route(
@@ -181,31 +197,28 @@ def edit(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     view = _view(suggestion)
     if suggestion.status != service.PENDING:
         return _conflict(patient, service.decided_message(suggestion))
-    if not view["editable"]:
-        return _conflict(patient, "Only a dose change can be edited before applying.")
     proposal = service.stored_proposal(suggestion)
-    form = DoseForm(data=proposal.dose.strength() if proposal and proposal.dose else {})
-    problem = None
-    if form.validate_on_submit():
-        try:
-            service.apply_suggestion(current_user, suggestion, form.dose())
-        except service.SuggestionError as error:
-            if service.is_conflict(suggestion):
-                return _conflict(patient, str(error))
-            db.session.rollback()
-            problem = str(error)
-        else:
-            db.session.commit()
-            flash("Suggestion applied with your changes: the plan has a new version.", "success")
-            return _back(patient)
-    status = 422 if (form.errors or problem) else 200
-    return render_template(
-        "progress/edit_suggestion.html",
-        patient=patient,
-        suggestion=view,
-        form=form,
-        problem=problem,
-    ), status
+    if proposal is None or proposal.dose is None:  # not "editable": a swap, or a review
+        return _conflict(patient, "Only a dose change can be edited before applying.")
+    form = DoseForm(data=proposal.dose.strength())
+
+    def page(general: list[str]) -> str:
+        return render_template(
+            "progress/edit_suggestion.html",
+            patient=patient,
+            suggestion=view,
+            form=form,
+            problem=" ".join(general) or None,
+        )
+
+    return submit(
+        form,
+        lambda: service.apply_suggestion(current_user, suggestion, form.dose()),
+        done="Suggestion applied with your changes: the plan has a new version.",
+        then=lambda _: _back(patient),
+        page=page,
+        refused=_stale(patient),
+    )
 
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/dismiss")
@@ -216,19 +229,25 @@ def dismiss(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
     if suggestion.status != service.PENDING:
         return _conflict(patient, service.decided_message(suggestion))
     form = DismissForm()
-    if not form.validate_on_submit():
-        message = " ".join(form.note.errors) or "Please say why you are dismissing it."
+
+    def page(general: list[str]) -> str:
+        message = " ".join(form.note.errors + general) or "Please say why you are dismissing it."
         return render_template(
             "progress/dismiss.html",
             patient=patient,
             suggestion=_view(suggestion),
             form=form,
             message=message,
-        ), 422
-    service.dismiss_suggestion(current_user, suggestion, form.note.data)
-    db.session.commit()
-    flash("Suggestion dismissed.", "success")
-    return _back(patient)
+        )
+
+    return submit(
+        form,
+        lambda: service.dismiss_suggestion(current_user, suggestion, form.note.data or ""),
+        done="Suggestion dismissed.",
+        then=lambda _: _back(patient),
+        page=page,
+        refused=_stale(patient),
+    )
 
 
 @bp.post("/patients/<int:patient_id>/flags/<int:flag_id>/seen")
@@ -241,10 +260,12 @@ def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
     )
     if flag is None:
         abort(404)
-    service.resolve_flag(current_user, flag)
-    db.session.commit()
-    flash("Flag marked as seen.", "success")
-    return _back(patient)
+    return submit(
+        FlaskForm(),
+        lambda: service.resolve_flag(current_user, flag),
+        done="Flag marked as seen.",
+        then=lambda _: _back(patient),
+    )
 
 
 @bp.post("/patients/<int:patient_id>/flags/seen")
@@ -255,8 +276,15 @@ def flags_seen(patient_id: int) -> ResponseReturnValue:
     flags = db.session.scalars(
         sa.select(Flag).where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
     ).all()
-    for flag in flags:
-        service.resolve_flag(current_user, flag)
-    db.session.commit()
-    flash(f"{len(flags)} flag{'s' if len(flags) != 1 else ''} marked as seen.", "success")
-    return _back(patient)
+
+    def resolve_all() -> int:
+        for flag in flags:
+            service.resolve_flag(current_user, flag)
+        return len(flags)
+
+    return submit(
+        FlaskForm(),
+        resolve_all,
+        done=lambda count: f"{count} flag{'s' if count != 1 else ''} marked as seen.",
+        then=lambda _: _back(patient),
+    )

@@ -358,10 +358,13 @@ def catch_up_window(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(CATCH_UP_DAYS, -1, -1)]
 
 
+FUTURE_DATE = "That date is in the future. You can only fill in today or earlier."
+
+
 def date_error(day: date, today: date) -> str | None:
     """Return why a day cannot be logged for, or None when it can."""
     if day > today:
-        return "That date is in the future. You can only fill in today or earlier."
+        return FUTURE_DATE
     if day < today - timedelta(days=CATCH_UP_DAYS):
         return f"You can fill in up to {CATCH_UP_DAYS} days back, not earlier."
     return None
@@ -645,9 +648,13 @@ class _Batch:
     plan: LoadedPlan | None
     logs: dict[tuple, UnitLog]
     checkins: dict[tuple, DayCheckIn]
+    seen: dict[str, int]  # event id -> its patient: the ids received before, and this batch's
     changed: set[date] = field(default_factory=set)
     changed_logs: set[tuple] = field(default_factory=set)
     changed_checkins: set[tuple] = field(default_factory=set)
+    received: list[dict[str, Any]] = field(default_factory=list)  # the SyncEvent rows
+    checkin_results: list[tuple[EventResult, date]] = field(default_factory=list)
+    suggestions_may_change: bool = False
 
 
 def apply_events(
@@ -672,84 +679,97 @@ def apply_events(
     now = now or utcnow()
     today = local_today(patient.timezone, now)
     first = today - timedelta(days=CATCH_UP_DAYS)
-    seen: dict[str, int] = {}
-    ids = {event.id for event in events if event.id and not event.errors}
-    if ids_checked and ids:
-        rows = db.session.execute(
-            sa.select(SyncEvent.id, SyncEvent.patient_id).where(SyncEvent.id.in_(ids))
-        )
-        seen = {event_id: owner for event_id, owner in rows}
+    seen = _received_before(events) if ids_checked else {}
     logs, checkins = _read_days(patient, first, today)
-    batch = _Batch(patient, now, today, load_plan(patient, first, today), logs, checkins)
+    batch = _Batch(patient, now, today, load_plan(patient, first, today), logs, checkins, seen)
     done_today_before = _anything_done(batch.logs, today)
-    suggestions_may_change = False
-    results: list[EventResult] = []
-    received: list[dict] = []
-    checkin_results: list[tuple[EventResult, date]] = []
-    for event in events:
-        if isinstance(event, RejectedEvent):
-            results.append(EventResult(event.id, EventStatus.REJECTED, dict(event.errors)))
-            continue
-        assert event.id is not None and event.client_time is not None
-        if seen.get(event.id) == patient.id:
-            results.append(EventResult(event.id, EventStatus.DUPLICATE))
-            continue
-        if event.id in seen:
-            errors = {"id": "That id is already used. Make a new UUID for each event."}
-            results.append(EventResult(event.id, EventStatus.REJECTED, errors))
-            continue
-        if event.type == "checkin":
-            status, errors, day = _apply_checkin(batch, event)
-        else:
-            status, errors, day = _apply_unit_event(batch, event)
-        result = EventResult(event.id, status, errors)
-        results.append(result)
-        if status == EventStatus.REJECTED:
-            continue
-        seen[event.id] = patient.id
-        received.append(
-            {
-                "id": event.id,
-                "patient_id": patient.id,
-                "kind": event.type,
-                "local_date": day,
-                "client_time": event.client_time,
-                "received_at": now,
-                "status": str(status),
-                "payload": event.payload,
-            }
-        )
-        if event.type == "checkin":
-            checkin_results.append((result, day))  # type: ignore[arg-type]
-        if status == EventStatus.APPLIED:
-            # What the rules read of today is its pains and whether anything was logged
-            # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
-            pain = event.type == "checkin" or event.pain is not None
-            suggestions_may_change |= day != today or pain
+    results = [_apply_event(batch, event) for event in events]
     # The sync events first: a resent id fails here, before anything else is written.
-    bulk.insert_rows(SyncEvent, received)
+    bulk.insert_rows(SyncEvent, batch.received)
     _write_changes(batch)
-    summaries: dict[date, DaySummary] = {}
-    if batch.changed:
-        summaries = _refresh(patient, batch.changed, batch.plan, batch.logs, batch.checkins)
-        suggestions_may_change |= _anything_done(batch.logs, today) != done_today_before
-        if suggestions_may_change:
-            on_days_changed(patient, sorted(batch.changed))
-    for result, day in checkin_results:
+    summaries = _refresh_changed_days(batch, done_today_before)
+    _answer_checkin_zones(batch, summaries)
+    return results
+
+
+def _received_before(events: Sequence[EventIn]) -> dict[str, int]:
+    """Return event id -> patient of the batch's ids already received (one statement)."""
+    ids = {event.id for event in events if event.id and not event.errors}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(SyncEvent.id, SyncEvent.patient_id).where(SyncEvent.id.in_(ids))
+    )
+    return {event_id: owner for event_id, owner in rows}
+
+
+def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
+    """Apply one event to the batch's state and note its SyncEvent row; return its answer."""
+    if isinstance(event, RejectedEvent):
+        return EventResult(event.id, EventStatus.REJECTED, dict(event.errors))
+    assert event.id is not None and event.client_time is not None
+    if batch.seen.get(event.id) == batch.patient.id:
+        return EventResult(event.id, EventStatus.DUPLICATE)
+    if event.id in batch.seen:
+        errors = {"id": "That id is already used. Make a new UUID for each event."}
+        return EventResult(event.id, EventStatus.REJECTED, errors)
+    if event.type == "checkin":
+        status, errors, day = _apply_checkin(batch, event)
+    else:
+        status, errors, day = _apply_unit_event(batch, event)
+    result = EventResult(event.id, status, errors)
+    if status == EventStatus.REJECTED:
+        return result
+    assert day is not None  # an event not rejected is about a day
+    batch.seen[event.id] = batch.patient.id
+    batch.received.append(
+        {
+            "id": event.id,
+            "patient_id": batch.patient.id,
+            "kind": event.type,
+            "local_date": day,
+            "client_time": event.client_time,
+            "received_at": batch.now,
+            "status": str(status),
+            "payload": event.payload,
+        }
+    )
+    if event.type == "checkin":
+        batch.checkin_results.append((result, day))
+    if status == EventStatus.APPLIED:
+        # What the rules read of today is its pains and whether anything was logged
+        # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
+        pain = event.type == "checkin" or event.pain is not None
+        batch.suggestions_may_change |= day != batch.today or pain
+    return result
+
+
+def _refresh_changed_days(batch: _Batch, done_today_before: bool) -> dict[date, DaySummary]:
+    """Store fresh summaries of the changed days; tell the suggestions when they may change."""
+    if not batch.changed:
+        return {}
+    summaries = _refresh(batch.patient, batch.changed, batch.plan, batch.logs, batch.checkins)
+    done_today_changed = _anything_done(batch.logs, batch.today) != done_today_before
+    if batch.suggestions_may_change or done_today_changed:
+        on_days_changed(batch.patient, sorted(batch.changed))
+    return summaries
+
+
+def _answer_checkin_zones(batch: _Batch, summaries: Mapping[date, DaySummary]) -> None:
+    """Give each check-in's answer its day's zone: the fresh summary's, else worked out."""
+    for result, day in batch.checkin_results:
         summary = summaries.get(day)
         if summary is None:
-            summary_zone = _zone(
+            result.zone = _zone(
                 batch.plan,
                 day,
                 batch.checkins.get((day, "during")),
                 batch.checkins.get((day, "morning")),
-                patient.usual_pain,
+                batch.patient.usual_pain,
                 _max_exercise_pain(log for key, log in batch.logs.items() if key[0] == day),
             )
         else:
-            summary_zone = Zone(summary.zone) if summary.zone else None
-        result.zone = summary_zone
-    return results
+            result.zone = Zone(summary.zone) if summary.zone else None
 
 
 def apply_and_commit(patient: Patient, events: Sequence[EventIn]) -> list[EventResult]:
@@ -787,21 +807,15 @@ def _apply_unit_event(
     message = date_error(day, batch.today)
     if message:
         return EventStatus.REJECTED, {"local_date": message}, None
-    item = batch.plan.due_item(day, event.line_id) if batch.plan else None
+    plan = batch.plan
+    item = plan.due_item(day, event.line_id) if plan else None
     # Another patient's line or prescription looks exactly like one that is not due: no leak.
-    if item is None:
+    if plan is None or item is None:
         return EventStatus.REJECTED, {"line_id": NOT_DUE}, None
-    prescription = batch.plan.prescriptions[(item.version_id, item.line_id)]  # type: ignore[union-attr]
-    if event.prescription_id is not None and event.prescription_id != prescription.id:
-        return EventStatus.REJECTED, {"prescription_id": NOT_DUE}, None
-    if event.session > item.sessions:
-        return EventStatus.REJECTED, {"session": f"Only {item.sessions} session(s) that day."}, None
-    if event.side not in item.sides:
-        wanted = "left or right" if item.sides != ("both",) else "both"
-        return EventStatus.REJECTED, {"side": f"side must be {wanted} for this exercise."}, None
-    if event.sets_done is not None and event.sets_done > prescription.dose.sets:
-        message = f"sets_done must be from 0 to {prescription.dose.sets}."
-        return EventStatus.REJECTED, {"sets_done": message}, None
+    prescription = plan.prescriptions[(item.version_id, item.line_id)]
+    refusal = _unit_refusal(event, item, prescription)
+    if refusal:
+        return EventStatus.REJECTED, refusal, None
 
     key = (day, event.line_id, event.session, event.side)
     when = _ordering_time(event, batch.now)
@@ -832,17 +846,33 @@ def _apply_unit_event(
     return EventStatus.APPLIED, {}, day
 
 
+def _unit_refusal(
+    event: TickEvent | UntickEvent | SetsEvent, item: DueItem, prescription: PlannedLine
+) -> dict[str, str] | None:
+    """Return why the event does not fit the line due that day, or None when it does."""
+    if event.prescription_id is not None and event.prescription_id != prescription.id:
+        return {"prescription_id": NOT_DUE}
+    if event.session > item.sessions:
+        return {"session": f"Only {item.sessions} session(s) that day."}
+    if event.side not in item.sides:
+        wanted = "left or right" if item.sides != ("both",) else "both"
+        return {"side": f"side must be {wanted} for this exercise."}
+    if event.sets_done is not None and event.sets_done > prescription.dose.sets:
+        return {"sets_done": f"sets_done must be from 0 to {prescription.dose.sets}."}
+    return None
+
+
 def _apply_checkin(
     batch: _Batch, event: CheckInEvent
 ) -> tuple[EventStatus, dict[str, str], date | None]:
     if event.local_date is not None and event.local_date > batch.today:
-        return EventStatus.REJECTED, {"local_date": date_error(event.local_date, batch.today)}, None  # type: ignore[dict-item]
+        return EventStatus.REJECTED, {"local_date": FUTURE_DATE}, None
     if event.kind == "morning":
         entered_on = event.local_date or batch.today
         day = event.session_date or entered_on - timedelta(days=1)
         if day >= batch.today:
-            message = "A morning check-in is about a day that has ended: yesterday or before."
-            return EventStatus.REJECTED, {"session_date": message}, None
+            ended = "A morning check-in is about a day that has ended: yesterday or before."
+            return EventStatus.REJECTED, {"session_date": ended}, None
     else:
         assert event.session_date is not None
         day = event.session_date

@@ -11,9 +11,8 @@ from app.domain.library_files import CONDITIONS, TYPICAL_WEEKS_RANGE
 from app.domain.plan_draft import DEFAULT_LINE_DOSE, DraftLine, ProgrammeError
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription, User
-from app.policy import can_edit
+from app.policy import can_edit, find_prescribable
 from app.services import audit
-from app.services.programmes import visible_exercise
 
 
 def _check_editable(user: User, template: ProgrammeTemplate) -> None:
@@ -138,7 +137,7 @@ def add_line(
 ) -> TemplatePrescription:
     """Add an exercise with its dose to a phase; the exercise must be visible to the clinic."""
     _check_editable(actor, template)
-    exercise = visible_exercise(actor.clinic_id, exercise_id)
+    exercise = find_prescribable(actor.clinic_id, exercise_id)
     if exercise is None:
         raise ProgrammeError({"exercise_id": "Choose an exercise available to your clinic."})
     item = TemplatePrescription(

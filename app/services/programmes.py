@@ -13,6 +13,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import policy
 from app.domain.localtime import local_today
 from app.domain.pain import PainThresholds
 from app.domain.plan_draft import (
@@ -45,28 +46,13 @@ MAX_DAYS_BACK = 30  # back-dating a little lets the physio record a plan already
 
 
 # ---------------------------------------------------------------------------
-# Visibility of exercises and templates to a clinic.
+# Exercises a clinic may prescribe (the rule is policy.prescribable).
 # ---------------------------------------------------------------------------
 
 
-def visible_exercises(clinic_id: int) -> sa.Select[tuple[Exercise]]:
-    """Select the exercises a clinic may prescribe: the library and its own, not archived."""
-    return sa.select(Exercise).where(
-        sa.or_(Exercise.clinic_id.is_(None), Exercise.clinic_id == clinic_id),
-        Exercise.archived.is_(False),
-    )
-
-
-def visible_exercise(clinic_id: int, exercise_id: int | None) -> Exercise | None:
-    """Return the exercise if the clinic may prescribe it, else None."""
-    if exercise_id is None:
-        return None
-    return db.session.scalar(visible_exercises(clinic_id).where(Exercise.id == exercise_id))
-
-
 def search_exercises(clinic_id: int, query: str = "", limit: int = 30) -> list[Exercise]:
-    """Return visible exercises whose name or text matches the query, by name."""
-    stmt = visible_exercises(clinic_id)
+    """Return the prescribable exercises whose name or text matches the query, by name."""
+    stmt = policy.prescribable(clinic_id)
     words = query.lower().split()
     for word in words[:5]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -84,7 +70,7 @@ def chain_neighbours(clinic_id: int, exercise_id: int) -> tuple[list[Exercise], 
 
     One query: the visible library is small, so the chain is walked in memory.
     """
-    by_id = {e.id: e for e in db.session.scalars(visible_exercises(clinic_id))}
+    by_id = {e.id: e for e in db.session.scalars(policy.prescribable(clinic_id))}
     current = db.session.get(Exercise, exercise_id)
 
     def walk(start: int | None, step: str) -> list[Exercise]:
@@ -275,7 +261,9 @@ def _usable_exercise_ids(clinic_id: int, exercise_ids: Iterable[int]) -> set[int
         return set()
     return set(
         db.session.scalars(
-            visible_exercises(clinic_id).with_only_columns(Exercise.id).where(Exercise.id.in_(ids))
+            policy.prescribable(clinic_id)
+            .with_only_columns(Exercise.id)
+            .where(Exercise.id.in_(ids))
         )
     )
 

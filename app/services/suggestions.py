@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from app import policy
 from app.domain import suggestions as rules
 from app.domain.cautions import not_advised_for
 from app.domain.dose import STRENGTH_FIELDS, strength_errors
@@ -61,6 +62,10 @@ RED_DAY = "red_day"
 
 class SuggestionError(Refused):
     """A suggestion cannot be applied or dismissed; the message says why, for the physio."""
+
+
+class StaleSuggestion(SuggestionError):
+    """The suggestion was decided already, or the plan moved on since it was made (a conflict)."""
 
 
 @dataclass(frozen=True)
@@ -429,8 +434,8 @@ def apply_suggestion(
     """Apply a pending suggestion: a new programme version, or an acknowledgement.
 
     edits replace fields of a proposed dose (the physio's "edit then apply"). Raises
-    SuggestionError, with nothing changed, when the suggestion is decided, stale or the
-    edits are wrong.
+    SuggestionError, with nothing changed, when it cannot be applied: StaleSuggestion when it
+    is decided already or the plan has moved on; else the edits or the plan refuse it.
     """
     programme = _check_open(suggestion)
     proposal = stored_proposal(suggestion)
@@ -452,7 +457,7 @@ def apply_suggestion(
         if proposal.action == rules.Action.SWAP:
             if edits:
                 raise SuggestionError("A swap to another exercise cannot be edited here.")
-            exercise = programmes.visible_exercise(programme.clinic_id, proposal.to_exercise_id)
+            exercise = policy.find_prescribable(programme.clinic_id, proposal.to_exercise_id)
             if exercise is None:
                 raise SuggestionError("The suggested exercise is no longer in the library.")
             draft.swap_exercise(suggestion.line_id, exercise)
@@ -481,7 +486,7 @@ def dismiss_suggestion(actor: User, suggestion: Suggestion, note: str) -> None:
     """Dismiss a pending suggestion with the physio's note (a note is required)."""
     note = (note or "").strip()
     if suggestion.status != PENDING:
-        raise SuggestionError(decided_message(suggestion))
+        raise StaleSuggestion(decided_message(suggestion))
     if not note:
         raise SuggestionError("Please say why you are dismissing this suggestion.")
     if len(note) > 2000:
@@ -515,22 +520,12 @@ def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) ->
     return dose
 
 
-def is_conflict(suggestion: Suggestion) -> bool:
-    """Tell whether the suggestion can no longer be decided (decided already, or stale)."""
-    if suggestion.status != PENDING:
-        return True
-    current = db.session.scalar(
-        sa.select(Programme.current_version_id).where(Programme.id == suggestion.programme_id)
-    )
-    return current != suggestion.version_id
-
-
 def _check_open(suggestion: Suggestion) -> Programme:
     if suggestion.status != PENDING:
-        raise SuggestionError(decided_message(suggestion))
+        raise StaleSuggestion(decided_message(suggestion))
     programme = db.session.get(Programme, suggestion.programme_id)
     if programme is None or programme.current_version_id != suggestion.version_id:
-        raise SuggestionError(
+        raise StaleSuggestion(
             "The programme has changed since this suggestion was made, so it no longer "
             "applies. New suggestions are worked out from the current plan."
         )

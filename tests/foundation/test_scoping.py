@@ -1,10 +1,11 @@
 """Who sees which patients: enforced once in app/policy.py, checked here per role."""
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
-from app.models import Role
-from app.policy import scoped_patients
+from app.models import Exercise, Role
+from app.policy import prescribable, scoped_patients, visible
 
 
 @pytest.fixture
@@ -49,6 +50,31 @@ def test_staff_see_only_their_scope(db, world, viewer, sees):
 def test_patient_sees_only_themself(db, world):
     patient = world["patient_a"]
     assert _visible(db, patient.user) == {patient.id}
+
+
+def test_staff_see_archived_exercises_but_their_clinic_prescribes_only_the_others(
+    db, make, world, clinic
+):
+    made = {
+        "library": make.exercise(),
+        "library_archived": make.exercise(archived=True),
+        "own": make.exercise(clinic_id=clinic.id),
+        "own_archived": make.exercise(clinic_id=clinic.id, archived=True),
+        "other_clinic": make.exercise(clinic_id=world["physio_c"].clinic_id),
+    }
+    names = {exercise.id: name for name, exercise in made.items()}
+
+    def named(stmt: sa.Select[tuple[Exercise]]) -> set[str]:
+        return {names[e.id] for e in db.session.scalars(stmt) if e.id in names}
+
+    assert named(visible(world["physio_a"], Exercise)) == {
+        "library",
+        "library_archived",
+        "own",
+        "own_archived",
+    }
+    assert named(prescribable(clinic.id)) == {"library", "own"}
+    assert named(visible(world["patient_a"].user, Exercise)) == set()
 
 
 @pytest.mark.parametrize(

@@ -140,6 +140,23 @@ def test_stale_suggestion_is_refused_after_the_plan_changed(
     assert suggestion.status == "pending"
 
 
+def test_a_swap_to_an_archived_exercise_is_refused_and_changes_nothing(
+    client, physio, patient, plan, chain, make, today
+):
+    green_week(make, patient, today)
+    service.refresh_for_patient(patient, today)
+    [suggestion] = pending(patient)
+    chain[2].archived = True  # taken out of the library after the advice was made
+    db.session.flush()
+    client.login_as(physio)
+    response = client.post_form(f"/patients/{patient.id}/suggestions/{suggestion.id}/apply")
+    assert response.status_code == 409
+    assert "no longer in the library" in response.get_data(as_text=True)
+    assert versions(plan) == 1
+    db.session.refresh(suggestion)
+    assert suggestion.status == "pending"
+
+
 def test_stale_pending_advice_is_replaced_on_refresh(physio, patient, plan, make, today):
     green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
