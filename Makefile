@@ -41,9 +41,11 @@ VULTURE_ARGS := app tests bench scripts vulture_whitelist.py --min-confidence 60
 	--ignore-decorators "@bp.*,@app.*,@*.route,@*.get,@*.post,@login_manager.*,@event.listens_for,@*.command,@*.group,@pytest.fixture,@*.errorhandler" \
 	--ignore-names "validate_*,process_bind_param,process_result_value,get_id,test_*,pytest_*"
 
+## Style, types (mypy: strict for app/domain, pyproject.toml) and dead code.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/vulture $(VULTURE_ARGS)
 
 format: install-dev

@@ -33,6 +33,9 @@ decided_at
 _.decided_at
 _.audit_commit_pending  # flask.g flag, popped by audit.access_events_pending
 
+# pydantic reads a model's settings from this class attribute.
+model_config
+
 # Cache keys: the argument is part of the lru_cache key, not read in the body.
 mtime
 current_version_made

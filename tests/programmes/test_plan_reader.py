@@ -9,10 +9,6 @@ from app.services.plans import plans_in_force, schedule_of
 START = date(2026, 11, 2)  # a Monday
 
 
-def _reads(statements: list[str]) -> list[str]:
-    return [sql for sql in statements if "FROM programme_versions" in sql]
-
-
 def test_many_patients_plans_come_in_one_statement(make, physio, query_counter):  # type: ignore[no-untyped-def]
     patients = [make.patient(physio, name=f"Patient {n}") for n in range(3)]
     exercises = [make.exercise("bridge", name="Bridge"), make.exercise("clam", name="Clamshell")]
