@@ -392,6 +392,23 @@ def validate_exercise_dict(data: Mapping[str, Any], file: str) -> list[LibraryEr
     return errors
 
 
+def _claim_slug(
+    data: Mapping[str, Any], file: str, defined_in: dict[str, str], errors: list[LibraryError]
+) -> str | None:
+    """Record which file defines the data's slug; a slug already taken is an error of file.
+
+    Return the slug when this file is the first to define it.
+    """
+    slug = data.get("slug")
+    if not isinstance(slug, str):
+        return None
+    if slug in defined_in:
+        errors.append(LibraryError(file, "slug", f"{slug!r} is already used by {defined_in[slug]}"))
+        return None
+    defined_in[slug] = file
+    return slug
+
+
 def check_exercises(files: ParsedFiles) -> tuple[list[dict[str, Any]], list[LibraryError]]:
     """Check every exercise file; return the valid exercises and all problems."""
     errors: list[LibraryError] = []
@@ -403,14 +420,9 @@ def check_exercises(files: ParsedFiles) -> tuple[list[dict[str, Any]], list[Libr
             errors.append(data)
             continue
         file_errors = validate_exercise_dict(data, file)
-        slug = data.get("slug")
-        if isinstance(slug, str):
-            if slug in defined_in:
-                message = f"{slug!r} is already used by {defined_in[slug]}"
-                file_errors.append(LibraryError(file, "slug", message))
-            else:
-                defined_in[slug] = file
-                linkable[slug] = data
+        slug = _claim_slug(data, file, defined_in, file_errors)
+        if slug is not None:
+            linkable[slug] = data
         errors.extend(file_errors)
         if not file_errors:
             valid.append(data)
@@ -568,13 +580,7 @@ def check_templates(
             errors.append(data)
             continue
         file_errors = validate_template_dict(data, file, exercise_slugs, avoid)
-        slug = data.get("slug")
-        if isinstance(slug, str):
-            if slug in defined_in:
-                message = f"{slug!r} is already used by {defined_in[slug]}"
-                file_errors.append(LibraryError(file, "slug", message))
-            else:
-                defined_in[slug] = file
+        _claim_slug(data, file, defined_in, file_errors)
         errors.extend(file_errors)
         if not file_errors:
             valid.append(data)
