@@ -142,7 +142,8 @@ def plans_in_force(
     comes with its current phase's prescriptions only (the only ones ever due). Patients
     with nothing running are left out.
     """
-    rows = db.session.execute(_statement(patient_ids, first, last)).all()
+    window = {"patient_ids": list(patient_ids), "first": first, "last": last}
+    rows = db.session.execute(_STATEMENT, window).all()
     # Each row is a programme's columns, then its version's, the thresholds, and one line's.
     at_version = len(_PROGRAMME)
     at_thresholds = at_version + len(VersionColumns._fields)
@@ -176,9 +177,11 @@ def plans_in_force(
     return dict(found)
 
 
-def _statement(patient_ids: Collection[int], first: date, last: date) -> sa.Select[Any]:
+def _statement() -> sa.Select[Any]:
+    """The reader's statement, for the bound patient_ids, first and last (built once)."""
+    first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
     running = sa.and_(
-        Programme.patient_id.in_(list(patient_ids)),
+        Programme.patient_id.in_(sa.bindparam("patient_ids", expanding=True)),
         Programme.start_date <= last,
         sa.or_(Programme.end_date.is_(None), Programme.end_date >= first),
     )
@@ -217,6 +220,10 @@ def _statement(patient_ids: Collection[int], first: date, last: date) -> sa.Sele
             Programme.start_date, Programme.id, ProgrammeVersion.number, Prescription.position
         )
     )
+
+
+# Building the statement costs more than running it for one patient: build it once.
+_STATEMENT = _statement()
 
 
 def _version_in_force(
