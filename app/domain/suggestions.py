@@ -48,6 +48,7 @@ from app.domain.dose import (
     InvalidDose,
     strength_errors,
 )
+from app.domain.localtime import days_between
 from app.domain.numbers import Number, percent
 from app.domain.pain import PainThresholds, Zone, zone_for_during, zone_for_morning
 
@@ -312,9 +313,7 @@ class _History:
 
     def between(self, first: date, last: date) -> list[DayRecord]:
         """Return the known records from first to last, oldest first."""
-        span = range((last - first).days + 1)
-        days = (first + timedelta(days=n) for n in span)
-        return [self.by_day[day] for day in days if day in self.by_day]
+        return [self.by_day[day] for day in days_between(first, last) if day in self.by_day]
 
     def week(self) -> list[DayRecord]:
         return self.between(self.week_start, self.week_end)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.domain.errors import Refused
 from app.domain.guidance import pain_guidance
 from app.domain.library_files import WalkRunMarked, is_walk_run
-from app.domain.localtime import UnreadableDate, local_today, parse_date
+from app.domain.localtime import UnreadableDate, days_between, local_today, parse_date
 from app.domain.pain import PainThresholds
 from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
@@ -579,7 +579,7 @@ def _handout(patient: Patient, back_url: str) -> str:
         else None
     )
     today = local_today(patient.timezone)
-    days = [today + timedelta(days=n) for n in range(HANDOUT_DAYS)]
+    days = days_between(today, today + timedelta(days=HANDOUT_DAYS - 1))
     due = due_for_patient_between(patient, days[0], days[-1]) if programme else {}
     due_lines = {day: {item.line_id: item for item in items} for day, items in due.items()}
     context = _plan_context(programme, version) if programme else {"programme": None}

@@ -25,7 +25,7 @@ from app.domain.events import (
     TickEvent,
     UntickEvent,
 )
-from app.domain.localtime import local_today, utcnow, week_start
+from app.domain.localtime import days_between, local_today, utcnow, week_start
 from app.domain.pain import (
     ZONE_ADVICE,
     PainThresholds,
@@ -355,7 +355,7 @@ class TodayView:
 
 def catch_up_window(today: date) -> list[date]:
     """Return the days a patient may log for, oldest first: today and CATCH_UP_DAYS before."""
-    return [today - timedelta(days=n) for n in range(CATCH_UP_DAYS, -1, -1)]
+    return days_between(today - timedelta(days=CATCH_UP_DAYS), today)
 
 
 FUTURE_DATE = "That date is in the future. You can only fill in today or earlier."
