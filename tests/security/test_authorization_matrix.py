@@ -36,6 +36,7 @@ EXPECTED: dict[str, str] = {
     "static":                               "ok    ok    ok    ok       ok       ok      ok",
     "main.index":                           "ok    ok    ok    ok       ok       ok      ok",
     "main.healthz":                         "ok    ok    ok    ok       ok       ok      ok",
+    "main.readyz":                          "ok    ok    ok    ok       ok       ok      ok",
     "auth.login":                           "ok    ok    ok    ok       ok       ok      ok",
     "auth.logout":                          "login ok    ok    ok       ok       ok      ok",
     "auth.change_password":                 "login ok    ok    ok       ok       ok      ok",
