@@ -140,7 +140,8 @@ def check_production_settings(settings: Mapping[str, Any], workers: int | None =
     key = settings.get("SECRET_KEY") or ""
     if not key:
         problems.append(
-            "SECRET_KEY is not set (make one: python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            "SECRET_KEY is not set (make one with: "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))')"
         )
     elif len(key) < MIN_SECRET_KEY_LENGTH:
         problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")

@@ -96,7 +96,14 @@ def test_gunicorn_stops_with_one_line_and_no_traceback(env, message):
 def test_gunicorn_counts_workers_given_on_its_command_line():
     """--workers 2 without REDIS_URL is refused although no environment variable says 2."""
     result = _run(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "-b", "127.0.0.1:0", "wsgi:app"],
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            "2",
+            "-b",
+            "127.0.0.1:0",
+            "wsgi:app",
+        ],
         DATABASE_URL=PG,
         SECRET_KEY=GOOD_KEY,
     )
