@@ -1,5 +1,6 @@
 """Command-line tasks: `flask create-clinic`, `flask backup`, `flask seed-demo` and friends."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -18,6 +19,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(library_cli)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(create_clinic_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -132,3 +135,34 @@ def _invite_lines(issued: "accounts.IssuedInvite") -> list[str]:
         f"or open {code_page} and type the code {issued.display_code}",
         f"It works once and expires in {days} days.",
     ]
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(out: Path) -> None:
+    """Back up the whole database to the file OUT while Stride keeps running."""
+    from app.services import backups
+
+    try:
+        kind = backups.backup(out)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {out} ({kind}, {out.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Replace the whole database with a backup made by `flask backup` (stop Stride first)."""
+    from app.services import backups
+
+    if not yes:
+        click.confirm(
+            "This replaces every record in the database with the backup's. Continue?", abort=True
+        )
+    try:
+        backups.restore(backup_file)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {backup_file}. Start Stride again.")
