@@ -13,11 +13,10 @@ What it shortcuts, and why (everything else runs as written, through bash, in or
   - gunicorn binds a free port instead of 8000.
 Then the admin logs in, creates a patient, the patient accepts the invite, and every script
 of /progress is fetched. Plain HTTP on loopback: the production cookies are `Secure`, so the
-test's cookie jar sends them over http (a browser would need the TLS proxy of step 4).
+test sends them over http by hand (a browser would need the TLS proxy of step 4).
 Skipped, with the reason, only when PostgreSQL or git is missing.
 """
 
-import http.cookiejar
 import os
 import re
 import shutil
@@ -71,16 +70,34 @@ def shell_script(steps: list[str], clone: Path, env_file: Path, port: int) -> tu
     return "set -euo pipefail\n" + "\n".join(lines) + "\n", gunicorn
 
 
-class _SendSecureCookiesOverHttp(http.cookiejar.DefaultCookiePolicy):
-    def return_ok_secure(self, cookie, request):  # type: ignore[no-untyped-def]
-        return True
+class Browser:
+    """Keeps cookies by hand: requests would not send the `Secure` cookies over plain http."""
 
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies: dict[str, str] = {}
+        self.http = requests.Session()
+        self.http.trust_env = False
 
-def _browser() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    session.cookies.set_policy(_SendSecureCookiesOverHttp())
-    return session
+    def _send(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        response = self.http.request(
+            method,
+            self.base + path,
+            headers={"Cookie": cookie},
+            allow_redirects=False,
+            timeout=30,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.cookies.update(response.cookies.get_dict())
+        self.http.cookies.clear()
+        return response
+
+    def get(self, path: str) -> requests.Response:
+        return self._send("GET", path)
+
+    def post(self, path: str, data: dict[str, str]) -> requests.Response:
+        return self._send("POST", path, data=data)
 
 
 def _csrf(html: str) -> str:
@@ -120,13 +137,14 @@ def test_readme_production_steps_in_a_fresh_clone_serve_the_charts(tmp_path):
         )
         assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
         assert f"Log in as {ADMIN}" in setup.stdout
-        server = subprocess.Popen(
-            ["bash", "-c", f"set -a && . {env_file} && set +a && exec {gunicorn}"],
-            cwd=clone,
-            env=env,
-            stdout=(tmp_path / "gunicorn.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        with (tmp_path / "gunicorn.log").open("w") as log:
+            server = subprocess.Popen(
+                ["bash", "-c", f"set -a && . {env_file} && set +a && exec {gunicorn}"],
+                cwd=clone,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             _journey(f"http://127.0.0.1:{port}", server, tmp_path)
         finally:
@@ -149,19 +167,17 @@ def _wait_until_ready(base: str, server: subprocess.Popen, logs: Path) -> None: 
 
 def _journey(base: str, server: subprocess.Popen, logs: Path) -> None:  # type: ignore[type-arg]
     _wait_until_ready(base, server, logs)
-    admin = _browser()
-    login = admin.get(base + "/login")
+    admin = Browser(base)
+    login = admin.get("/login")
     answer = admin.post(
-        base + "/login",
-        data={"csrf_token": _csrf(login.text), "login": ADMIN, "password": PASSWORD},
-        allow_redirects=False,
+        "/login", {"csrf_token": _csrf(login.text), "login": ADMIN, "password": PASSWORD}
     )
     assert answer.status_code == 302, answer.text[:500]
-    form_page = admin.get(base + "/patients/new")
+    form_page = admin.get("/patients/new")
     assert form_page.status_code == 200
     created = admin.post(
-        base + "/patients/new",
-        data={
+        "/patients/new",
+        {
             "csrf_token": _csrf(form_page.text),
             "name": "First Patient",
             "email": "first@riverside.example",
@@ -175,20 +191,19 @@ def _journey(base: str, server: subprocess.Popen, logs: Path) -> None:  # type: 
     )
     token = re.search(r"/invite/([\w-]+)\"", created.text)
     assert token, created.text[:1000]
-    patient = _browser()
-    invite = patient.get(f"{base}/invite/{token.group(1)}")
+    patient = Browser(base)
+    invite = patient.get(f"/invite/{token.group(1)}")
     accepted = patient.post(
-        f"{base}/invite/{token.group(1)}",
-        data={"csrf_token": _csrf(invite.text), "password": PASSWORD, "confirm": PASSWORD},
-        allow_redirects=False,
+        f"/invite/{token.group(1)}",
+        {"csrf_token": _csrf(invite.text), "password": PASSWORD, "confirm": PASSWORD},
     )
     assert accepted.status_code == 302, accepted.text[:500]
-    progress = patient.get(base + "/progress")
+    progress = patient.get("/progress")
     assert progress.status_code == 200
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', progress.text)
     assert any("plotly" in src for src in scripts), scripts
     for src in scripts:
-        response = patient.get(base + src)
+        response = patient.get(src)
         assert response.status_code == 200, src
         assert "javascript" in response.headers["Content-Type"], (src, response.headers)
         assert len(response.content) > 100, src
