@@ -11,7 +11,6 @@ import sys
 
 timeout = 30
 graceful_timeout = 10
-accesslog = "-"
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]

@@ -66,17 +66,20 @@ def check_required_settings(app: Flask) -> None:
 
 
 def register_proxy_fix(app: Flask) -> None:
-    """Trust the X-Forwarded-* headers of PROXY_COUNT proxies (0: none, the default).
+    """Trust X-Forwarded-For and -Proto from PROXY_COUNT proxies (0: none, the default).
 
     Then request.remote_addr is the client's address (the login rate limit keys on it) and
-    redirects and invite links use the scheme and host the client used.
+    redirects and invite links use the scheme the client used. X-Forwarded-Host and -Port
+    are not trusted: a proxy that does not set them passes on whatever the client sent,
+    while the Host header it forwards ($http_host in deploy/nginx-stride.conf) is the one
+    the client connected with.
     """
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     count = proxy_count(app.config) or 0
     if count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+            app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0
         )
 
 

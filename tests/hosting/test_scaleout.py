@@ -2,7 +2,7 @@
 
 Runs deploy/scaleout.py's stack and its checks: real processes on loopback, a scratch
 PostgreSQL database (<test database>_scaleout) and a Redis database (STRIDE_TEST_REDIS_URL,
-default redis://127.0.0.1:6379/11, emptied). About 15 s. Skipped, with the reason, only when
+default redis://127.0.0.1:6379/11, emptied). Under a minute. Skipped, with the reason, only when
 nginx, openssl or PostgreSQL is missing; CI (.ci/run) installs nginx, so there it runs.
 """
 
