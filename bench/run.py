@@ -48,6 +48,11 @@ def main() -> int:
         print("wrk is missing: `make bench` installs it (apt-get install wrk).", file=sys.stderr)
         return 2
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'bench.db'}"
+    if url.startswith("sqlite"):
+        # The servers run the production config, which refuses SQLite (config.py).
+        print("bench: production refuses SQLite; set BENCH_DATABASE_URL=postgresql://...",
+              file=sys.stderr)  # fmt: skip
+        return 2
     meta = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": _redact(url),
