@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
+# Where `make run` serves: make run PORT=8000 HOST=0.0.0.0
+PORT ?= 5000
+HOST ?= 127.0.0.1
 
 .PHONY: run test install install-dev db demo lint format migration clean assets bench
 
@@ -21,14 +24,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Set up everything, then serve the app on http://127.0.0.1:5000 with demo data.
+## Set up everything, then serve the app on http://$(HOST):$(PORT) (127.0.0.1:5000) with demo data.
 run: install assets
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask library sync
 	$(BIN)/flask seed-demo
-	@echo "Stride is starting on http://127.0.0.1:5000 (Ctrl+C to stop)."
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Stride is starting on http://$(HOST):$(PORT) (Ctrl+C to stop)."
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Install the test requirements and run the whole suite.
 test: install-dev assets

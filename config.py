@@ -1,7 +1,9 @@
 """Settings for each environment, read from the environment variables."""
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -41,6 +43,9 @@ class Config:
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
     HSTS = False
+    # How many reverse proxies (nginx, a load balancer) stand in front of Stride and set the
+    # X-Forwarded-For/-Proto/-Host headers; 0 trusts none of them (development).
+    PROXY_COUNT = os.environ.get("PROXY_COUNT", "0")
 
 
 class DevelopmentConfig(Config):
@@ -75,6 +80,8 @@ class ProductionConfig(Config):
     HSTS = True
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
+    # No silent SQLite: an empty URI makes check_production_settings say DATABASE_URL is missing.
+    SQLALCHEMY_DATABASE_URI = _database_url("")
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -90,3 +97,61 @@ def config_for(name: str | None) -> type[Config]:
     if key not in CONFIGS:
         raise RuntimeError(f"Unknown STRIDE_CONFIG {key!r}; use one of {', '.join(CONFIGS)}.")
     return CONFIGS[key]
+
+
+# --- Production start-up checks ---------------------------------------------------------------
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """A setting that production refuses to start with; the message is one line for stderr."""
+
+
+def configured_workers() -> int:
+    """The number of app processes: STRIDE_WORKERS (gunicorn.conf.py sets it), else
+    WEB_CONCURRENCY (gunicorn's own default), else 1."""
+    for name in ("STRIDE_WORKERS", "WEB_CONCURRENCY"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return int(value) if value.isdigit() else 0
+    return 1
+
+
+def proxy_count(settings: Mapping[str, Any]) -> int | None:
+    """PROXY_COUNT as a whole number, or None when it is not one."""
+    value = str(settings.get("PROXY_COUNT", 0)).strip()
+    return int(value) if value.isdigit() else None
+
+
+def check_production_settings(settings: Mapping[str, Any], workers: int | None = None) -> None:
+    """Refuse to run production with settings that would lose data or expose accounts.
+
+    Raises SettingsError naming every problem on one line; wsgi.py and gunicorn.conf.py print
+    it and exit non-zero instead of showing a traceback.
+    """
+    workers = configured_workers() if workers is None else workers
+    problems = []
+    url = str(settings.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not url:
+        problems.append("DATABASE_URL is not set (postgresql://user:password@host/stride)")
+    elif url.startswith("sqlite"):
+        problems.append("DATABASE_URL points at SQLite; production needs PostgreSQL")
+    key = settings.get("SECRET_KEY") or ""
+    if not key:
+        problems.append(
+            "SECRET_KEY is not set (make one with: "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")
+    if workers < 1:
+        problems.append("STRIDE_WORKERS / WEB_CONCURRENCY must be a whole number of 1 or more")
+    elif workers > 1 and not str(settings.get("RATELIMIT_STORAGE_URI", "")).startswith("redis"):
+        problems.append(
+            f"{workers} workers but REDIS_URL is not set: login rate limits would not be shared"
+        )
+    if proxy_count(settings) is None:
+        problems.append("PROXY_COUNT must be a whole number (0 when no proxy is in front)")
+    if problems:
+        raise SettingsError("Stride will not start: " + "; ".join(problems) + ".")

@@ -49,3 +49,6 @@ busy_physio_login  # the bench seeder's documented login for the busiest physio
 pytestmark
 shelf
 strict_login_limit
+
+# requests reads it: the hosting tests' clients ignore the environment's CA bundle and proxies.
+trust_env

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from config import config_for
+from config import SettingsError, check_production_settings, config_for, proxy_count
 
 if TYPE_CHECKING:
     from app.models import User
@@ -53,13 +53,34 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     check_every_view_declares_access(app)
+    register_proxy_fix(app)
     return app
 
 
 def check_required_settings(app: Flask) -> None:
     """Refuse to start without a secret key, rather than run with a guessable one."""
+    if app.config["STRIDE_ENV"] == "production":
+        check_production_settings(app.config)  # one line naming every problem (config.py)
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY before starting Stride.")
+        raise SettingsError("SECRET_KEY is not set: export SECRET_KEY before starting Stride.")
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-For and -Proto from PROXY_COUNT proxies (0: none, the default).
+
+    Then request.remote_addr is the client's address (the login rate limit keys on it) and
+    redirects and invite links use the scheme the client used. X-Forwarded-Host and -Port
+    are not trusted: a proxy that does not set them passes on whatever the client sent,
+    while the Host header it forwards ($http_host in deploy/nginx-stride.conf) is the one
+    the client connected with.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    count = proxy_count(app.config) or 0
+    if count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0
+        )
 
 
 def register_extensions(app: Flask) -> None:

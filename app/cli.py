@@ -1,9 +1,15 @@
-"""Command-line tasks: `flask seed-demo` and friends."""
+"""Command-line tasks: `flask create-clinic`, `flask backup`, `flask seed-demo` and friends."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.services import accounts
 
 
 def register(app: Flask) -> None:
@@ -12,6 +18,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(library_cli)
     app.cli.add_command(seed_scale_command)
+    app.cli.add_command(create_clinic_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -58,3 +67,102 @@ def seed_scale_command(patients: int, days: int, seed: int) -> None:
         f"physio2..20@scale.example, patient1..{patients}@scale.example, admin@scale.example; "
         f"password '{scale.SCALE_PASSWORD}'."
     )
+
+
+@click.command("create-clinic")
+@click.argument("name")
+@click.option("--admin-email", required=True, help="The first clinic admin's email (their login).")
+@click.option("--admin-name", default="", help="Their full name (default: the email's name part).")
+@click.option(
+    "--invite",
+    is_flag=True,
+    help="Print a one-time invite link and code instead of asking for a password.",
+)
+def create_clinic_command(name: str, admin_email: str, admin_name: str, invite: bool) -> None:
+    """Create a clinic and its first admin, who then adds the physios from the Staff page."""
+    from app.services import accounts
+    from app.services.passwords import MIN_PASSWORD_LENGTH
+
+    if not name.strip():
+        raise click.ClickException("Give the clinic a name.")
+    if "@" not in admin_email:
+        raise click.ClickException(f"{admin_email!r} is not an email address.")
+    password = None
+    if not invite:
+        password = click.prompt(
+            f"Password for {admin_email} (at least {MIN_PASSWORD_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+        )
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.ClickException(
+                f"The password must be at least {MIN_PASSWORD_LENGTH} characters; "
+                "nothing was created."
+            )
+    try:
+        admin = accounts.create_clinic(name, admin_name or admin_email.split("@")[0], admin_email)
+    except ValueError as error:  # raised before anything is written
+        raise click.ClickException(f"{error} Nothing was created.") from None
+    if password is not None:
+        accounts.set_password(admin, password)
+        db.session.commit()
+        click.echo(f"Clinic {name!r} created. Log in as {admin.login} with the password you chose.")
+        return
+    issued = accounts.issue_invite(admin, admin)
+    db.session.commit()
+    click.echo(
+        f"Clinic {name!r} created. Give {admin.login} this one-time invite (shown only now):"
+    )
+    for line in _invite_lines(issued):
+        click.echo(f"  {line}")
+
+
+def _invite_lines(issued: "accounts.IssuedInvite") -> list[str]:
+    """The invite link and code for the terminal: absolute when EXTERNAL_URL is set."""
+    from app.views import external_url
+
+    with current_app.test_request_context():
+        if current_app.config.get("EXTERNAL_URL"):
+            link = external_url("auth.accept_invite", token=issued.token)
+            code_page = external_url("auth.invite_code")
+        else:
+            path = url_for("auth.accept_invite", token=issued.token)
+            link = f"https://<your Stride address>{path}"
+            code_page = "https://<your Stride address>" + url_for("auth.invite_code")
+    days = current_app.config["INVITE_DAYS"]
+    return [
+        f"link: {link}",
+        f"or open {code_page} and type the code {issued.display_code}",
+        f"It works once and expires in {days} days.",
+    ]
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(out: Path) -> None:
+    """Back up the whole database to the file OUT while Stride keeps running."""
+    from app.services import backups
+
+    try:
+        kind = backups.backup(out)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {out} ({kind}, {out.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Replace the whole database with a backup made by `flask backup` (stop Stride first)."""
+    from app.services import backups
+
+    if not yes:
+        click.confirm(
+            "This replaces every record in the database with the backup's. Continue?", abort=True
+        )
+    try:
+        backups.restore(backup_file)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {backup_file}. Start Stride again.")

@@ -191,3 +191,17 @@ def refuse_nul_characters() -> None:
             abort(400)
     if any("\x00" in text for text in texts):
         abort(400)
+
+
+def staff_member_or_404(user: User, staff_id: int) -> User:
+    """A physio or admin of the caller's own clinic, for its admin; anyone else is 404."""
+    member = db.session.scalar(
+        sa.select(User).where(
+            User.id == staff_id,
+            User.clinic_id == user.clinic_id,
+            User.role.in_(STAFF),
+        )
+    )
+    if member is None or user.role != Role.ADMIN:
+        abort(404)
+    return member

@@ -1,9 +1,9 @@
 """Helpers shared by every page: the one form-submit helper, template filters and globals."""
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Flask, abort, flash, request
+from flask import Flask, abort, current_app, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -111,3 +111,15 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_user() -> dict[str, object]:
         return {"user": current_user}
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for people to open elsewhere (invites).
+
+    EXTERNAL_URL when it is set (the address people use); otherwise the request's own
+    scheme and host, which ProxyFix corrects behind a proxy (PROXY_COUNT).
+    """
+    base = str(current_app.config.get("EXTERNAL_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

@@ -48,6 +48,11 @@ def main() -> int:
         print("wrk is missing: `make bench` installs it (apt-get install wrk).", file=sys.stderr)
         return 2
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'bench.db'}"
+    if url.startswith("sqlite"):
+        # The servers run the production config, which refuses SQLite (config.py).
+        print("bench: production refuses SQLite; set BENCH_DATABASE_URL=postgresql://...",
+              file=sys.stderr)  # fmt: skip
+        return 2
     meta = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": _redact(url),
@@ -217,7 +222,9 @@ class Servers:
 
     def __enter__(self) -> "Servers":
         secret = secrets.token_hex(32)
-        env = _env(self.url, STRIDE_CONFIG="production", SECRET_KEY=secret)
+        # Production refuses several workers without Redis (config.check_production_settings).
+        redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        env = _env(self.url, STRIDE_CONFIG="production", SECRET_KEY=secret, REDIS_URL=redis_url)
         try:
             self.app_base = self._start("wsgi:app", ROOT, env)
             self.hello_base = self._start("hello:app", BENCH, dict(os.environ))

@@ -1,4 +1,4 @@
-"""The clinic admin's pages: the audit log and deleting a patient with all their data."""
+"""The clinic admin's pages: the audit log, the staff and their invites, deleting a patient."""
 
 from flask import Blueprint
 

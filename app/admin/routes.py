@@ -1,18 +1,19 @@
-"""Audit log viewer and patient deletion, for clinic admins of their own clinic only."""
+"""Audit log viewer, staff and their invites, patient deletion: clinic admins, own clinic only."""
 
 import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.admin import bp
-from app.admin.forms import DeletePatientForm
+from app.admin.forms import DeletePatientForm, StaffForm
 from app.domain.errors import Refused
 from app.extensions import db
 from app.models import AuditEvent, Patient, User
-from app.policy import admin_required, get_or_404
-from app.services import audit, data_rights
-from app.views import submit
+from app.policy import admin_required, get_or_404, staff_member_or_404
+from app.services import accounts, audit, data_rights
+from app.views import external_url, submit
 
 PAGE_SIZE = 50
 
@@ -114,4 +115,54 @@ def delete_patient(patient_id: int) -> ResponseReturnValue:
         page=lambda _: render_template(
             "admin/delete_patient.html", form=form, patient=patient, name=name, plan=plan
         ),
+    )
+
+
+@bp.get("/staff")
+@admin_required
+def staff() -> ResponseReturnValue:
+    """The clinic's physios and admins, with who has not accepted their invite yet."""
+    return render_template(
+        "admin/staff.html", staff=accounts.clinic_staff(current_user.clinic_id), form=FlaskForm()
+    )
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@admin_required
+def staff_new() -> ResponseReturnValue:
+    """Add a physio (or an admin) and show their invite link and code once."""
+    form = StaffForm()
+    return submit(
+        form,
+        lambda: accounts.create_staff(
+            current_user, form.name.data, form.email.data, form.role.data
+        ),
+        done=None,
+        then=lambda created: _show_staff_invite(*created, created=True),
+        page=lambda _: render_template("admin/staff_new.html", form=form),
+    )
+
+
+@bp.post("/staff/<int:user_id>/invite")
+@admin_required
+def staff_invite(user_id: int) -> ResponseReturnValue:
+    """A new invite for a staff member (also their password reset); older ones stop working."""
+    member = staff_member_or_404(current_user, user_id)
+    return submit(
+        FlaskForm(),
+        lambda: accounts.issue_invite(current_user, member),
+        done=None,
+        then=lambda issued: _show_staff_invite(member, issued),
+    )
+
+
+def _show_staff_invite(member: User, issued: accounts.IssuedInvite, created: bool = False) -> str:
+    return render_template(
+        "admin/staff_invite.html",
+        member=member,
+        link=external_url("auth.accept_invite", token=issued.token),
+        code_url=external_url("auth.invite_code"),
+        code=issued.display_code,
+        expires_at=issued.invite.expires_at,
+        created=created,
     )

@@ -1,7 +1,9 @@
-"""Home redirect and the health check."""
+"""Home redirect, the liveness check (/healthz) and the readiness check (/readyz)."""
+
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import jsonify, redirect, url_for
+from flask import current_app, jsonify, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -37,3 +39,36 @@ def healthz() -> ResponseReturnValue:
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+def migration_heads() -> frozenset[str]:
+    """The head revisions of the migration scripts shipped with this code (read once)."""
+    heads = current_app.extensions.get("stride_migration_heads")
+    if heads is None:
+        from alembic.script import ScriptDirectory
+
+        scripts = ScriptDirectory(str(Path(current_app.root_path).parent / "migrations"))
+        heads = frozenset(scripts.get_heads())
+        current_app.extensions["stride_migration_heads"] = heads
+    return heads
+
+
+@bp.get("/readyz")
+@public
+def readyz() -> ResponseReturnValue:
+    """Report whether this server can take traffic: database reachable, migrations at head."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    try:
+        applied = set(db.session.scalars(sa.text("SELECT version_num FROM alembic_version")))
+    except sa.exc.SQLAlchemyError:  # no alembic_version table: never migrated
+        db.session.rollback()
+        applied = set()
+    heads = migration_heads()
+    if applied != heads:
+        body = {"applied": sorted(applied), "expected": sorted(heads)}
+        return jsonify(status="error", database="ok", migrations="not at head", **body), 503
+    return jsonify(status="ok", database="ok", migrations="at head")

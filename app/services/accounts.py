@@ -1,4 +1,4 @@
-"""Accounts: creating patients, one-time invites, passwords, login sessions."""
+"""Accounts: clinics and staff, creating patients, one-time invites, passwords, login sessions."""
 
 import hashlib
 import hmac
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain.localtime import utcnow
 from app.extensions import db
-from app.models import Invite, LoginSession, Patient, Programme, Role, User
+from app.models import Clinic, Invite, LoginSession, Patient, Programme, Role, User
 from app.services import audit
 from app.services.passwords import hash_password
 
@@ -218,3 +218,48 @@ def session_user(user_id: int, token: str) -> User | None:
 
 def _session_cutoff() -> datetime:
     return utcnow() - timedelta(days=current_app.config["LOGIN_SESSION_DAYS"])
+
+
+# --- Clinics and staff (issue 18: the first account, then staff invited like patients) --------
+
+STAFF_ROLES = (Role.PHYSIO, Role.ADMIN)
+
+
+def create_clinic(name: str, admin_name: str, admin_email: str) -> User:
+    """Create a clinic and its first admin (no password yet: set one or issue an invite)."""
+    email = admin_email.strip().lower()
+    if email_taken(email):
+        raise ValueError(f"An account with the email {email} already exists.")
+    clinic = Clinic(name=name.strip())
+    db.session.add(clinic)
+    db.session.flush()
+    admin = User(
+        clinic_id=clinic.id, role=Role.ADMIN, name=admin_name.strip(), email=email, login=email
+    )
+    db.session.add(admin)
+    db.session.flush()
+    audit.record(admin, "clinic.create", "clinic", clinic.id)
+    return admin
+
+
+def create_staff(admin: User, name: str, email: str, role: str) -> tuple[User, IssuedInvite]:
+    """Add a physio (or another admin) to the admin's clinic, with their first invite."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"not a staff role: {role}")
+    email = email.strip().lower()
+    user = User(clinic_id=admin.clinic_id, role=role, name=name.strip(), email=email, login=email)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(admin, "staff.create", "user", user.id, role=role)
+    return user, issue_invite(admin, user)
+
+
+def clinic_staff(clinic_id: int) -> list[User]:
+    """The clinic's physios and admins, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.clinic_id == clinic_id, User.role.in_(STAFF_ROLES))
+            .order_by(User.name, User.id)
+        )
+    )

@@ -36,6 +36,7 @@ EXPECTED: dict[str, str] = {
     "static":                               "ok    ok    ok    ok       ok       ok      ok",
     "main.index":                           "ok    ok    ok    ok       ok       ok      ok",
     "main.healthz":                         "ok    ok    ok    ok       ok       ok      ok",
+    "main.readyz":                          "ok    ok    ok    ok       ok       ok      ok",
     "auth.login":                           "ok    ok    ok    ok       ok       ok      ok",
     "auth.logout":                          "login ok    ok    ok       ok       ok      ok",
     "auth.change_password":                 "login ok    ok    ok       ok       ok      ok",
@@ -112,6 +113,10 @@ EXPECTED: dict[str, str] = {
     # Clinic admin only, within their own clinic.
     "admin.audit_log":                      "login 403   403   403      403      ok      ok",
     "admin.delete_patient":                 "login 403   403   403      403      ok      404",
+    # Staff and their invites (issue 18): a clinic admin, for their own clinic's staff.
+    "admin.staff":                          "login 403   403   403      403      ok      ok",
+    "admin.staff_new":                      "login 403   403   403      403      ok      ok",
+    "admin.staff_invite":                   "login 403   403   403      403      ok      404",
 }
 # fmt: on
 
@@ -132,6 +137,7 @@ def ids_for(world: World) -> dict[str, object]:
         "version_id": world.version.id,
         "token": world.invite_token,
         "filename": "css/app.css",
+        "user_id": world.physio_a.id,  # a staff member of clinic A
     }
 
 

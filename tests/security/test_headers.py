@@ -47,7 +47,9 @@ def test_cookies_are_httponly_and_samesite_in_development(client):
 
 @pytest.fixture
 def production_client():
-    app = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI="sqlite://")
+    # Production refuses SQLite (config.check_production_settings); /login reads no table.
+    unused_pg = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    app = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=unused_pg)
     return app.test_client()
 
 
