@@ -106,6 +106,7 @@ def accept_invite_code() -> ResponseReturnValue:
 def _set_password_page(
     invite: Invite, form: SetPasswordForm, code: str | None = None
 ) -> ResponseReturnValue:
+    form.personal = (invite.user.name, invite.user.login)
     if form.validate_on_submit():
         user = accounts.accept_invite(invite, form.password.data)
         accounts.start_session(user)
@@ -122,6 +123,7 @@ def _set_password_page(
 def change_password() -> ResponseReturnValue:
     """Change your password; other sessions of the account end."""
     form = ChangePasswordForm()
+    form.personal = (current_user.name, current_user.login)
 
     def change() -> User:
         if not verify_password(current_user.password_hash, form.current.data):
