@@ -41,6 +41,9 @@ class Config:
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
     HSTS = False
+    # --- Input limits and safe links (issue 20) ---
+    # No page takes an upload: 1 MB holds any form; the sync API declares its own smaller cap.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class DevelopmentConfig(Config):

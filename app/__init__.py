@@ -44,6 +44,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     app.config.update(overrides)
     check_required_settings(app)
     register_extensions(app)
+    register_input_limits(app)
     register_blueprints(app)
     register_audit_commit(app)
     register_static_assets(app)
@@ -121,6 +122,13 @@ def _sqlite_begin(connection: Connection) -> None:
     # another worker's write (busy timeout) instead of failing with "database is locked".
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_input_limits(app: Flask) -> None:
+    """Ids, JSON depth, body caps and refused query input (app/input_limits.py)."""
+    from app import input_limits
+
+    input_limits.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

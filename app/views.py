@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 
 from app.domain.cautions import caution_texts
 from app.domain.errors import GENERAL, Refused
+from app.domain.inputs import ID_MAX, whole_number
 from app.domain.library_files import CONDITIONS
 from app.domain.localtime import format_date, format_datetime
 from app.domain.plan_draft import phase_label
@@ -75,6 +76,16 @@ def attach_errors(
         else:
             field.errors = [*field.errors, message]
     return general
+
+
+def number_arg(name: str, *, low: int = 1, high: int = ID_MAX, form: bool = False) -> int | None:
+    """Read ?name= (or, with form=True, a posted field) as a whole number, None when absent.
+
+    ASCII digits within [low, high] only; anything else raises Refused, which the app answers
+    with 400 and the message by the field (app/input_limits.py).
+    """
+    source = request.form if form else request.args
+    return whole_number(source.get(name), name, low=low, high=high)
 
 
 def condition_label(key: str | None) -> str:

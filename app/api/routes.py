@@ -9,6 +9,7 @@ from app.api.openapi import openapi_document
 from app.api.serialize import today_json
 from app.domain.events import MAX_EVENTS_PER_BATCH, parse_event
 from app.domain.localtime import UnreadableDate, local_today, parse_date
+from app.input_limits import body_limit
 from app.policy import current_patient, patient_required, public
 from app.services import activity
 
@@ -35,6 +36,7 @@ def today() -> ResponseReturnValue:
 
 
 @bp.post("/sync")
+@body_limit(MAX_SYNC_BODY_BYTES)  # also for chunked bodies, and before the login check
 @patient_required
 def sync() -> ResponseReturnValue:
     """Apply a batch of events from the phone; answer each event's status."""

@@ -20,7 +20,7 @@ from app.programmes import bp
 from app.programmes.forms import ChangeForm, DoseForm, PhaseForm, TemplateForm, TemplateLineForm
 from app.programmes.routes import DOSE_FIELDS, line_view
 from app.services import programme_templates as templates
-from app.views import submit
+from app.views import number_arg, submit
 
 CHOOSE_EXERCISE = "Choose an exercise available to your clinic."
 
@@ -223,7 +223,7 @@ def phase_new_line(template_id: int, phase_id: int) -> ResponseReturnValue:
     """Set the dose of the exercise chosen on the phase page, starting from its library default."""
     template = _editable_or_404(template_id)
     phase = _phase_or_404(template, phase_id)
-    exercise = find_prescribable(current_user.clinic_id, request.args.get("exercise_id", type=int))
+    exercise = find_prescribable(current_user.clinic_id, number_arg("exercise_id"))
     if exercise is None:
         flash(CHOOSE_EXERCISE, "error")
         return _to_phase(template, phase.id)

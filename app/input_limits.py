@@ -1,0 +1,110 @@
+"""Input a client can send that must never reach a view as a server error: the app-wide rules.
+
+- URL ids (<int:...>) are ASCII digits up to the largest database integer, else 404;
+- JSON bodies nest at most MAX_JSON_DEPTH deep, else 400 (a deep body used to overflow the
+  parser's recursion: a 500, even anonymously);
+- bodies are capped by MAX_CONTENT_LENGTH, smaller for a view that declares body_limit();
+  chunked bodies too (werkzeug stops reading at the cap and answers 413);
+- a Refused that escapes a view (a bad ?page=, ?actor=, ?date=...) answers 400 with the
+  message by its field (views.number_arg reads query numbers through domain.inputs).
+"""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, render_template, request
+from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
+from werkzeug.routing import IntegerConverter, Map
+
+from app.domain.errors import Refused
+from app.domain.inputs import ID_MAX
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_JSON_DEPTH = 32
+
+
+class IdConverter(IntegerConverter):
+    """<int:...> in URLs: ASCII digits only (\\d also matches "²"), at most ID_MAX."""
+
+    regex = r"[0-9]{1,12}"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def json_depth(value: object) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (iteratively: no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """request.get_json(): a body nested too deeply is unreadable JSON (400), not a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        return value
+
+
+def body_limit(max_bytes: int) -> Callable[[F], F]:
+    """Declare a smaller body cap for a view than the app's MAX_CONTENT_LENGTH."""
+
+    def decorate(view: F) -> F:
+        setattr(view, "max_content_length", max_bytes)  # noqa: B010 (read by cap_body below)
+        return view
+
+    return decorate
+
+
+def refuse_long_stream() -> None:
+    """A chunked body (no Content-Length) over the cap: 413, not a silently cut body.
+
+    werkzeug stops reading at the cap and hands the view what it read; reading it here,
+    then one byte more, turns "more than the cap" into RequestEntityTooLarge.
+    """
+    request.get_data(cache=True)
+    request.stream.read(1)
+
+
+def register(app: Flask) -> None:
+    """Install the rules above on the app (before the blueprints add their routes)."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = BoundedJSONProvider(app)
+
+    def cap_body() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, "max_content_length", None)
+        if limit is not None:
+            request.max_content_length = limit
+        if request.content_length is None and "wsgi.input_terminated" in request.environ:
+            refuse_long_stream()
+
+    # First of all before-request hooks: the rate limiter's and the NUL check read the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, cap_body)
+
+    @app.errorhandler(Refused)
+    def refused_input(refusal: Refused) -> ResponseReturnValue:
+        from app import json_error
+
+        message = " ".join(refusal.errors.values()) or "That request could not be understood."
+        if request.path.startswith("/api/"):
+            return json_error(400, message, refusal.errors)
+        return render_template("error.html", status=400, message=message), 400
