@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -15,6 +16,15 @@ def _database_url(default: str) -> str:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def trusted_hosts(environ: "os._Environ[str] | dict[str, str]") -> list[str]:
+    """The Host names production answers: TRUSTED_HOSTS (comma-separated), else EXTERNAL_URL's."""
+    listed = [host.strip() for host in environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
+    if listed:
+        return listed
+    external = urlsplit(environ.get("EXTERNAL_URL", "")).hostname
+    return [external] if external else []
 
 
 class Config:
@@ -44,6 +54,10 @@ class Config:
     # --- Input limits and safe links (issue 20) ---
     # No page takes an upload: 1 MB holds any form; the sync API declares its own smaller cap.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Links sent to people (invites) start with this, never with the request's Host header.
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
+    # None answers any Host (development, tests); production lists the names it serves.
+    TRUSTED_HOSTS: list[str] | None = None
 
 
 class DevelopmentConfig(Config):
@@ -78,6 +92,9 @@ class ProductionConfig(Config):
     HSTS = True
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
+    # --- Safe links (issue 20): required, and an unknown Host header is refused (400).
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "")
+    TRUSTED_HOSTS = trusted_hosts(os.environ)
 
 
 CONFIGS: dict[str, type[Config]] = {

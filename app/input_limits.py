@@ -9,16 +9,18 @@
   message by its field (views.number_arg reads query numbers through domain.inputs).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 from werkzeug.routing import IntegerConverter, Map
 
 from app.domain.errors import Refused
 from app.domain.inputs import ID_MAX
+from config import trusted_hosts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,11 +66,15 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return value
 
 
-def body_limit(max_bytes: int) -> Callable[[F], F]:
-    """Declare a smaller body cap for a view than the app's MAX_CONTENT_LENGTH."""
+def body_limit(max_bytes: int, errors: Mapping[str, str] | None = None) -> Callable[[F], F]:
+    """Declare a smaller body cap for a view than the app's MAX_CONTENT_LENGTH.
+
+    errors: the view's own answer to a body over the cap (field -> message), for the API.
+    """
 
     def decorate(view: F) -> F:
         setattr(view, "max_content_length", max_bytes)  # noqa: B010 (read by cap_body below)
+        setattr(view, "too_large", errors)  # noqa: B010
         return view
 
     return decorate
@@ -84,8 +90,21 @@ def refuse_long_stream() -> None:
     request.stream.read(1)
 
 
+def check_external_url(app: Flask) -> None:
+    """Refuse to start in production without the address that links to Stride start with."""
+    if app.config.get("STRIDE_ENV") == "production" and not app.config.get("EXTERNAL_URL"):
+        raise RuntimeError(
+            "EXTERNAL_URL is not set: export EXTERNAL_URL=https://stride.example.org (the "
+            "address invite links start with) before starting Stride."
+        )
+    if app.config.get("STRIDE_ENV") == "production" and not app.config.get("TRUSTED_HOSTS"):
+        # Not listed: answer only the host of EXTERNAL_URL (set through create_app overrides).
+        app.config["TRUSTED_HOSTS"] = trusted_hosts({"EXTERNAL_URL": app.config["EXTERNAL_URL"]})
+
+
 def register(app: Flask) -> None:
     """Install the rules above on the app (before the blueprints add their routes)."""
+    check_external_url(app)
     app.url_map.converters["int"] = IdConverter
     app.json = BoundedJSONProvider(app)
 
@@ -99,6 +118,24 @@ def register(app: Flask) -> None:
 
     # First of all before-request hooks: the rate limiter's and the NUL check read the body.
     app.before_request_funcs.setdefault(None, []).insert(0, cap_body)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+        from app import json_error
+
+        view = app.view_functions.get(request.endpoint or "")
+        errors = getattr(view, "too_large", None)
+        if errors:
+            return json_error(413, " ".join(errors.values()), errors)
+        message = "That request is too large."
+        if request.path.startswith("/api/"):
+            return json_error(413, message)
+        return render_template("error.html", status=413, message=message), 413
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(error: SecurityError) -> ResponseReturnValue:
+        # Not in TRUSTED_HOSTS: no URL can be built for this host, so no page either.
+        return "Unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(Refused)
     def refused_input(refusal: Refused) -> ResponseReturnValue:

@@ -1,9 +1,9 @@
 """Helpers shared by every page: the one form-submit helper, template filters and globals."""
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Flask, abort, flash, request
+from flask import Flask, abort, current_app, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -88,6 +88,15 @@ def number_arg(name: str, *, low: int = 1, high: int = ID_MAX, form: bool = Fals
     return whole_number(source.get(name), name, low=low, high=high)
 
 
+def external_url(endpoint: str, **values: Any) -> str:
+    """A link to send to someone (an invite): EXTERNAL_URL and the path, never the Host header.
+
+    The Host header is the client's to choose: a link built from it ("Host: evil.example")
+    would send a patient's invite to another site.
+    """
+    return current_app.config["EXTERNAL_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def condition_label(key: str | None) -> str:
     """A condition id as people say it: 'fai' -> 'FAI (hip impingement)'."""
     if not key:
@@ -112,6 +121,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.progress.assets import asset_url
 
     app.add_template_global(cautions_for, "cautions_for")
+    app.add_template_global(external_url, "external_url")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(phase_label, "phase_label")
     app.add_template_filter(condition_label, "condition")

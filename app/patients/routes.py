@@ -15,7 +15,7 @@ from app.policy import current_patient, get_or_404, patient_required, staff_requ
 from app.progress.suggestions import physio_panel
 from app.services import accounts, audit
 from app.services.plans import active_programme
-from app.views import submit
+from app.views import external_url, submit
 
 
 @bp.get("/patients")
@@ -64,7 +64,7 @@ def new() -> ResponseReturnValue:
 
 
 def _show_invite(patient: Patient, issued: accounts.IssuedInvite, created: bool = False) -> str:
-    link = url_for("auth.accept_invite", token=issued.token, _external=True)
+    link = external_url("auth.accept_invite", token=issued.token)
     return render_template(
         "patients/invite.html",
         patient=patient,

@@ -47,7 +47,12 @@ def test_cookies_are_httponly_and_samesite_in_development(client):
 
 @pytest.fixture
 def production_client():
-    app = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI="sqlite://")
+    app = create_app(
+        "production",
+        SECRET_KEY="x" * 32,
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        EXTERNAL_URL="https://stride.example",
+    )
     return app.test_client()
 
 
