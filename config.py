@@ -43,10 +43,18 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
     # A login lasts at most this long, however often it is used (then log in again).
     LOGIN_SESSION_DAYS = 30
+    # ... and ends after this long unused: staff on shared clinic computers sooner than
+    # patients on their own phones. Its last use is noted at most every LOGIN_TOUCH_MINUTES.
+    LOGIN_IDLE_HOURS_STAFF = 12
+    LOGIN_IDLE_HOURS_PATIENT = 24 * 7
+    LOGIN_TOUCH_MINUTES = 5
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Shared by every worker: Redis when REDIS_URL is set, else the database (app/rate_limits).
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "database"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # per address, and per address on invite pages
+    LOGIN_LOCKOUT_LIMIT = "10 per minute"  # failed logins per account, then locked for the minute
+    INVITE_GUESS_LIMIT = "100 per hour"  # wrong invite codes from all addresses together
     INVITE_DAYS = 7
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
@@ -80,6 +88,9 @@ class TestingConfig(Config):
     )
     WTF_CSRF_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
+    LOGIN_LOCKOUT_LIMIT = "1000 per minute"
+    INVITE_GUESS_LIMIT = "1000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"  # each test starts clean; app/rate_limits is tested apart
     PASSWORD_HASH_FAST = True
 
 
@@ -90,7 +101,6 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
     # --- Safe links (issue 20): required, and an unknown Host header is refused (400).
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "")

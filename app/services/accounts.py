@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeGuard
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.orm import joinedload
 
 from app.domain.localtime import utcnow
@@ -197,8 +197,15 @@ def session_user(user_id: int, token: str) -> User | None:
     A patient's own record and active programme (with its current version) come with it:
     every patient page needs them.
     """
-    user = db.session.scalar(
-        sa.select(User)
+    now = utcnow()
+    digest = _digest(token)
+    config = current_app.config
+    idle_since = sa.case(
+        (User.role == Role.PATIENT, now - timedelta(hours=config["LOGIN_IDLE_HOURS_PATIENT"])),
+        else_=now - timedelta(hours=config["LOGIN_IDLE_HOURS_STAFF"]),
+    )
+    row = db.session.execute(
+        sa.select(User, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .options(
             joinedload(User.patient)
@@ -207,13 +214,31 @@ def session_user(user_id: int, token: str) -> User | None:
         )
         .where(
             User.id == user_id,
-            LoginSession.token_hash == _digest(token),
+            LoginSession.token_hash == digest,
             LoginSession.created_at >= _session_cutoff(),
+            LoginSession.last_seen_at >= idle_since,
         )
-    )
-    if user is not None:
-        user.session_token = token
+    ).first()
+    if row is None:
+        return None
+    user, last_seen = row
+    user.session_token = token
+    if last_seen < now - timedelta(minutes=config["LOGIN_TOUCH_MINUTES"]):
+        _touch(digest, now)
     return user
+
+
+def _touch(digest: str, now: datetime) -> None:
+    """Note that a session was used (at most every LOGIN_TOUCH_MINUTES: one UPDATE then)."""
+    db.session.execute(
+        sa.update(LoginSession).where(LoginSession.token_hash == digest).values(last_seen_at=now)
+    )
+    g.login_session_touched = True
+
+
+def session_touch_pending() -> bool:
+    """Tell (once) whether this request noted a session's use that waits for a commit."""
+    return bool(g.pop("login_session_touched", False))
 
 
 def _session_cutoff() -> datetime:
