@@ -144,7 +144,11 @@ def _set_password_page(
 ) -> ResponseReturnValue:
     form.personal = (invite.user.name, invite.user.login)
     if form.validate_on_submit():
-        user = accounts.accept_invite(invite, form.password.data)
+        try:
+            user = accounts.accept_invite(invite, form.password.data)
+        except accounts.InviteAlreadyUsed:
+            db.session.rollback()  # another device used it a moment ago: nothing changes
+            return render_template("auth/invite_invalid.html", already_used=True), 409
         accounts.start_session(user)
         db.session.commit()
         logout_user()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import joinedload
 
+from app.domain.errors import Refused
 from app.domain.localtime import utcnow
 from app.extensions import db
 from app.models import Invite, LoginSession, Patient, Programme, Role, User
@@ -106,7 +107,12 @@ def create_patient(physio: User, data: NewPatient) -> tuple[Patient, IssuedInvit
 
 
 def issue_invite(issuer: User, user: User) -> IssuedInvite:
-    """Make a new invite for the account, revoking any earlier unused one."""
+    """Make a new invite for the account, revoking any earlier unused one.
+
+    The account's row is locked first (PostgreSQL; SQLite writes one at a time anyway), so
+    clicks at once take turns: each revokes the one before, and one link is left usable.
+    """
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     now = utcnow()
     for old in db.session.scalars(
         sa.select(Invite).where(
@@ -151,9 +157,32 @@ def invite_is_usable(invite: Invite | None) -> TypeGuard[Invite]:
     )
 
 
+class InviteAlreadyUsed(Refused):
+    """Another request used (or replaced) the invite first: this one changes nothing."""
+
+
 def accept_invite(invite: Invite, password: str) -> User:
-    """Set the password from an invite and use the invite up."""
-    invite.used_at = utcnow()
+    """Set the password from an invite and use the invite up, or raise InviteAlreadyUsed.
+
+    Decided in the database: one conditional UPDATE takes the invite only while it is still
+    unused, unrevoked and unexpired, so of several devices submitting at once one wins.
+    """
+    now = utcnow()
+    taken = db.session.scalar(
+        sa.update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(Invite.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is None:
+        raise InviteAlreadyUsed({"invite": "This invite has already been used."})
+    db.session.refresh(invite)
     user = invite.user
     set_password(user, password)
     audit.record(user, "invite.accept", "user", user.id)

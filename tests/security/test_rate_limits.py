@@ -56,6 +56,8 @@ def test_login_guesses_from_four_workers_are_counted_together(tmp_path):
         workers[0].clear(rule, key)
         workers[0].clear(rule, other)
         assert workers[2].hit(rule, key)  # cleared: counting starts again
+        for worker in workers:
+            worker.storage.engine.dispose()  # type: ignore[attr-defined]
 
 
 def test_a_window_that_has_ended_starts_counting_again(tmp_path):
@@ -67,6 +69,7 @@ def test_a_window_that_has_ended_starts_counting_again(tmp_path):
     assert [storage.incr(ended, 0) for _ in range(3)] == [1, 1, 1]  # each window ends at once
     assert storage.get(ended) == 0
     assert storage.check()
+    storage.engine.dispose()
 
 
 def test_without_redis_the_counters_live_in_the_apps_database():
