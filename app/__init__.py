@@ -176,6 +176,7 @@ def register_audit_commit(app: Flask) -> None:
         pending = [audit.access_events_pending(), accounts.session_touch_pending()]
         if any(pending) and response.status_code < 400:
             db.session.commit()
+        audit.record_refusal(response.status_code)  # a refused patient access, if any
         return response
 
 

@@ -51,6 +51,8 @@ def roles_required(*roles: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles and current_user.role not in roles:
+                if isinstance(kwargs.get("patient_id"), int):
+                    audit.note_refused_patient_access(current_user, kwargs["patient_id"])
                 abort(403)
             return view(*args, **kwargs)
 
@@ -138,6 +140,8 @@ def get_or_404(user: User, model: type[M], object_id: int, *options: ORMOption) 
     """
     found = find(user, model, object_id, *options)
     if found is None:
+        if model is Patient:
+            audit.note_refused_patient_access(user, object_id)
         abort(404)
     if isinstance(found, Patient):
         audit.record_patient_access(user, found.id)
