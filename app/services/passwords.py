@@ -16,7 +16,7 @@ MIN_PASSWORD_LENGTH = 12
 # "aaaaaaaaaaaa", keyboard runs, a common word with digits); 3 and up resist an offline attack
 # on a slow hash. zxcvbn ships its own lists of common and leaked passwords: nothing is sent.
 MIN_PASSWORD_SCORE = 3
-_SCORED_CHARS = 100  # zxcvbn slows down on long input; the first 100 characters decide
+_SCORED_CHARS = 72  # zxcvbn 4.5 refuses longer input (and slows down): the first 72 decide
 
 
 def password_problem(password: str, personal: Iterable[str | None] = ()) -> str | None:

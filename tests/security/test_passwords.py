@@ -61,3 +61,9 @@ def test_guessable_password_change_is_refused_with_422(client, world: World):
     )
     assert response.status_code == 422
     assert b"Choose a harder password" in response.data
+
+
+def test_a_password_longer_than_the_estimator_reads_is_still_judged():
+    """zxcvbn 4.5 raises past 72 characters: the sweep's 200 x "é" was a 500."""
+    assert password_problem("é" * 200) is not None
+    assert password_problem("correct horse battery " * 9) is None
