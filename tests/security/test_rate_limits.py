@@ -80,7 +80,8 @@ def test_without_redis_the_counters_live_in_the_apps_database():
     assert FakeApp.config["RATELIMIT_STORAGE_URI"] == "stride+sqlite:///x.db"
 
 
-def test_soft_lockout_also_refuses_the_right_password(client, world: World, strict):
+@pytest.mark.usefixtures("strict")
+def test_soft_lockout_also_refuses_the_right_password(client, world: World):
     for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
         assert _login(client, "physio-a@test.example", "wrong", address).status_code == 200
     response = _login(client, "physio-a@test.example", PASSWORD, "198.51.100.4")
@@ -89,7 +90,8 @@ def test_soft_lockout_also_refuses_the_right_password(client, world: World, stri
     assert b"Too many attempts" in response.data
 
 
-def test_soft_lockout_counts_only_failed_logins(client, world: World, strict):
+@pytest.mark.usefixtures("strict")
+def test_soft_lockout_counts_only_failed_logins(client, world: World):
     for n in range(3):
         assert (
             _login(client, "physio-a@test.example", PASSWORD, f"198.51.100.{n}").status_code == 302
@@ -98,9 +100,8 @@ def test_soft_lockout_counts_only_failed_logins(client, world: World, strict):
     assert _login(client, "physio-a@test.example", PASSWORD, "198.51.100.9").status_code == 302
 
 
-def test_invite_code_guesses_spread_over_many_addresses_hit_one_global_limit(
-    client, world: World, strict
-):
+@pytest.mark.usefixtures("strict")
+def test_invite_code_guesses_spread_over_many_addresses_hit_one_global_limit(client, world: World):
     statuses = [
         client.post_form(
             "/invite", {"code": f"ABCD-EFG{n}"}, environ_base={"REMOTE_ADDR": f"203.0.113.{n}"}
