@@ -113,7 +113,8 @@ def register(app: Flask) -> None:
         limit = getattr(view, "max_content_length", None)
         if limit is not None:
             request.max_content_length = limit
-        if request.content_length is None and "wsgi.input_terminated" in request.environ:
+        streamed = request.content_length is None and "wsgi.input_terminated" in request.environ
+        if streamed and request.method not in ("GET", "HEAD", "OPTIONS"):
             refuse_long_stream()
 
     # First of all before-request hooks: the rate limiter's and the NUL check read the body.
