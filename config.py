@@ -4,6 +4,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -17,6 +18,15 @@ def _database_url(default: str) -> str:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def trusted_hosts(environ: "os._Environ[str] | dict[str, str]") -> list[str]:
+    """The Host names production answers: TRUSTED_HOSTS (comma-separated), else EXTERNAL_URL's."""
+    listed = [host.strip() for host in environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
+    if listed:
+        return listed
+    external = urlsplit(environ.get("EXTERNAL_URL", "")).hostname
+    return [external] if external else []
 
 
 class Config:
@@ -35,10 +45,18 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
     # A login lasts at most this long, however often it is used (then log in again).
     LOGIN_SESSION_DAYS = 30
+    # ... and ends after this long unused: staff on shared clinic computers sooner than
+    # patients on their own phones. Its last use is noted at most every LOGIN_TOUCH_MINUTES.
+    LOGIN_IDLE_HOURS_STAFF = 12
+    LOGIN_IDLE_HOURS_PATIENT = 24 * 7
+    LOGIN_TOUCH_MINUTES = 5
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Shared by every worker: Redis when REDIS_URL is set, else the database (app/rate_limits).
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "database"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # per address, and per address on invite pages
+    LOGIN_LOCKOUT_LIMIT = "10 per minute"  # failed logins per account, then locked for the minute
+    INVITE_GUESS_LIMIT = "100 per hour"  # wrong invite codes from all addresses together
     INVITE_DAYS = 7
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
@@ -46,6 +64,13 @@ class Config:
     # How many reverse proxies (nginx, a load balancer) stand in front of Stride and set the
     # X-Forwarded-For/-Proto/-Host headers; 0 trusts none of them (development).
     PROXY_COUNT = os.environ.get("PROXY_COUNT", "0")
+    # --- Input limits and safe links (issue 20) ---
+    # No page takes an upload: 1 MB holds any form; the sync API declares its own smaller cap.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Links sent to people (invites) start with this, never with the request's Host header.
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
+    # None answers any Host (development, tests); production lists the names it serves.
+    TRUSTED_HOSTS: list[str] | None = None
 
 
 class DevelopmentConfig(Config):
@@ -68,6 +93,9 @@ class TestingConfig(Config):
     )
     WTF_CSRF_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
+    LOGIN_LOCKOUT_LIMIT = "1000 per minute"
+    INVITE_GUESS_LIMIT = "1000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"  # each test starts clean; app/rate_limits is tested apart
     PASSWORD_HASH_FAST = True
 
 
@@ -78,10 +106,12 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
     # No silent SQLite: an empty URI makes check_production_settings say DATABASE_URL is missing.
     SQLALCHEMY_DATABASE_URI = _database_url("")
+    # --- Safe links (issue 20): required, and an unknown Host header is refused (400).
+    EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "")
+    TRUSTED_HOSTS = trusted_hosts(os.environ)
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -151,6 +181,8 @@ def check_production_settings(settings: Mapping[str, Any], workers: int | None =
         problems.append(
             f"{workers} workers but REDIS_URL is not set: login rate limits would not be shared"
         )
+    if not settings.get("EXTERNAL_URL"):
+        problems.append("EXTERNAL_URL is not set (the https:// address invite links start with)")
     if proxy_count(settings) is None:
         problems.append("PROXY_COUNT must be a whole number (0 when no proxy is in front)")
     if problems:

@@ -52,3 +52,9 @@ strict_login_limit
 
 # requests reads it: the hosting tests' clients ignore the environment's CA bundle and proxies.
 trust_env
+# Issue 20 (input limits, shared rate limits, idle sessions, refused-access audit):
+regex  # werkzeug reads a URL converter's pattern (input_limits.IdConverter)
+STORAGE_SCHEME  # limits registers a storage under these URL schemes (rate_limits)
+base_exceptions  # limits reads which errors a storage raises
+_.login_session_touched  # flask.g flag, popped by accounts.session_touch_pending
+_.refused_patient_access  # flask.g note, popped by audit.record_refusal

@@ -43,7 +43,9 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     check_required_settings(app)
+    resolve_rate_limit_storage(app)
     register_extensions(app)
+    register_input_limits(app)
     register_blueprints(app)
     register_audit_commit(app)
     register_static_assets(app)
@@ -144,6 +146,20 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def resolve_rate_limit_storage(app: Flask) -> None:
+    """Redis, or the app's own database, so every worker counts together (app/rate_limits)."""
+    from app import rate_limits
+
+    rate_limits.resolve_storage(app)
+
+
+def register_input_limits(app: Flask) -> None:
+    """Ids, JSON depth, body caps and refused query input (app/input_limits.py)."""
+    from app import input_limits
+
+    input_limits.register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
@@ -173,12 +189,15 @@ def register_blueprints(app: Flask) -> None:
 def register_audit_commit(app: Flask) -> None:
     """Commit the access events a successful read recorded (audit.record_patient_access)."""
     from app.extensions import db
-    from app.services import audit
+    from app.services import accounts, audit
 
     @app.after_request
     def commit_audited_reads(response: Response) -> Response:
-        if audit.access_events_pending() and response.status_code < 400:
+        # Also a login session's last use (accounts.session_user), noted on a read.
+        pending = [audit.access_events_pending(), accounts.session_touch_pending()]
+        if any(pending) and response.status_code < 400:
             db.session.commit()
+        audit.record_refusal(response.status_code)  # a refused patient access, if any
         return response
 
 

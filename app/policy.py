@@ -17,6 +17,7 @@ Views and services ask this module; nothing else decides.
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, request
@@ -50,6 +51,8 @@ def roles_required(*roles: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles and current_user.role not in roles:
+                if isinstance(kwargs.get("patient_id"), int):
+                    audit.note_refused_patient_access(current_user, kwargs["patient_id"])
                 abort(403)
             return view(*args, **kwargs)
 
@@ -137,6 +140,8 @@ def get_or_404(user: User, model: type[M], object_id: int, *options: ORMOption) 
     """
     found = find(user, model, object_id, *options)
     if found is None:
+        if model is Patient:
+            audit.note_refused_patient_access(user, object_id)
         abort(404)
     if isinstance(found, Patient):
         audit.record_patient_access(user, found.id)
@@ -165,10 +170,19 @@ def current_patient() -> Patient:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Allow only same-site relative paths for ?next= redirects."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    r"""Allow only a path on this site for ?next= redirects, as a browser would read it.
+
+    Browsers drop tabs and newlines from a URL, trim spaces and control characters at its
+    ends and read a backslash as a slash, so "/<TAB>/evil.example" or "/\evil.example" opens
+    another site. Rather than imitate that normalisation, refuse every character it acts on:
+    only printable ASCII without a backslash, one leading slash, no scheme and no host.
+    """
+    if not target or not all("!" <= c <= "~" for c in target) or "\\" in target:
         return False
-    return "\\" not in target and not any(c in target for c in "\r\n")
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def _has_nul(value: object) -> bool:

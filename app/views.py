@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 
 from app.domain.cautions import caution_texts
 from app.domain.errors import GENERAL, Refused
+from app.domain.inputs import ID_MAX, whole_number
 from app.domain.library_files import CONDITIONS
 from app.domain.localtime import format_date, format_datetime
 from app.domain.plan_draft import phase_label
@@ -77,6 +78,25 @@ def attach_errors(
     return general
 
 
+def number_arg(name: str, *, low: int = 1, high: int = ID_MAX, form: bool = False) -> int | None:
+    """Read ?name= (or, with form=True, a posted field) as a whole number, None when absent.
+
+    ASCII digits within [low, high] only; anything else raises Refused, which the app answers
+    with 400 and the message by the field (app/input_limits.py).
+    """
+    source = request.form if form else request.args
+    return whole_number(source.get(name), name, low=low, high=high)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """A link to send to someone (an invite): EXTERNAL_URL and the path, never the Host header.
+
+    The Host header is the client's to choose: a link built from it ("Host: evil.example")
+    would send a patient's invite to another site.
+    """
+    return current_app.config["EXTERNAL_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def condition_label(key: str | None) -> str:
     """A condition id as people say it: 'fai' -> 'FAI (hip impingement)'."""
     if not key:
@@ -101,6 +121,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.progress.assets import asset_url
 
     app.add_template_global(cautions_for, "cautions_for")
+    app.add_template_global(external_url, "external_url")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(phase_label, "phase_label")
     app.add_template_filter(condition_label, "condition")
@@ -112,14 +133,3 @@ def register_template_helpers(app: Flask) -> None:
     def inject_user() -> dict[str, object]:
         return {"user": current_user}
 
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for people to open elsewhere (invites).
-
-    EXTERNAL_URL when it is set (the address people use); otherwise the request's own
-    scheme and host, which ProxyFix corrects behind a proxy (PROXY_COUNT).
-    """
-    base = str(current_app.config.get("EXTERNAL_URL") or "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)

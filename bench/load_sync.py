@@ -158,6 +158,7 @@ def start_gunicorn(port: int, workers: int, secret_key: str, log: Path) -> subpr
         "STRIDE_CONFIG": "production",
         "SECRET_KEY": secret_key,
         "DATABASE_URL": pg_url(DATABASE),
+        "EXTERNAL_URL": f"http://127.0.0.1:{port}",
         # Production refuses several workers without Redis; the phones never log in, so
         # the rate limiter, its only user, is never asked (no Redis needs to run).
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),

@@ -203,6 +203,8 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "PROXY_COUNT": "1",
+            # Invite links start with the address people use: nginx's balanced port.
+            "EXTERNAL_URL": self.url("stride"),
         }
         with (self.workdir / f"gunicorn-{port}.log").open("ab") as log:
             process = subprocess.Popen(

@@ -9,18 +9,18 @@ from flask_wtf import FlaskForm
 from app.admin import bp
 from app.admin.forms import DeletePatientForm, StaffForm
 from app.domain.errors import Refused
+from app.domain.inputs import ID_MAX, PAGE_MAX
 from app.extensions import db
 from app.models import AuditEvent, Patient, User
 from app.policy import admin_required, get_or_404, staff_member_or_404
 from app.services import accounts, audit, data_rights
-from app.views import external_url, submit
+from app.views import external_url, number_arg, submit
 
 PAGE_SIZE = 50
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return number_arg(name, high=PAGE_MAX if name == "page" else ID_MAX)
 
 
 @bp.get("/audit")

@@ -9,11 +9,13 @@ from app.api.openapi import openapi_document
 from app.api.serialize import today_json
 from app.domain.events import MAX_EVENTS_PER_BATCH, parse_event
 from app.domain.localtime import UnreadableDate, local_today, parse_date
+from app.input_limits import body_limit
 from app.policy import current_patient, patient_required, public
 from app.services import activity
 
 # 200 events with full 1000-character notes fit well inside this; 10,000 ticks do not.
 MAX_SYNC_BODY_BYTES = 512 * 1024
+TOO_MANY = f"Send at most {MAX_EVENTS_PER_BATCH} events at a time."
 
 
 @bp.get("/today")
@@ -35,21 +37,18 @@ def today() -> ResponseReturnValue:
 
 
 @bp.post("/sync")
+@body_limit(MAX_SYNC_BODY_BYTES, {"events": TOO_MANY})  # chunked too; before the login check
 @patient_required
 def sync() -> ResponseReturnValue:
     """Apply a batch of events from the phone; answer each event's status."""
-    limit = MAX_EVENTS_PER_BATCH
-    too_many = f"Send at most {limit} events at a time."
-    if (request.content_length or 0) > MAX_SYNC_BODY_BYTES:
-        return json_error(413, too_many, {"events": too_many})
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         message = 'Send JSON like {"events": [...]}.'
         return json_error(422, "That request could not be read.", {"events": message})
     raw_events = body["events"]
-    if len(raw_events) > limit:
+    if len(raw_events) > MAX_EVENTS_PER_BATCH:
         return json_error(
-            413, too_many, {"events": f"{too_many} This batch had {len(raw_events)}."}
+            413, TOO_MANY, {"events": f"{TOO_MANY} This batch had {len(raw_events)}."}
         )
     patient = current_patient()
     events = [parse_event(raw) for raw in raw_events]

@@ -1,12 +1,12 @@
 """Forms for logging in, accepting an invite and changing a password."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import Field, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from app.services.passwords import MIN_PASSWORD_LENGTH
+from app.services.passwords import MIN_PASSWORD_LENGTH, password_problem
 
-PASSWORD_RULE = f"At least {MIN_PASSWORD_LENGTH} characters."
+PASSWORD_RULE = f"At least {MIN_PASSWORD_LENGTH} characters, not a common or easy password."
 
 
 class LoginForm(FlaskForm):
@@ -28,10 +28,18 @@ class NewPasswordMixin:
         description=PASSWORD_RULE,
         validators=[
             DataRequired("Choose a password."),
-            Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_RULE),
+            Length(max=200, message="Keep the password to 200 characters or fewer."),
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    # The account's name and login, which the view sets: a password made of them is refused.
+    personal: tuple[str | None, ...] = ()
+
+    def validate_password(self, field: Field) -> None:
+        problem = password_problem(field.data or "", self.personal)
+        if problem:
+            raise ValidationError(problem)
+
     confirm = PasswordField(
         "Repeat the new password",
         validators=[

@@ -1,7 +1,7 @@
 """Log in, log out (POST), invites and password changes."""
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
@@ -27,10 +27,30 @@ def _login_account_key() -> str:
     return "login:" + (request.form.get("login") or "").strip().lower()
 
 
+def _lockout_limit() -> str:
+    return current_app.config["LOGIN_LOCKOUT_LIMIT"]
+
+
+def _invite_guess_limit() -> str:
+    return current_app.config["INVITE_GUESS_LIMIT"]
+
+
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 200  # the form again: wrong login or password
+
+
+def _wrong_code(response: Response) -> bool:
+    return response.status_code == 410  # no usable invite has that code
+
+
+# Per address: every attempt counts. Per account, a soft lockout: failed attempts count, and
+# once over the limit even the right password is refused until the window ends (a minute).
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key)
+@limiter.limit(
+    _lockout_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed_login
+)
 def login() -> ResponseReturnValue:
     """Log in with email or username and password."""
     if current_user.is_authenticated:
@@ -42,6 +62,9 @@ def login() -> ResponseReturnValue:
         )
         password_ok = verify_password(user.password_hash if user else None, form.password.data)
         if user is None or not password_ok or not user.is_active:
+            # End the read transaction now: the lockout counts this failure after the view,
+            # and on SQLite an open transaction holds the lock its counter needs.
+            db.session.rollback()
             flash(BAD_LOGIN, "error")
             return render_template("auth/login.html", form=form), 200
         accounts.start_session(user)
@@ -67,9 +90,21 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
+# Codes are 8 letters: besides the limit per address, one limit on wrong codes from everyone
+# together, so guessing spread over many addresses runs out too.
+_invite_guesses = limiter.shared_limit(
+    _invite_guess_limit,
+    scope="invite-guesses",
+    key_func=lambda: "everyone",
+    methods=["POST"],
+    deduct_when=_wrong_code,
+)
+
+
 @bp.route("/invite", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
+@_invite_guesses
 def invite_code() -> ResponseReturnValue:
     """Type the short invite code from the physio."""
     form = InviteCodeForm()
@@ -95,6 +130,7 @@ def accept_invite(token: str) -> ResponseReturnValue:
 @bp.post("/invite/code")
 @public
 @limiter.limit(_login_limit)
+@_invite_guesses
 def accept_invite_code() -> ResponseReturnValue:
     """Choose a password after typing an invite code (the code rides in a hidden field)."""
     invite = accounts.find_invite(code=request.form.get("code", ""))
@@ -106,8 +142,13 @@ def accept_invite_code() -> ResponseReturnValue:
 def _set_password_page(
     invite: Invite, form: SetPasswordForm, code: str | None = None
 ) -> ResponseReturnValue:
+    form.personal = (invite.user.name, invite.user.login)
     if form.validate_on_submit():
-        user = accounts.accept_invite(invite, form.password.data)
+        try:
+            user = accounts.accept_invite(invite, form.password.data)
+        except accounts.InviteAlreadyUsed:
+            db.session.rollback()  # another device used it a moment ago: nothing changes
+            return render_template("auth/invite_invalid.html", already_used=True), 409
         accounts.start_session(user)
         db.session.commit()
         logout_user()
@@ -122,6 +163,7 @@ def _set_password_page(
 def change_password() -> ResponseReturnValue:
     """Change your password; other sessions of the account end."""
     form = ChangePasswordForm()
+    form.personal = (current_user.name, current_user.login)
 
     def change() -> User:
         if not verify_password(current_user.password_hash, form.current.data):

@@ -19,6 +19,7 @@ from typing import Any
 from app.domain.adherence import DayStatus
 from app.domain.dose import Dose
 from app.domain.errors import Refused
+from app.domain.localtime import DATE_FORMAT_MESSAGE, UnreadableDate, parse_date
 from app.domain.pain import PainThresholds
 from app.domain.progress import (
     DayTotals,
@@ -72,10 +73,13 @@ class RangeError(Refused):
 def parse_range(first: str | None, last: str | None, today: date) -> tuple[date, date]:
     """Return the (from, to) dates asked for, defaulting to the last six weeks."""
     try:
-        end = date.fromisoformat(last) if last else today
-        start = date.fromisoformat(first) if first else end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
-    except ValueError as error:
-        raise RangeError("Dates must look like 2024-11-25.") from error
+        end = parse_date(last) if last else today
+        start = parse_date(first) if first else end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    except UnreadableDate as error:
+        message = error.errors["date"]
+        if message == DATE_FORMAT_MESSAGE:
+            message = "Dates must look like 2024-11-25."
+        raise RangeError(message) from error
     if start > end:
         raise RangeError("The start date must be on or before the end date.")
     if (end - start).days + 1 > MAX_RANGE_DAYS:

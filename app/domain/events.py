@@ -27,6 +27,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
+from app.domain.inputs import ID_MAX, MAX_DIGITS, is_ascii_digits
+from app.domain.localtime import (
+    DATE_FORMAT_MESSAGE,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    UnreadableDate,
+    in_date_range,
+    parse_date,
+)
 from app.domain.pain import PAIN_MAX, PAIN_MIN, ZONE_ADVICE, Zone, validate_pain
 
 MAX_EVENTS_PER_BATCH = 200
@@ -45,6 +54,7 @@ TYPE_MESSAGE = f"type must be one of: {', '.join(EVENT_TYPES)}."
 TIME_MESSAGE = (
     "client_time must be an ISO 8601 time with a UTC offset, e.g. 2026-11-03T07:15:00+00:00."
 )
+TIME_RANGE_MESSAGE = f"client_time must fall from {EARLIEST_DATE.year} to {LATEST_DATE.year}."
 KIND_MESSAGE = "kind must be during or morning."
 PAIN_REQUIRED = f"Choose your pain from {PAIN_MIN} to {PAIN_MAX}."
 
@@ -92,26 +102,30 @@ def _aware_time(value: Any) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise _refuse(TIME_MESSAGE)
+    if not in_date_range(parsed):  # e.g. 0001-01-01T00:00:00+14:00, before year 1 in UTC
+        raise _refuse(TIME_RANGE_MESSAGE)
     return parsed
 
 
 def _date(name: str) -> Callable[[Any], date]:
     def parse(value: Any) -> date:
         try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            return date.fromisoformat(value)
-        except ValueError:
-            raise _refuse(f"{name} must be a date as YYYY-MM-DD.") from None
+            if not isinstance(value, str):
+                raise UnreadableDate({"date": DATE_FORMAT_MESSAGE})
+            return parse_date(value)
+        except UnreadableDate as error:
+            if error.errors["date"] == DATE_FORMAT_MESSAGE:
+                raise _refuse(f"{name} must be a date as YYYY-MM-DD.") from None
+            raise _refuse(f"{name}: {error.errors['date']}") from None
 
     return parse
 
 
 def _whole_number(name: str, low: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        if isinstance(value, str) and is_ascii_digits(value.strip()) and len(value) <= MAX_DIGITS:
             value = int(value.strip())
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= ID_MAX:
             raise _refuse(f"{name} must be a whole number of at least {low}.")
         return value
 
@@ -356,7 +370,7 @@ def parse_event(raw: object) -> EventIn:
         event = _EVENT.validate_python(raw)
     except ValidationError as error:
         return RejectedEvent(_id_as_sent(raw.get("id")), _messages(raw, error))
-    event._payload = _as_received(raw)
+    event._payload = _as_received(raw, type(event).model_fields)
     return event
 
 
@@ -392,11 +406,13 @@ def _id_as_sent(value: object) -> str | None:
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _as_received(raw: Mapping[str, object]) -> dict[str, object]:
-    """The event as stored in SyncEvent.payload: plain JSON values, without the CSRF token."""
-    return {
-        str(k): v if isinstance(v, _PLAIN) else str(v) for k, v in raw.items() if k != "csrf_token"
-    }
+def _as_received(raw: Mapping[str, object], known: Mapping[str, object]) -> dict[str, object]:
+    """The event as stored in SyncEvent.payload: its own fields only, as plain JSON values.
+
+    Unknown fields (and the form's CSRF token) are dropped: a phone cannot park a 300 KB
+    field in sync_events, and the patient's export holds only what the schema knows.
+    """
+    return {k: v if isinstance(v, _PLAIN) else str(v) for k, v in raw.items() if k in known}
 
 
 # ---------------------------------------------------------------------------------------------

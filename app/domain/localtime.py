@@ -60,6 +60,11 @@ def as_utc(instant: datetime) -> datetime:
 # --- dates as people read and type them ---------------------------------------------------
 
 DATE_FORMAT_MESSAGE = "Give the date as YYYY-MM-DD."
+# Dates people may type or send: arithmetic a few years either side of them cannot overflow
+# (date(1, 1, 1) - 1 day raises), and nothing Stride holds is older or newer.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+DATE_RANGE_MESSAGE = f"Give a date from {EARLIEST_DATE.year} to {LATEST_DATE.year}."
 
 
 class UnreadableDate(Refused):
@@ -69,9 +74,26 @@ class UnreadableDate(Refused):
 def parse_date(text: str) -> date:
     """Read a date written YYYY-MM-DD (as in ?date=), or raise UnreadableDate."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text) if len(text) == 10 and text.isascii() else None
     except ValueError:
-        raise UnreadableDate({"date": DATE_FORMAT_MESSAGE}) from None
+        day = None
+    if day is None:
+        raise UnreadableDate({"date": DATE_FORMAT_MESSAGE})
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise UnreadableDate({"date": DATE_RANGE_MESSAGE})
+    return day
+
+
+def in_date_range(instant: datetime) -> bool:
+    """Tell whether an aware time falls within the dates Stride accepts (also in UTC).
+
+    0001-01-01T00:00:00+14:00 parses, but is before year 1 in UTC: converting it overflows.
+    """
+    try:
+        utc = instant.astimezone(UTC)
+    except OverflowError:
+        return False
+    return all(EARLIEST_DATE <= day <= LATEST_DATE for day in (utc.date(), instant.date()))
 
 
 def format_date(value: date | None) -> str:

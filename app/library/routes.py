@@ -7,20 +7,21 @@ from flask_login import current_user
 
 from app.domain import library_files as lib
 from app.domain.errors import Refused
+from app.domain.inputs import PAGE_MAX
 from app.extensions import db
 from app.library import bp
 from app.library.forms import NO_LINK, ArchiveForm, ExerciseForm
 from app.models import Exercise
 from app.policy import editable_or_403, find, get_or_404, staff_required, visible_condition
 from app.services import audit, library
-from app.views import submit
+from app.views import number_arg, submit
 
 PER_PAGE = 30
 
 
 def _filters() -> library.LibraryFilters:
     args = request.args
-    level = args.get("level", type=int)
+    level = number_arg("level", high=5)
     return library.LibraryFilters(
         query=args.get("q", "").strip()[:100],
         category=args.get("category", "") if args.get("category") in lib.CATEGORIES else "",
@@ -37,7 +38,7 @@ def index() -> ResponseReturnValue:
     filters = _filters()
     pagination = db.paginate(
         library.search_statement(current_user, filters),
-        page=request.args.get("page", 1, type=int),
+        page=number_arg("page", high=PAGE_MAX) or 1,
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -116,7 +117,7 @@ def new() -> ResponseReturnValue:
     form = ExerciseForm()
     form.set_link_choices(_link_choices(None))
     copy_of = None
-    copy_id = request.args.get("copy", type=int)
+    copy_id = number_arg("copy")
     if request.method == "GET" and copy_id:
         copy_of = get_or_404(current_user, Exercise, copy_id)
         form.fill_from(copy_of, copy=True)

@@ -7,6 +7,7 @@ from app.models.accounts import (
     Invite,
     LoginSession,
     Patient,
+    RateLimitCounter,
     Role,
     User,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "LoginSession",
     "Patient",
     "Prescription",
+    "RateLimitCounter",
     "Programme",
     "ProgrammePhase",
     "ProgrammeStatus",

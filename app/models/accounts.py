@@ -117,6 +117,19 @@ class LoginSession(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Last request seen (to within LOGIN_TOUCH_MINUTES): idle longer than the role's
+    # LOGIN_IDLE_HOURS_* and the session no longer counts.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateLimitCounter(Base):
+    """One fixed-window rate-limit counter (app/rate_limits.py), shared by every worker."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(sa.Integer)
+    expires_at: Mapped[float] = mapped_column(sa.Float, index=True)  # Unix time, as limits uses
 
 
 class Invite(Base):

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.domain.errors import Refused
 from app.domain.guidance import pain_guidance
+from app.domain.inputs import whole_number
 from app.domain.library_files import WalkRunMarked, is_walk_run
 from app.domain.localtime import UnreadableDate, days_between, local_today, parse_date
 from app.domain.pain import PainThresholds
@@ -41,7 +42,7 @@ from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseFo
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import ProgrammeError
-from app.views import submit
+from app.views import number_arg, submit
 
 BACK_TO_BACK_RUNNING = (
     "Running on back-to-back days: clinical.md advises 3 non-consecutive days a week."
@@ -69,10 +70,10 @@ def _load(patient_id: int, programme_id: int) -> tuple[Patient, Programme]:
 
 
 def _version_id(form: LineDoseForm | ChangeForm | ThresholdsForm) -> int:
-    raw = form.version_id.data or ""
-    if not raw.isdigit():
+    version_id = whole_number(form.version_id.data, "version_id")
+    if version_id is None:
         abort(400)
-    return int(raw)
+    return version_id
 
 
 def _page(programme: Programme) -> ResponseReturnValue:
@@ -307,9 +308,7 @@ def add_line(patient_id: int, programme_id: int) -> ResponseReturnValue:
     form = AddLineForm()
     form.phase.choices = _phase_choices(programme)
     raw_id = form.exercise_id.data if request.method == "POST" else request.args.get("exercise_id")
-    exercise = find_prescribable(
-        current_user.clinic_id, int(raw_id) if raw_id and raw_id.isdigit() else None
-    )
+    exercise = find_prescribable(current_user.clinic_id, whole_number(raw_id, "exercise_id"))
     if raw_id and exercise is None:
         flash("That exercise is not available to your clinic.", "error")
         return _search_page(patient, programme), 422
@@ -319,7 +318,7 @@ def add_line(patient_id: int, programme_id: int) -> ResponseReturnValue:
         form.fill(exercise)
         form.exercise_id.data = str(exercise.id)
         form.version_id.data = str(programme.current_version_id)
-        wanted = request.args.get("phase", type=int)
+        wanted = number_arg("phase", low=0)
         form.phase.data = (
             wanted if wanted in dict(form.phase.choices) else _current_phase(programme)
         )
@@ -397,7 +396,7 @@ def _search_page(patient: Patient, programme: Programme) -> str:
         patient=patient,
         programme=programme,
         query=query,
-        phase=request.args.get("phase", type=int),
+        phase=number_arg("phase", low=0),
         results=svc.search_exercises(current_user.clinic_id, query),
     )
 
@@ -411,7 +410,7 @@ def swap(patient_id: int, programme_id: int, line_id: int) -> ResponseReturnValu
     """Swap a line's exercise, offering the easier and harder ones of its chain first."""
     patient, programme = _load(patient_id, programme_id)
     form = ChangeForm()
-    chosen = find_prescribable(current_user.clinic_id, request.form.get("exercise_id", type=int))
+    chosen = find_prescribable(current_user.clinic_id, number_arg("exercise_id", form=True))
 
     def change() -> Exercise:
         if chosen is None:

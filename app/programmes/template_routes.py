@@ -5,6 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app.domain.errors import Refused
 from app.extensions import db
 from app.models import Exercise, ProgrammeTemplate, TemplatePhase, TemplatePrescription
 from app.policy import (
@@ -20,7 +21,7 @@ from app.programmes import bp
 from app.programmes.forms import ChangeForm, DoseForm, PhaseForm, TemplateForm, TemplateLineForm
 from app.programmes.routes import DOSE_FIELDS, line_view
 from app.services import programme_templates as templates
-from app.views import submit
+from app.views import number_arg, submit
 
 CHOOSE_EXERCISE = "Choose an exercise available to your clinic."
 
@@ -223,7 +224,11 @@ def phase_new_line(template_id: int, phase_id: int) -> ResponseReturnValue:
     """Set the dose of the exercise chosen on the phase page, starting from its library default."""
     template = _editable_or_404(template_id)
     phase = _phase_or_404(template, phase_id)
-    exercise = find_prescribable(current_user.clinic_id, request.args.get("exercise_id", type=int))
+    try:
+        exercise_id = number_arg("exercise_id")
+    except Refused:  # unreadable: the same answer as an unknown exercise
+        exercise_id = None
+    exercise = find_prescribable(current_user.clinic_id, exercise_id)
     if exercise is None:
         flash(CHOOSE_EXERCISE, "error")
         return _to_phase(template, phase.id)

@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 from typing import TypeGuard
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.orm import joinedload
 
+from app.domain.errors import Refused
 from app.domain.localtime import utcnow
 from app.extensions import db
 from app.models import Clinic, Invite, LoginSession, Patient, Programme, Role, User
@@ -106,7 +107,12 @@ def create_patient(physio: User, data: NewPatient) -> tuple[Patient, IssuedInvit
 
 
 def issue_invite(issuer: User, user: User) -> IssuedInvite:
-    """Make a new invite for the account, revoking any earlier unused one."""
+    """Make a new invite for the account, revoking any earlier unused one.
+
+    The account's row is locked first (PostgreSQL; SQLite writes one at a time anyway), so
+    clicks at once take turns: each revokes the one before, and one link is left usable.
+    """
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     now = utcnow()
     for old in db.session.scalars(
         sa.select(Invite).where(
@@ -151,9 +157,32 @@ def invite_is_usable(invite: Invite | None) -> TypeGuard[Invite]:
     )
 
 
+class InviteAlreadyUsed(Refused):
+    """Another request used (or replaced) the invite first: this one changes nothing."""
+
+
 def accept_invite(invite: Invite, password: str) -> User:
-    """Set the password from an invite and use the invite up."""
-    invite.used_at = utcnow()
+    """Set the password from an invite and use the invite up, or raise InviteAlreadyUsed.
+
+    Decided in the database: one conditional UPDATE takes the invite only while it is still
+    unused, unrevoked and unexpired, so of several devices submitting at once one wins.
+    """
+    now = utcnow()
+    taken = db.session.scalar(
+        sa.update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(Invite.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is None:
+        raise InviteAlreadyUsed({"invite": "This invite has already been used."})
+    db.session.refresh(invite)
     user = invite.user
     set_password(user, password)
     audit.record(user, "invite.accept", "user", user.id)
@@ -197,8 +226,15 @@ def session_user(user_id: int, token: str) -> User | None:
     A patient's own record and active programme (with its current version) come with it:
     every patient page needs them.
     """
-    user = db.session.scalar(
-        sa.select(User)
+    now = utcnow()
+    digest = _digest(token)
+    config = current_app.config
+    idle_since = sa.case(
+        (User.role == Role.PATIENT, now - timedelta(hours=config["LOGIN_IDLE_HOURS_PATIENT"])),
+        else_=now - timedelta(hours=config["LOGIN_IDLE_HOURS_STAFF"]),
+    )
+    row = db.session.execute(
+        sa.select(User, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .options(
             joinedload(User.patient)
@@ -207,13 +243,31 @@ def session_user(user_id: int, token: str) -> User | None:
         )
         .where(
             User.id == user_id,
-            LoginSession.token_hash == _digest(token),
+            LoginSession.token_hash == digest,
             LoginSession.created_at >= _session_cutoff(),
+            LoginSession.last_seen_at >= idle_since,
         )
-    )
-    if user is not None:
-        user.session_token = token
+    ).first()
+    if row is None:
+        return None
+    user, last_seen = row
+    user.session_token = token
+    if last_seen < now - timedelta(minutes=config["LOGIN_TOUCH_MINUTES"]):
+        _touch(digest, now)
     return user
+
+
+def _touch(digest: str, now: datetime) -> None:
+    """Note that a session was used (at most every LOGIN_TOUCH_MINUTES: one UPDATE then)."""
+    db.session.execute(
+        sa.update(LoginSession).where(LoginSession.token_hash == digest).values(last_seen_at=now)
+    )
+    g.login_session_touched = True
+
+
+def session_touch_pending() -> bool:
+    """Tell (once) whether this request noted a session's use that waits for a commit."""
+    return bool(g.pop("login_session_touched", False))
 
 
 def _session_cutoff() -> datetime:

@@ -55,6 +55,44 @@ def record_patient_access(actor: User, patient_id: int) -> None:
     g.audit_commit_pending = True
 
 
+REFUSED = "patient.access_refused"
+
+
+def note_refused_patient_access(actor: User, patient_id: int) -> None:
+    """Remember that a signed-in user was refused a patient's record (policy calls this).
+
+    Written by record_refusal once the refusal is answered: the request's own transaction
+    is rolled back, so the audit row is the one thing a refused request leaves behind.
+    """
+    if has_request_context() and actor.is_authenticated:
+        g.refused_patient_access = (actor.id, actor.clinic_id, patient_id)
+
+
+def record_refusal(status: int) -> None:
+    """Record the refused access noted in this request, if it was answered 403 or 404.
+
+    Who (actor), what (the patient's id, the page and method), when (the row's time); the
+    id is a bare number, so it says nothing about whether such a patient exists.
+    """
+    pending = g.pop("refused_patient_access", None)
+    if pending is None or status not in (403, 404):
+        return
+    actor_id, clinic_id, patient_id = pending
+    db.session.rollback()
+    db.session.add(
+        AuditEvent(
+            clinic_id=clinic_id,
+            actor_id=actor_id,
+            action=REFUSED,
+            target_type="patient",
+            target_id=patient_id,
+            patient_ref=patient_id,
+            details={"page": request.endpoint, "method": request.method, "status": status},
+        )
+    )
+    db.session.commit()
+
+
 def access_events_pending() -> bool:
     """Tell (once) whether this request recorded access events that wait for a commit."""
     return bool(g.pop("audit_commit_pending", False))

@@ -223,7 +223,7 @@ def test_short_password_is_refused_and_nothing_changes(app, client, db, physio, 
         f"/invite/{issued.token}", {"password": "short", "confirm": "short"}
     )
     assert response.status_code == 200
-    assert b"At least 10 characters" in response.data
+    assert b"Use at least 12 characters" in response.data
     assert db.session.get(User, patient.user_id).password_hash is None
 
 

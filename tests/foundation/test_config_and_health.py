@@ -36,6 +36,7 @@ def test_production_starts_with_secret_key_and_secure_cookies():
             "PATH": "",
             "PYTHONPATH": ".",
             "SECRET_KEY": "x" * 40,
+            "EXTERNAL_URL": "https://stride.example",
             "DATABASE_URL": "postgres://u@127.0.0.1/none",
         },
     )

@@ -50,14 +50,11 @@ def test_create_clinic_with_invite_prints_a_one_time_link_and_code(runner, clien
     assert client.get("/admin/staff").status_code == 200
 
 
-def test_create_clinic_invite_uses_the_external_url_when_set(app, runner, db):
-    app.config["EXTERNAL_URL"] = "https://stride.hill.example/"
-    try:
-        result = runner.invoke(
-            args=["create-clinic", "Hill", "--admin-email", "x@hill.example", "--invite"]
-        )
-    finally:
-        app.config.pop("EXTERNAL_URL")
+def test_create_clinic_invite_uses_the_external_url(app, runner, db, monkeypatch):
+    monkeypatch.setitem(app.config, "EXTERNAL_URL", "https://stride.hill.example/")
+    result = runner.invoke(
+        args=["create-clinic", "Hill", "--admin-email", "x@hill.example", "--invite"]
+    )
     assert "link: https://stride.hill.example/invite/" in result.output
 
 

@@ -122,6 +122,7 @@ def test_readme_production_steps_in_a_fresh_clone_serve_the_charts(tmp_path):
             "REDIS_URL=redis://127.0.0.1:6379/12\n"
             "WEB_CONCURRENCY=2\n"
             "PROXY_COUNT=1\n"
+            f"EXTERNAL_URL=http://127.0.0.1:{port}\n"
         )
         script, gunicorn = shell_script(readme_steps(), clone, env_file, port)
         env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "npm_config_offline": "true"}

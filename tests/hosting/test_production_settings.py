@@ -18,6 +18,7 @@ GOOD = {
     "SECRET_KEY": GOOD_KEY,
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "PROXY_COUNT": "1",
+    "EXTERNAL_URL": "https://stride.example.org",
 }
 
 
@@ -31,6 +32,7 @@ GOOD = {
         ({"RATELIMIT_STORAGE_URI": "memory://"}, 2, "2 workers but REDIS_URL is not set"),
         ({}, 0, "must be a whole number of 1 or more"),
         ({"PROXY_COUNT": "one"}, 1, "PROXY_COUNT must be a whole number"),
+        ({"EXTERNAL_URL": ""}, 1, "EXTERNAL_URL is not set"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(change, workers, message):
@@ -62,7 +64,8 @@ def test_every_problem_is_named_on_one_line():
 
 def _run(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """Run a command from the repository root with only the given environment."""
-    base = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "STRIDE_CONFIG": "production"}
+    base = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "STRIDE_CONFIG": "production",
+            "EXTERNAL_URL": "https://stride.example"}
     return subprocess.run(
         command, cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
     )

@@ -26,11 +26,12 @@ def _login(client, login: str, password: str, address: str = "127.0.0.1"):  # ty
 def strict_login_limit(app) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Three login attempts a minute, as a fresh limiter sees them."""
     limiter.reset()
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    names = ("LOGIN_RATE_LIMIT", "LOGIN_LOCKOUT_LIMIT", "INVITE_GUESS_LIMIT")
+    app.config.update(dict.fromkeys(names, "3 per minute"))
     try:
         yield
     finally:
-        app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+        app.config.update(dict.fromkeys(names, "1000 per minute"))
         limiter.reset()
 
 

@@ -47,9 +47,15 @@ def test_cookies_are_httponly_and_samesite_in_development(client):
 
 @pytest.fixture
 def production_client():
-    # Production refuses SQLite (config.check_production_settings); /login reads no table.
-    unused_pg = "postgresql+psycopg://nobody@127.0.0.1:1/none"
-    app = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=unused_pg)
+    app = create_app(
+        "production",
+        SECRET_KEY="x" * 32,
+        # Production refuses SQLite; these pages read no table. The rate limiter keeps
+        # the tests' memory storage (it is one object: the database storage would stay).
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        RATELIMIT_STORAGE_URI="memory://",
+        EXTERNAL_URL="https://stride.example",
+    )
     return app.test_client()
 
 
@@ -71,7 +77,7 @@ def test_production_cookies_are_secure(production_client):
 
 def test_production_refuses_to_start_without_a_secret_key():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app("production", SECRET_KEY=None, SQLALCHEMY_DATABASE_URI="sqlite://")
+        create_app("production", SECRET_KEY=None, EXTERNAL_URL="https://stride.example")
 
 
 def test_the_inline_code_finder_finds_what_it_should():

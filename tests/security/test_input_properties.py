@@ -248,3 +248,156 @@ def test_nul_characters_are_refused_before_they_reach_the_database(client, world
     response = client.login_as(world.patient_a.user).post_json("/api/v1/sync", {"events": [note]})
     assert response.status_code == 400 and response.is_json
     assert database_digest() == before
+
+
+# --- Every route, every parameter it reads ---------------------------------------------------
+#
+# Which query and form parameters each route reads is found by asking it: one request per
+# route and method with a MultiDict that notes every name looked up (args and form share
+# werkzeug's parameter_storage_class), then again with each name found set to "1". Hypothesis
+# then sends hostile values for exactly those names: Unicode digits, huge numbers, dates at
+# year 1 and 9999, times at the ends of the calendar, any text. Path ids are also replaced by
+# hostile numbers. The answer may be anything but a 5xx.
+
+import pytest  # noqa: E402
+from flask import Flask  # noqa: E402
+from werkzeug.datastructures import ImmutableMultiDict  # noqa: E402
+
+from app.domain.inputs import ID_MAX  # noqa: E402
+from tests.security.test_authorization_matrix import (  # noqa: E402
+    expected_for,
+    ids_for,
+    route_rules,
+    undone,
+)
+
+_names_read: set[str] = set()
+
+
+class _NotingMultiDict(ImmutableMultiDict):  # type: ignore[type-arg]
+    """A request's args or form that notes each name a view looks up."""
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        _names_read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):  # type: ignore[no-untyped-def]
+        _names_read.add(key)
+        return super().__contains__(key)
+
+    def getlist(self, key, type=None):  # type: ignore[no-untyped-def]  # noqa: A002
+        _names_read.add(key)
+        return super().getlist(key, type)
+
+
+hostile_value = st.one_of(
+    tricky,
+    st.sampled_from(
+        [
+            "²",
+            "٣",
+            "１２",
+            "99999999999999999999",
+            str(ID_MAX + 1),
+            "0001-01-01",
+            "9999-12-31",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-14:00",
+            "/\t/evil.example",
+            "%00",
+            "up",
+            "next",
+        ]
+    ),
+    any_text,
+)
+hostile_id = st.sampled_from([0, ID_MAX, ID_MAX + 1, 10**20])
+
+# Who asks: someone each route serves (its first "ok" caller), so the view itself runs;
+# public pages (login, invites) as a visitor, who gets their forms rather than a redirect.
+_CALLER_ORDER = ("anon", "physio_a", "admin_a", "pat_a")
+
+
+def _caller(world: World, endpoint: str):  # type: ignore[no-untyped-def]
+    expected = expected_for(endpoint)
+    name = next((c for c in _CALLER_ORDER if expected[c] == "ok"), "anon")
+    return world.users[name]
+
+
+def _send(app: Flask, user, method: str, url: str, params: dict[str, str]):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    if user is not None:
+        client.login_as(user)
+    if method == "GET":
+        return client.get(url, query_string=params)
+    if url.startswith("/api/"):
+        headers = {"X-CSRFToken": client.csrf_token()}
+        return client.open(url, method=method, json=params, headers=headers, query_string=params)
+    data = {**params, "csrf_token": client.csrf_token()}
+    return client.open(url, method=method, data=data, query_string=params)
+
+
+def _names_of(app: Flask, user, method: str, url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    original = app.request_class.parameter_storage_class
+    app.request_class.parameter_storage_class = _NotingMultiDict
+    try:
+        _names_read.clear()
+        for _ in range(2):
+            with undone():
+                _send(app, user, method, url, dict.fromkeys(_names_read, "1")).close()
+    finally:
+        app.request_class.parameter_storage_class = original
+    return sorted(_names_read - {"csrf_token"})
+
+
+def test_the_sweep_finds_the_parameters_each_route_reads(app: Flask, db, world: World):
+    """The sweep below is only as good as its list of names: check it finds them."""
+    found = {
+        (path, method): _names_of(app, user, method, path)
+        for path, method, user in [
+            ("/library/", "GET", world.physio_a),
+            ("/admin/audit", "GET", world.admin_a),
+            ("/login", "POST", None),
+            (f"/patients/{world.patient_a.id}/progress", "GET", world.physio_a),
+        ]
+    }
+    assert {"page", "level", "q"} <= set(found["/library/", "GET"])
+    assert {"page", "actor", "patient", "action"} <= set(found["/admin/audit", "GET"])
+    assert {"login", "password"} <= set(found["/login", "POST"])
+    assert {"from", "to"} <= set(found[f"/patients/{world.patient_a.id}/progress", "GET"])
+
+
+_SWEPT = [r for r in route_rules() if r.endpoint not in ("static", "api.sync")]  # sync: above
+
+
+@pytest.mark.parametrize("rule", _SWEPT, ids=lambda r: r.endpoint)
+def test_every_route_answers_hostile_parameters_without_a_server_error(
+    app: Flask, db, world: World, rule
+):
+    from flask import url_for
+
+    ids = ids_for(world)
+    user = _caller(world, rule.endpoint)
+    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **{arg: ids[arg] for arg in rule.arguments})
+    names = {method: _names_of(app, user, method, url) for method in methods}
+    int_args = [arg for arg in rule.arguments if isinstance(ids[arg], int)]
+
+    @settings(FAST, max_examples=15)
+    @given(data=st.data())
+    def probe(data) -> None:  # type: ignore[no-untyped-def]
+        method = data.draw(st.sampled_from(methods))
+        params = {name: data.draw(hostile_value, label=name) for name in names[method]}
+        target = url
+        if int_args and data.draw(st.booleans(), label="hostile id"):
+            values = {arg: ids[arg] for arg in rule.arguments}
+            values[data.draw(st.sampled_from(int_args))] = data.draw(hostile_id)
+            with app.test_request_context():
+                target = url_for(rule.endpoint, **values)
+        with undone():
+            response = _send(app, user, method, target, params)
+            response.close()
+            assert response.status_code < 500, (method, target, params, response.status_code)
+
+    probe()

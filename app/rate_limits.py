@@ -1,0 +1,105 @@
+"""Rate-limit counters every worker shares: Redis when REDIS_URL is set, else the database.
+
+Flask-Limiter's default memory:// storage counts in each worker on its own, so with four
+gunicorn workers an address got four times its login attempts. Without Redis the counters
+live in the app's own database (table rate_limit_counters, one row per key and window),
+through this limits storage; its own small engine commits each hit at once, outside the
+request's transaction. The tests keep memory:// (config.TestingConfig) and test this storage
+directly.
+"""
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from limits.storage import Storage
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import Base
+from app.models import RateLimitCounter
+
+# config.py's RATELIMIT_STORAGE_URI when REDIS_URL is not set: resolved at start-up to the
+# app's own database (a test or tool that passes SQLALCHEMY_DATABASE_URI gets that one).
+DATABASE = "database"
+SCHEME = "stride+"
+
+_TABLE: sa.Table = RateLimitCounter.__table__  # type: ignore[assignment]
+
+
+def resolve_storage(app: Flask) -> None:
+    """Point RATELIMIT_STORAGE_URI at the app's database when it says "database"."""
+    if app.config.get("RATELIMIT_STORAGE_URI") == DATABASE:
+        app.config["RATELIMIT_STORAGE_URI"] = SCHEME + app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+class DatabaseStorage(Storage):
+    """A limits storage (fixed windows) in the rate_limit_counters table."""
+
+    STORAGE_SCHEME = [SCHEME + "sqlite", SCHEME + "postgresql", SCHEME + "postgresql+psycopg"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.engine = sa.create_engine((uri or "").removeprefix(SCHEME), pool_pre_ping=True)
+        self._table_checked = False
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return sa.exc.SQLAlchemyError
+
+    def _begin(self) -> Any:
+        if not self._table_checked:
+            # Made by the migrations; a throwaway database (a test's sqlite://) gets it here.
+            Base.metadata.create_all(self.engine, tables=[_TABLE], checkfirst=True)
+            self._table_checked = True
+        return self.engine.begin()
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Count amount more hits on key; a window that has ended starts again at amount."""
+        now = time.time()
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        ended = _TABLE.c.expires_at <= now
+        upsert = (
+            dialect.insert(_TABLE)
+            .values(key=key, hits=amount, expires_at=now + expiry)
+            .on_conflict_do_update(
+                index_elements=[_TABLE.c.key],
+                set_={
+                    "hits": sa.case((ended, amount), else_=_TABLE.c.hits + amount),
+                    "expires_at": sa.case((ended, now + expiry), else_=_TABLE.c.expires_at),
+                },
+            )
+            .returning(_TABLE.c.hits)
+        )
+        with self._begin() as connection:
+            connection.execute(sa.delete(_TABLE).where(_TABLE.c.expires_at < now - 60))
+            return int(connection.execute(upsert).scalar_one())
+
+    def get(self, key: str) -> int:
+        with self._begin() as connection:
+            hits = connection.execute(
+                sa.select(_TABLE.c.hits).where(
+                    _TABLE.c.key == key, _TABLE.c.expires_at > time.time()
+                )
+            ).scalar()
+        return int(hits or 0)
+
+    def get_expiry(self, key: str) -> float:
+        with self._begin() as connection:
+            expires = connection.execute(
+                sa.select(_TABLE.c.expires_at).where(_TABLE.c.key == key)
+            ).scalar()
+        return float(expires if expires is not None else time.time())
+
+    def check(self) -> bool:
+        with self._begin() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return True
+
+    def reset(self) -> int | None:
+        with self._begin() as connection:
+            return connection.execute(sa.delete(_TABLE)).rowcount
+
+    def clear(self, key: str) -> None:
+        with self._begin() as connection:
+            connection.execute(sa.delete(_TABLE).where(_TABLE.c.key == key))
