@@ -795,7 +795,7 @@ def _claim(actor: User, suggestion: Suggestion, status: str, note: str = "") -> 
     A conditional UPDATE, so of several requests at once exactly one wins; the others get
     StaleSuggestion and their transaction is rolled back by the view.
     """
-    claimed = db.session.execute(
+    claimed = db.session.scalars(
         sa.update(Suggestion)
         .where(
             Suggestion.id == suggestion.id,
@@ -803,10 +803,11 @@ def _claim(actor: User, suggestion: Suggestion, status: str, note: str = "") -> 
             Suggestion.version_id == suggestion.version_id,
         )
         .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note)
+        .returning(Suggestion.id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     db.session.expire(suggestion)
-    if claimed.rowcount != 1:
+    if len(claimed) != 1:
         raise StaleSuggestion(decided_message(suggestion))
 
 

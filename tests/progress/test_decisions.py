@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Prescription, ProgrammeVersion, Suggestion
 from app.services import programmes
+from app.services.caseload import caseload
 from app.services import suggestions as service
 from tests.factories import checkin
 from tests.progress.decisions import choose
@@ -127,6 +128,8 @@ def test_every_apply_left_on_the_page_succeeds_after_each_edit_apply_and_dismiss
     db.session.commit()
     [button] = page_buttons()
     [carried] = pending(patient)
+    [row] = caseload(physio)
+    assert row.pending_suggestions == 1  # the dashboard counts live decisions only
     assert carried.version_id == plan.current_version_id
     assert [line["line_id"] for line in carried.proposal["lines"]] == [1, 2]
     # Dismiss it: nothing left to apply, and it is not raised again on this plan.
@@ -136,6 +139,7 @@ def test_every_apply_left_on_the_page_succeeds_after_each_edit_apply_and_dismiss
     service.refresh_for_patient(patient, today)
     assert page_buttons() == []
     assert client.post_form(button).status_code == 409
+    assert caseload(physio)[0].pending_suggestions == 0
 
 
 def test_two_tabs_applying_at_once_one_gets_409_with_the_fresh_list(
@@ -159,7 +163,7 @@ def test_two_tabs_applying_at_once_one_gets_409_with_the_fresh_list(
 def committed(app):  # type: ignore[no-untyped-def]
     """A patient with a pending decision, committed for real so other connections see it."""
     from app.services import data_rights
-    from tests.factories import Make, _PASSWORD_HASH
+    from tests.factories import _PASSWORD_HASH, Make
 
     with app.app_context():
         make = Make(password_hash=_PASSWORD_HASH or "x")

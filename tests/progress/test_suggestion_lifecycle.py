@@ -19,8 +19,8 @@ from app.models import (
 )
 from app.services import activity, programmes
 from app.services import suggestions as service
-from tests.progress.decisions import change_of, choose
 from tests.factories import checkin
+from tests.progress.decisions import change_of, choose
 
 
 @pytest.fixture
