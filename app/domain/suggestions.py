@@ -337,6 +337,18 @@ class LineChange:
         )
 
     @property
+    def evidence(self) -> str:
+        """Return what the rule saw: the reason up to its ": " (every rule's sentence has one)."""
+        return self.reason.partition(": ")[0]
+
+    @property
+    def advice(self) -> str:
+        """Return what the rule advises for the line: the reason after the evidence."""
+        evidence, _, advice = self.reason.partition(": ")
+        advice = advice or evidence
+        return advice[:1].upper() + advice[1:]
+
+    @property
     def key(self) -> str:
         """Return what makes two line changes the same advice (rule, line, change)."""
         return f"{self.rule}:{self.line_id}:{_proposal_key(self.proposal)}"
@@ -397,7 +409,7 @@ def _decision(found: Sequence[Suggestion], changes: Sequence[LineChange]) -> Sug
     if len(found) == 1:
         reason = first.reason  # one line: its own sentence says it all
     else:
-        evidence = list(dict.fromkeys(s.reason.partition(": ")[0] for s in found))
+        evidence = list(dict.fromkeys(change.evidence for change in changes))
         verb = _VERBS[first.kind].format(n=len(found))
         reason = f"{'; '.join(evidence)}: {verb}, each listed with its change."
     return Suggestion(

@@ -171,3 +171,14 @@ def test_a_bad_stored_line_is_refused_with_a_clear_error(stored, words):
 
 def test_days_used_above_are_what_the_rules_see():
     assert day(1).day == ago(1)
+
+
+@pytest.mark.parametrize(
+    "records",
+    [GOOD_WEEK, changed(GOOD_WEEK, 1, during=7), changed(GOOD_WEEK, 1, during=4)],
+)
+def test_every_line_reason_says_its_evidence_then_its_advice(records):
+    # A decision states the evidence once and each line's advice: that needs "<evidence>: <advice>".
+    for decision in decide(records):
+        for change in decision.changes:
+            assert change.evidence and change.advice and ": " in change.reason

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Prescription, ProgrammeVersion, Suggestion
 from app.services import programmes
-from app.services.caseload import caseload
 from app.services import suggestions as service
+from app.services.caseload import caseload
 from tests.factories import checkin
 from tests.progress.decisions import choose
 

@@ -315,7 +315,7 @@ def test_red_days_form_one_flare_acknowledged_once(client, make, physio, patient
     ]
     client.login_as(physio)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    assert "Flare: 2 red days to acknowledge" in page and page.count("Acknowledge this flare") == 1
+    assert ": 2 red days to acknowledge" in page and page.count("Acknowledge this flare") == 1
     # A red day after the page was shown joins the flare, but is not acknowledged unseen.
     late = make.flag(patient, today, "Red pain day, later")
     response = client.post_form(
