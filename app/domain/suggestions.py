@@ -364,8 +364,9 @@ def decisions(
     Regressions are grouped by the rule that fired (one red day is one decision covering
     every line it affects), holds likewise, progressions by their review window. Advice about
     the patient (reviews, a hold for the whole session, the next phase) stays one decision
-    each. declined: LineChange keys the physio already decided against on this plan (left
-    out of a decision they applied, or dismissed): they are not proposed again.
+    each. declined: decline keys (decline_key) of advice the physio already decided against
+    on this plan (left out of a decision they applied, or dismissed): the same advice on the
+    same evidence is not proposed again; new evidence (a new red day) proposes it anew.
     """
     names = {line.line_id: line.exercise_name for line in lines}
     skip = set(declined)
@@ -374,7 +375,7 @@ def decisions(
     result: list[Suggestion] = []
     for advice in found:
         if advice.line_id is None:
-            if dedupe_key(advice) not in skip:
+            if decline_key(dedupe_key(advice), advice.reason) not in skip:
                 result.append(advice)
             continue
         change = LineChange(
@@ -384,7 +385,7 @@ def decisions(
             advice.reason,
             advice.proposal,
         )
-        if change.key in skip:
+        if decline_key(change.key, change.reason) in skip:
             continue
         event = (
             (advice.kind, advice.window_start, advice.window_end)
@@ -395,6 +396,11 @@ def decisions(
         members.setdefault(event, []).append(advice)
     grouped = [_decision(members[event], groups[event]) for event in groups]
     return [*grouped, *result]
+
+
+def decline_key(key: str, reason: str) -> str:
+    """Return what a decision against advice covers: the advice (key) on its evidence."""
+    return f"{key}|{reason.partition(': ')[0]}"
 
 
 def _decision(found: Sequence[Suggestion], changes: Sequence[LineChange]) -> Suggestion:

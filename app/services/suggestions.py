@@ -250,10 +250,10 @@ def _open_and_decided(patient_id: int, version_id: int | None) -> list[Suggestio
 
 
 def _declined(rows: Iterable[Suggestion], version_id: int) -> set[str]:
-    """Return the advice the physio decided against on this version: not proposed again.
+    """Return the advice the physio decided against on this version (rules.decline_key).
 
     A dismissed decision, or an acknowledged one, on this version; and the lines left out of
-    a decision whose applying made this version.
+    a decision whose applying made this version. Each on its evidence: a new red day is new.
     """
     keys: set[str] = set()
     for row in rows:
@@ -262,9 +262,12 @@ def _declined(rows: Iterable[Suggestion], version_id: int) -> set[str]:
         changes = stored_changes(row)
         if row.applied_version_id == version_id:
             left_out = set(left_out_of(row))
-            keys |= {c.key for c in changes if c.line_id in left_out}
+            changes = [c for c in changes if c.line_id in left_out]
         elif row.version_id == version_id:
-            keys |= {c.key for c in changes} | {row.dedupe_key}
+            keys.add(rules.decline_key(row.dedupe_key, row.reason))
+        else:
+            continue
+        keys |= {rules.decline_key(c.key, c.reason) for c in changes}
     return keys
 
 

@@ -14,6 +14,7 @@ from app.domain.suggestions import (
     Proposal,
     decision_key,
     decisions,
+    decline_key,
     suggest,
 )
 from tests.domain.test_suggestions import (
@@ -93,11 +94,14 @@ def test_one_line_decision_keeps_the_lines_own_sentence_and_key():
     )
 
 
-def test_lines_the_physio_declined_on_this_plan_are_not_proposed_again():
+def test_lines_the_physio_declined_are_not_proposed_again_on_the_same_evidence():
     [first] = decide(changed(GOOD_WEEK, 1, during=7))
-    declined = {c.key for c in first.changes if c.line_id == 2}
+    declined = {decline_key(c.key, c.reason) for c in first.changes if c.line_id == 2}
     [again] = decide(changed(GOOD_WEEK, 1, during=7), declined=declined)
     assert [c.line_id for c in again.changes] == [1, 3]
+    # A new red day is new evidence: the line is proposed again.
+    [later] = decide([*changed(GOOD_WEEK, 1, during=7), day(0, during=8)], declined=declined)
+    assert [c.line_id for c in later.changes] == [1, 2, 3]
 
 
 def test_a_change_made_on_the_red_day_answers_it():
