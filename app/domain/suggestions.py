@@ -12,7 +12,7 @@ Windows, counted back from ctx.today:
   exactly 14 days back, i.e. days 15-21 before today against days 1-7.
 
 Which rule wins for a line: regress beats hold beats progress. Reviews come alongside any
-of them, but no line progresses while there is a review.
+of them, but no line progresses while there is a review or any line regresses.
 Red pain that the patient tied to an exercise regresses that line only; red pain during the
 session with no exercise named, or next-morning flares two days running, regress every line,
 because nothing says which one is to blame (the physio applies or dismisses each).
@@ -270,8 +270,9 @@ def suggest(days: Sequence[DayRecord], ctx: PlanContext) -> list[Suggestion]:
     held = {s.line_id for s in holds}
     reviews = _reviews(history)
     # Amber for the patient holds every line. A review (low adherence, silence, pain worse
-    # than two weeks ago) means the physio should look before the plan moves on.
-    if None in held or reviews:
+    # than two weeks ago) means the physio should look before the plan moves on; so does a
+    # red day on any exercise (clinical.md s. 8: progress needs no red reading anywhere).
+    if None in held or reviews or regressions:
         return [*regressions, *holds, *reviews]
     progressions = [
         s

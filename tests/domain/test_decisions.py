@@ -46,8 +46,8 @@ def decide(records, lines=LINES, declined=()):  # type: ignore[no-untyped-def]
         (
             "red pain on two named exercises",
             [*GOOD_WEEK, day(0, during=2, ex={1: 7, 2: 6}, morning=None)],
-            ["regress", "progress"],  # the untouched line still progresses (as the rules say)
-            [2, 1],
+            ["regress"],  # and no other line progresses beside a red day (clinical.md s. 8)
+            [2],
         ),
         # A steady green week progresses every line: one decision for the review window.
         ("steady green week", GOOD_WEEK, ["progress"], [3]),
@@ -86,7 +86,7 @@ def test_progress_lines_under_different_rules_share_one_decision():
 
 
 def test_one_line_decision_keeps_the_lines_own_sentence_and_key():
-    [decision, _] = decide([*GOOD_WEEK, day(0, during=2, ex={2: 7}, morning=None)])
+    [decision] = decide([*GOOD_WEEK, day(0, during=2, ex={2: 7}, morning=None)])
     [change] = decision.changes
     assert decision.reason == change.reason and decision.line_id == 2
     assert (
