@@ -12,7 +12,7 @@ Windows, counted back from ctx.today:
   exactly 14 days back, i.e. days 15-21 before today against days 1-7.
 
 Which rule wins for a line: regress beats hold beats progress. Reviews come alongside any
-of them, but no line progresses while there is a review.
+of them, but no line progresses while there is a review or any line regresses.
 Red pain that the patient tied to an exercise regresses that line only; red pain during the
 session with no exercise named, or next-morning flares two days running, regress every line,
 because nothing says which one is to blame (the physio applies or dismisses each).
@@ -142,6 +142,9 @@ class LineState:
     dose: Dose
     dose_since: date  # first day of the current exercise and dose on this line
     is_walk_run: bool = False  # a return-to-running level (clinical.md s. 6)
+    # The day the physio last changed this line's exercise or dose (None: as first prescribed).
+    # Pain up to that day was answered by the change: it regresses the line no further.
+    changed_on: date | None = None
     # Why the next / previous exercise is not advised for the patient's condition, in words
     # ("gluteal tendinopathy (compression)"); None when it is fine. Such an exercise is never
     # proposed: the chain is treated as ending there, so the dose changes instead.
@@ -251,6 +254,8 @@ class Suggestion:
     numbers: Mapping[str, float | int | None]  # the figures behind the reason
     reason: str  # one sentence for the physio, with the numbers
     proposal: Proposal | None = None
+    # A decision about several lines (decisions()): each line with its own change and reason.
+    changes: tuple["LineChange", ...] = ()
 
 
 def suggest(days: Sequence[DayRecord], ctx: PlanContext) -> list[Suggestion]:
@@ -265,8 +270,9 @@ def suggest(days: Sequence[DayRecord], ctx: PlanContext) -> list[Suggestion]:
     held = {s.line_id for s in holds}
     reviews = _reviews(history)
     # Amber for the patient holds every line. A review (low adherence, silence, pain worse
-    # than two weeks ago) means the physio should look before the plan moves on.
-    if None in held or reviews:
+    # than two weeks ago) means the physio should look before the plan moves on; so does a
+    # red day on any exercise (clinical.md s. 8: progress needs no red reading anywhere).
+    if None in held or reviews or regressions:
         return [*regressions, *holds, *reviews]
     progressions = [
         s
@@ -280,6 +286,157 @@ def dedupe_key(s: Suggestion) -> str:
     """Return what makes two suggestions the same advice, whatever day they were made."""
     line = "-" if s.line_id is None else str(s.line_id)
     return f"{s.kind}:{s.rule}:{line}:{_proposal_key(s.proposal)}"
+
+
+# --- One decision per clinical event ----------------------------------------------------------
+
+PROGRESS_SEVERAL = "progress_several"  # a progress decision whose lines follow different rules
+_VERBS = {
+    Kind.REGRESS: "step back {n} exercises",
+    Kind.HOLD: "keep {n} exercises at their dose",
+    Kind.PROGRESS: "progress {n} exercises",
+}
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of a decision: its exercise, the rule that fired, why, and the change (if any)."""
+
+    line_id: int
+    exercise_name: str
+    rule: str
+    reason: str
+    proposal: Proposal | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the line as stored; its change is Proposal.to_dict()'s (or None)."""
+        return {
+            "line_id": self.line_id,
+            "exercise_name": self.exercise_name,
+            "rule": self.rule,
+            "reason": self.reason,
+            "change": None if self.proposal is None else self.proposal.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> "LineChange":
+        """Read a stored line back, checking it; raises InvalidProposal when it is wrong."""
+        if not isinstance(data, Mapping):
+            raise InvalidProposal(f"A line must be a mapping, not {type(data).__name__}.")
+        values = dict(data)
+        line_id, change = values.pop("line_id", None), values.pop("change", None)
+        texts = {name: values.pop(name, None) for name in ("exercise_name", "rule", "reason")}
+        if values:
+            raise InvalidProposal(f"A line has no {', '.join(sorted(values))}.")
+        if not isinstance(line_id, int) or isinstance(line_id, bool):
+            raise InvalidProposal("A line needs its line id as a whole number.")
+        if not all(isinstance(text, str) for text in texts.values()):
+            raise InvalidProposal("A line needs its exercise name, rule and reason.")
+        proposal = None if change is None else Proposal.from_dict(change)
+        return cls(
+            line_id, str(texts["exercise_name"]), str(texts["rule"]), str(texts["reason"]), proposal
+        )
+
+    @property
+    def evidence(self) -> str:
+        """Return what the rule saw: the reason up to its ": " (every rule's sentence has one)."""
+        return self.reason.partition(": ")[0]
+
+    @property
+    def advice(self) -> str:
+        """Return what the rule advises for the line: the reason after the evidence."""
+        evidence, _, advice = self.reason.partition(": ")
+        advice = advice or evidence
+        return advice[:1].upper() + advice[1:]
+
+    @property
+    def key(self) -> str:
+        """Return what makes two line changes the same advice (rule, line, change)."""
+        return f"{self.rule}:{self.line_id}:{_proposal_key(self.proposal)}"
+
+
+def decisions(
+    found: Sequence[Suggestion],
+    lines: Sequence[LineState],
+    declined: Iterable[str] = (),
+) -> list[Suggestion]:
+    """Return one decision per clinical event: the line advice of suggest() grouped.
+
+    Regressions are grouped by the rule that fired (one red day is one decision covering
+    every line it affects), holds likewise, progressions by their review window. Advice about
+    the patient (reviews, a hold for the whole session, the next phase) stays one decision
+    each. declined: decline keys (decline_key) of advice the physio already decided against
+    on this plan (left out of a decision they applied, or dismissed): the same advice on the
+    same evidence is not proposed again; new evidence (a new red day) proposes it anew.
+    """
+    names = {line.line_id: line.exercise_name for line in lines}
+    skip = set(declined)
+    groups: dict[tuple[object, ...], list[LineChange]] = {}
+    members: dict[tuple[object, ...], list[Suggestion]] = {}
+    result: list[Suggestion] = []
+    for advice in found:
+        if advice.line_id is None:
+            if decline_key(dedupe_key(advice), advice.reason) not in skip:
+                result.append(advice)
+            continue
+        change = LineChange(
+            advice.line_id,
+            names.get(advice.line_id, ""),
+            advice.rule,
+            advice.reason,
+            advice.proposal,
+        )
+        if decline_key(change.key, change.reason) in skip:
+            continue
+        event = (
+            (advice.kind, advice.window_start, advice.window_end)
+            if advice.kind == Kind.PROGRESS
+            else (advice.kind, advice.rule)
+        )
+        groups.setdefault(event, []).append(change)
+        members.setdefault(event, []).append(advice)
+    grouped = [_decision(members[event], groups[event]) for event in groups]
+    return [*grouped, *result]
+
+
+def decline_key(key: str, reason: str) -> str:
+    """Return what a decision against advice covers: the advice (key) on its evidence."""
+    return f"{key}|{reason.partition(': ')[0]}"
+
+
+def _decision(found: Sequence[Suggestion], changes: Sequence[LineChange]) -> Suggestion:
+    """Return the one decision for an event's line advice, its reason the evidence once."""
+    first = found[0]
+    rules = {s.rule for s in found}
+    numbers = {
+        name: value
+        for name, value in first.numbers.items()
+        if all(s.numbers.get(name) == value for s in found)
+    }
+    if len(found) == 1:
+        reason = first.reason  # one line: its own sentence says it all
+    else:
+        evidence = list(dict.fromkeys(change.evidence for change in changes))
+        verb = _VERBS[first.kind].format(n=len(found))
+        reason = f"{'; '.join(evidence)}: {verb}, each listed with its change."
+    return Suggestion(
+        kind=first.kind,
+        rule=first.rule if len(rules) == 1 else PROGRESS_SEVERAL,
+        line_id=first.line_id if len(found) == 1 else None,
+        window_start=min(s.window_start for s in found),
+        window_end=max(s.window_end for s in found),
+        numbers=numbers | {"lines": len(found)},
+        reason=reason,
+        changes=tuple(changes),
+    )
+
+
+def decision_key(s: Suggestion) -> str:
+    """Return what makes two decisions the same, whatever day they were made."""
+    if not s.changes:
+        return dedupe_key(s)
+    lines = "+".join(f"{c.line_id}:{_proposal_key(c.proposal)}" for c in s.changes)
+    return f"{s.kind}:{s.rule}:{lines}"
 
 
 def what_rules_read_of_today(record: DayRecord | None) -> tuple[object, ...]:
@@ -345,7 +502,7 @@ def _regress_for_pain(line: LineState, history: _History) -> Suggestion | None:
     line_ids = {each.line_id for each in history.ctx.lines}
     red: list[tuple[date, int]] = []  # days and pain that point at this line
     named = False
-    for record in history.pain_window():
+    for record in _unanswered(line, history.pain_window()):
         high = {i: p for i, p in record.exercise_pain.items() if p > limit and i in line_ids}
         if line.line_id in high:
             red.append((record.day, high[line.line_id]))
@@ -377,7 +534,7 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
     rise_limit = history.thresholds.red_morning_rise
     flares = {
         r.day: r.morning_rise
-        for r in history.pain_window()
+        for r in _unanswered(line, history.pain_window())
         if r.morning_rise is not None and r.morning_rise >= rise_limit
     }
     running = [day for day in sorted(flares) if day - timedelta(days=1) in flares]
@@ -404,6 +561,16 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
         ),
         proposal=proposal,
     )
+
+
+def _unanswered(line: LineState, records: Iterable[DayRecord]) -> list[DayRecord]:
+    """Return the records after the physio last changed the line: earlier ones were answered.
+
+    A change made on a red day answers that day too (the physio changed the plan because of
+    it), so applying a regression never raises another one for the same pain.
+    """
+    changed = line.changed_on
+    return [r for r in records if changed is None or r.day > changed]
 
 
 def _step_back(line: LineState) -> tuple[Proposal | None, str]:
@@ -759,7 +926,7 @@ def _walk_run_sessions(line: LineState, history: _History) -> list[tuple[DayReco
     """
     limit = history.thresholds.walk_run_max_pain
     sessions: list[tuple[DayRecord, bool | None]] = []
-    for record in history.between(line.dose_since, history.week_end):
+    for record in _unanswered(line, history.between(line.dose_since, history.week_end)):
         if line.line_id not in record.completed_lines:
             continue
         pains = _run_pains(record, line)

@@ -146,6 +146,8 @@ class Suggestion(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Why a pending suggestion was superseded (decided_at says when): plan changed, logs moved.
+    superseded_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     applied_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("programme_versions.id", ondelete="SET NULL"), index=True
     )

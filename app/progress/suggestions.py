@@ -1,9 +1,9 @@
 """The physio's decisions: apply, edit then apply, or dismiss a suggestion; mark a flag seen."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -54,24 +54,23 @@ NUMBER_LABELS = {
     "typical_weeks": "Typical weeks for the phase",
     "test_task_pain": "Pain on the test task",
     "stage_gate_pain": "Test task pain must be below",
+    "lines": "Exercises",
 }
 PERCENT_NUMBERS = {"change_percent"}  # already a percentage: shown with %
 
 
 def physio_panel(patient: Patient) -> dict[str, object]:
-    """Return the open flags and pending suggestions shown on the patient's page."""
-    flags = db.session.scalars(
-        sa.select(Flag)
-        .where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
-        .order_by(Flag.local_date.desc())
-    ).all()
+    """Return the open flare and the pending decisions shown on the patient's page."""
     pending = db.session.scalars(
         sa.select(Suggestion)
         .where(Suggestion.patient_id == patient.id, Suggestion.status == service.PENDING)
         .order_by(Suggestion.created_at, Suggestion.id)
     ).all()
     phases = _phases_of([s.id for s in pending if s.rule == rules.PROGRESS_PHASE_READY])
-    return {"flags": flags, "suggestions": [_view(s, phases.get(s.id)) for s in pending]}
+    return {
+        "flare": service.open_flare(patient.id),
+        "suggestions": [_view(s, phases.get(s.id)) for s in pending],
+    }
 
 
 def _phases_of(suggestion_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -98,24 +97,67 @@ def _phases_of(suggestion_ids: list[int]) -> dict[int, tuple[str, str]]:
     return {row.id: (phase_label(row.position, row.name), row.criteria) for row in rows}
 
 
-def _view(suggestion: Suggestion, phase: tuple[str, str] | None = None) -> dict[str, object]:
+def _view(
+    suggestion: Suggestion,
+    phase: tuple[str, str] | None = None,
+    forms: Mapping[int, DoseForm] | None = None,
+) -> dict[str, object]:
     numbers = [
         (NUMBER_LABELS.get(name, name.replace("_", " ").capitalize()), _number(name, value))
         for name, value in (suggestion.numbers or {}).items()
         if value is not None
     ]
-    proposal = service.stored_proposal(suggestion)
+    lines = [
+        _line_view(suggestion.id, change, (forms or {}).get(change.line_id))
+        for change in service.stored_changes(suggestion)
+    ]
+    changing = [line for line in lines if line["proposal"]]
     return {
         "row": suggestion,
         "kind": KIND_LABELS.get(suggestion.kind, suggestion.kind),
         "rule": suggestion.rule.replace("_", " "),
         "numbers": numbers,
-        "proposal": proposal_words(proposal),
-        "editable": proposal is not None and proposal.action == rules.Action.DOSE,
+        "lines": lines,
+        "title": _title(suggestion, changing),
+        "applies": bool(changing),  # something to apply (else "Mark as reviewed")
         # "Ready for the next phase": the phase and what the physio checks before moving on.
         "phase": phase[0] if phase else None,
         "criteria": phase[1] if phase else None,
     }
+
+
+def dose_prefix(suggestion_id: int, line_id: int) -> str:
+    """Return the field prefix of a line's dose inputs: unique on a page of several decisions."""
+    return f"s{suggestion_id}-line-{line_id}"
+
+
+def _line_view(
+    suggestion_id: int, change: rules.LineChange, form: DoseForm | None
+) -> dict[str, object]:
+    proposal = change.proposal
+    editable = proposal is not None and proposal.action == rules.Action.DOSE
+    if editable and form is None:
+        assert proposal is not None and proposal.dose is not None
+        form = DoseForm(
+            prefix=dose_prefix(suggestion_id, change.line_id),
+            data=proposal.dose.strength(),
+            meta={"csrf": False},
+        )
+    return {
+        "change": change,
+        "proposal": proposal_words(proposal),
+        "editable": editable,
+        "form": form if editable else None,
+    }
+
+
+def _title(suggestion: Suggestion, changing: list[dict[str, object]]) -> str:
+    """Return the decision's heading: the one change, or how many exercises it covers."""
+    if len(changing) == 1:
+        return f"{changing[0]['change'].exercise_name}: {changing[0]['proposal']}"  # type: ignore[attr-defined]
+    if changing:
+        return f"{len(changing)} exercises to change"
+    return "Please review"
 
 
 def proposal_words(proposal: rules.Proposal | None) -> str | None:
@@ -153,38 +195,110 @@ def _back(patient: Patient) -> ResponseReturnValue:
 
 
 def _conflict(patient: Patient, message: str) -> ResponseReturnValue:
-    """Answer 409 with a page saying nothing was changed, and why."""
-    return render_template("progress/conflict.html", patient=patient, message=message), 409
+    """Answer 409: nothing was changed, why, and the decisions as they stand now."""
+    return (
+        render_template(
+            "progress/conflict.html", patient=patient, message=message, panel=physio_panel(patient)
+        ),
+        409,
+    )
 
 
 def _stale(patient: Patient) -> Callable[[Refused], ResponseReturnValue | None]:
-    """Answer a stale suggestion (decided already, or the plan moved on) with the 409 page."""
+    """Answer a decision made already (stale, or done by someone else) with the 409 page."""
 
     def answer(refusal: Refused) -> ResponseReturnValue | None:
-        if isinstance(refusal, service.StaleSuggestion):
+        if isinstance(refusal, service.StaleSuggestion | service.AlreadyDone):
             return _conflict(patient, str(refusal))
         return None
 
     return answer
 
 
-@bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/apply")
-@staff_required
-def apply(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
-    """Apply a suggestion as proposed (one click), or mark a review as seen."""
-    patient, suggestion = _suggestion(patient_id, suggestion_id)
+def _choices(
+    suggestion: Suggestion,
+) -> tuple[service.Choices | None, dict[int, DoseForm], list[str]]:
+    """Read the ticked lines and their doses from the posted form.
+
+    Returns (choices, the dose forms by line, problems). choices is None for a one-click
+    apply (a form without the lines), which applies every line as proposed.
+    """
+    if "lines_shown" not in request.form:
+        return None, {}, []
+    ticked = set(request.form.getlist("line"))
+    choices: dict[int, Mapping[str, object] | None] = {}
+    forms: dict[int, DoseForm] = {}
+    problems: list[str] = []
+    for change in service.stored_changes(suggestion):
+        proposal = change.proposal
+        if proposal is None:
+            continue
+        form = None
+        if proposal.action == rules.Action.DOSE:
+            form = forms[change.line_id] = DoseForm(
+                prefix=dose_prefix(suggestion.id, change.line_id), meta={"csrf": False}
+            )
+        if str(change.line_id) not in ticked:
+            continue
+        if form is None:
+            choices[change.line_id] = None
+        elif not form.validate():
+            messages = [m for errors in form.errors.values() for m in errors]
+            problems.append(f"{change.exercise_name}: {' '.join(messages)}")
+        else:
+            dose = form.dose()
+            as_proposed = {k: v for k, v in dose.items() if v is not None} == (
+                proposal.dose.strength() if proposal.dose else {}
+            )
+            choices[change.line_id] = None if as_proposed else dose
+    return choices, forms, problems
+
+
+def _decision_page(
+    patient: Patient, suggestion: Suggestion, forms: Mapping[int, DoseForm], problem: str | None
+) -> str:
+    return render_template(
+        "progress/edit_suggestion.html",
+        patient=patient,
+        s=_view(suggestion, forms=forms),
+        problem=problem,
+    )
+
+
+def _apply(patient: Patient, suggestion: Suggestion) -> ResponseReturnValue:
+    """Apply the posted decision: the ticked lines with their doses, as one new version."""
+    choices, forms, problems = _choices(suggestion)
+
+    def change() -> ProgrammeVersion | None:
+        if problems:
+            raise service.SuggestionError(" ".join(problems))
+        return service.apply_suggestion(current_user, suggestion, choices)
+
+    def refused(refusal: Refused) -> ResponseReturnValue:
+        if (answer := _stale(patient)(refusal)) is not None:
+            return answer
+        message = " ".join(refusal.errors.values())
+        return _decision_page(patient, suggestion, forms, message), 422
+
     return submit(
         FlaskForm(),
-        lambda: service.apply_suggestion(current_user, suggestion),
+        change,
         done=lambda version: (
             "Suggestion applied: the plan has a new version."
             if version
             else "Suggestion marked as reviewed."
         ),
         then=lambda _: _back(patient),
-        # A one-click decision has no page to show a refusal on: every refusal is a conflict.
-        refused=lambda refusal: _conflict(patient, str(refusal)),
+        refused=refused,
     )
+
+
+@bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/apply")
+@staff_required
+def apply(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
+    """Apply a decision: every line as proposed, or the lines ticked with their doses."""
+    patient, suggestion = _suggestion(patient_id, suggestion_id)
+    return _apply(patient, suggestion)
 
 
 @bp.route(
@@ -192,33 +306,15 @@ def apply(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
 )
 @staff_required
 def edit(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
-    """Show the proposed dose pre-filled; apply it with the physio's changes."""
+    """Show the decision's lines, doses pre-filled, on a page of its own; apply the choices."""
     patient, suggestion = _suggestion(patient_id, suggestion_id)
-    view = _view(suggestion)
     if suggestion.status != service.PENDING:
         return _conflict(patient, service.decided_message(suggestion))
-    proposal = service.stored_proposal(suggestion)
-    if proposal is None or proposal.dose is None:  # not "editable": a swap, or a review
-        return _conflict(patient, "Only a dose change can be edited before applying.")
-    form = DoseForm(data=proposal.dose.strength())
-
-    def page(general: list[str]) -> str:
-        return render_template(
-            "progress/edit_suggestion.html",
-            patient=patient,
-            suggestion=view,
-            form=form,
-            problem=" ".join(general) or None,
-        )
-
-    return submit(
-        form,
-        lambda: service.apply_suggestion(current_user, suggestion, form.dose()),
-        done="Suggestion applied with your changes: the plan has a new version.",
-        then=lambda _: _back(patient),
-        page=page,
-        refused=_stale(patient),
-    )
+    if not any(c.proposal for c in service.stored_changes(suggestion)):
+        return _conflict(patient, "This suggestion has no change to edit.")
+    if request.method == "POST":
+        return _apply(patient, suggestion)
+    return _decision_page(patient, suggestion, {}, None)
 
 
 @bp.post("/patients/<int:patient_id>/suggestions/<int:suggestion_id>/dismiss")
@@ -253,7 +349,7 @@ def dismiss(patient_id: int, suggestion_id: int) -> ResponseReturnValue:
 @bp.post("/patients/<int:patient_id>/flags/<int:flag_id>/seen")
 @staff_required
 def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
-    """Mark a flag as seen: it leaves the top of the page and the dashboard's red group."""
+    """Mark one red day as seen (the page acknowledges the whole flare instead)."""
     patient = get_or_404(current_user, Patient, patient_id)
     flag = db.session.scalar(
         sa.select(Flag).where(Flag.id == flag_id, Flag.patient_id == patient.id)
@@ -263,28 +359,25 @@ def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
     return submit(
         FlaskForm(),
         lambda: service.resolve_flag(current_user, flag),
-        done="Flag marked as seen.",
+        done="Red day marked as seen.",
         then=lambda _: _back(patient),
+        refused=_stale(patient),
     )
 
 
 @bp.post("/patients/<int:patient_id>/flags/seen")
 @staff_required
 def flags_seen(patient_id: int) -> ResponseReturnValue:
-    """Mark every open flag of the patient as seen, after reading them on the page."""
+    """Acknowledge the open flare once: the red days the page showed (up to `through`)."""
     patient = get_or_404(current_user, Patient, patient_id)
-    flags = db.session.scalars(
-        sa.select(Flag).where(Flag.patient_id == patient.id, Flag.resolved_at.is_(None))
-    ).all()
-
-    def resolve_all() -> int:
-        for flag in flags:
-            service.resolve_flag(current_user, flag)
-        return len(flags)
-
+    raw = request.form.get("through", "")
+    through = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    if raw and through is None:
+        abort(400)
     return submit(
         FlaskForm(),
-        resolve_all,
-        done=lambda count: f"{count} flag{'s' if count != 1 else ''} marked as seen.",
+        lambda: service.acknowledge_flare(current_user, patient.id, through),
+        done=lambda count: f"Flare acknowledged ({count} red day{'s' if count != 1 else ''}).",
         then=lambda _: _back(patient),
+        refused=_stale(patient),
     )

@@ -162,6 +162,7 @@ def assign_programme(
     programme.current_version_id = version.id
     audit.record(physio, "programme.assign", "programme", programme.id, patient_id=patient.id)
     db.session.flush()
+    _plan_changed(patient.id)
     return programme
 
 
@@ -349,6 +350,7 @@ def commit_draft(
     *,
     change_kind: str | None = None,
     now: datetime | None = None,
+    rework_suggestions: bool = True,
 ) -> ProgrammeVersion:
     """Validate a draft and save it as the programme's next version; the caller commits.
 
@@ -417,7 +419,19 @@ def commit_draft(
         change_kind=version.change_kind,
     )
     db.session.flush()
+    if rework_suggestions:  # applying a suggestion reworks them itself, once it is decided
+        _plan_changed(programme.patient_id)
     return version
+
+
+def _plan_changed(patient_id: int) -> None:
+    """Work the patient's pending suggestions out again against the new plan (same transaction).
+
+    Imported here, not at the top: the suggestions service builds on this one.
+    """
+    from app.services import suggestions
+
+    suggestions.rework_after_plan_change(patient_id)
 
 
 # ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from app.domain.errors import Refused
 from app.domain.library_files import is_walk_run
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
-from app.domain.plan_draft import phase_label
+from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.schedule import due_by_day
 from app.extensions import db
 from app.models import (
@@ -79,14 +79,64 @@ class RefreshResult:
 
 
 def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshResult:
-    """Recompute the patient's suggestions and store what is new (the caller commits)."""
+    """Recompute the patient's suggestions against the current plan (the caller commits).
+
+    Run after the patient's days change and, in the same transaction, after every new plan
+    version (rework_after_plan_change): pending advice that still holds is carried over to
+    the current version, the rest is superseded with the reason, new advice is added. The
+    programme row is locked first, as every decision does, so a refresh and a decision on the
+    same plan take turns.
+    """
     today = today or local_today(patient.timezone)
     programme = plans.active_programme(patient.id)
-    pending = _pending(patient.id)
-    if programme is None or programme.current_version_id is None:
-        return RefreshResult([], [], _supersede(pending))
-    version = db.session.get(ProgrammeVersion, programme.current_version_id)
-    assert version is not None
+    version = None
+    if programme is not None and programme.current_version_id is not None:
+        _lock_programme(programme.id)
+        version = db.session.get(ProgrammeVersion, programme.current_version_id)
+    rows = _open_and_decided(patient.id, version.id if version else None)
+    pending = [row for row in rows if row.status == PENDING]
+    if programme is None or version is None:
+        return RefreshResult([], [], _supersede(pending, "The patient has no programme running."))
+    wanted = _wanted(patient, programme, version, today, _declined(rows, version.id))
+    current = {row.dedupe_key: row for row in pending if row.programme_id == programme.id}
+    gone = [row for row in pending if current.get(row.dedupe_key) is not row]
+    gone += [row for key, row in current.items() if key not in wanted]
+    superseded = _supersede(gone, _why_gone(version), version_id=version.id)
+    db.session.flush()  # free the unique (patient, key) slot before adding its successor
+
+    kept, created = [], []
+    for key, advice in wanted.items():
+        row = current.get(key)
+        if row is not None:
+            _carry_over(row, version, advice)
+            kept.append(row)
+            continue
+        row = _new_row(patient, programme, version, advice, key)
+        # Two refreshes at once may race to add the same advice: the partial unique index
+        # keeps one; the loser simply skips it.
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            continue
+        created.append(row)
+    return RefreshResult(created, kept, superseded)
+
+
+def rework_after_plan_change(patient_id: int) -> RefreshResult | None:
+    """Work the pending suggestions out again against a new plan version (same transaction)."""
+    patient = db.session.get(Patient, patient_id)
+    return None if patient is None else refresh_for_patient(patient)
+
+
+def _wanted(
+    patient: Patient,
+    programme: Programme,
+    version: ProgrammeVersion,
+    today: date,
+    declined: set[str],
+) -> dict[str, rules.Suggestion]:
+    """Return the decisions the rules make today, by key: one per clinical event."""
     first = today - timedelta(days=HISTORY_DAYS - 1)
     lines = _line_states(programme, version, patient.condition)
     records = day_records(patient, first, today)
@@ -102,32 +152,22 @@ def refresh_for_patient(patient: Patient, today: date | None = None) -> RefreshR
         phase = _phase_state(programme, version)
         if phase is not None and (ready := rules.phase_readiness(records, ctx, phase)):
             found.append(ready)
+    return {rules.decision_key(d): d for d in rules.decisions(found, lines, declined)}
 
-    current = {row.dedupe_key: row for row in pending if row.version_id == version.id}
-    wanted = {rules.dedupe_key(s): s for s in found}
-    gone = [row for row in pending if current.get(row.dedupe_key) is not row]
-    gone += [row for key, row in current.items() if key not in wanted]
-    superseded = _supersede(gone)
-    db.session.flush()  # free the unique (patient, key) slot before adding its successor
 
-    kept, created = [], []
-    for key, advice in wanted.items():
-        row = current.get(key)
-        if row is not None:
-            row.window_start, row.window_end = advice.window_start, advice.window_end
-            row.numbers, row.reason = dict(advice.numbers), advice.reason
-            kept.append(row)
-            continue
-        row = _new_row(patient, programme, version, advice, key)
-        # Two refreshes at once may race to add the same advice: the partial unique index
-        # keeps one; the loser simply skips it.
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-        except IntegrityError:
-            continue
-        created.append(row)
-    return RefreshResult(created, kept, superseded)
+def _why_gone(version: ProgrammeVersion) -> str:
+    return (
+        f"Worked out again for plan version {version.number}: the patient's logs no longer "
+        "call for it on the current plan."
+    )
+
+
+def _carry_over(row: Suggestion, version: ProgrammeVersion, advice: rules.Suggestion) -> None:
+    """Keep a pending decision that still holds, pointing at the current version."""
+    row.version_id = version.id
+    row.window_start, row.window_end = advice.window_start, advice.window_end
+    row.numbers, row.reason = dict(advice.numbers), advice.reason
+    row.proposal = _stored(advice)
 
 
 _UNSETTLED = (rules.Kind.REGRESS, rules.Kind.HOLD, rules.Kind.REVIEW)
@@ -180,22 +220,83 @@ def refresh_patient(patient_id: int) -> None:
         refresh_for_patient(patient)
 
 
-def _pending(patient_id: int) -> list[Suggestion]:
+def _lock_programme(programme_id: int) -> Programme | None:
+    """Lock a programme row (FOR UPDATE) and read it fresh: decisions on one plan take turns."""
+    return db.session.scalar(
+        sa.select(Programme)
+        .where(Programme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _open_and_decided(patient_id: int, version_id: int | None) -> list[Suggestion]:
+    """Return the pending suggestions, and those decided on the current version (one query)."""
+    decided_here = sa.and_(
+        Suggestion.status.in_((APPLIED, DISMISSED)),
+        sa.or_(Suggestion.version_id == version_id, Suggestion.applied_version_id == version_id),
+    )
+    condition = Suggestion.status == PENDING
+    if version_id is not None:
+        condition = sa.or_(condition, decided_here)
     return list(
         db.session.scalars(
-            sa.select(Suggestion).where(
-                Suggestion.patient_id == patient_id, Suggestion.status == PENDING
-            )
+            sa.select(Suggestion)
+            .where(Suggestion.patient_id == patient_id, condition)
+            .order_by(Suggestion.id)
+            .execution_options(populate_existing=True)
         )
     )
 
 
-def _supersede(rows: Iterable[Suggestion]) -> list[Suggestion]:
-    rows = list({row.id: row for row in rows}.values())
+def _declined(rows: Iterable[Suggestion], version_id: int) -> set[str]:
+    """Return the advice the physio decided against on this version (rules.decline_key).
+
+    A dismissed decision, or an acknowledged one, on this version; and the lines left out of
+    a decision whose applying made this version. Each on its evidence: a new red day is new.
+    """
+    keys: set[str] = set()
     for row in rows:
-        row.status = SUPERSEDED
-        row.decided_at = utcnow()
-    return rows
+        if row.status == PENDING:
+            continue
+        changes = stored_changes(row)
+        if row.applied_version_id == version_id:
+            left_out = set(left_out_of(row))
+            changes = [c for c in changes if c.line_id in left_out]
+        elif row.version_id == version_id:
+            keys.add(rules.decline_key(row.dedupe_key, row.reason))
+        else:
+            continue
+        keys |= {rules.decline_key(c.key, c.reason) for c in changes}
+    return keys
+
+
+def _supersede(
+    rows: Iterable[Suggestion], why: str, version_id: int | None = None
+) -> list[Suggestion]:
+    """Mark pending rows superseded, with when and why, in one conditional UPDATE.
+
+    Only rows still pending in the database change: a decision made a moment ago by another
+    request is never overwritten.
+    """
+    ids = sorted({row.id for row in rows})
+    if not ids:
+        return []
+    now = utcnow()
+    done = set(
+        db.session.scalars(
+            sa.update(Suggestion)
+            .where(Suggestion.id.in_(ids), Suggestion.status == PENDING)
+            .values(status=SUPERSEDED, decided_at=now, superseded_reason=why)
+            .returning(Suggestion.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    changed = [row for row in rows if row.id in done]
+    for row in changed:
+        db.session.expire(row)
+    # Keep one object per row, oldest first.
+    return sorted({row.id: row for row in changed}.values(), key=lambda row: row.id)
 
 
 def _new_row(
@@ -205,7 +306,6 @@ def _new_row(
     advice: rules.Suggestion,
     key: str,
 ) -> Suggestion:
-    proposal = None if advice.proposal is None else advice.proposal.to_dict()
     return Suggestion(
         patient_id=patient.id,
         programme_id=programme.id,
@@ -217,10 +317,17 @@ def _new_row(
         window_end=advice.window_end,
         numbers=dict(advice.numbers),
         reason=advice.reason,
-        proposal=proposal,
+        proposal=_stored(advice),
         dedupe_key=key,
         status=PENDING,
     )
+
+
+def _stored(advice: rules.Suggestion) -> dict[str, object] | None:
+    """Return a decision's lines as stored (each change by Proposal.to_dict); None without."""
+    if not advice.changes:
+        return None
+    return {"lines": [change.to_dict() for change in advice.changes]}
 
 
 def day_records(patient: Patient, first: date, last: date) -> list[rules.DayRecord]:
@@ -317,7 +424,7 @@ def _line_states(
         )
         .order_by(Prescription.position)
     ).all()
-    since = _dose_since(programme.id, [row[0].line_id for row in rows])
+    since, changed = _dose_since(programme.id, [row[0].line_id for row in rows])
     states = []
     for line, exercise, next_id, next_name, next_cautions, *previous in rows:
         previous_id, previous_name, previous_cautions = previous
@@ -333,6 +440,7 @@ def _line_states(
                 dose=line.dose,
                 dose_since=since.get(line.line_id, version.effective_from),
                 is_walk_run=is_walk_run(exercise),
+                changed_on=since.get(line.line_id) if line.line_id in changed else None,
                 next_not_advised=not_advised_for(next_cautions, condition),
                 previous_not_advised=not_advised_for(previous_cautions, condition),
             )
@@ -340,10 +448,13 @@ def _line_states(
     return states
 
 
-def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
-    """Return, per line, the first day of its current exercise and dose (one query)."""
+def _dose_since(programme_id: int, line_ids: list[int]) -> tuple[dict[int, date], set[int]]:
+    """Return, per line, the first day of its current exercise and dose (one query).
+
+    Also the lines whose exercise or dose was changed since first prescribed.
+    """
     if not line_ids:
-        return {}
+        return {}, set()
     rows = db.session.execute(
         sa.select(
             Prescription.line_id,
@@ -370,7 +481,7 @@ def _dose_since(programme_id: int, line_ids: list[int]) -> dict[int, date]:
             continue
         latest[line_id] = tuple(dose)
         since[line_id] = effective_from
-    return since
+    return since, finished
 
 
 # --- Red days -------------------------------------------------------------------------------
@@ -417,32 +528,108 @@ def red_day_message(summary: DaySummary) -> str:
     return f"Red pain day on {when}: " + (", ".join(findings) or "pain in the red zone") + "."
 
 
+# --- The flare: red days grouped, acknowledged once ------------------------------------------
+
+
+class AlreadyDone(Refused):
+    """A one-time decision (acknowledging a flare or a flag) was made already by someone."""
+
+
+@dataclass(frozen=True)
+class Flare:
+    """The patient's open flare: the red days flagged since the last acknowledgement.
+
+    New red days join it; once acknowledged, the next red day opens a new one.
+    """
+
+    flags: list[Flag]
+
+    @property
+    def days(self) -> list[date]:
+        return sorted(flag.local_date for flag in self.flags)
+
+    @property
+    def through(self) -> int:
+        """Return the newest flag id shown: acknowledging covers what the physio saw."""
+        return max(flag.id for flag in self.flags)
+
+
+def open_flare(patient_id: int) -> Flare | None:
+    """Return the patient's open flare (one query), or None when every red day was seen."""
+    flags = list(
+        db.session.scalars(
+            sa.select(Flag)
+            .where(Flag.patient_id == patient_id, Flag.resolved_at.is_(None))
+            .order_by(Flag.local_date.desc(), Flag.id.desc())
+        )
+    )
+    return Flare(flags) if flags else None
+
+
+def acknowledge_flare(actor: User, patient_id: int, through: int | None = None) -> int:
+    """Acknowledge the open flare once: its flags up to id `through` (what the page showed).
+
+    One conditional UPDATE decides: of two physios pressing at once one acknowledges, the
+    other is told it was done (AlreadyDone), and there is one audit row. Returns the days.
+    """
+    condition = [Flag.patient_id == patient_id, Flag.resolved_at.is_(None)]
+    if through is not None:
+        condition.append(Flag.id <= through)
+    ids = _resolve_flags(actor, condition)
+    if not ids:
+        raise AlreadyDone("This flare was already acknowledged; nothing was changed.")
+    audit.record(
+        actor, "flare.acknowledge", "flag", min(ids), patient_id=patient_id, flags=len(ids)
+    )
+    return len(ids)
+
+
 def resolve_flag(actor: User, flag: Flag) -> None:
-    """Mark a flag as seen by the physio."""
-    if flag.resolved_at is None:
-        flag.resolved_at = utcnow()
-        flag.resolved_by_id = actor.id
-        audit.record(actor, "flag.resolve", "flag", flag.id, patient_id=flag.patient_id)
+    """Mark one flag as seen, once (AlreadyDone when it was seen already)."""
+    if not _resolve_flags(actor, [Flag.id == flag.id, Flag.resolved_at.is_(None)]):
+        raise AlreadyDone("This red day was already marked as seen; nothing was changed.")
+    audit.record(actor, "flag.resolve", "flag", flag.id, patient_id=flag.patient_id)
+
+
+def _resolve_flags(actor: User, condition: list[sa.ColumnElement[bool]]) -> list[int]:
+    ids = list(
+        db.session.scalars(
+            sa.update(Flag)
+            .where(*condition)
+            .values(resolved_at=utcnow(), resolved_by_id=actor.id)
+            .returning(Flag.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for flag in db.session.identity_map.values():
+        if isinstance(flag, Flag) and flag.id in ids:
+            db.session.expire(flag)
+    return ids
 
 
 # --- The physio's decision ------------------------------------------------------------------
 
+# line id -> the physio's dose edits for it (None: as proposed); lines not named are left out.
+Choices = Mapping[int, Mapping[str, object] | None]
+
 
 def apply_suggestion(
-    actor: User, suggestion: Suggestion, edits: Mapping[str, object] | None = None
+    actor: User, suggestion: Suggestion, choices: Choices | None = None
 ) -> ProgrammeVersion | None:
-    """Apply a pending suggestion: a new programme version, or an acknowledgement.
+    """Apply a pending decision: one new programme version for its chosen lines, or an
+    acknowledgement when it has nothing to change.
 
-    edits replace fields of a proposed dose (the physio's "edit then apply"). Raises
-    SuggestionError, with nothing changed, when it cannot be applied: StaleSuggestion when it
-    is decided already or the plan has moved on; else the edits or the plan refuse it.
+    choices: the lines to apply, each with the physio's dose edits (None: all as proposed).
+    Raises SuggestionError, with nothing changed, when it cannot be applied: StaleSuggestion
+    when it is decided already or the plan has moved on; else the choices or the plan refuse
+    it. The remaining pending suggestions are worked out again against the new version.
     """
-    programme = _check_open(suggestion)
-    proposal = stored_proposal(suggestion)
-    if proposal is None:
-        if edits:
+    programme = _lock_open(suggestion)
+    changes = stored_changes(suggestion)
+    if not any(change.proposal for change in changes):
+        if choices:
             raise SuggestionError("This suggestion has no change to edit.")
-        _decide(actor, suggestion, APPLIED, "")
+        _claim(actor, suggestion, APPLIED)
         audit.record(
             actor,
             "suggestion.acknowledge",
@@ -451,25 +638,25 @@ def apply_suggestion(
             patient_id=suggestion.patient_id,
         )
         return None
-    assert suggestion.line_id is not None  # only advice about a line has a proposal
+    chosen = _chosen(changes, choices)
+    draft = _draft_of(programme, suggestion, chosen)
+    left_out = [c.line_id for c in changes if c.proposal and c.line_id not in dict(chosen)]
+    edited = any(edits for _, edits in chosen)
+    _claim(actor, suggestion, APPLIED)
     try:
-        draft = programmes.draft_for(programme, expect_version_id=suggestion.version_id)
-        if proposal.action == rules.Action.SWAP:
-            if edits:
-                raise SuggestionError("A swap to another exercise cannot be edited here.")
-            exercise = policy.find_prescribable(programme.clinic_id, proposal.to_exercise_id)
-            if exercise is None:
-                raise SuggestionError("The suggested exercise is no longer in the library.")
-            draft.swap_exercise(suggestion.line_id, exercise)
-        else:
-            draft.set_dose(suggestion.line_id, **proposed_dose(suggestion, edits))
         version = programmes.commit_draft(
-            actor, programme, draft, _reason(suggestion, edits), change_kind="suggestion"
+            actor,
+            programme,
+            draft,
+            _reason(suggestion, edited, [c for c in changes if c.line_id in left_out]),
+            change_kind="suggestion",
+            rework_suggestions=False,
         )
     except programmes.ProgrammeError as error:
         raise SuggestionError(str(error)) from error
-    _decide(actor, suggestion, APPLIED, "")
     suggestion.applied_version_id = version.id
+    if left_out:
+        suggestion.proposal = {**(suggestion.proposal or {}), "left_out": left_out}
     audit.record(
         actor,
         "suggestion.apply",
@@ -477,38 +664,97 @@ def apply_suggestion(
         suggestion.id,
         patient_id=suggestion.patient_id,
         version_id=version.id,
-        edited=bool(edits),
+        edited=edited,
+        lines=len(chosen),
     )
+    db.session.flush()
+    rework_after_plan_change(suggestion.patient_id)
     return version
+
+
+def _chosen(
+    changes: list[rules.LineChange], choices: Choices | None
+) -> list[tuple[int, Mapping[str, object] | None]]:
+    """Return (line id, edits) for each line to apply, checked against the decision."""
+    offered = [change.line_id for change in changes if change.proposal is not None]
+    if choices is None:
+        return [(line_id, None) for line_id in offered]
+    if unknown := set(choices) - set(offered):
+        raise SuggestionError(
+            f"Line {min(unknown)} is not part of this suggestion; reload the page."
+        )
+    if not choices:
+        raise SuggestionError("Choose at least one exercise to change, or dismiss the suggestion.")
+    return [(line_id, choices[line_id]) for line_id in offered if line_id in choices]
+
+
+def _draft_of(
+    programme: Programme,
+    suggestion: Suggestion,
+    chosen: list[tuple[int, Mapping[str, object] | None]],
+) -> PlanDraft:
+    """Return the current plan with every chosen line changed (one draft, one version)."""
+    by_line = {change.line_id: change for change in stored_changes(suggestion)}
+    try:
+        draft = programmes.draft_for(programme, expect_version_id=suggestion.version_id)
+        for line_id, edits in chosen:
+            proposal = by_line[line_id].proposal
+            assert proposal is not None
+            if proposal.action == rules.Action.SWAP:
+                if edits:
+                    raise SuggestionError("A swap to another exercise cannot be edited here.")
+                exercise = policy.find_prescribable(programme.clinic_id, proposal.to_exercise_id)
+                if exercise is None:
+                    raise SuggestionError(
+                        f"The suggested exercise, {proposal.to_exercise_name}, is no longer "
+                        "in the library."
+                    )
+                draft.swap_exercise(line_id, exercise)
+            else:
+                draft.set_dose(line_id, **proposed_dose(proposal, edits))
+    except programmes.ProgrammeError as error:
+        raise SuggestionError(str(error)) from error
+    return draft
 
 
 def dismiss_suggestion(actor: User, suggestion: Suggestion, note: str) -> None:
     """Dismiss a pending suggestion with the physio's note (a note is required)."""
     note = (note or "").strip()
+    _lock_programme(suggestion.programme_id)
+    db.session.refresh(suggestion, with_for_update=True)
     if suggestion.status != PENDING:
         raise StaleSuggestion(decided_message(suggestion))
     if not note:
         raise SuggestionError("Please say why you are dismissing this suggestion.")
     if len(note) > 2000:
         raise SuggestionError("Please keep the note under 2000 characters.")
-    _decide(actor, suggestion, DISMISSED, note)
+    _claim(actor, suggestion, DISMISSED, note)
     audit.record(
         actor, "suggestion.dismiss", "suggestion", suggestion.id, patient_id=suggestion.patient_id
     )
 
 
-def stored_proposal(suggestion: Suggestion) -> rules.Proposal | None:
-    """Return the suggestion's stored proposal, checked; raises rules.InvalidProposal if bad."""
-    if suggestion.proposal is None:
-        return None
-    return rules.Proposal.from_dict(suggestion.proposal)
+def stored_changes(suggestion: Suggestion) -> list[rules.LineChange]:
+    """Return the decision's stored lines, checked; raises rules.InvalidProposal if bad."""
+    stored = suggestion.proposal
+    if stored is None:
+        return []
+    if not isinstance(stored, Mapping) or not isinstance(stored.get("lines"), list):
+        raise rules.InvalidProposal("A stored decision must hold a list of lines.")
+    return [rules.LineChange.from_dict(line) for line in stored["lines"]]
 
 
-def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) -> dict[str, object]:
+def left_out_of(suggestion: Suggestion) -> list[int]:
+    """Return the lines the physio left out when applying the decision."""
+    stored = suggestion.proposal if isinstance(suggestion.proposal, Mapping) else {}
+    return [i for i in stored.get("left_out", []) if isinstance(i, int)]
+
+
+def proposed_dose(
+    proposal: rules.Proposal, edits: Mapping[str, object] | None
+) -> dict[str, object]:
     """Return the dose to apply: the proposal's, with the physio's edits, checked."""
-    proposal = stored_proposal(suggestion)
-    proposed = proposal.dose if proposal is not None else None
-    dose = {name: getattr(proposed, name, None) for name in STRENGTH_FIELDS}
+    dose = {name: getattr(proposal.dose, name, None) for name in STRENGTH_FIELDS}
     for name, value in (edits or {}).items():
         if name not in STRENGTH_FIELDS:
             raise SuggestionError(f"{name} cannot be changed here.")
@@ -520,30 +766,58 @@ def proposed_dose(suggestion: Suggestion, edits: Mapping[str, object] | None) ->
     return dose
 
 
-def _check_open(suggestion: Suggestion) -> Programme:
+def _lock_open(suggestion: Suggestion) -> Programme:
+    """Lock the plan, then read the suggestion fresh: it must be pending on the current plan."""
+    programme = _lock_programme(suggestion.programme_id)
+    db.session.refresh(suggestion, with_for_update=True)
     if suggestion.status != PENDING:
         raise StaleSuggestion(decided_message(suggestion))
-    programme = db.session.get(Programme, suggestion.programme_id)
     if programme is None or programme.current_version_id != suggestion.version_id:
         raise StaleSuggestion(
             "The programme has changed since this suggestion was made, so it no longer "
-            "applies. New suggestions are worked out from the current plan."
+            "applies. The suggestions below are worked out from the current plan."
         )
     return programme
 
 
 def decided_message(suggestion: Suggestion) -> str:
-    words = {APPLIED: "applied", DISMISSED: "dismissed", SUPERSEDED: "replaced by newer data"}
-    return f"This suggestion was already {words.get(suggestion.status, suggestion.status)}."
+    """Return what happened to a suggestion that is no longer pending, in words."""
+    if suggestion.status == SUPERSEDED:
+        why = suggestion.superseded_reason or "newer data replaced it."
+        return f"This suggestion was already replaced: {why[0].lower()}{why[1:]}"
+    words = {APPLIED: "applied", DISMISSED: "dismissed"}
+    return (
+        f"This suggestion was already {words.get(suggestion.status, suggestion.status)}; "
+        "nothing was changed."
+    )
 
 
-def _decide(actor: User, suggestion: Suggestion, status: str, note: str) -> None:
-    suggestion.status = status
-    suggestion.decided_at = utcnow()
-    suggestion.decided_by_id = actor.id
-    suggestion.decision_note = note
+def _claim(actor: User, suggestion: Suggestion, status: str, note: str = "") -> None:
+    """Decide a suggestion once, in the database: pending on its version -> status.
+
+    A conditional UPDATE, so of several requests at once exactly one wins; the others get
+    StaleSuggestion and their transaction is rolled back by the view.
+    """
+    claimed = db.session.scalars(
+        sa.update(Suggestion)
+        .where(
+            Suggestion.id == suggestion.id,
+            Suggestion.status == PENDING,
+            Suggestion.version_id == suggestion.version_id,
+        )
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note)
+        .returning(Suggestion.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.expire(suggestion)
+    if len(claimed) != 1:
+        raise StaleSuggestion(decided_message(suggestion))
 
 
-def _reason(suggestion: Suggestion, edits: Mapping[str, object] | None) -> str:
-    edited = " (dose edited by the physio)" if edits else ""
-    return f"Suggestion applied{edited}: {suggestion.reason}"
+def _reason(suggestion: Suggestion, edited: bool, left_out: list[rules.LineChange]) -> str:
+    edits = " (dose edited by the physio)" if edited else ""
+    skipped = (
+        f" Left unchanged: {', '.join(c.exercise_name for c in left_out)}." if left_out else ""
+    )
+    # commit_draft keeps reasons under 1000 characters; the decision itself is stored whole.
+    return f"Suggestion applied{edits}: {suggestion.reason}{skipped}"[:1000]

@@ -14,11 +14,23 @@ def by_login(login: str) -> Patient:
 
 
 def pending_rules(patient: Patient) -> set[str]:
-    return set(
-        db.session.scalars(
-            sa.select(Suggestion.rule).where(
-                Suggestion.patient_id == patient.id, Suggestion.status == "pending"
-            )
+    """Return the rules behind the pending decisions, and behind each of their lines."""
+    rows = db.session.scalars(
+        sa.select(Suggestion).where(
+            Suggestion.patient_id == patient.id, Suggestion.status == "pending"
+        )
+    ).all()
+    return {row.rule for row in rows} | {
+        line["rule"] for row in rows for line in (row.proposal or {}).get("lines", [])
+    }
+
+
+def pending_decisions(patient: Patient, kind: str) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Suggestion.id)).where(
+            Suggestion.patient_id == patient.id,
+            Suggestion.status == "pending",
+            Suggestion.kind == kind,
         )
     )
 
@@ -41,6 +53,7 @@ def test_seed_demo_tells_three_stories(runner):
 
     assert "progress_steady_green" in pending_rules(improving)
     assert "regress_pain_above_5" in pending_rules(flare)
+    assert pending_decisions(flare, "regress") == 1  # one flare, one decision for every line
     assert {"review_nothing_logged", "review_low_adherence"} <= pending_rules(quiet)
     open_flags = db.session.scalars(
         sa.select(Flag.patient_id).where(Flag.resolved_at.is_(None))

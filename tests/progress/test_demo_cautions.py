@@ -23,10 +23,11 @@ def test_demo_plans_and_suggestions_avoid_exercises_not_advised(runner):
         proposals = db.session.scalars(
             sa.select(Suggestion.proposal).where(Suggestion.patient_id == patient.id)
         ).all()
+        changes = [line["change"] for p in proposals if p for line in p["lines"]]
         proposed = [
-            db.session.get(Exercise, p["to_exercise_id"])
-            for p in proposals
-            if p and p.get("to_exercise_id")
+            db.session.get(Exercise, c["to_exercise_id"])
+            for c in changes
+            if c and c.get("to_exercise_id")
         ]
         for exercise in [*prescribed, *proposed]:
             assert not not_advised_for(exercise.cautions, patient.condition), exercise.slug

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Suggestion
 from app.services import suggestions as service
+from tests.progress.decisions import change_of
 
 COMPRESSION = {
     "text": "Lying on the sore side presses on the tendon.",
@@ -51,7 +52,7 @@ def test_gluteal_tendinopathy_patient_gets_more_dose_not_the_cautioned_swap(
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_chain_end_dose"
-    assert suggestion.proposal == {"action": "dose", "sets": 5, "hold_seconds": 35}
+    assert change_of(suggestion) == {"action": "dose", "sets": 5, "hold_seconds": 35}
     assert (
         "the next exercise, Side-lying leg lift, is not advised for gluteal tendinopathy "
         "(compression)" in suggestion.reason
@@ -68,7 +69,7 @@ def test_another_condition_still_gets_the_swap(make, patient, isometric_chain, t
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_steady_green"
-    assert suggestion.proposal["to_exercise_id"] == isometric_chain[1].id
+    assert change_of(suggestion)["to_exercise_id"] == isometric_chain[1].id
 
 
 def test_a_red_day_does_not_send_the_patient_back_to_a_cautioned_exercise(
@@ -81,5 +82,5 @@ def test_a_red_day_does_not_send_the_patient_back_to_a_cautioned_exercise(
     make.days(patient, today - timedelta(days=2), today - timedelta(days=1), during=7, zone="red")
     service.refresh_for_patient(patient, today)
     [suggestion] = [s for s in pending(patient) if s.kind == "regress"]
-    assert suggestion.proposal["action"] == "dose" and suggestion.proposal["reps"] == 7
+    assert change_of(suggestion)["action"] == "dose" and change_of(suggestion)["reps"] == 7
     assert "the previous exercise, Lying hip push-out hold, is not advised" in suggestion.reason

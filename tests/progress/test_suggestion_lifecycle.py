@@ -20,6 +20,7 @@ from app.models import (
 from app.services import activity, programmes
 from app.services import suggestions as service
 from tests.factories import checkin
+from tests.progress.decisions import change_of, choose
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_steady_green_week_suggests_the_next_exercise_once(patient, plan, chain,
     assert [s.id for s in first.created] == [suggestion.id]
     assert second.created == [] and [s.id for s in second.kept] == [suggestion.id]
     assert (suggestion.kind, suggestion.rule) == ("progress", "progress_steady_green")
-    assert suggestion.proposal["to_exercise_id"] == chain[2].id
+    assert change_of(suggestion)["to_exercise_id"] == chain[2].id
     assert suggestion.version_id == plan.current_version_id
     assert suggestion.numbers["adherence"] == 1.0
     assert "ready for Side plank (knees)" in suggestion.reason
@@ -121,7 +122,7 @@ def test_applying_twice_is_refused_and_changes_nothing(client, physio, patient, 
     assert versions(plan) == 2
 
 
-def test_stale_suggestion_is_refused_after_the_plan_changed(
+def test_a_hand_edit_supersedes_advice_that_no_longer_holds_and_says_why(
     client, physio, patient, plan, make, today
 ):
     green_week(make, patient, today)
@@ -131,13 +132,18 @@ def test_stale_suggestion_is_refused_after_the_plan_changed(
     draft.set_dose(1, reps=15)
     programmes.commit_draft(physio, plan, draft, "Physio's own change")
     db.session.flush()
+    # Worked out again in the same transaction: a plan changed today cannot progress yet.
+    assert pending(patient) == []
+    db.session.refresh(suggestion)
+    assert suggestion.status == "superseded" and suggestion.decided_at is not None
+    assert "plan version 2" in suggestion.superseded_reason
     client.login_as(physio)
     response = client.post_form(f"/patients/{patient.id}/suggestions/{suggestion.id}/apply")
-    assert response.status_code == 409
-    assert "programme has changed" in response.get_data(as_text=True)
+    assert response.status_code == 409  # an old tab: what happened, and the fresh list
+    page = response.get_data(as_text=True)
+    assert "already replaced" in page and "plan version 2" in page
+    assert "No suggestions waiting" in page
     assert versions(plan) == 2
-    db.session.refresh(suggestion)
-    assert suggestion.status == "pending"
 
 
 def test_a_swap_to_an_archived_exercise_is_refused_and_changes_nothing(
@@ -150,23 +156,23 @@ def test_a_swap_to_an_archived_exercise_is_refused_and_changes_nothing(
     db.session.flush()
     client.login_as(physio)
     response = client.post_form(f"/patients/{patient.id}/suggestions/{suggestion.id}/apply")
-    assert response.status_code == 409
+    assert response.status_code == 422  # shown on the decision page, with why
     assert "no longer in the library" in response.get_data(as_text=True)
     assert versions(plan) == 1
     db.session.refresh(suggestion)
     assert suggestion.status == "pending"
 
 
-def test_stale_pending_advice_is_replaced_on_refresh(physio, patient, plan, make, today):
+def test_stale_pending_advice_is_replaced_when_the_plan_changes(physio, patient, plan, make, today):
     green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [old] = pending(patient)
     draft = programmes.draft_for(plan)
     draft.set_phase(0)
     draft.set_thresholds(green_max_during=3, amber_max_during=6)
-    programmes.commit_draft(physio, plan, draft, "thresholds")
-    result = service.refresh_for_patient(patient, today)
-    assert old in result.superseded
+    programmes.commit_draft(physio, plan, draft, "thresholds")  # reworks them at once
+    db.session.refresh(old)
+    assert old.status == "superseded"
     assert pending(patient) == []  # a plan change today: no progress until a week under it
 
 
@@ -195,16 +201,17 @@ def test_edit_then_apply_uses_the_physios_dose(client, make, physio, patient, to
     green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
-    assert suggestion.rule == "progress_chain_end_dose" and suggestion.proposal["reps"] == 12
+    assert suggestion.rule == "progress_chain_end_dose" and change_of(suggestion)["reps"] == 12
     client.login_as(physio)
     url = f"/patients/{patient.id}/suggestions/{suggestion.id}/edit"
     page = client.get(url).get_data(as_text=True)
     assert 'value="12"' in page  # the proposal, pre-filled
-    bad = client.post_form(url, {"sets": "3", "reps": "0"})
+    bad = client.post_form(url, choose(suggestion, {1: {"sets": "3", "reps": "0"}}))
     assert bad.status_code == 422 and versions(plan) == 1
-    both = client.post_form(url, {"sets": "3", "reps": "11", "hold_seconds": "30"})
-    assert both.status_code == 422 and versions(plan) == 1
-    response = client.post_form(url, {"sets": "3", "reps": "11"})
+    assert "Reps must be between" in bad.get_data(as_text=True)
+    both = choose(suggestion, {1: {"sets": "3", "reps": "11", "hold_seconds": "30"}})
+    assert client.post_form(url, both).status_code == 422 and versions(plan) == 1
+    response = client.post_form(url, choose(suggestion, {1: {"sets": "3", "reps": "11"}}))
     assert response.status_code == 302
     db.session.refresh(plan)
     line = db.session.scalar(
@@ -263,11 +270,13 @@ def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(client, physio, pa
     assert "regress" in [s.kind for s in pending(patient)]
     client.login_as(physio)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    assert "Mark as seen" in page
+    assert "Acknowledge this flare" in page
     response = client.post_form(f"/patients/{patient.id}/flags/{flags[0].id}/seen")
     assert response.status_code == 302
     db.session.refresh(flags[0])
     assert flags[0].resolved_by_id == physio.id
+    again = client.post_form(f"/patients/{patient.id}/flags/{flags[0].id}/seen")
+    assert again.status_code == 409 and "already marked as seen" in again.get_data(as_text=True)
 
 
 def test_refreshing_summaries_flags_each_red_day_once(make, patient, plan, today):
@@ -296,19 +305,52 @@ def test_green_day_raises_no_flag_and_costs_no_statement(patient, plan, make, to
     assert statements == []
 
 
-def test_physio_marks_all_open_flags_seen_at_once(client, make, physio, patient, today):
-    for days_ago in (0, 1, 2):
+def test_red_days_form_one_flare_acknowledged_once(client, make, physio, patient, today):
+    for days_ago in (1, 2):
         make.flag(patient, today - timedelta(days=days_ago), "Red pain day")
+    flare = service.open_flare(patient.id)
+    assert flare is not None and flare.days == [
+        today - timedelta(days=2),
+        today - timedelta(days=1),
+    ]
     client.login_as(physio)
-    assert "Mark all 3 as seen" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    response = client.post_form(f"/patients/{patient.id}/flags/seen")
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert ": 2 red days to acknowledge" in page and page.count("Acknowledge this flare") == 1
+    # A red day after the page was shown joins the flare, but is not acknowledged unseen.
+    late = make.flag(patient, today, "Red pain day, later")
+    response = client.post_form(
+        f"/patients/{patient.id}/flags/seen", {"through": str(flare.through)}
+    )
     assert response.status_code == 302
-    open_flags = db.session.scalar(
-        sa.select(sa.func.count(Flag.id)).where(
-            Flag.patient_id == patient.id, Flag.resolved_at.is_(None)
+    still_open = service.open_flare(patient.id)
+    assert still_open is not None and [f.id for f in still_open.flags] == [late.id]
+    again = client.post_form(f"/patients/{patient.id}/flags/seen", {"through": str(flare.through)})
+    assert again.status_code == 409 and "already acknowledged" in again.get_data(as_text=True)
+    acknowledged = db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "flare.acknowledge", AuditEvent.patient_ref == patient.id
         )
     )
-    assert open_flags == 0
+    assert acknowledged == 1
+
+
+def test_a_red_day_after_acknowledging_opens_a_new_flare(make, physio, patient, today):
+    make.flag(patient, today - timedelta(days=3), "Red pain day")
+    service.acknowledge_flare(physio, patient.id)
+    assert service.open_flare(patient.id) is None
+    make.flag(patient, today, "Red pain day")
+    flare = service.open_flare(patient.id)
+    assert flare is not None and flare.days == [today]
+
+
+def test_a_bad_through_value_is_refused_and_acknowledges_nothing(
+    client, make, physio, patient, today
+):
+    make.flag(patient, today, "Red pain day")
+    client.login_as(physio)
+    response = client.post_form(f"/patients/{patient.id}/flags/seen", {"through": "²"})
+    assert response.status_code == 400
+    assert service.open_flare(patient.id) is not None
 
 
 def test_other_physio_cannot_clear_flags(client, make, clinic, patient, today):
@@ -326,10 +368,13 @@ def test_a_bad_stored_proposal_is_refused_when_read_back(make, physio, patient, 
     green_week(make, patient, today)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
-    assert service.stored_proposal(suggestion) == rules.Proposal(
-        rules.Action.DOSE, dose=Dose(sets=3, reps=12)
-    )
-    suggestion.proposal = {"action": "dose", "reps": "twelve"}
+    [line] = service.stored_changes(suggestion)
+    assert line.proposal == rules.Proposal(rules.Action.DOSE, dose=Dose(sets=3, reps=12))
+    suggestion.proposal = {
+        "lines": [
+            {**suggestion.proposal["lines"][0], "change": {"action": "dose", "reps": "twelve"}}
+        ]
+    }
     with pytest.raises(rules.InvalidProposal):
         service.apply_suggestion(physio, suggestion)
     assert versions(plan) == 1

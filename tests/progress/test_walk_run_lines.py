@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Prescription, Suggestion
 from app.services import suggestions as service
+from tests.progress.decisions import change_of
 
 
 def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(make, patient, today):
@@ -37,5 +38,5 @@ def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(make, pati
         )
     ).all()
     assert suggestion.rule == "progress_run_volume"
-    assert suggestion.proposal == {"action": "dose", "sets": 1, "duration_seconds": 1980}
+    assert change_of(suggestion) == {"action": "dose", "sets": 1, "duration_seconds": 1980}
     assert "no more than 10% more running a week" in suggestion.reason

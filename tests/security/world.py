@@ -145,7 +145,17 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         window_end=yesterday,
         numbers={"during": 6},
         reason="Pain was 6/10 yesterday.",
-        proposal={"action": "dose", "sets": 3, "reps": 8},
+        proposal={
+            "lines": [
+                {
+                    "line_id": line.line_id,
+                    "exercise_name": "Bridge",
+                    "rule": "regress_pain_above_5",
+                    "reason": "Pain was 6/10 yesterday.",
+                    "change": {"action": "dose", "sets": 3, "reps": 8},
+                }
+            ]
+        },
         dedupe_key=f"regress:{line.line_id}:{yesterday}",
     )
     flag = make.flag(patient_a, yesterday, "Pain 6/10 during exercise yesterday.")
