@@ -17,6 +17,7 @@ from app.models.library import (
     TemplatePhase,
     TemplatePrescription,
 )
+from app.models.messages import Message, ReadMarker
 from app.models.programmes import (
     Prescription,
     Programme,
@@ -36,6 +37,7 @@ __all__ = [
     "Flag",
     "Invite",
     "LoginSession",
+    "Message",
     "Patient",
     "Prescription",
     "Programme",
@@ -43,6 +45,7 @@ __all__ = [
     "ProgrammeStatus",
     "ProgrammeTemplate",
     "ProgrammeVersion",
+    "ReadMarker",
     "Role",
     "Suggestion",
     "SyncEvent",

@@ -1,11 +1,12 @@
 // Stride service worker: keeps the day page, its files and today's plan usable offline.
 // Served at /sw.js so its scope is the whole site. It never handles POSTs: ticks made
 // offline wait in IndexedDB (see today.js) and are sent by the page, not from here.
-const CACHE = "stride-shell-v1";
+const CACHE = "stride-shell-v2";
 const SHELL = [
   "/static/css/app.css",
   "/static/css/today.css",
   "/static/js/today.js",
+  "/static/js/outbox.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-maskable.svg",
   "/static/icons/icon-192.png",
