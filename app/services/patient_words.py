@@ -146,12 +146,12 @@ def open_for_staff(reader: User, patient: Patient, today: date) -> StaffWords:
     Four statements: the reader's marker, the check-ins, the plan changes and the thread;
     and one write (the marker), committed after the page renders, like the access audit.
     """
+    now = utcnow()  # before reading: what arrives meanwhile stays unread
     marker = db.session.get(ReadMarker, (reader.id, patient.id))
     notes_read = marker.notes_read_at if marker else None
     messages_read = marker.messages_read_at if marker else None
     entries = timeline(patient.id, today, notes_read)
     messages = thread(patient.id, messages_read, for_staff=True)
-    now = utcnow()
     bulk.upsert(
         ReadMarker,
         [
