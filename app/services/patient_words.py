@@ -57,10 +57,22 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class TimelineDay:
+    """A day of the timeline: its plan changes first, then its pain (during, next morning)."""
+
+    day: date
+    entries: list[TimelineEntry]
+
+    @property
+    def unread(self) -> int:
+        return sum(e.unread for e in self.entries)
+
+
+@dataclass(frozen=True)
 class StaffWords:
     """What the patient page shows of the patient's words, as the reader found them."""
 
-    timeline: list[TimelineEntry]
+    timeline: list[TimelineDay]
     thread: list[ThreadMessage]
     unread_notes: int
     unread_messages: int
@@ -98,8 +110,8 @@ def thread(
     ]
 
 
-def timeline(patient_id: int, today: date, notes_read_at: datetime | None) -> list[TimelineEntry]:
-    """Return the last TIMELINE_DAYS of pain check-ins and plan changes, newest first.
+def timeline(patient_id: int, today: date, notes_read_at: datetime | None) -> list[TimelineDay]:
+    """Return the last TIMELINE_DAYS of pain check-ins and plan changes, newest day first.
 
     Two statements: the check-ins, and the versions of the patient's programmes.
     """
@@ -112,7 +124,7 @@ def timeline(patient_id: int, today: date, notes_read_at: datetime | None) -> li
         ).where(CheckIn.patient_id == patient_id, CheckIn.session_date >= first)
     )
     for day, kind, pain, note, updated_at in checkins:
-        when = "during exercise" if kind == "during" else "the next morning"
+        when = "during exercise" if kind == "during" else "next morning"
         entries.append(
             TimelineEntry(
                 day,
@@ -136,8 +148,11 @@ def timeline(patient_id: int, today: date, notes_read_at: datetime | None) -> li
     for day, number, summary, change_kind, reason in versions:
         title = f"Plan version {number}: {summary or change_kind}"
         entries.append(TimelineEntry(day, "plan", title, reason))
-    order = {"plan": 0, "morning": 1, "during": 2}
-    return sorted(entries, key=lambda e: (e.day, -order[e.kind]), reverse=True)
+    order = {"plan": 0, "during": 1, "morning": 2}
+    days: dict[date, list[TimelineEntry]] = {}
+    for entry in sorted(entries, key=lambda e: (-e.day.toordinal(), order[e.kind])):
+        days.setdefault(entry.day, []).append(entry)
+    return [TimelineDay(day, day_entries) for day, day_entries in days.items()]
 
 
 def open_for_staff(reader: User, patient: Patient, today: date) -> StaffWords:
@@ -168,7 +183,7 @@ def open_for_staff(reader: User, patient: Patient, today: date) -> StaffWords:
     return StaffWords(
         entries,
         messages,
-        unread_notes=sum(e.unread for e in entries),
+        unread_notes=sum(day.unread for day in entries),
         unread_messages=sum(m.unread for m in messages),
     )
 

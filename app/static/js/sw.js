@@ -7,14 +7,15 @@ const SHELL = [
   "/static/css/today.css",
   "/static/js/today.js",
   "/static/js/outbox.js",
+  "/static/js/messages.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-maskable.svg",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/manifest.webmanifest",
 ];
-// Network first, cached copy when offline: the day page and its JSON.
-const NETWORK_FIRST = ["/today", "/week", "/api/v1/today"];
+// Network first, cached copy when offline: the day page and its JSON, the messages page.
+const NETWORK_FIRST = ["/today", "/week", "/messages", "/api/v1/today"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
