@@ -690,7 +690,8 @@ def apply_events(
     results = [_apply_event(batch, event) for event in events]
     # The sync events first: a resent id fails here, before anything else is written.
     bulk.insert_rows(SyncEvent, batch.received)
-    bulk.insert_rows(Message, batch.messages)
+    if batch.messages:  # an id a staff reply already has (never shown to the phone): not stored
+        db.session.execute(bulk.insert_new_only(Message), batch.messages)
     _write_changes(batch)
     summaries = _refresh_changed_days(batch, done_today_before)
     _answer_checkin_zones(batch, summaries)

@@ -146,3 +146,16 @@ def test_messages_are_seen_by_the_patients_staff_and_nobody_else(client, make, p
     reply = {"message_id": str(uuid.uuid4()), "body": "Sneaky"}
     assert client.login_as(other_physio).post_form(f"{url}/messages", reply).status_code == 404
     assert [m.body for m in _messages(patient)] == ["Private words for my physio"]
+
+
+def test_another_patients_message_id_is_refused_and_changes_nothing(client, make, physio, patient):
+    other = make.patient(physio, "other@test.example")
+    client.login_as(patient.user)
+    event = message("Mine")
+    _sync(client, event)
+    client.login_as(other.user)
+    stolen = message("Overwrite?", id=event["id"])
+    [result] = _sync(client, stolen).json["results"]
+    assert result["status"] == "rejected" and "id" in result["errors"]
+    assert [m.body for m in _messages(patient)] == ["Mine"]
+    assert _messages(other) == []
