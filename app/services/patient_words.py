@@ -9,7 +9,7 @@ one patient statement (unread_columns), so they add no statement whatever the ca
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask import g
@@ -301,10 +301,11 @@ def send_from_staff(actor: User, patient: Patient, message_id: str, body: str) -
     if problem:
         raise Refused({"body": problem})
     row = message_row(patient, actor.id, message_id, body, now, now)
-    result = cast(
-        sa.CursorResult[Any], db.session.execute(bulk.insert_new_only(Message).values(**row))
+    # RETURNING, not rowcount (which psycopg's pipelined executes do not report).
+    inserted = db.session.scalar(
+        bulk.insert_new_only(Message).values(**row).returning(bulk.table_of(Message).c.id)
     )
-    if not result.rowcount:
+    if inserted is None:
         return False
     db.session.execute(
         sa.update(Patient)
