@@ -24,6 +24,7 @@ from app.models import (
     Exercise,
     ExerciseLog,
     Flag,
+    Message,
     Patient,
     Prescription,
     Programme,
@@ -386,6 +387,24 @@ class Make:
         values.update(fields)
         return self._add(Suggestion(**values))
 
+    def message(
+        self, patient: Patient, body: str = "How many sets?", author: User | None = None
+    ) -> Message:
+        """A message in the patient's thread: from the patient, or from author (staff)."""
+        now = datetime.now(UTC)
+        writer = author or patient.user
+        return self._add(
+            Message(
+                id=new_id(),
+                patient_id=patient.id,
+                author_id=writer.id,
+                from_patient=writer.id == patient.user_id,
+                body=body,
+                client_time=now,
+                created_at=now,
+            )
+        )
+
     def _add(self, row: Any) -> Any:
         db.session.add(row)
         db.session.flush()
@@ -429,6 +448,17 @@ def tick(line_id: int, day: date, *, side: str = "both", session: int = 1, **ext
         "line_id": line_id,
         "session": session,
         "side": side,
+        **extra,
+    }
+
+
+def message(body: str, **extra: Any) -> dict:
+    """A message event, as the messages page's script sends it."""
+    return {
+        "id": extra.pop("id", new_id()),
+        "type": "message",
+        "client_time": extra.pop("client_time", datetime.now(UTC).isoformat()),
+        "body": body,
         **extra,
     }
 

@@ -7,7 +7,7 @@ refresh the day summaries and the suggestions), so the demo shows what the app c
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from random import Random
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from app.models import (
     Exercise,
     ExerciseLog,
     Flag,
+    Message,
     Patient,
     Prescription,
     Programme,
@@ -130,6 +131,14 @@ DEMO_PLANS = {
 }
 
 
+DEMO_NOTE_FROM_PAIN = 6
+DEMO_PAIN_NOTES = {
+    "during": "Sharp on the outside of the hip in the second set, so I stopped there.",
+    "morning": "Stiff getting out of bed, eased after a few minutes of walking.",
+}
+DEMO_MESSAGE = "My hip flared up after a long walk at the weekend. Should I keep doing the clams?"
+
+
 @dataclass
 class _Story:
     """One demo patient's six weeks: who, which story, and the days they cover."""
@@ -187,7 +196,26 @@ def seed_history(today: date | None = None) -> None:
         activity.refresh_day_summaries(patient, days)  # which flags the red days
         _resolve_old_flags(told)
         suggestions.refresh_for_patient(patient, told.today)
+        if story == "flare":
+            _ask_the_physio(told)
     db.session.flush()
+
+
+def _ask_the_physio(told: _Story) -> None:
+    """A message from the patient whose pain flared, as the phone would have sent it."""
+    when = told.at(told.today, 7)
+    db.session.add(
+        Message(
+            # Not from the story's random numbers, which the other patients' ids come from.
+            id=str(uuid5(NAMESPACE_URL, f"stride-demo-message-{told.patient.id}")),
+            patient_id=told.patient.id,
+            author_id=told.patient.user_id,
+            from_patient=True,
+            body=DEMO_MESSAGE,
+            client_time=when,
+            created_at=when,
+        )
+    )
 
 
 def _assign(told: _Story, template_slug: str, fallback: list[str]) -> Programme:
@@ -314,8 +342,11 @@ def _check_in_day(
         if entered_on > told.today:
             continue
         when = told.at(entered_on, hour)
+        # The patient's words on a bad day, so the physio's timeline has something to read.
+        note = DEMO_PAIN_NOTES[kind] if pain >= DEMO_NOTE_FROM_PAIN else ""
         db.session.add(
             CheckIn(
+                note=note,
                 patient_id=told.patient.id,
                 session_date=day,
                 kind=kind,
@@ -328,6 +359,8 @@ def _check_in_day(
             )
         )
         payload = {"type": "checkin", "kind": kind, "session_date": day.isoformat(), "pain": pain}
+        if note:
+            payload["note"] = note
         _sync_event(told, "checkin", entered_on, when, payload)
 
 

@@ -126,6 +126,7 @@ class History:
     # (programme, line) -> the day it left the plan (removed, or its phase ended).
     dose_ends: dict[tuple[int, int], date] = field(default_factory=dict)
     during_before: dict[date, int] = field(default_factory=dict)  # 6 days before, for the mean
+    notes: dict[date, str] = field(default_factory=dict)  # the patient's check-in notes, by day
 
 
 # --- The charts ----------------------------------------------------------------------------
@@ -199,6 +200,7 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
             _pain(record.morning),
             "" if day not in means else f"{means[day]:.1f}",
             record.zone or "",
+            history.notes.get(day, ""),
         ]
         for day, record in history.days.items()
         if record.during is not None or record.morning is not None
@@ -209,7 +211,7 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
         figure=fig,
         caption=summary_parts[0],
         summary=" ".join(summary_parts),
-        columns=["Day", "During exercise", "Next morning", "7-day average", "Zone"],
+        columns=["Day", "During exercise", "Next morning", "7-day average", "Zone", "Note"],
         rows=rows,
     )
 

@@ -36,13 +36,14 @@ from app.domain.localtime import (
     in_date_range,
     parse_date,
 )
+from app.domain.messages import MESSAGE_MAX_CHARS, MESSAGE_REQUIRED, message_error
 from app.domain.pain import PAIN_MAX, PAIN_MIN, ZONE_ADVICE, Zone, validate_pain
 
 MAX_EVENTS_PER_BATCH = 200
 NOTE_MAX_CHARS = 1000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
-EventType = Literal["tick", "untick", "sets", "checkin"]
+EventType = Literal["tick", "untick", "sets", "checkin", "message"]
 CheckInKind = Literal["during", "morning"]
 TickSide = Literal["both", "left", "right"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -160,6 +161,15 @@ def _note(value: Any) -> str:
         raise _refuse("note must be text.")
     if len(value.strip()) > NOTE_MAX_CHARS:
         raise _refuse(f"Keep the note to {NOTE_MAX_CHARS} characters or fewer.")
+    return value.strip()
+
+
+def _message(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _refuse("body must be text.")
+    problem = message_error(value)
+    if problem:
+        raise _refuse(problem)
     return value.strip()
 
 
@@ -308,8 +318,21 @@ class CheckInEvent(_Event):
     ] = ""
 
 
-Event = Annotated[TickEvent | UntickEvent | SetsEvent | CheckInEvent, Field(discriminator="type")]
-EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent)
+class MessageEvent(_Event):
+    """A message to the patient's staff, stored once by the event's id."""
+
+    type: Literal["message"]
+    body: Annotated[
+        str,
+        BeforeValidator(_Read(_message, MESSAGE_REQUIRED)),
+        Field(max_length=MESSAGE_MAX_CHARS, description="The message text (1 to 2000 characters)."),
+    ]
+
+
+Event = Annotated[
+    TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent, Field(discriminator="type")
+]
+EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent, MessageEvent)
 # Every field any event may have, in a stable order (the day page's forms send these).
 EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
 
@@ -336,7 +359,7 @@ class RejectedEvent:
     type: None = None
 
 
-ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent
+ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent
 EventIn = ParsedEvent | RejectedEvent
 
 

@@ -18,6 +18,7 @@ from app.models.library import (
     TemplatePhase,
     TemplatePrescription,
 )
+from app.models.messages import Message, ReadMarker
 from app.models.programmes import (
     Prescription,
     Programme,
@@ -37,6 +38,7 @@ __all__ = [
     "Flag",
     "Invite",
     "LoginSession",
+    "Message",
     "Patient",
     "Prescription",
     "RateLimitCounter",
@@ -45,6 +47,7 @@ __all__ = [
     "ProgrammeStatus",
     "ProgrammeTemplate",
     "ProgrammeVersion",
+    "ReadMarker",
     "Role",
     "Suggestion",
     "SyncEvent",

@@ -87,6 +87,9 @@ class Patient(Base):
     goal: Mapped[str] = mapped_column(sa.Text, default="")
     # The patient's usual morning pain (0-10): the baseline for the 24-hour rule.
     usual_pain: Mapped[int | None]
+    # Staff messages the patient has not opened yet: kept here, so every page's navigation
+    # shows the count without a query (the patient row comes with the signed-in user).
+    unread_staff_messages: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

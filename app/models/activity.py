@@ -62,6 +62,14 @@ class CheckIn(Base):
     __table_args__ = (
         sa.UniqueConstraint("patient_id", "session_date", "kind"),
         sa.Index("ix_check_ins_patient_day", "patient_id", "session_date"),
+        # The dashboard's unread notes: only check-ins with a note, newest first per patient.
+        sa.Index(
+            "ix_check_ins_patient_noted",
+            "patient_id",
+            "updated_at",
+            sqlite_where=sa.text("note != ''"),
+            postgresql_where=sa.text("note != ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

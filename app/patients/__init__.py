@@ -1,7 +1,7 @@
-"""The physio's patients: records, invites and assessments."""
+"""The physio's patients: records, invites, assessments and messages."""
 
 from flask import Blueprint
 
 bp = Blueprint("patients", __name__)
 
-from app.patients import routes  # noqa: E402, F401
+from app.patients import messages, routes  # noqa: E402, F401

@@ -1,9 +1,17 @@
-"""Forms for creating patients and recording assessments."""
+"""Forms for creating patients, recording assessments and replying to a patient."""
 
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -16,6 +24,7 @@ from wtforms.validators import (
 
 from app.domain.library_files import CONDITIONS
 from app.domain.localtime import is_valid_timezone
+from app.domain.messages import MESSAGE_MAX_CHARS, MESSAGE_REQUIRED, MESSAGE_TOO_LONG
 from app.services.accounts import email_taken
 
 SIDES = [("left", "Left"), ("right", "Right"), ("both", "Both"), ("none", "Not one side")]
@@ -92,3 +101,16 @@ class AssessmentForm(FlaskForm):
     def validate_assessed_on(self, field: DateField) -> None:
         if field.data and field.data > date.today():
             raise ValidationError("An assessment cannot be dated in the future.")
+
+
+class MessageForm(FlaskForm):
+    """A staff reply in a patient's thread; its hidden id makes a double submit harmless."""
+
+    message_id = HiddenField(validators=[DataRequired("Reload the page and try again.")])
+    body = TextAreaField(
+        "Reply",
+        validators=[
+            DataRequired(MESSAGE_REQUIRED),
+            Length(max=MESSAGE_MAX_CHARS, message=MESSAGE_TOO_LONG),
+        ],
+    )

@@ -1,5 +1,7 @@
 """The physio's patient list, new patients, invites, assessments; a patient's own profile."""
 
+import uuid
+
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,7 +15,7 @@ from app.patients import bp
 from app.patients.forms import AssessmentForm, PatientForm
 from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
 from app.progress.suggestions import physio_panel
-from app.services import accounts, audit
+from app.services import accounts, audit, patient_words
 from app.services.plans import active_programme
 from app.views import external_url, submit
 
@@ -86,13 +88,16 @@ def detail(patient_id: int) -> ResponseReturnValue:
         .options(sa.orm.joinedload(Assessment.physio))
         .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
     ).all()
+    today = local_today(patient.timezone)
     return render_template(
         "patients/detail.html",
         patient=patient,
         assessments=assessments,
-        today=local_today(patient.timezone),
+        today=today,
         active_programme=active_programme(patient.id),
         panel=physio_panel(patient),
+        words=patient_words.open_for_staff(current_user, patient, today),
+        reply_id=str(uuid.uuid4()),
     )
 
 

@@ -19,6 +19,7 @@ from app.domain.events import (
     EventIn,
     EventResult,
     EventStatus,
+    MessageEvent,
     ParsedEvent,
     RejectedEvent,
     SetsEvent,
@@ -46,11 +47,12 @@ from app.models import (
     DaySummary,
     Exercise,
     ExerciseLog,
+    Message,
     Patient,
     Programme,
     SyncEvent,
 )
-from app.services import bulk, suggestions
+from app.services import bulk, patient_words, suggestions
 from app.services.plans import (
     LineColumns,
     ProgrammeInForce,
@@ -655,6 +657,8 @@ class _Batch:
     received: list[dict[str, Any]] = field(default_factory=list)  # the SyncEvent rows
     checkin_results: list[tuple[EventResult, date]] = field(default_factory=list)
     suggestions_may_change: bool = False
+    messages: list[dict[str, Any]] = field(default_factory=list)  # the Message rows
+    messages_sent: int | None = None  # the patient's messages in the rate window (read once)
 
 
 def apply_events(
@@ -686,6 +690,8 @@ def apply_events(
     results = [_apply_event(batch, event) for event in events]
     # The sync events first: a resent id fails here, before anything else is written.
     bulk.insert_rows(SyncEvent, batch.received)
+    if batch.messages:  # an id a staff reply already has (never shown to the phone): not stored
+        db.session.execute(bulk.insert_new_only(Message), batch.messages)
     _write_changes(batch)
     summaries = _refresh_changed_days(batch, done_today_before)
     _answer_checkin_zones(batch, summaries)
@@ -715,6 +721,8 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
         return EventResult(event.id, EventStatus.REJECTED, errors)
     if event.type == "checkin":
         status, errors, day = _apply_checkin(batch, event)
+    elif event.type == "message":
+        status, errors, day = _apply_message(batch, event)
     else:
         status, errors, day = _apply_unit_event(batch, event)
     result = EventResult(event.id, status, errors)
@@ -736,7 +744,7 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
     )
     if event.type == "checkin":
         batch.checkin_results.append((result, day))
-    if status == EventStatus.APPLIED:
+    if status == EventStatus.APPLIED and event.type != "message":
         # What the rules read of today is its pains and whether anything was logged
         # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
         pain = event.type == "checkin" or event.pain is not None
@@ -901,6 +909,25 @@ def _apply_checkin(
     batch.changed_checkins.add(key)
     batch.changed.add(day)
     return EventStatus.APPLIED, {}, day
+
+
+def _apply_message(
+    batch: _Batch, event: MessageEvent
+) -> tuple[EventStatus, dict[str, str], date | None]:
+    """Keep a message for the patient's staff (the rate limit is read once per batch)."""
+    if batch.messages_sent is None:
+        batch.messages_sent = patient_words.sent_recently(batch.patient.user_id, batch.now)
+    problem = patient_words.refusal(event.body, batch.messages_sent)
+    if problem:
+        return EventStatus.REJECTED, {"body": problem}, None
+    batch.messages_sent += 1
+    assert event.client_time is not None
+    batch.messages.append(
+        patient_words.message_row(
+            batch.patient, batch.patient.user_id, event.id, event.body, event.client_time, batch.now
+        )
+    )
+    return EventStatus.APPLIED, {}, batch.today
 
 
 _LOG_KEYS = ("patient_id", "local_date", "line_id", "session", "side")

@@ -36,6 +36,7 @@ from app.models import (
     User,
 )
 from app.policy import scoped_patients
+from app.services.patient_words import unread_columns
 from app.services.plans import plans_in_force, schedule_of
 
 # Aliases made once: building one copies every column, a few ms per request.
@@ -59,6 +60,9 @@ class CaseloadRow:
     latest_morning: int | None = None
     latest_zone: str | None = None
     red_recently: bool = False
+    # The patient's words this staff member has not read yet (patient_words.unread_columns).
+    unread_notes: int = 0
+    unread_messages: int = 0
     needs: list[Need] = field(default_factory=list)
 
     @property
@@ -87,7 +91,8 @@ def caseload(
     rows: dict[int, CaseloadRow] = {}
     first_versions: dict[int, date | None] = {}
     scoped = scoped_patients(user).with_only_columns(Patient.id)
-    for found in db.session.execute(_patients_statement(scoped, search)):
+    statement = _patients_statement(scoped, search).add_columns(*unread_columns(user.id))
+    for found in db.session.execute(statement):
         rows[found.id] = CaseloadRow(
             found.id,
             found.name,
@@ -100,6 +105,8 @@ def caseload(
             latest_during=found.during_pain,
             latest_morning=found.morning_pain,
             latest_zone=found.zone,
+            unread_notes=found.unread_notes,
+            unread_messages=found.unread_messages,
         )
         first_versions[found.id] = found.first_version
     if rows:

@@ -17,11 +17,26 @@ from app.domain.pain import PainThresholds
 from app.domain.progress import DayTotals
 from app.domain.schedule import ProgrammePlan, due_units_by_day
 from app.extensions import db
-from app.models import DaySummary, Patient
+from app.models import CheckIn, DaySummary, Patient
 from app.services.plans import ProgrammeInForce, plans_in_force, schedule_of
 
+
+def _note_of(kind: str) -> sa.ScalarSelect[str]:
+    """The day's check-in note of one kind (the unique (patient, day, kind) index finds it)."""
+    return (
+        sa.select(CheckIn.note)
+        .where(
+            CheckIn.patient_id == DaySummary.patient_id,
+            CheckIn.session_date == DaySummary.local_date,
+            CheckIn.kind == kind,
+        )
+        .scalar_subquery()
+    )
+
+
 # The day summaries load_history reads, built once. Columns, not ORM objects: a year is a
-# few hundred rows, and nothing here changes them.
+# few hundred rows, and nothing here changes them. The patient's check-in notes come with
+# their days (the pain table shows them), in the same statement.
 _SUMMARIES = sa.select(
     DaySummary.local_date,
     DaySummary.due_units,
@@ -30,6 +45,8 @@ _SUMMARIES = sa.select(
     DaySummary.morning_pain,
     DaySummary.usual_pain,
     DaySummary.zone,
+    _note_of("during").label("during_note"),
+    _note_of("morning").label("morning_note"),
 ).where(
     DaySummary.patient_id == sa.bindparam("patient_id"),
     DaySummary.local_date.between(
@@ -56,10 +73,21 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
         for row in summaries
         if row.local_date < first and row.during_pain is not None
     }
+    history.notes = {
+        row.local_date: note
+        for row in summaries
+        if row.local_date >= first and (note := _day_note(row.during_note, row.morning_note))
+    }
     history.thresholds = _bands(programmes)
     for programme in programmes:
         _add_plan_history(history, programme)
     return history
+
+
+def _day_note(during: str | None, morning: str | None) -> str:
+    """Return a day's notes in words: the session's, then the next morning's."""
+    parts = [f"During: {during}" if during else "", f"Next morning: {morning}" if morning else ""]
+    return " / ".join(part for part in parts if part)
 
 
 def _day_totals(

@@ -23,11 +23,13 @@ from app.models import (
     Flag,
     Invite,
     LoginSession,
+    Message,
     Patient,
     Prescription,
     Programme,
     ProgrammePhase,
     ProgrammeVersion,
+    ReadMarker,
     Suggestion,
     SyncEvent,
     User,
@@ -39,6 +41,8 @@ EXPORT_FORMAT_VERSION = 1
 # (children before parents). A test checks that every table with a foreign key to patients
 # or users is either here or listed in SHARED_TABLES, so a new table cannot be forgotten.
 PATIENT_TABLES: tuple[str, ...] = (
+    "messages",
+    "read_markers",
     "exercise_logs",
     "check_ins",
     "day_summaries",
@@ -85,7 +89,8 @@ def _columns(model: Any) -> list[str]:
 
 def _all(model: Any, *where: Any, order: Any = None) -> list[Any]:
     stmt = sa.select(model).where(*where)
-    return list(db.session.scalars(stmt.order_by(order if order is not None else model.id)))
+    order_by = (order,) if order is not None else sa.inspect(model).primary_key
+    return list(db.session.scalars(stmt.order_by(*order_by)))
 
 
 # ---------------------------------------------------------------------------
@@ -113,6 +118,8 @@ def export_patient(patient: Patient) -> dict[str, Any]:
         "sync_events": SyncEvent,
         "suggestions": Suggestion,
         "flags": Flag,
+        "messages": Message,
+        "read_markers": ReadMarker,
     }
     data: dict[str, Any] = {
         "format_version": EXPORT_FORMAT_VERSION,
@@ -204,6 +211,8 @@ def deletion_plan(patient: Patient) -> DeletionPlan:
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
 
     counts = {
+        "messages": count(Message, Message.patient_id == patient.id),
+        "read_markers": count(ReadMarker, ReadMarker.patient_id == patient.id),
         "exercise_logs": count(ExerciseLog, ExerciseLog.patient_id == patient.id),
         "check_ins": count(CheckIn, CheckIn.patient_id == patient.id),
         "day_summaries": count(DaySummary, DaySummary.patient_id == patient.id),
@@ -247,6 +256,8 @@ def delete_patient(patient: Patient) -> DeletionPlan:
             sa.delete(model).where(*where), execution_options={"synchronize_session": False}
         )
 
+    delete(Message, Message.patient_id == patient_id)
+    delete(ReadMarker, ReadMarker.patient_id == patient_id)
     delete(ExerciseLog, ExerciseLog.patient_id == patient_id)
     delete(CheckIn, CheckIn.patient_id == patient_id)
     delete(DaySummary, DaySummary.patient_id == patient_id)

@@ -10,6 +10,7 @@ from app.domain.events import (
     CheckInEvent,
     EventResult,
     EventStatus,
+    MessageEvent,
     RejectedEvent,
     SetsEvent,
     TickEvent,
@@ -34,6 +35,10 @@ def _checkin(**fields: object) -> dict[str, object]:
     return {"id": ID, "type": "checkin", "client_time": TIME, "kind": "during", **fields}
 
 
+def _message(**fields: object) -> dict[str, object]:
+    return {"id": ID, "type": "message", "client_time": TIME, **fields}
+
+
 @pytest.mark.parametrize(
     ("raw", "errors"),
     [
@@ -51,7 +56,7 @@ def _checkin(**fields: object) -> dict[str, object]:
             {"id": 7, "type": "dance", "line_id": -1},
             {
                 "id": ID_MESSAGE,
-                "type": "type must be one of: tick, untick, sets, checkin.",
+                "type": "type must be one of: tick, untick, sets, checkin, message.",
                 "client_time": TIME_MESSAGE,
             },
         ),
@@ -93,6 +98,10 @@ def _checkin(**fields: object) -> dict[str, object]:
             _checkin(kind="morning", pain=2, note="x" * 1001),
             {"note": "Keep the note to 1000 characters or fewer."},
         ),
+        (_message(), {"body": "Write a message first."}),
+        (_message(body="   \n "), {"body": "Write a message first."}),
+        (_message(body=12), {"body": "body must be text."}),
+        (_message(body="x" * 2001), {"body": "Keep the message to 2000 characters or fewer."}),
     ],
 )
 def test_a_bad_event_is_rejected_with_a_message_per_field(raw, errors):
@@ -171,6 +180,7 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
         "kind",
         "session_date",
         "note",
+        "body",
     }
     assert set(WHOLE_NUMBER_FIELDS) == {
         "line_id",
@@ -187,3 +197,17 @@ def test_results_as_json():
     assert rejected.as_dict()["errors"] == {"event": "Each event must be an object."}
     answered = EventResult(ID, EventStatus.APPLIED, zone=Zone.AMBER).as_dict()
     assert (answered["zone"], answered["advice"]) == ("amber", ZONE_ADVICE[Zone.AMBER])
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        ("Knee sore after the step-downs", "Knee sore after the step-downs"),
+        ("  trimmed  \n", "trimmed"),
+        ("x" * 2000, "x" * 2000),
+    ],
+)
+def test_a_message_event_keeps_its_text_trimmed(body, stored):
+    event = parse_event(_message(body=body))
+    assert isinstance(event, MessageEvent)
+    assert event.body == stored

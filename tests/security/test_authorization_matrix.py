@@ -117,6 +117,10 @@ EXPECTED: dict[str, str] = {
     "admin.staff":                          "login 403   403   403      403      ok      ok",
     "admin.staff_new":                      "login 403   403   403      403      ok      ok",
     "admin.staff_invite":                   "login 403   403   403      403      ok      404",
+    # Notes and messages: the patient's own thread; the reply from patient A's page.
+    "patients.my_messages":                 "login ok    ok    403      403      403     403",
+    "patients.send_my_message":             "login ok    ok    403      403      403     403",
+    "patients.reply":                       "login 403   403   ok       404      ok      404",
 }
 # fmt: on
 

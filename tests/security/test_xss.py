@@ -1,13 +1,13 @@
 """Script in any free-text field comes out inert (escaped) on every page that shows it."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import url_for
 
 from app.extensions import db
-from app.models import Assessment, CheckIn
+from app.models import Assessment, CheckIn, Message
 from tests.security.test_authorization_matrix import ids_for, route_rules
 from tests.security.world import World
 
@@ -49,6 +49,8 @@ def _poison(world: World) -> None:
         checkin.note = PAYLOAD
     world.suggestion.reason = PAYLOAD
     world.flag.message = PAYLOAD
+    for message in db.session.scalars(db.select(Message)):
+        message.body = PAYLOAD
     db.session.flush()
 
 
@@ -85,6 +87,7 @@ def test_payload_is_inert_on_every_page(app, client, world: World):
         "programmes.my_plan",
         "today.today",
         "progress.patient_progress",
+        "patients.my_messages",
     }
     assert expected <= shown_escaped, f"payload not shown on {expected - shown_escaped}"
 
@@ -118,9 +121,33 @@ def test_payload_in_a_check_in_note_is_inert_for_the_physio(client, world: World
         "session_date": day,
         "pain": 2,
         "note": PAYLOAD,
-        "client_time": "2026-01-01T08:00:00+00:00",
+        # Newer than the world's check-in of that day, so it wins (last writer wins).
+        "client_time": datetime.now(UTC).isoformat(),
     }
     client.login_as(world.patient_a.user).post_json("/api/v1/sync", {"events": [event]})
     for url in (f"/patients/{world.patient_a.id}/progress", f"/patients/{world.patient_a.id}"):
         body = client.login_as(world.physio_a).get(url).get_data(as_text=True)
         assert all(raw not in body for raw in RAW)
+        assert ESCAPED in body  # the note is shown, as text
+
+
+def test_payload_in_a_message_is_inert_on_both_sides_of_the_thread(client, world: World):
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "message",
+        "body": PAYLOAD,
+        "client_time": "2026-01-01T08:00:00+00:00",
+    }
+    client.login_as(world.patient_a.user).post_json("/api/v1/sync", {"events": [event]})
+    client.login_as(world.physio_a).post_form(
+        f"/patients/{world.patient_a.id}/messages",
+        {"message_id": str(uuid.uuid4()), "body": PAYLOAD},
+    )
+    pages = (
+        (world.physio_a, f"/patients/{world.patient_a.id}"),
+        (world.patient_a.user, "/messages"),
+    )
+    for user, url in pages:
+        body = client.login_as(user).get(url).get_data(as_text=True)
+        assert all(raw not in body for raw in RAW)
+        assert body.count(ESCAPED) >= 2, f"{url} shows both messages as text"

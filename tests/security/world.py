@@ -13,6 +13,7 @@ from app.models import (
     Programme,
     ProgrammeTemplate,
     ProgrammeVersion,
+    ReadMarker,
     Role,
     Suggestion,
     SyncEvent,
@@ -159,6 +160,10 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         dedupe_key=f"regress:{line.line_id}:{yesterday}",
     )
     flag = make.flag(patient_a, yesterday, "Pain 6/10 during exercise yesterday.")
+    make.message(patient_a, "Can I do the bridges on a bed?")
+    make.message(patient_a, "Yes, a firm one.", author=physio_a)
+    make.message(patient_b, "Bob's own question")
+    db.session.add(ReadMarker(user_id=physio_a.id, patient_id=patient_a.id))
     issued = accounts.issue_invite(physio_a, patient_a.user)
     db.session.flush()
     return World(

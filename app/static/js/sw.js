@@ -1,19 +1,21 @@
 // Stride service worker: keeps the day page, its files and today's plan usable offline.
 // Served at /sw.js so its scope is the whole site. It never handles POSTs: ticks made
 // offline wait in IndexedDB (see today.js) and are sent by the page, not from here.
-const CACHE = "stride-shell-v1";
+const CACHE = "stride-shell-v2";
 const SHELL = [
   "/static/css/app.css",
   "/static/css/today.css",
   "/static/js/today.js",
+  "/static/js/outbox.js",
+  "/static/js/messages.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-maskable.svg",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/manifest.webmanifest",
 ];
-// Network first, cached copy when offline: the day page and its JSON.
-const NETWORK_FIRST = ["/today", "/week", "/api/v1/today"];
+// Network first, cached copy when offline: the day page and its JSON, the messages page.
+const NETWORK_FIRST = ["/today", "/week", "/messages", "/api/v1/today"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
