@@ -29,6 +29,16 @@ class Stamped(Protocol):
 V = TypeVar("V", bound=Stamped)
 
 
+class Numbered(Stamped, Protocol):
+    """A version with its number in the programme (1 is the plan as first given)."""
+
+    @property
+    def number(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
+
+
 def sittings(versions: Sequence[V], minutes: int = SITTING_MINUTES) -> list[list[V]]:
     """Group versions (oldest first) into sittings: one person's edits, each close to the last.
 
@@ -48,6 +58,32 @@ def sittings(versions: Sequence[V], minutes: int = SITTING_MINUTES) -> list[list
                 continue
         groups.append([version])
     return groups
+
+
+def unseen_change(versions: Sequence[N], seen_number: int | None) -> tuple[N, list[N]] | None:
+    """Return the plan the patient last knew and the versions since (None: nothing to tell).
+
+    versions: oldest first, the newest is the plan now. Never acknowledged (seen_number
+    None): the patient knew the plan as first given, so the first sitting (the programme made
+    and tailored) is not a change. A seen version older than those read: the oldest read.
+    """
+    if not versions:
+        return None
+    if seen_number is not None:
+        known = [v for v in versions if v.number <= seen_number]
+        baseline = known[-1] if known else versions[0]
+    elif versions[0].number == 1:
+        baseline = sittings(versions)[0][-1]
+    else:
+        baseline = versions[0]
+    newer = [v for v in versions if v.number > baseline.number]
+    return (baseline, newer) if newer else None
+
+
+def changes_by_sitting(versions: Sequence[N]) -> list[tuple[N, list[N]]]:
+    """Return each sitting after the first, with the version before it, oldest first."""
+    groups = sittings(versions)
+    return [(groups[i - 1][-1], groups[i]) for i in range(1, len(groups))]
 
 
 class ChangeKind(StrEnum):

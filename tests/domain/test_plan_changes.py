@@ -10,9 +10,11 @@ from app.domain.plan_changes import (
     ChangeKind,
     LineChange,
     PlanLine,
+    changes_by_sitting,
     plan_changes,
     reasons,
     sittings,
+    unseen_change,
 )
 
 BRIDGE = PlanLine(1, "Bridge", Dose(sets=3, reps=10))
@@ -151,3 +153,48 @@ def test_sitting_length_is_a_setting() -> None:
     edits = [edit("a", 0), edit("b", 10)]
     assert len(sittings(edits, minutes=5)) == 2
     assert len(sittings(edits, minutes=10)) == 1
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    created_at: datetime
+    created_by_id: int | None = 1
+
+
+def versions(*minutes: int) -> list[Version]:
+    return [Version(n, START + timedelta(minutes=m)) for n, m in enumerate(minutes, 1)]
+
+
+def span(found):  # type: ignore[no-untyped-def]
+    if found is None:
+        return None
+    baseline, newer = found
+    return baseline.number, [v.number for v in newer]
+
+
+@pytest.mark.parametrize(
+    ("situation", "made_at", "seen", "expected"),
+    [
+        ("a programme made and tailored in one sitting", (0, 5, 10), None, None),
+        ("a later sitting after the plan as first given", (0, 5, 600, 610), None, (2, [3, 4])),
+        ("all seen", (0, 600), 2, None),
+        ("seen before the last sitting", (0, 600, 605), 1, (1, [2, 3])),
+        ("seen in the middle of a sitting", (0, 600, 605), 2, (2, [3])),
+        ("two sittings since last seen", (0, 600, 1200), 1, (1, [2, 3])),
+        ("seen is older than the versions read", (0, 600), 0, (1, [2])),
+    ],
+)
+def test_the_notice_tells_what_changed_since_the_patient_last_looked(
+    situation, made_at, seen, expected
+) -> None:
+    assert span(unseen_change(versions(*made_at), seen)) == expected, situation
+
+
+def test_no_versions_no_notice() -> None:
+    assert unseen_change([], None) is None
+
+
+def test_the_plan_page_lists_each_sitting_after_the_first() -> None:
+    found = changes_by_sitting(versions(0, 5, 600, 610, 1300))
+    assert [(b.number, [v.number for v in s]) for b, s in found] == [(2, [3, 4]), (4, [5])]
