@@ -5,7 +5,7 @@ for the patient and on the charts: versions stay as they are stored, and the gro
 only how they are shown.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,11 +39,27 @@ class Numbered(Stamped, Protocol):
 N = TypeVar("N", bound=Numbered)
 
 
-def sittings(versions: Sequence[V], minutes: int = SITTING_MINUTES) -> list[list[V]]:
+class Numbered(Stamped, Protocol):
+    """A version with its number in the programme (1 is the plan as first given)."""
+
+    @property
+    def number(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
+
+
+def sittings(
+    versions: Sequence[V],
+    minutes: int = SITTING_MINUTES,
+    *,
+    key: Callable[[V], object] | None = None,
+) -> list[list[V]]:
     """Group versions (oldest first) into sittings: one person's edits, each close to the last.
 
     A version joins the sitting before it when the same person made it (an unknown author
-    never joins) no more than `minutes` after the previous version.
+    never joins) no more than `minutes` after the previous version, and, with key given,
+    when key gives the same for both (the charts: the same day in force).
     """
     gap = timedelta(minutes=minutes)
     groups: list[list[V]] = []
@@ -53,11 +69,26 @@ def sittings(versions: Sequence[V], minutes: int = SITTING_MINUTES) -> list[list
             same_person = (
                 version.created_by_id is not None and version.created_by_id == last.created_by_id
             )
-            if same_person and timedelta(0) <= version.created_at - last.created_at <= gap:
+            same_key = key is None or key(version) == key(last)
+            if (
+                same_person
+                and same_key
+                and timedelta(0) <= version.created_at - last.created_at <= gap
+            ):
                 groups[-1].append(version)
                 continue
         groups.append([version])
     return groups
+
+
+class Numbered(Stamped, Protocol):
+    """A version with its number in the programme (1 is the plan as first given)."""
+
+    @property
+    def number(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
 
 
 def unseen_change(versions: Sequence[N], seen_number: int | None) -> tuple[N, list[N]] | None:

@@ -149,6 +149,12 @@ def test_edits_by_one_person_close_together_are_one_sitting(situation, edits, ex
     assert [[e.name for e in group] for group in sittings(edits)] == expected, situation
 
 
+def test_a_key_keeps_versions_apart() -> None:
+    edits = [edit("a", 0), edit("b", 5), edit("c", 10)]
+    found = sittings(edits, key=lambda e: e.name == "c")
+    assert [[e.name for e in group] for group in found] == [["a", "b"], ["c"]]
+
+
 def test_sitting_length_is_a_setting() -> None:
     edits = [edit("a", 0), edit("b", 10)]
     assert len(sittings(edits, minutes=5)) == 2
