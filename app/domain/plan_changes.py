@@ -39,16 +39,6 @@ class Numbered(Stamped, Protocol):
 N = TypeVar("N", bound=Numbered)
 
 
-class Numbered(Stamped, Protocol):
-    """A version with its number in the programme (1 is the plan as first given)."""
-
-    @property
-    def number(self) -> int: ...
-
-
-N = TypeVar("N", bound=Numbered)
-
-
 def sittings(
     versions: Sequence[V],
     minutes: int = SITTING_MINUTES,
@@ -79,16 +69,6 @@ def sittings(
                 continue
         groups.append([version])
     return groups
-
-
-class Numbered(Stamped, Protocol):
-    """A version with its number in the programme (1 is the plan as first given)."""
-
-    @property
-    def number(self) -> int: ...
-
-
-N = TypeVar("N", bound=Numbered)
 
 
 def unseen_change(versions: Sequence[N], seen_number: int | None) -> tuple[N, list[N]] | None:
