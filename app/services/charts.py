@@ -12,9 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.domain.charts import DoseStep, History, PlanChange
-from app.domain.plan_changes import sittings
 from app.domain.localtime import days_between
 from app.domain.pain import PainThresholds
+from app.domain.plan_changes import sittings
 from app.domain.progress import DayTotals
 from app.domain.schedule import ProgrammePlan, due_units_by_day
 from app.extensions import db
