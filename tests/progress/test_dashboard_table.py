@@ -24,7 +24,8 @@ def four(make, physio, today):  # type: ignore[no-untyped-def]
         arrange(kind, make, physio, today, name)
 
 
-def test_the_table_is_sorted_by_need_and_says_so(client, physio, four):  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("four")
+def test_the_table_is_sorted_by_need_and_says_so(client, physio):  # type: ignore[no-untyped-def]
     client.login_as(physio)
     page = client.get("/dashboard").get_data(as_text=True)
     assert names(page) == ["Eve Red", "Dan Suggest", "Cat Silent", "Ann Fine"]
@@ -41,7 +42,8 @@ def test_the_table_is_sorted_by_need_and_says_so(client, physio, four):  # type:
         assert f">{heading}<" in page
 
 
-def test_a_column_link_sorts_and_a_second_click_reverses(client, physio, four):  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("four")
+def test_a_column_link_sorts_and_a_second_click_reverses(client, physio):  # type: ignore[no-untyped-def]
     client.login_as(physio)
     page = client.get("/dashboard").get_data(as_text=True)
     link = re.search(r'href="([^"]*sort=name[^"]*)"', page).group(1).replace("&amp;", "&")
@@ -56,7 +58,8 @@ def test_a_column_link_sorts_and_a_second_click_reverses(client, physio, four): 
     assert 'aria-sort="descending"' in reversed_page
 
 
-def test_sorting_keeps_the_filters(client, physio, four):  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("four")
+def test_sorting_keeps_the_filters(client, physio):  # type: ignore[no-untyped-def]
     client.login_as(physio)
     page = client.get("/dashboard?q=e").get_data(as_text=True)
     link = re.search(r'href="([^"]*sort=pain[^"]*)"', page).group(1)
@@ -66,7 +69,8 @@ def test_sorting_keeps_the_filters(client, physio, four):  # type: ignore[no-unt
 @pytest.mark.parametrize(
     "query", ["sort=evil&dir=up", "page=abc", "page=-3", "sort=&dir=", "page=999"]
 )
-def test_unreadable_table_arguments_fall_back_to_the_default(client, physio, four, query):  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("four")
+def test_unreadable_table_arguments_fall_back_to_the_default(client, physio, query):  # type: ignore[no-untyped-def]
     client.login_as(physio)
     response = client.get(f"/dashboard?{query}")
     assert response.status_code == 200
@@ -78,7 +82,8 @@ def test_unreadable_table_arguments_fall_back_to_the_default(client, physio, fou
     ]
 
 
-def test_unread_counts_show_when_the_rows_have_them(client, physio, four, monkeypatch):  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("four")
+def test_unread_counts_show_when_the_rows_have_them(client, physio, monkeypatch):  # type: ignore[no-untyped-def]
     from app.dashboard import routes
     from app.services import caseload as service
 
