@@ -12,7 +12,7 @@ from app.domain.cautions import caution_texts
 from app.domain.errors import GENERAL, Refused
 from app.domain.inputs import ID_MAX, whole_number
 from app.domain.library_files import CONDITIONS
-from app.domain.localtime import format_date, format_datetime
+from app.domain.localtime import format_date, format_datetime, format_short_date
 from app.domain.plan_draft import phase_label
 from app.extensions import db
 
@@ -128,6 +128,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(side_label, "side")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_short_date, "short_date")
 
     @app.context_processor
     def inject_user() -> dict[str, object]:

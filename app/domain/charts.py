@@ -11,9 +11,9 @@ plotly.graph_objects.Figure(figure), which raises on any property Plotly does no
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.domain.adherence import DayStatus
@@ -21,6 +21,7 @@ from app.domain.dose import Dose
 from app.domain.errors import Refused
 from app.domain.localtime import DATE_FORMAT_MESSAGE, UnreadableDate, parse_date
 from app.domain.pain import PainThresholds
+from app.domain.plan_changes import sittings
 from app.domain.progress import (
     DayTotals,
     adherence_by_week,
@@ -99,6 +100,29 @@ class PlanChange:
     day: date
     change_kind: str
     summary: str
+    created_at: datetime
+    created_by_id: int | None
+
+
+def one_per_sitting(changes: Sequence[PlanChange]) -> list[PlanChange]:
+    """Return one change per sitting (plan_changes.sittings): the last version's, all summaries.
+
+    Three quick edits by one physio are one marker on the charts, as they are one change
+    on the patient's notice; versions in force from different days stay apart.
+    """
+    merged = []
+    for group in sittings(changes, key=lambda c: c.day):  # one marker: one day
+        last = group[-1]
+        summaries = [c.summary for c in group if c.summary]
+        kinds = {c.change_kind for c in group}
+        merged.append(
+            replace(
+                last,
+                summary="; ".join(summaries),
+                change_kind=last.change_kind if len(kinds) == 1 else "edit",
+            )
+        )
+    return merged
 
 
 @dataclass(frozen=True)
@@ -183,14 +207,13 @@ def pain_chart(history: History, *, patient: bool) -> Chart:
     summary_parts.append(
         f"Green up to {t.green_max_during}, amber up to {t.amber_max_during}, red above."
     )
-    for change in history.changes:
+    changes = one_per_sitting(history.changes)
+    for change in changes:
         shapes.append(_plan_change_line(change))
         annotations.append(_plan_change_label(change))
-    if history.changes:
+    if changes:
         summary_parts.append(
-            "Plan changes: "
-            + "; ".join(f"{_when(c.day)}: {c.summary}" for c in history.changes)
-            + "."
+            "Plan changes: " + "; ".join(f"{_when(c.day)}: {c.summary}" for c in changes) + "."
         )
 
     rows = [

@@ -103,6 +103,13 @@ def format_date(value: date | None) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
 
 
+def format_short_date(value: date | None) -> str:
+    """A recent date in a dense table, without the year: 'Mon 3 Nov'."""
+    if value is None:
+        return ""
+    return f"{value:%a} {value.day} {value:%b}"
+
+
 def format_datetime(value: datetime | None, timezone: str = "UTC") -> str:
     """An instant in a timezone, e.g. '3 Nov 2026, 07:15'."""
     if value is None:

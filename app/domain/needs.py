@@ -27,6 +27,14 @@ NEED_LABELS = {
     Need.LOW_ADHERENCE: f"Adherence under {percent(LOW_ADHERENCE, 1)}% this week",
     Need.FINE: "No action needed",
 }
+# The same, short, for the caseload table's badges.
+NEED_SHORT_LABELS = {
+    Need.RED: "Red pain",
+    Need.SUGGESTION: "Suggestion",
+    Need.SILENT: f"Silent {SILENT_DAYS} days",
+    Need.LOW_ADHERENCE: f"Adherence < {percent(LOW_ADHERENCE, 1)}%",
+    Need.FINE: "No action needed",
+}
 
 
 def recent_red_from(today: date) -> date:

@@ -50,6 +50,9 @@ class Programme(Base):
         sa.ForeignKey("programme_versions.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The version number the patient last said "Got it" to on the plan-change notice
+    # (None: not yet; the plan as first given is not a change).
+    seen_version_number: Mapped[int | None]
 
     phases: Mapped[list["ProgrammePhase"]] = relationship(
         order_by="ProgrammePhase.position", cascade="all, delete-orphan"

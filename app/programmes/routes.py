@@ -39,6 +39,7 @@ from app.policy import (
 )
 from app.programmes import bp
 from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
+from app.services import plan_changes
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import ProgrammeError
@@ -616,6 +617,7 @@ def my_plan() -> ResponseReturnValue:
         "programmes/my_plan.html",
         patient=patient,
         today=local_today(patient.timezone),
+        recent_changes=plan_changes.recent_changes(programme),
         **context,
     )
 

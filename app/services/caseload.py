@@ -15,11 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.domain.adherence import last_active_day
+from app.domain.caseload_table import need_rank
 from app.domain.localtime import days_between, local_today, week_start
 
 # Need and its labels are the domain's (app.domain.needs); the dashboard imports them here.
 from app.domain.needs import NEED_LABELS as NEED_LABELS
-from app.domain.needs import NEED_ORDER, Need, is_recent_red, needs_for, recent_red_from
+from app.domain.needs import Need, is_recent_red, needs_for, recent_red_from
 from app.domain.numbers import percent
 from app.domain.pain import Zone
 from app.domain.progress import DayTotals, counted
@@ -72,6 +73,16 @@ class CaseloadRow:
         return percent(self.week_done, self.week_due)
 
     @property
+    def latest_pain(self) -> int | None:
+        """Return the worse of the latest day's pain during and next morning (sorting by pain)."""
+        found = [p for p in (self.latest_during, self.latest_morning) if p is not None]
+        return max(found) if found else None
+
+    @property
+    def unread(self) -> int:
+        return self.unread_notes + self.unread_messages
+
+    @property
     def need(self) -> Need:
         """Return the most urgent reason (FINE when there is none)."""
         return self.needs[0] if self.needs else Need.FINE
@@ -114,10 +125,7 @@ def caseload(
     for row in rows.values():
         row.needs = _needs(row)
     # Most urgent reason first; with the same one, more reasons first; then by name.
-    ordered = sorted(
-        rows.values(),
-        key=lambda r: (NEED_ORDER.index(r.need), -len(r.needs), r.name.lower()),
-    )
+    ordered = sorted(rows.values(), key=need_rank)
     if need in {n.value for n in Need}:
         wanted = Need(need)
         ordered = [r for r in ordered if wanted in r.needs or (wanted == Need.FINE and not r.needs)]

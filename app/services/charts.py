@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.domain.charts import DoseStep, History, PlanChange
 from app.domain.localtime import days_between
 from app.domain.pain import PainThresholds
+from app.domain.plan_changes import sittings
 from app.domain.progress import DayTotals
 from app.domain.schedule import ProgrammePlan, due_units_by_day
 from app.extensions import db
@@ -130,6 +131,9 @@ def _add_plan_history(history: History, programme: ProgrammeInForce) -> None:
     phases' lines would draw flat doses nobody was doing.
     """
     in_plan: set[tuple[int, int]] = set()
+    # Quick edits in one sitting are one change: only the sitting's last plan draws doses.
+    stamps = [v.columns for v in programme.versions]
+    last_of_sitting = {g[-1].id for g in sittings(stamps, key=lambda c: c.effective_from)}
     for version in programme.versions:
         columns = version.columns
         if history.first <= columns.effective_from <= history.last:
@@ -140,8 +144,12 @@ def _add_plan_history(history: History, programme: ProgrammeInForce) -> None:
                     columns.effective_from,
                     columns.change_kind,
                     columns.summary or columns.change_kind,
+                    columns.created_at,
+                    columns.created_by_id,
                 )
             )
+        if columns.id not in last_of_sitting:
+            continue
         now_in_plan = {(columns.programme_id, line.line_id) for line in version.lines}
         for key in in_plan - now_in_plan:
             history.dose_ends[key] = columns.effective_from

@@ -10,7 +10,7 @@ up to its end date, then its successor).
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -59,6 +59,8 @@ class VersionColumns(NamedTuple):
     phase_position: int
     change_kind: str
     summary: str | None
+    created_at: datetime
+    created_by_id: int | None
 
 
 class LineColumns(NamedTuple):

@@ -27,8 +27,10 @@ from app.domain.events import (
 from app.domain.localtime import UnreadableDate, local_today, parse_date, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
 from app.policy import current_patient, patient_required, public
-from app.services import activity
+from app.services import activity, plan_changes
 from app.today import bp
+from app.today.forms import PlanSeenForm
+from app.views import submit
 
 THEME_COLOUR = "#0b5d4b"
 
@@ -49,6 +51,8 @@ def today() -> ResponseReturnValue:
         new_id=lambda: str(uuid.uuid4()),
         zone_advice=ZONE_ADVICE,
         Zone=Zone,
+        plan_notice=plan_changes.plan_notice(patient.active_programme),
+        plan_seen_form=PlanSeenForm(),
     )
 
 
@@ -92,6 +96,25 @@ def events() -> ResponseReturnValue:
     if page_date and page_date != str(local_today(patient.timezone)):
         return redirect(url_for("today.today", date=page_date), code=303)
     return redirect(url_for("today.today"), code=303)
+
+
+@bp.post("/today/plan-seen")
+@patient_required
+def plan_seen() -> ResponseReturnValue:
+    """ "Got it" on the plan-change notice: it is not shown again until the plan changes."""
+    patient = current_patient()
+    form = PlanSeenForm()
+
+    def back() -> ResponseReturnValue:
+        return redirect(url_for("today.today"), code=303)
+
+    return submit(
+        form,
+        lambda: plan_changes.mark_seen(patient, int(form.number.data or 0)),
+        done=None,
+        then=lambda _: back(),
+        back=back,
+    )
 
 
 @bp.context_processor

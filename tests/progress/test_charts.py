@@ -121,6 +121,21 @@ def test_plan_changes_are_labelled_on_the_pain_chart(
     assert lines and lines[0]["x0"] == version.effective_from.isoformat()
 
 
+def test_quick_edits_in_one_sitting_are_one_plan_change_on_the_charts(
+    physio, patient, history_of_improvement, today
+):
+    for reps in (12, 14, 16):
+        change_plan(physio, history_of_improvement, reps)
+    found = load(patient, today)
+    layout = found["pain"].figure["layout"]
+    labels = [a for a in layout["annotations"] if a.get("name", "").startswith("plan-change")]
+    assert [a["text"] for a in labels] == ["v1", "v4"]
+    assert "10 -> 3 x 12" in labels[1]["hovertext"]
+    assert len([s for s in layout["shapes"] if s["name"].startswith("plan change")]) == 2
+    [reps] = [t for t in found["dose"].figure["data"] if t["meta"]["measure"] == "reps"]
+    assert reps["y"] == [10, 16, 16]  # the sitting's last dose only, no steps through 12, 14
+
+
 def test_captions_are_computed_from_the_data(patient, history_of_improvement, today):
     patient_charts = load(patient, today, for_patient=True)
     assert patient_charts["pain"].caption == (

@@ -58,6 +58,7 @@ EXPECTED: dict[str, str] = {
     "today.today":                          "login ok    ok    403      403      403     403",
     "today.events":                         "login ok    ok    403      403      403     403",
     "today.week":                           "login ok    ok    403      403      403     403",
+    "today.plan_seen":                      "login ok    ok    403      403      403     403",
     "api.today":                            "login ok    ok    403      403      403     403",
     "api.sync":                             "login ok    ok    403      403      403     403",
     # Staff lists and forms (each scoped to the caller's own patients or clinic).
