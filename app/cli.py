@@ -12,6 +12,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(library_cli)
     app.cli.add_command(seed_scale_command)
+    from app.outcomes.cli import outcomes_cli
+
+    app.cli.add_command(outcomes_cli)
 
 
 @click.command("seed-demo")

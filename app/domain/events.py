@@ -33,7 +33,7 @@ MAX_EVENTS_PER_BATCH = 200
 NOTE_MAX_CHARS = 1000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
-EventType = Literal["tick", "untick", "sets", "checkin"]
+EventType = Literal["tick", "untick", "sets", "checkin", "outcome"]
 CheckInKind = Literal["during", "morning"]
 TickSide = Literal["both", "left", "right"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -294,8 +294,60 @@ class CheckInEvent(_Event):
     ] = ""
 
 
-Event = Annotated[TickEvent | UntickEvent | SetsEvent | CheckInEvent, Field(discriminator="type")]
-EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent)
+# --- Outcome questionnaires (issue 15): a whole answered questionnaire, sent once. ------------
+
+MAX_OUTCOME_ANSWERS = 100
+
+
+def _outcome_answers(value: Any) -> list[int | None]:
+    """Read the answers list; each one's range is the instrument's (checked by the service)."""
+    if not isinstance(value, list) or len(value) > MAX_OUTCOME_ANSWERS:
+        raise _refuse("answers must be a list of whole numbers (null for an item left out).")
+    read: list[int | None] = []
+    for number, answer in enumerate(value, start=1):
+        if answer is None:
+            read.append(None)
+        elif isinstance(answer, int) and not isinstance(answer, bool):
+            read.append(answer)
+        else:
+            raise _refuse(f"Item {number}: must be a whole number, or null when left out.")
+    return read
+
+
+def _outcome_activities(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise _refuse("activities must be a list of activity names.")
+    return [name[:NOTE_MAX_CHARS] for name in value]
+
+
+class OutcomeEvent(_Event):
+    """The answers to one scheduled questionnaire, in the instrument's item order."""
+
+    type: Literal["outcome"]
+    measure_id: Annotated[
+        AtLeastOne,
+        _number("measure_id", 1, required=True),
+        Field(description="The questionnaire due (GET /outcomes lists them)."),
+    ]
+    answers: Annotated[
+        list[int | None],
+        BeforeValidator(_Read(_outcome_answers, "answers is required.")),
+        Field(description="One answer per item, in the instrument's order; null if left out."),
+    ]
+    activities: Annotated[
+        list[str] | None,
+        BeforeValidator(_outcome_activities),
+        Field(description="PSFS only: the activities named (at follow-ups, leave out)."),
+    ] = None
+
+
+Event = Annotated[
+    TickEvent | UntickEvent | SetsEvent | CheckInEvent | OutcomeEvent,
+    Field(discriminator="type"),
+]
+EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent, OutcomeEvent)
 # Every field any event may have, in a stable order (the day page's forms send these).
 EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
 
@@ -322,7 +374,7 @@ class RejectedEvent:
     type: None = None
 
 
-ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent
+ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent | OutcomeEvent
 EventIn = ParsedEvent | RejectedEvent
 
 
@@ -394,9 +446,14 @@ _PLAIN = (str, int, float, bool, type(None))
 
 def _as_received(raw: Mapping[str, object]) -> dict[str, object]:
     """The event as stored in SyncEvent.payload: plain JSON values, without the CSRF token."""
-    return {
-        str(k): v if isinstance(v, _PLAIN) else str(v) for k, v in raw.items() if k != "csrf_token"
-    }
+    return {str(k): v if _plain_json(v) else str(v) for k, v in raw.items() if k != "csrf_token"}
+
+
+def _plain_json(value: object) -> bool:
+    # A list of plain values (an outcome event's answers) is kept as the list it is.
+    if isinstance(value, list):
+        return all(isinstance(item, _PLAIN) for item in value)
+    return isinstance(value, _PLAIN)
 
 
 # ---------------------------------------------------------------------------------------------

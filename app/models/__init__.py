@@ -17,6 +17,7 @@ from app.models.library import (
     TemplatePhase,
     TemplatePrescription,
 )
+from app.models.outcomes import OutcomeInstrument, OutcomeMeasure, OutcomeSchedule
 from app.models.programmes import (
     Prescription,
     Programme,
@@ -36,6 +37,9 @@ __all__ = [
     "Flag",
     "Invite",
     "LoginSession",
+    "OutcomeInstrument",
+    "OutcomeMeasure",
+    "OutcomeSchedule",
     "Patient",
     "Prescription",
     "Programme",

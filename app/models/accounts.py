@@ -87,6 +87,9 @@ class Patient(Base):
     goal: Mapped[str] = mapped_column(sa.Text, default="")
     # The patient's usual morning pain (0-10): the baseline for the 24-hour rule.
     usual_pain: Mapped[int | None]
+    # The earliest unanswered outcome questionnaire's due date (services.outcomes keeps it):
+    # the today page and the dashboard read it from the patient row, no extra statement.
+    outcome_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -50,7 +50,7 @@ from app.models import (
     Programme,
     SyncEvent,
 )
-from app.services import bulk, suggestions
+from app.services import bulk, outcomes, suggestions
 from app.services.plans import (
     LineColumns,
     ProgrammeInForce,
@@ -715,6 +715,8 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
         return EventResult(event.id, EventStatus.REJECTED, errors)
     if event.type == "checkin":
         status, errors, day = _apply_checkin(batch, event)
+    elif event.type == "outcome":  # a whole questionnaire (services.outcomes stores it)
+        status, errors, day = outcomes.apply_outcome_event(batch.patient, event, batch.now)
     else:
         status, errors, day = _apply_unit_event(batch, event)
     result = EventResult(event.id, status, errors)
@@ -736,7 +738,7 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
     )
     if event.type == "checkin":
         batch.checkin_results.append((result, day))
-    if status == EventStatus.APPLIED:
+    if status == EventStatus.APPLIED and event.type != "outcome":
         # What the rules read of today is its pains and whether anything was logged
         # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
         pain = event.type == "checkin" or event.pain is not None
