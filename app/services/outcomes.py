@@ -350,7 +350,18 @@ def answer(
 def apply_outcome_event(
     patient: Patient, event: OutcomeEvent, now: datetime
 ) -> tuple[EventStatus, dict[str, str], date | None]:
-    """Apply a synced "outcome" event (activity.apply_events calls this): applied or rejected."""
+    """Apply a synced "outcome" event (activity.apply_events calls this): applied or rejected.
+
+    A resend of the event that answered the measure is a duplicate: its sync event row then
+    collides with the stored one, and apply_and_commit answers it from the ids (stored once).
+    """
+    answered = db.session.scalar(
+        sa.select(OutcomeMeasure.answered_on).where(
+            OutcomeMeasure.event_id == event.id, OutcomeMeasure.patient_id == patient.id
+        )
+    )
+    if answered is not None:
+        return EventStatus.DUPLICATE, {}, answered
     try:
         measure = answer(
             patient,
