@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -56,7 +56,9 @@ def answer_form(measure_id: int) -> ResponseReturnValue:
     """One questionnaire: the script shows one question per screen; without it, one page."""
     patient = current_patient()
     measure = outcomes.own_measure(patient, measure_id)
-    if measure is None or measure.answered_on is not None:
+    if measure is None:
+        abort(404)  # another patient's looks like one that does not exist
+    if measure.answered_on is not None:
         flash("That questionnaire is answered or no longer waiting.", "info")
         return redirect(url_for("outcomes.waiting"))
     return _answer_page(patient, measure, {}, {})
@@ -88,7 +90,9 @@ def answer_submit(measure_id: int) -> ResponseReturnValue:
     patient = current_patient()
     measure = outcomes.own_measure(patient, measure_id)
     form = FlaskForm()
-    if measure is None or not form.validate_on_submit():
+    if measure is None:
+        abort(404)
+    if not form.validate_on_submit():
         flash("That questionnaire could not be saved. Please try again.", "error")
         return redirect(url_for("outcomes.waiting"))
     tool = outcomes.instrument(measure.instrument)

@@ -148,7 +148,7 @@ def test_another_patients_questionnaire_cannot_be_answered(
     client.login_as(patient.user)
     [result] = _sync(client, outcome(theirs.id, LEFS_MID))
     assert result["status"] == "rejected" and "measure_id" in result["errors"]
-    assert client.get(f"/outcomes/{theirs.id}").status_code == 302
+    assert client.get(f"/outcomes/{theirs.id}").status_code == 404
     db.session.refresh(theirs)
     assert theirs.answers is None
 

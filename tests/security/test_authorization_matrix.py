@@ -112,6 +112,13 @@ EXPECTED: dict[str, str] = {
     # Clinic admin only, within their own clinic.
     "admin.audit_log":                      "login 403   403   403      403      ok      ok",
     "admin.delete_patient":                 "login 403   403   403      403      ok      404",
+    # Outcome questionnaires (issue 15): the patient's own, and their physio's and admin's.
+    "outcomes.waiting":                     "login ok    ok    403      403      403     403",
+    "outcomes.answer_form":                 "login ok    404   403      403      403     403",
+    "outcomes.answer_submit":               "login ok    404   403      403      403     403",
+    "outcomes.results":                     "login 403   403   ok       404      ok      404",
+    "outcomes.schedule":                    "login 403   403   ok       404      ok      404",
+    "outcomes.discharge":                   "login 403   403   ok       404      ok      404",
 }
 # fmt: on
 
@@ -132,6 +139,7 @@ def ids_for(world: World) -> dict[str, object]:
         "version_id": world.version.id,
         "token": world.invite_token,
         "filename": "css/app.css",
+        "measure_id": world.outcome_measure_id,
     }
 
 

@@ -41,6 +41,7 @@ class World:
     flag: Flag
     invite_token: str
     today: date
+    outcome_measure_id: int = 0  # patient A's questionnaire waiting today (issue 15)
 
     @property
     def users(self) -> dict[str, User | None]:
@@ -150,6 +151,13 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
     )
     flag = make.flag(patient_a, yesterday, "Pain 6/10 during exercise yesterday.")
     issued = accounts.issue_invite(physio_a, patient_a.user)
+    # Outcome questionnaires (issue 15): a baseline answered three weeks ago, a repeat due now.
+    from tests.factories import outcome_measure
+
+    outcome_measure(
+        patient_a, "lefs", start, answered_on=start, answers=[2] * 20, score={"total": 40}
+    )
+    waiting = outcome_measure(patient_a, "lefs", today, reason="repeat")
     db.session.flush()
     return World(
         physio_a=physio_a,
@@ -168,4 +176,5 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         flag=flag,
         invite_token=issued.token,
         today=today,
+        outcome_measure_id=waiting.id,
     )
