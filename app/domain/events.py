@@ -297,6 +297,7 @@ class CheckInEvent(_Event):
 # --- Outcome questionnaires (issue 15): a whole answered questionnaire, sent once. ------------
 
 MAX_OUTCOME_ANSWERS = 100
+MAX_ROW_ID = 2**31 - 1  # a database integer id: larger ones are refused, never queried
 
 
 def _outcome_answers(value: Any) -> list[int | None]:
@@ -314,6 +315,18 @@ def _outcome_answers(value: Any) -> list[int | None]:
     return read
 
 
+def _row_id(name: str) -> Callable[[Any], int]:
+    read = _whole_number(name, 1)
+
+    def parse(value: Any) -> int:
+        number = read(value)
+        if number > MAX_ROW_ID:
+            raise _refuse(f"{name} is not a questionnaire of yours.")
+        return number
+
+    return parse
+
+
 def _outcome_activities(value: Any) -> list[str] | None:
     if value is None:
         return None
@@ -327,8 +340,8 @@ class OutcomeEvent(_Event):
 
     type: Literal["outcome"]
     measure_id: Annotated[
-        AtLeastOne,
-        _number("measure_id", 1, required=True),
+        Annotated[int, Field(ge=1, le=MAX_ROW_ID)],
+        BeforeValidator(_Read(_row_id("measure_id"), "measure_id is required.")),
         Field(description="The questionnaire due (GET /outcomes lists them)."),
     ]
     answers: Annotated[

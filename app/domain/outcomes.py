@@ -46,6 +46,50 @@ def _key() -> dict[str, Any]:
     return {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$", "maxLength": 40}
 
 
+_SUGGESTED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["conditions"],
+    "description": "Conditions this measure is suggested for when scheduling.",
+    "properties": {"conditions": {"type": "array", "items": {"enum": list(CONDITIONS)}}},
+}
+
+
+def _scoring_schema() -> dict[str, Any]:
+    """The `scoring` part of an instrument file: method, range, rounding and missing items."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["method", "range", "decimals", "missing"],
+        "properties": {
+            "method": {"enum": list(METHODS)},
+            "range": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "decimals": {"type": "integer", "minimum": 0, "maximum": 2},
+            "missing": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["fill", "source", "choice"],
+                "properties": {
+                    "max_missing": {"type": "integer", "minimum": 0},
+                    "min_answered_fraction": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "maximum": 1,
+                    },
+                    "fill": {"enum": ["none", "prorate", "mean_of_answered"]},
+                    "source": _text(1000),
+                    "choice": _text(1000),
+                },
+            },
+        },
+    }
+
+
 def instrument_schema() -> dict[str, Any]:
     """Return the JSON schema (draft 2020-12) of one instrument file (shipped or licensed)."""
     item = {
@@ -72,15 +116,7 @@ def instrument_schema() -> dict[str, Any]:
             "short_name": _text(20),
             "prompt": _text(),
             "licence": _text(),
-            "suggested": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["conditions"],
-                "description": "Conditions this measure is suggested for when scheduling.",
-                "properties": {
-                    "conditions": {"type": "array", "items": {"enum": list(CONDITIONS)}},
-                },
-            },
+            "suggested": _SUGGESTED,
             "response_scale": {
                 "type": "object",
                 "additionalProperties": False,
@@ -118,37 +154,7 @@ def instrument_schema() -> dict[str, Any]:
                     },
                 },
             },
-            "scoring": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["method", "range", "decimals", "missing"],
-                "properties": {
-                    "method": {"enum": list(METHODS)},
-                    "range": {
-                        "type": "array",
-                        "items": {"type": "number"},
-                        "minItems": 2,
-                        "maxItems": 2,
-                    },
-                    "decimals": {"type": "integer", "minimum": 0, "maximum": 2},
-                    "missing": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["fill", "source", "choice"],
-                        "properties": {
-                            "max_missing": {"type": "integer", "minimum": 0},
-                            "min_answered_fraction": {
-                                "type": "number",
-                                "exclusiveMinimum": 0,
-                                "maximum": 1,
-                            },
-                            "fill": {"enum": ["none", "prorate", "mean_of_answered"]},
-                            "source": _text(1000),
-                            "choice": _text(1000),
-                        },
-                    },
-                },
-            },
+            "scoring": _scoring_schema(),
             "mcid": {
                 "type": "object",
                 "additionalProperties": False,
