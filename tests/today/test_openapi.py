@@ -110,7 +110,13 @@ def test_the_sync_request_documents_each_event_type_by_its_discriminator(documen
     events = document["components"]["schemas"]["SyncRequest"]["properties"]["events"]
     assert events["maxItems"] == 200
     assert events["items"]["discriminator"]["propertyName"] == "type"
-    assert set(events["items"]["discriminator"]["mapping"]) == {"tick", "untick", "sets", "checkin"}
+    assert set(events["items"]["discriminator"]["mapping"]) == {
+        "tick",
+        "untick",
+        "sets",
+        "checkin",
+        "outcome",
+    }
     tick = document["components"]["schemas"]["TickEvent"]
     assert {"id", "type", "client_time", "local_date", "line_id"} <= set(tick["required"])
     assert tick["properties"]["pain"]["anyOf"][0] == {
