@@ -49,3 +49,16 @@ busy_physio_login  # the bench seeder's documented login for the busiest physio
 pytestmark
 shelf
 strict_login_limit
+
+# Outcome questionnaires (issue 15): read in templates, or columns kept for the record (the
+# data download, a later FHIR QuestionnaireResponse).
+_.missing_source
+_.missing_choice
+_.mcid_source
+_.activity_ask
+_.item_count
+_.outcome_status
+_.wording_loaded_at
+_.assessment_id
+_.answered_at
+_.instrument_hash

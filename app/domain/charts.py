@@ -630,7 +630,7 @@ def outcome_chart(
         annotations.append(
             {
                 "name": "mcid",
-                "text": "Dashed band: baseline ± the smallest change that matters",
+                "text": "Band: baseline ± the change that matters",
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,

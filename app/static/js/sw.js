@@ -1,7 +1,7 @@
 // Stride service worker: keeps the day page, its files and today's plan usable offline.
 // Served at /sw.js so its scope is the whole site. It never handles POSTs: ticks made
 // offline wait in IndexedDB (see today.js) and are sent by the page, not from here.
-const CACHE = "stride-shell-v1";
+const CACHE = "stride-shell-v2";
 const SHELL = [
   "/static/css/app.css",
   "/static/css/today.css",
@@ -14,6 +14,10 @@ const SHELL = [
 ];
 // Network first, cached copy when offline: the day page and its JSON.
 const NETWORK_FIRST = ["/today", "/week", "/api/v1/today"];
+// Outcome questionnaires (issue 15): their pages too, so one opened before can be answered
+// offline; the answers wait in the same IndexedDB outbox as ticks.
+const NETWORK_FIRST_PREFIXES = ["/outcomes"];
+SHELL.push("/static/css/outcomes.css", "/static/js/outcomes.js");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -43,7 +47,10 @@ self.addEventListener("activate", (event) => {
 });
 
 function isNetworkFirst(url) {
-  return NETWORK_FIRST.some((path) => url.pathname === path);
+  return (
+    NETWORK_FIRST.some((path) => url.pathname === path) ||
+    NETWORK_FIRST_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))
+  );
 }
 
 async function networkFirst(request) {
