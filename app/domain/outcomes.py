@@ -28,6 +28,8 @@ METHODS = ("sum", "mean", "subscales")
 # A measure not answered this many days after it fell due is "missed" (the dashboard badge).
 MISSED_AFTER_DAYS = 7
 EVERY_WEEKS_RANGE = (1, 52)
+# A programme assigned from a condition template schedules its suggested measures this often.
+TEMPLATE_EVERY_WEEKS = 4
 REASONS = {"baseline": "Baseline", "repeat": "Follow-up", "discharge": "Discharge"}
 
 Method = Literal["sum", "mean", "subscales"]

@@ -241,6 +241,25 @@ def _new_measure(
     return measure
 
 
+def schedule_from_template(
+    user: User, patient: Patient, condition: str | None, start: date
+) -> list[str]:
+    """Schedule the measures the instrument files suggest for a template's condition (each
+    one the patient has no schedule for yet): baseline on the programme's first day, then
+    every TEMPLATE_EVERY_WEEKS weeks. Returns the slugs scheduled."""
+    if not condition:
+        return []
+    existing = set(
+        db.session.scalars(
+            sa.select(OutcomeSchedule.instrument).where(OutcomeSchedule.patient_id == patient.id)
+        )
+    )
+    made = [slug for slug in suggested_for(condition) if slug not in existing]
+    for slug in made:
+        schedule(user, patient, slug, start, rules.TEMPLATE_EVERY_WEEKS)
+    return made
+
+
 def ask_at_discharge(user: User, patient: Patient, slug: str, due: date) -> OutcomeMeasure:
     """Ask for one more measure at discharge (the repeat schedule stops)."""
     if slug not in shipped_definitions():

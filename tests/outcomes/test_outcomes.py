@@ -326,3 +326,23 @@ def test_outcomes_load_refuses_a_wording_file_that_changes_the_structure(runner,
     assert result.exit_code == 1
     assert "items: keys must be those of the shipped file" in result.output
     assert db.session.scalar(sa.select(OutcomeInstrument.wording)) is None
+
+
+def test_a_programme_from_a_condition_template_schedules_its_suggested_measures(
+    db, make, physio, patient, today
+):
+    from app.services.programmes import assign_programme
+
+    template = make.template([("Phase 1", [make.exercise(), make.exercise(), make.exercise()])])
+    assign_programme(physio, patient, template, today)
+    waiting = db.session.scalars(sa.select(OutcomeMeasure).order_by(OutcomeMeasure.instrument))
+    # The instrument files suggest LEFS and PSFS for gluteal tendinopathy: baselines today.
+    assert [(m.instrument, m.reason, m.due_on) for m in waiting] == [
+        ("lefs", "baseline", today),
+        ("psfs", "baseline", today),
+    ]
+    plans = db.session.scalars(sa.select(OutcomeSchedule.every_weeks)).all()
+    assert plans == [4, 4]
+    # A second programme keeps the schedules the patient already has.
+    assign_programme(physio, patient, template, today)
+    assert _count(db, OutcomeSchedule) == 2
