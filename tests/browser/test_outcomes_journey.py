@@ -125,3 +125,37 @@ def test_patient_answers_a_questionnaire_one_question_per_screen_offline(
     assert pages.findings == []
     context.close()
     physio_context.close()
+
+
+def test_questionnaire_screens_pass_axe_on_a_phone(
+    live_app: Flask, live_server: str, browser, screenshots: Path
+):
+    """Jo has a HAGOS overdue and a PSFS baseline (from the template): both screens, the day
+    page's notice and the physio's dashboard badge, checked with axe-core."""
+    base = live_server
+    pages = Pages(screenshots)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    watch = Watch(page)
+    _login(page, base, "flare@example.com", "stride-demo")
+    page.goto(f"{base}/today")
+    page.get_by_test_id("outcome-due").wait_for()
+    _shot(page, "today-questionnaire-notice")
+    page.goto(f"{base}/outcomes")
+    for slug in ("psfs", "hagos"):
+        page.goto(f"{base}/outcomes")
+        page.get_by_test_id(f"outcome-open-{slug}").click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("[data-question]:visible").count() == 1
+        _shot(page, f"questionnaire-{slug}")
+        pages.check(page, f"patient-questionnaire-{slug}")
+    # A request cut short by the next navigation is not a problem of the page.
+    assert [p for p in watch.problems if "ERR_ABORTED" not in p] == []
+
+    physio = browser.new_context(**PHONE).new_page()
+    _login(physio, base, "physio@example.com", "stride-demo")
+    physio.goto(f"{base}/dashboard")
+    physio.get_by_test_id("outcome-badge").first.wait_for()
+    _shot(physio, "dashboard-badge")
+    assert pages.findings == []
+    context.close()
