@@ -58,3 +58,15 @@ STORAGE_SCHEME  # limits registers a storage under these URL schemes (rate_limit
 base_exceptions  # limits reads which errors a storage raises
 _.login_session_touched  # flask.g flag, popped by accounts.session_touch_pending
 _.refused_patient_access  # flask.g note, popped by audit.record_refusal
+# Outcome questionnaires (issue 15): read in templates, or columns kept for the record (the
+# data download, a later FHIR QuestionnaireResponse).
+_.missing_source
+_.missing_choice
+_.mcid_source
+_.activity_ask
+_.item_count
+_.outcome_status
+_.wording_loaded_at
+_.assessment_id
+_.answered_at
+_.instrument_hash

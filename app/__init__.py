@@ -184,6 +184,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(today_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
+    from app.outcomes import bp as outcomes_bp
+
+    app.register_blueprint(outcomes_bp)
 
 
 def register_audit_commit(app: Flask) -> None:

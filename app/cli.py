@@ -21,6 +21,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_clinic_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from app.outcomes.cli import outcomes_cli
+
+    app.cli.add_command(outcomes_cli)
 
 
 @click.command("seed-demo")

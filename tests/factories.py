@@ -564,3 +564,38 @@ def small_library(root: Path) -> Path:
         exercise_file("ex-d", category="mobility", equipment=["band"]),
     ]
     return write_library(root, exercises, [template_file("tpl", ["ex-a", "ex-b", "ex-d"])])
+
+
+# --- Outcome questionnaires (issue 15) ---------------------------------------------------------
+
+
+def outcome_measure(patient: Patient, instrument: str, due_on: date, **fields: Any) -> Any:
+    """A questionnaire due for a patient (unanswered unless answers are given)."""
+    from app.models import OutcomeMeasure
+    from app.services import outcomes
+
+    measure = OutcomeMeasure(
+        patient_id=patient.id,
+        instrument=instrument,
+        reason=fields.pop("reason", "baseline"),
+        due_on=due_on,
+        licensed_wording=False,
+        **fields,
+    )
+    db.session.add(measure)
+    db.session.flush()
+    outcomes.refresh_due_date(patient)
+    db.session.flush()
+    return measure
+
+
+def outcome(measure_id: int, answers: list, **extra: Any) -> dict:
+    """An outcome event (a whole answered questionnaire) as the questionnaire's script sends it."""
+    return {
+        "id": extra.pop("id", new_id()),
+        "type": "outcome",
+        "client_time": extra.pop("client_time", datetime.now(UTC).isoformat()),
+        "measure_id": measure_id,
+        "answers": answers,
+        **extra,
+    }

@@ -108,6 +108,9 @@ def seed_demo() -> None:
         )
     db.session.flush()
     seed_history()
+    from app.devdata.demo_outcomes import seed_outcomes
+
+    seed_outcomes()
 
 
 # --- Six weeks of history (so charts, flags and suggestions show something on first run) ----

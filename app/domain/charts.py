@@ -592,3 +592,91 @@ def _short(text: str) -> str:
 
 def _dose(step: DoseStep) -> str:
     return step.dose.amount_words()
+
+
+# --- Outcome questionnaires (issue 15) ------------------------------------------------------
+
+OUTCOME_COLOURS = ("#0b4f9e", "#7b3fa0", "#1a7f37", "#b35900", "#c62828", "#222222")
+
+
+@dataclass(frozen=True)
+class OutcomeSeries:
+    """One score part over time (a total, a mean or a subscale) and its smallest change."""
+
+    key: str
+    name: str
+    points: tuple[tuple[date, float], ...]  # (day answered, score), oldest first
+    mcid: float
+
+
+def outcome_chart(
+    key: str,
+    title: str,
+    series: Iterable[OutcomeSeries],
+    score_range: tuple[float, float],
+    today: date,
+) -> Chart:
+    """Scores over time, each with the band of the smallest change that matters around
+    its baseline (the first answer), dashed in the line's colour."""
+    parts = [s for s in series if s.points]
+    days = [day for s in parts for day, _ in s.points]
+    first = min(days, default=today)
+    last = max(max(days, default=today), today)
+    low, high = score_range
+    fig = _figure("Score", first, last, range=[low, high])
+    traces, shapes, annotations = fig["data"], fig["layout"]["shapes"], fig["layout"]["annotations"]
+    sentences = []
+    rows: list[list[str]] = []
+    for index, part in enumerate(parts):
+        colour = OUTCOME_COLOURS[index % len(OUTCOME_COLOURS)]
+        values = dict(part.points)
+        traces.append(_line(part.name, values, colour, markers=True))
+        baseline = part.points[0][1]
+        shapes.append(
+            {
+                "type": "rect",
+                "name": f"{part.name}: baseline {baseline:g} ± {part.mcid:g}",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": max(low, baseline - part.mcid),
+                "y1": min(high, baseline + part.mcid),
+                "fillcolor": colour,
+                "opacity": 0.08,
+                "line": {"color": colour, "width": 1, "dash": "dash"},
+                "layer": "below",
+            }
+        )
+        latest = part.points[-1][1]
+        change = latest - baseline
+        verdict = "at least" if abs(change) >= part.mcid else "less than"
+        sentences.append(
+            f"{part.name}: {baseline:g} at baseline, {latest:g} now ({change:+g}; {verdict} "
+            f"the {part.mcid:g} that matters)."
+        )
+        rows.extend([_when(day), part.name, f"{value:g}"] for day, value in part.points)
+    if parts:
+        annotations.append(
+            {
+                "name": "mcid",
+                "text": "Band: baseline ± the change that matters",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 10},
+            }
+        )
+    caption = sentences[0] if sentences else "No answers yet."
+    return Chart(
+        key=key,
+        title=title,
+        figure=fig,
+        caption=caption,
+        summary=" ".join(sentences) or "No answers yet.",
+        columns=["Day", "Score", "Value"],
+        rows=rows,
+    )

@@ -43,7 +43,7 @@ MAX_EVENTS_PER_BATCH = 200
 NOTE_MAX_CHARS = 1000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
-EventType = Literal["tick", "untick", "sets", "checkin", "message"]
+EventType = Literal["tick", "untick", "sets", "checkin", "message", "outcome"]
 CheckInKind = Literal["during", "morning"]
 TickSide = Literal["both", "left", "right"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -329,10 +329,74 @@ class MessageEvent(_Event):
     ]
 
 
+
+# --- Outcome questionnaires (issue 15): a whole answered questionnaire, sent once. ------------
+
+MAX_OUTCOME_ANSWERS = 100
+MAX_ROW_ID = 2**31 - 1  # a database integer id: larger ones are refused, never queried
+
+
+def _outcome_answers(value: Any) -> list[int | None]:
+    """Read the answers list; each one's range is the instrument's (checked by the service)."""
+    if not isinstance(value, list) or len(value) > MAX_OUTCOME_ANSWERS:
+        raise _refuse("answers must be a list of whole numbers (null for an item left out).")
+    read: list[int | None] = []
+    for number, answer in enumerate(value, start=1):
+        if answer is None:
+            read.append(None)
+        elif isinstance(answer, int) and not isinstance(answer, bool):
+            read.append(answer)
+        else:
+            raise _refuse(f"Item {number}: must be a whole number, or null when left out.")
+    return read
+
+
+def _row_id(name: str) -> Callable[[Any], int]:
+    read = _whole_number(name, 1)
+
+    def parse(value: Any) -> int:
+        number = read(value)
+        if number > MAX_ROW_ID:
+            raise _refuse(f"{name} is not a questionnaire of yours.")
+        return number
+
+    return parse
+
+
+def _outcome_activities(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise _refuse("activities must be a list of activity names.")
+    return [name[:NOTE_MAX_CHARS] for name in value]
+
+
+class OutcomeEvent(_Event):
+    """The answers to one scheduled questionnaire, in the instrument's item order."""
+
+    type: Literal["outcome"]
+    measure_id: Annotated[
+        Annotated[int, Field(ge=1, le=MAX_ROW_ID)],
+        BeforeValidator(_Read(_row_id("measure_id"), "measure_id is required.")),
+        Field(description="The questionnaire due (GET /outcomes lists them)."),
+    ]
+    answers: Annotated[
+        list[int | None],
+        BeforeValidator(_Read(_outcome_answers, "answers is required.")),
+        Field(description="One answer per item, in the instrument's order; null if left out."),
+    ]
+    activities: Annotated[
+        list[str] | None,
+        BeforeValidator(_outcome_activities),
+        Field(description="PSFS only: the activities named (at follow-ups, leave out)."),
+    ] = None
+
+
 Event = Annotated[
-    TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent, Field(discriminator="type")
+    TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent | OutcomeEvent,
+    Field(discriminator="type"),
 ]
-EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent, MessageEvent)
+EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent, MessageEvent, OutcomeEvent)
 # Every field any event may have, in a stable order (the day page's forms send these).
 EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
 
@@ -359,7 +423,9 @@ class RejectedEvent:
     type: None = None
 
 
-ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent
+ParsedEvent = (
+    TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent | OutcomeEvent
+)
 EventIn = ParsedEvent | RejectedEvent
 
 
@@ -435,7 +501,14 @@ def _as_received(raw: Mapping[str, object], known: Mapping[str, object]) -> dict
     Unknown fields (and the form's CSRF token) are dropped: a phone cannot park a 300 KB
     field in sync_events, and the patient's export holds only what the schema knows.
     """
-    return {k: v if isinstance(v, _PLAIN) else str(v) for k, v in raw.items() if k in known}
+    return {k: v if _plain_json(v) else str(v) for k, v in raw.items() if k in known}
+
+
+def _plain_json(value: object) -> bool:
+    # A list of plain values (an outcome event's answers) is kept as the list it is.
+    if isinstance(value, list):
+        return all(isinstance(item, _PLAIN) for item in value)
+    return isinstance(value, _PLAIN)
 
 
 # ---------------------------------------------------------------------------------------------

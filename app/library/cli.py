@@ -49,6 +49,9 @@ def sync_and_report() -> library.SyncResult:
     db.session.commit()
     click.echo(f"Exercises: {result.exercises.summary()}")
     click.echo(f"Templates: {result.templates.summary()}")
+    from app.outcomes.cli import sync_and_report as sync_outcomes
+
+    sync_outcomes()  # the questionnaires live in the library folder too (outcomes/)
     return result
 
 

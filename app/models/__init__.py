@@ -19,6 +19,7 @@ from app.models.library import (
     TemplatePrescription,
 )
 from app.models.messages import Message, ReadMarker
+from app.models.outcomes import OutcomeInstrument, OutcomeMeasure, OutcomeSchedule
 from app.models.programmes import (
     Prescription,
     Programme,
@@ -39,6 +40,9 @@ __all__ = [
     "Invite",
     "LoginSession",
     "Message",
+    "OutcomeInstrument",
+    "OutcomeMeasure",
+    "OutcomeSchedule",
     "Patient",
     "Prescription",
     "RateLimitCounter",

@@ -90,6 +90,9 @@ class Patient(Base):
     # Staff messages the patient has not opened yet: kept here, so every page's navigation
     # shows the count without a query (the patient row comes with the signed-in user).
     unread_staff_messages: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The earliest unanswered outcome questionnaire's due date (services.outcomes keeps it):
+    # the today page and the dashboard read it from the patient row, no extra statement.
+    outcome_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -52,7 +52,7 @@ from app.models import (
     Programme,
     SyncEvent,
 )
-from app.services import bulk, patient_words, suggestions
+from app.services import bulk, outcomes, patient_words, suggestions
 from app.services.plans import (
     LineColumns,
     ProgrammeInForce,
@@ -723,6 +723,8 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
         status, errors, day = _apply_checkin(batch, event)
     elif event.type == "message":
         status, errors, day = _apply_message(batch, event)
+    elif event.type == "outcome":  # a whole questionnaire (services.outcomes stores it)
+        status, errors, day = outcomes.apply_outcome_event(batch.patient, event, batch.now)
     else:
         status, errors, day = _apply_unit_event(batch, event)
     result = EventResult(event.id, status, errors)
@@ -744,7 +746,7 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
     )
     if event.type == "checkin":
         batch.checkin_results.append((result, day))
-    if status == EventStatus.APPLIED and event.type != "message":
+    if status == EventStatus.APPLIED and event.type not in ("message", "outcome"):
         # What the rules read of today is its pains and whether anything was logged
         # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
         pain = event.type == "checkin" or event.pain is not None

@@ -22,6 +22,7 @@ from app.domain.localtime import days_between, local_today, week_start
 from app.domain.needs import NEED_LABELS as NEED_LABELS
 from app.domain.needs import Need, is_recent_red, needs_for, recent_red_from
 from app.domain.numbers import percent
+from app.domain.outcomes import measure_state
 from app.domain.pain import Zone
 from app.domain.progress import DayTotals, counted
 from app.domain.schedule import due_units_by_day
@@ -65,6 +66,16 @@ class CaseloadRow:
     unread_notes: int = 0
     unread_messages: int = 0
     needs: list[Need] = field(default_factory=list)
+    # Outcome questionnaires (issue 15): the earliest unanswered one's due date.
+    outcome_due_on: date | None = None
+
+    @property
+    def outcome_status(self) -> str | None:
+        """'due' or 'missed' (a week overdue) for the dashboard badge; None otherwise."""
+        if self.outcome_due_on is None:
+            return None
+        state = measure_state(self.outcome_due_on, None, self.today)
+        return state if state in ("due", "missed") else None
 
     @property
     def adherence_percent(self) -> int | None:
@@ -118,6 +129,7 @@ def caseload(
             latest_zone=found.zone,
             unread_notes=found.unread_notes,
             unread_messages=found.unread_messages,
+            outcome_due_on=found.outcome_due_on,
         )
         first_versions[found.id] = found.first_version
     if rows:
@@ -191,6 +203,7 @@ def _patients_statement(scoped: sa.Select[Any], search: str | None) -> sa.Select
             pain.morning_pain,
             pain.zone,
             first_version.label("first_version"),
+            Patient.outcome_due_on,
         )
         .join(User, Patient.user_id == User.id)
         .outerjoin(pain, sa.and_(pain.patient_id == Patient.id, pain.local_date == latest_pain_day))

@@ -24,6 +24,8 @@ from app.models import (
     Invite,
     LoginSession,
     Message,
+    OutcomeMeasure,
+    OutcomeSchedule,
     Patient,
     Prescription,
     Programme,
@@ -49,6 +51,8 @@ PATIENT_TABLES: tuple[str, ...] = (
     "sync_events",
     "suggestions",
     "flags",
+    "outcome_measures",
+    "outcome_schedules",
     "prescriptions",
     "programme_versions",
     "programme_phases",
@@ -120,6 +124,8 @@ def export_patient(patient: Patient) -> dict[str, Any]:
         "flags": Flag,
         "messages": Message,
         "read_markers": ReadMarker,
+        "outcome_schedules": OutcomeSchedule,
+        "outcome_measures": OutcomeMeasure,
     }
     data: dict[str, Any] = {
         "format_version": EXPORT_FORMAT_VERSION,
@@ -219,6 +225,8 @@ def deletion_plan(patient: Patient) -> DeletionPlan:
         "sync_events": count(SyncEvent, SyncEvent.patient_id == patient.id),
         "suggestions": count(Suggestion, Suggestion.patient_id == patient.id),
         "flags": count(Flag, Flag.patient_id == patient.id),
+        "outcome_measures": count(OutcomeMeasure, OutcomeMeasure.patient_id == patient.id),
+        "outcome_schedules": count(OutcomeSchedule, OutcomeSchedule.patient_id == patient.id),
         "prescriptions": count(Prescription, Prescription.version_id.in_(version_ids)),
         "programme_versions": len(version_ids),
         "programme_phases": count(ProgrammePhase, ProgrammePhase.programme_id.in_(programme_ids)),
@@ -264,6 +272,8 @@ def delete_patient(patient: Patient) -> DeletionPlan:
     delete(SyncEvent, SyncEvent.patient_id == patient_id)
     delete(Suggestion, Suggestion.patient_id == patient_id)
     delete(Flag, Flag.patient_id == patient_id)
+    delete(OutcomeMeasure, OutcomeMeasure.patient_id == patient_id)
+    delete(OutcomeSchedule, OutcomeSchedule.patient_id == patient_id)
     # The programme points at its newest version and versions point at the programme.
     db.session.execute(
         sa.update(Programme).where(Programme.id.in_(programme_ids)).values(current_version_id=None),

@@ -39,7 +39,7 @@ from app.models import (
     TemplatePrescription,
     User,
 )
-from app.services import audit
+from app.services import audit, outcomes
 
 MAX_DAYS_AHEAD = 366  # a start date "more than a year away" is refused
 MAX_DAYS_BACK = 30  # back-dating a little lets the physio record a plan already started
@@ -161,6 +161,8 @@ def assign_programme(
     db.session.flush()
     programme.current_version_id = version.id
     audit.record(physio, "programme.assign", "programme", programme.id, patient_id=patient.id)
+    if template is not None:  # outcome questionnaires from the condition template (issue 15)
+        outcomes.schedule_from_template(physio, patient, template.condition, start_date)
     db.session.flush()
     _plan_changed(patient.id)
     return programme

@@ -1,7 +1,7 @@
 """programmes seen_version_number: the plan version the patient last said "Got it" to
 
 Revision ID: caseload_1
-Revises: 52ed0403793b
+Revises: words_1
 Create Date: 2026-12-02 07:45:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "caseload_1"
-down_revision = "52ed0403793b"
+down_revision = "words_1"
 branch_labels = None
 depends_on = None
 

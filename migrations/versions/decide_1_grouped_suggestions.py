@@ -1,7 +1,7 @@
 """suggestions: why a suggestion was superseded; proposals stored as a decision's lines
 
 Revision ID: decide_1
-Revises: 52ed0403793b
+Revises: sec_1
 Create Date: 2026-12-02 08:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "decide_1"
-down_revision = "52ed0403793b"
+down_revision = "sec_1"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """messages and read markers: the patient-staff thread and per-staff unread notes and messages
 
 Revision ID: words_1
-Revises: 52ed0403793b
+Revises: decide_1
 Create Date: 2026-12-02 07:32:39.281710
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'words_1'
-down_revision = '52ed0403793b'
+down_revision = 'decide_1'
 branch_labels = None
 depends_on = None
 

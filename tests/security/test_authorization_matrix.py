@@ -122,6 +122,13 @@ EXPECTED: dict[str, str] = {
     "patients.my_messages":                 "login ok    ok    403      403      403     403",
     "patients.send_my_message":             "login ok    ok    403      403      403     403",
     "patients.reply":                       "login 403   403   ok       404      ok      404",
+    # Outcome questionnaires (issue 15): the patient's own, and their physio's and admin's.
+    "outcomes.waiting":                     "login ok    ok    403      403      403     403",
+    "outcomes.answer_form":                 "login ok    404   403      403      403     403",
+    "outcomes.answer_submit":               "login ok    404   403      403      403     403",
+    "outcomes.results":                     "login 403   403   ok       404      ok      404",
+    "outcomes.schedule":                    "login 403   403   ok       404      ok      404",
+    "outcomes.discharge":                   "login 403   403   ok       404      ok      404",
 }
 # fmt: on
 
@@ -143,6 +150,7 @@ def ids_for(world: World) -> dict[str, object]:
         "token": world.invite_token,
         "filename": "css/app.css",
         "user_id": world.physio_a.id,  # a staff member of clinic A
+        "measure_id": world.outcome_measure_id,
     }
 
 

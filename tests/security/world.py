@@ -42,6 +42,7 @@ class World:
     flag: Flag
     invite_token: str
     today: date
+    outcome_measure_id: int = 0  # patient A's questionnaire waiting today (issue 15)
 
     @property
     def users(self) -> dict[str, User | None]:
@@ -165,6 +166,13 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
     make.message(patient_b, "Bob's own question")
     db.session.add(ReadMarker(user_id=physio_a.id, patient_id=patient_a.id))
     issued = accounts.issue_invite(physio_a, patient_a.user)
+    # Outcome questionnaires (issue 15): a baseline answered three weeks ago, a repeat due now.
+    from tests.factories import outcome_measure
+
+    outcome_measure(
+        patient_a, "lefs", start, answered_on=start, answers=[2] * 20, score={"total": 40}
+    )
+    waiting = outcome_measure(patient_a, "lefs", today, reason="repeat")
     db.session.flush()
     return World(
         physio_a=physio_a,
@@ -183,4 +191,5 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         flag=flag,
         invite_token=issued.token,
         today=today,
+        outcome_measure_id=waiting.id,
     )

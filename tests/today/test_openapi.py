@@ -116,6 +116,7 @@ def test_the_sync_request_documents_each_event_type_by_its_discriminator(documen
         "sets",
         "checkin",
         "message",
+        "outcome",
     }
     tick = document["components"]["schemas"]["TickEvent"]
     assert {"id", "type", "client_time", "local_date", "line_id"} <= set(tick["required"])

@@ -16,6 +16,10 @@ const SHELL = [
 ];
 // Network first, cached copy when offline: the day page and its JSON, the messages page.
 const NETWORK_FIRST = ["/today", "/week", "/messages", "/api/v1/today"];
+// Outcome questionnaires (issue 15): their pages too, so one opened before can be answered
+// offline; the answers wait in the same IndexedDB outbox as ticks.
+const NETWORK_FIRST_PREFIXES = ["/outcomes"];
+SHELL.push("/static/css/outcomes.css", "/static/js/outcomes.js");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -45,7 +49,10 @@ self.addEventListener("activate", (event) => {
 });
 
 function isNetworkFirst(url) {
-  return NETWORK_FIRST.some((path) => url.pathname === path);
+  return (
+    NETWORK_FIRST.some((path) => url.pathname === path) ||
+    NETWORK_FIRST_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))
+  );
 }
 
 async function networkFirst(request) {
