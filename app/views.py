@@ -133,4 +133,3 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_user() -> dict[str, object]:
         return {"user": current_user}
-

@@ -224,7 +224,11 @@ class Servers:
         secret = secrets.token_hex(32)
         # Production refuses several workers without Redis (config.check_production_settings).
         redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-        env = _env(self.url, STRIDE_CONFIG="production", SECRET_KEY=secret, REDIS_URL=redis_url,
+        env = _env(
+            self.url,
+            STRIDE_CONFIG="production",
+            SECRET_KEY=secret,
+            REDIS_URL=redis_url,
             EXTERNAL_URL="http://127.0.0.1",
         )
         try:

@@ -152,6 +152,8 @@ class Stack:
         try:
             self._make_certificate()
             self.app_ports = [free_port(), free_port()]
+            # nginx's ports first: the app servers' EXTERNAL_URL names the balanced one.
+            self.ports = {name: free_port() for name in ("stride", "stride_a", "stride_b")}
             servers = [self._start_gunicorn(port) for port in self.app_ports]
             seed(self.database_url)  # while the servers boot: they are ready once it is done
             self.reset_rate_limits()
@@ -221,7 +223,6 @@ class Stack:
         self.nginx_prefix = prefix
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (prefix / "tmp" / kind).mkdir(parents=True, exist_ok=True)
-        self.ports = {name: free_port() for name in ("stride", "stride_a", "stride_b")}
         cert, key = prefix / "cert.pem", prefix / "key.pem"
         shutil.copy(self.cert, cert)
         shutil.copy(self.workdir / "key.pem", key)

@@ -329,7 +329,6 @@ class MessageEvent(_Event):
     ]
 
 
-
 # --- Outcome questionnaires (issue 15): a whole answered questionnaire, sent once. ------------
 
 MAX_OUTCOME_ANSWERS = 100
@@ -423,9 +422,7 @@ class RejectedEvent:
     type: None = None
 
 
-ParsedEvent = (
-    TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent | OutcomeEvent
-)
+ParsedEvent = TickEvent | UntickEvent | SetsEvent | CheckInEvent | MessageEvent | OutcomeEvent
 EventIn = ParsedEvent | RejectedEvent
 
 

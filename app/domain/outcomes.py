@@ -14,6 +14,7 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from app.domain.errors import Refused
+from app.domain.inputs import is_ascii_digits
 from app.domain.library_files import (
     CONDITIONS,
     SCHEMA_DRAFT,
@@ -392,8 +393,8 @@ def read_answers(
         if value is None or value == "":
             clean.append(None)
             continue
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
+        if isinstance(value, str) and is_ascii_digits(value.strip().removeprefix("-")):
+            value = int(value.strip())  # ASCII digits only: int() also reads "²" and "٣"
         if isinstance(value, bool) or not isinstance(value, int):
             raise Refused(
                 {f"answers.{number}": f"Item {number} ({label}): must be a whole number."}

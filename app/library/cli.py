@@ -50,8 +50,14 @@ def sync_and_report() -> library.SyncResult:
     click.echo(f"Exercises: {result.exercises.summary()}")
     click.echo(f"Templates: {result.templates.summary()}")
     from app.outcomes.cli import sync_and_report as sync_outcomes
+    from app.services.outcomes import outcomes_dir
 
-    sync_outcomes()  # the questionnaires live in the library folder too (outcomes/)
+    # The questionnaires live in the library folder too (outcomes/); a clinic's own library
+    # folder without them keeps the questionnaires already loaded.
+    if outcomes_dir().is_dir():
+        sync_outcomes()
+    else:
+        click.echo(f"Questionnaires: no {outcomes_dir().name}/ folder here; none changed")
     return result
 
 

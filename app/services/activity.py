@@ -746,10 +746,13 @@ def _apply_event(batch: _Batch, event: EventIn) -> EventResult:
     )
     if event.type == "checkin":
         batch.checkin_results.append((result, day))
-    if status == EventStatus.APPLIED and event.type not in ("message", "outcome"):
+    if status == EventStatus.APPLIED and isinstance(
+        event, TickEvent | UntickEvent | SetsEvent | CheckInEvent
+    ):
         # What the rules read of today is its pains and whether anything was logged
         # (suggestions.what_rules_read_of_today): a later painless tick of today is not.
-        pain = event.type == "checkin" or event.pain is not None
+        # Messages and questionnaires are not exercise days.
+        pain = isinstance(event, CheckInEvent) or event.pain is not None
         batch.suggestions_may_change |= day != batch.today or pain
     return result
 

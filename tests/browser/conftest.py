@@ -7,6 +7,7 @@ Never downloads a browser: it drives the system's /usr/bin/chromium (or $STRIDE_
 
 import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,8 +106,13 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from app.library.cli import library_dir
     from app.services import library
 
+    port = _free_port()
     for url in _browser_database(tmp_path_factory.mktemp("browser")):
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        # Invite links start with EXTERNAL_URL: the live server's own address.
+        app = create_app(
+            "testing", SQLALCHEMY_DATABASE_URI=url, EXTERNAL_URL=f"http://127.0.0.1:{port}"
+        )
+        app.config["LIVE_SERVER_PORT"] = port
         with app.app_context():
             upgrade()
             library.sync_library(library_dir())
@@ -117,10 +123,16 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             db.engine.dispose()
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve the app with werkzeug on 127.0.0.1 and a free port; yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", live_app.config["LIVE_SERVER_PORT"], live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="stride-live-server", daemon=True)
     thread.start()
     try:

@@ -56,7 +56,7 @@ def _message(**fields: object) -> dict[str, object]:
             {"id": 7, "type": "dance", "line_id": -1},
             {
                 "id": ID_MESSAGE,
-                "type": "type must be one of: tick, untick, sets, checkin, message.",
+                "type": "type must be one of: tick, untick, sets, checkin, message, outcome.",
                 "client_time": TIME_MESSAGE,
             },
         ),
@@ -181,6 +181,9 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
         "session_date",
         "note",
         "body",
+        "measure_id",
+        "answers",
+        "activities",
     }
     assert set(WHOLE_NUMBER_FIELDS) == {
         "line_id",
@@ -188,6 +191,7 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
         "session",
         "pain",
         "sets_done",
+        "measure_id",
     }
 
 

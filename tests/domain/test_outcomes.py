@@ -109,6 +109,7 @@ def test_hagos_subscales_follow_the_half_answered_rule(answers, expected):
         ("lefs", [4] * 19, None, "answers", "Give 20 answers"),
         ("lefs", [4] * 19 + ["a lot"], None, "answers.20", "must be a whole number"),
         ("lefs", [4] * 19 + [True], None, "answers.20", "must be a whole number"),
+        ("lefs", [4] * 19 + ["²"], None, "answers.20", "must be a whole number"),
         ("lefs", "4,4,4", None, "answers", "must be a list"),
         ("ihot12", [50] * 9 + [None] * 3, None, "answers.10", "at most 2 items"),
         ("ihot12", [50] * 11 + [101], None, "answers.12", "101 is outside 0-100"),

@@ -61,7 +61,7 @@ def test_create_clinic_invite_uses_the_external_url(app, runner, db, monkeypatch
 @pytest.mark.parametrize(
     "args, typed, message",
     [
-        (["Clinic", "--admin-email", "a@b.example"], "short\nshort\n", "at least 10 characters"),
+        (["Clinic", "--admin-email", "a@b.example"], "short\nshort\n", "at least 12 characters"),
         (["Clinic", "--admin-email", "not-an-email", "--invite"], "", "is not an email address"),
         (["  ", "--admin-email", "a@b.example", "--invite"], "", "Give the clinic a name"),
     ],
@@ -91,7 +91,7 @@ def test_admin_adds_a_physio_who_accepts_the_invite(client, db, admin):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     token = re.search(r"/invite/([\w-]+)\"", text).group(1)
-    assert "http://localhost/invite/" in text  # an absolute link to copy
+    assert "http://127.0.0.1:5000/invite/" in text  # an absolute link to copy (EXTERNAL_URL)
     physio = db.session.scalar(sa.select(User).where(User.login == "pat@test.example"))
     assert (physio.role, physio.clinic_id, physio.password_hash) == (
         Role.PHYSIO,

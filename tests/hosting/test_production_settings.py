@@ -64,8 +64,11 @@ def test_every_problem_is_named_on_one_line():
 
 def _run(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """Run a command from the repository root with only the given environment."""
-    base = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "STRIDE_CONFIG": "production",
-            "EXTERNAL_URL": "https://stride.example"}
+    base = {
+        "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
+        "STRIDE_CONFIG": "production",
+        "EXTERNAL_URL": "https://stride.example",
+    }
     return subprocess.run(
         command, cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
     )
@@ -123,7 +126,13 @@ def test_flask_command_stops_with_one_line_and_no_traceback():
 
 
 def test_production_starts_with_safe_settings():
-    env = {**os.environ, "DATABASE_URL": PG, "SECRET_KEY": GOOD_KEY, "STRIDE_WORKERS": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": PG,
+        "SECRET_KEY": GOOD_KEY,
+        "STRIDE_WORKERS": "1",
+        "EXTERNAL_URL": "https://stride.example.org",
+    }
     code = "import wsgi; print(wsgi.app.config['STRIDE_ENV'])"
     result = subprocess.run(
         [sys.executable, "-c", code],
