@@ -134,7 +134,7 @@ DEMO_PLANS = {
 }
 
 
-DEMO_NOTE_FROM_PAIN = 6
+DEMO_NOTE_FROM_PAIN = 6  # the flare patient writes on their red days
 DEMO_PAIN_NOTES = {
     "during": "Sharp on the outside of the hip in the second set, so I stopped there.",
     "morning": "Stiff getting out of bed, eased after a few minutes of walking.",
@@ -346,7 +346,8 @@ def _check_in_day(
             continue
         when = told.at(entered_on, hour)
         # The patient's words on a bad day, so the physio's timeline has something to read.
-        note = DEMO_PAIN_NOTES[kind] if pain >= DEMO_NOTE_FROM_PAIN else ""
+        flared = told.story == "flare" and pain >= DEMO_NOTE_FROM_PAIN
+        note = DEMO_PAIN_NOTES[kind] if flared else ""
         db.session.add(
             CheckIn(
                 note=note,

@@ -17,7 +17,7 @@ from tests.browser.test_journey import PASSWORD, PHYSIO, Pages, Watch, _in_db, _
 
 pytestmark = pytest.mark.browser
 
-PATIENT = "patient@example.com"
+PATIENT = "flare@example.com"  # the demo patient whose pain flared: notes and a message
 WORDS = "Offline question: can I do the clams on the floor?"
 # Extra copies for a person to look at (never in the repository).
 SHOTS = Path(os.environ.get("STRIDE_SHOTS", "/tmp/shots/words"))
@@ -95,6 +95,10 @@ def test_a_message_written_offline_arrives_once_and_the_physio_answers(
     _shoot(
         pages, physio, "physio-patient-timeline", "section:has(#timeline)", "section:has(#messages)"
     )
+    earlier = physio.locator(".timeline-earlier")
+    if earlier.get_attribute("open") is None:
+        earlier.locator("summary").click()
+    earlier.screenshot(path=str(SHOTS / "physio-patient-timeline-earlier.png"))
     physio.get_by_label("Reply to").fill("Yes, on a mat is best.")
     physio.get_by_role("button", name="Send reply").click()
     physio.wait_for_load_state("networkidle")
