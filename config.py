@@ -53,6 +53,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Shared by every worker: Redis when REDIS_URL is set, else the database (app/rate_limits).
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "database"
+    # A moving window where the storage has one (Redis): ten tries are ten tries, however they
+    # fall on the clock. The database storage counts fixed windows only.
+    RATELIMIT_STRATEGY = "moving-window" if os.environ.get("REDIS_URL") else "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"  # per address, and per address on invite pages
     LOGIN_LOCKOUT_LIMIT = "10 per minute"  # failed logins per account, then locked for the minute

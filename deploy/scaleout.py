@@ -269,8 +269,14 @@ def seed(database_url: str) -> None:
     from app.models import ProgrammeTemplate, Role
     from app.services import accounts, library, programmes
 
+    # The seeding app counts no logins; memory:// keeps it from repointing the one shared
+    # limiter object at this scratch database (a test process's own app uses it after).
     app = create_app(
-        "development", SQLALCHEMY_DATABASE_URI=database_url, DEBUG=False, PASSWORD_HASH_FAST=True
+        "development",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        DEBUG=False,
+        PASSWORD_HASH_FAST=True,
+        RATELIMIT_STORAGE_URI="memory://",
     )
     with app.app_context():
         upgrade()
