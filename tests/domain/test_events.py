@@ -51,7 +51,7 @@ def _checkin(**fields: object) -> dict[str, object]:
             {"id": 7, "type": "dance", "line_id": -1},
             {
                 "id": ID_MESSAGE,
-                "type": "type must be one of: tick, untick, sets, checkin.",
+                "type": "type must be one of: tick, untick, sets, checkin, outcome.",
                 "client_time": TIME_MESSAGE,
             },
         ),
