@@ -170,6 +170,9 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
         "kind",
         "session_date",
         "note",
+        "measure_id",  # the outcome event (issue 15)
+        "answers",
+        "activities",
     }
     assert set(WHOLE_NUMBER_FIELDS) == {
         "line_id",
@@ -177,6 +180,7 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
         "session",
         "pain",
         "sets_done",
+        "measure_id",
     }
 
 
