@@ -253,6 +253,12 @@ def _semantic_errors(file: str, data: Mapping[str, Any]) -> list[LibraryError]:
         errors.append(LibraryError(file, "scoring.missing.min_answered_fraction", "is missing"))
     if method != "subscales" and "max_missing" not in missing:
         errors.append(LibraryError(file, "scoring.missing.max_missing", "is missing"))
+    # How a gap is filled follows from the method: a sum is prorated, a mean uses the answered.
+    fits = {"sum": ("prorate", "none"), "mean": ("mean_of_answered", "none")}
+    if missing["fill"] not in fits.get(method, ("mean_of_answered",)):
+        errors.append(
+            LibraryError(file, "scoring.missing.fill", f"does not fit the method {method}")
+        )
     return errors
 
 

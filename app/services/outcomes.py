@@ -408,14 +408,6 @@ class InstrumentResults:
     every_weeks: int | None
     changes: list[rules.Change] = field(default_factory=list)
 
-    @property
-    def baseline(self) -> OutcomeMeasure | None:
-        return self.measures[0] if self.measures else None
-
-    @property
-    def latest(self) -> OutcomeMeasure | None:
-        return self.measures[-1] if len(self.measures) > 1 else None
-
 
 def _score_of(measure: OutcomeMeasure) -> rules.Score:
     data = measure.score or {}

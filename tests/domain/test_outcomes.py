@@ -212,6 +212,7 @@ def test_a_repeating_measure_is_next_due_n_weeks_after_the_answer():
         (lambda d: d["items"][0].pop("label"), "is missing"),
         (lambda d: d.update({"slug": "koos"}), "is not one of"),
         (lambda d: d["scoring"]["missing"].pop("min_answered_fraction"), "is missing"),
+        (lambda d: d["scoring"].update({"method": "sum"}), "does not fit the method sum"),
     ],
 )
 def test_a_broken_instrument_file_is_reported_by_field(change, message):

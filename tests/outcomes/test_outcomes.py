@@ -346,3 +346,20 @@ def test_a_programme_from_a_condition_template_schedules_its_suggested_measures(
     # A second programme keeps the schedules the patient already has.
     assign_programme(physio, patient, template, today)
     assert _count(db, OutcomeSchedule) == 2
+
+
+def test_the_baseline_is_attached_to_the_assessment_it_follows(db, physio, patient, today):
+    from app.models import Assessment
+
+    assessment = Assessment(
+        patient_id=patient.id,
+        physio_id=physio.id,
+        kind="initial",
+        assessed_on=today - timedelta(days=1),
+        findings="Weak abductors",
+        baseline_pain=4,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    baseline = outcomes.schedule(physio, patient, "hagos", today, 6)
+    assert baseline.reason == "baseline" and baseline.assessment_id == assessment.id
