@@ -31,7 +31,7 @@ run: install assets
 	$(BIN)/flask library sync
 	$(BIN)/flask seed-demo
 	@echo "Stride is starting on http://$(HOST):$(PORT) (Ctrl+C to stop)."
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	EXTERNAL_URL=$${EXTERNAL_URL:-http://$(HOST):$(PORT)} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Install the test requirements and run the whole suite.
 test: install-dev assets
