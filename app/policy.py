@@ -24,6 +24,7 @@ from flask import abort, request
 from flask_login import current_user
 from sqlalchemy.orm.interfaces import ORMOption
 
+from app.domain.inputs import ID_MAX
 from app.extensions import db, login_manager
 from app.models import Exercise, Patient, ProgrammeTemplate, Role, User
 from app.services import audit
@@ -116,9 +117,9 @@ def prescribable(clinic_id: int | None) -> sa.Select[tuple[Exercise]]:
 
 
 def find_prescribable(clinic_id: int | None, exercise_id: int | None) -> Exercise | None:
-    """Load an exercise the clinic may prescribe, or None (also for no id)."""
-    if exercise_id is None:
-        return None
+    """Load an exercise the clinic may prescribe, or None (also for no id, or one no row has)."""
+    if exercise_id is None or not 1 <= exercise_id <= ID_MAX:
+        return None  # a 20-digit id from a form is no exercise (PostgreSQL would refuse it)
     return db.session.scalar(prescribable(clinic_id).where(Exercise.id == exercise_id))
 
 

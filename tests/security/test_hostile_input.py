@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Programme, SyncEvent
+from app.models import Programme, ProgrammeTemplate, SyncEvent
 from tests.security.test_authorization_matrix import database_digest
 from tests.security.world import World
 
@@ -204,3 +204,16 @@ def test_unicode_digits_and_huge_ids_in_urls_are_not_found(client, world: World,
     client.login_as(world.physio_a)
     assert client.get(f"/patients/{segment}").status_code == 404
     assert client.get(f"/library/{segment}").status_code == 404
+
+
+@pytest.mark.parametrize("exercise_id", ["99999999999999999999", "2147483648", "0"])
+def test_huge_exercise_id_posted_to_a_template_phase_is_refused_and_stores_nothing(
+    client, world: World, exercise_id: str
+):
+    client.login_as(world.physio_a)
+    template = db.session.get(ProgrammeTemplate, world.template.id)
+    url = f"/templates/{template.id}/phases/{template.phases[0].id}/lines"
+    before = database_digest()
+    response = client.post_form(url, {"exercise_id": exercise_id, "sets": "3", "reps": "10"})
+    assert response.status_code == 422  # "choose an exercise", not PostgreSQL's out of range
+    assert database_digest() == before
