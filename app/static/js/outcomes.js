@@ -4,46 +4,16 @@
 // - This script shows one question at a time with Back / Skip / Next, and keeps the answers
 //   so far in localStorage, so a questionnaire left half-way opens where it was left.
 // - Sending makes one "outcome" event with its own UUID and puts it in the same IndexedDB
-//   outbox as the day page's ticks (stride / events). It is sent to POST /api/v1/sync now,
+//   outbox as the day page's ticks (outbox.js). It is sent to POST /api/v1/sync now,
 //   or, offline, by the day page when the phone is back online. The server stores each
 //   UUID once, so a resend never answers twice.
+
+import { csrfToken, outbox, uuid } from "./outbox.js";
 
 const form = document.getElementById("questionnaire");
 const questions = form ? [...form.querySelectorAll("[data-question]")] : [];
 const KEY = form ? `stride-outcome-${form.dataset.patient}-${form.dataset.measure}` : "";
-
-function openStore() {
-  return new Promise((resolve) => {
-    if (!("indexedDB" in window)) return resolve(null);
-    const request = indexedDB.open("stride", 1);
-    request.onupgradeneeded = () => request.result.createObjectStore("events", { keyPath: "id" });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => resolve(null);
-  });
-}
-
-async function outbox(mode, work) {
-  const db = await openStore();
-  if (!db) return null;
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction("events", mode);
-    const result = work(tx.objectStore("events"));
-    tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
-    tx.onerror = () => reject(tx.error);
-  });
-}
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-// ---------------------------------------------------------------------------------------
-// Progress kept on the phone
+const store = form ? outbox(form.dataset.patient) : null;
 
 function saved() {
   try {
@@ -139,11 +109,6 @@ function status(text) {
   box.textContent = text;
 }
 
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : "";
-}
-
 async function send(event) {
   let response;
   try {
@@ -173,7 +138,7 @@ async function onSubmit(submit) {
   const event = eventFromForm();
   event.patient = form.dataset.patient;
   event.seq = Date.now();
-  await outbox("readwrite", (s) => s.put(event));
+  await store.add(event);
   const { patient, seq, ...body } = event;
   const result = await send(body);
   if (result === null) {
@@ -181,7 +146,7 @@ async function onSubmit(submit) {
     status("Saved on this phone. It will be sent when you are back online.");
     return;
   }
-  await outbox("readwrite", (s) => s.delete(event.id));
+  await store.remove([event.id]);
   if (result.status === "rejected") {
     showRejected(result.errors);
     return;
