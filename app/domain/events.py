@@ -332,7 +332,6 @@ class MessageEvent(_Event):
 # --- Outcome questionnaires (issue 15): a whole answered questionnaire, sent once. ------------
 
 MAX_OUTCOME_ANSWERS = 100
-MAX_ROW_ID = 2**31 - 1  # a database integer id: larger ones are refused, never queried
 
 
 def _outcome_answers(value: Any) -> list[int | None]:
@@ -355,7 +354,7 @@ def _row_id(name: str) -> Callable[[Any], int]:
 
     def parse(value: Any) -> int:
         number = read(value)
-        if number > MAX_ROW_ID:
+        if number > ID_MAX:
             raise _refuse(f"{name} is not a questionnaire of yours.")
         return number
 
@@ -375,7 +374,7 @@ class OutcomeEvent(_Event):
 
     type: Literal["outcome"]
     measure_id: Annotated[
-        Annotated[int, Field(ge=1, le=MAX_ROW_ID)],
+        Annotated[int, Field(ge=1, le=ID_MAX)],
         BeforeValidator(_Read(_row_id("measure_id"), "measure_id is required.")),
         Field(description="The questionnaire due (GET /outcomes lists them)."),
     ]
