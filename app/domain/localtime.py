@@ -40,6 +40,11 @@ def local_today(timezone: str, now: datetime | None = None) -> date:
     return local_date(now or utcnow(), timezone)
 
 
+def local_hour(timezone: str, now: datetime | None = None) -> int:
+    """Return the hour of the day (0-23) it is now for someone living in the timezone."""
+    return (now or utcnow()).astimezone(ZoneInfo(timezone)).hour
+
+
 def week_start(day: date) -> date:
     """Return the Monday of the week containing day."""
     return day - timedelta(days=day.weekday())

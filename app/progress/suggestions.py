@@ -55,6 +55,11 @@ NUMBER_LABELS = {
     "test_task_pain": "Pain on the test task",
     "stage_gate_pain": "Test task pain must be below",
     "lines": "Exercises",
+    "days_not_settled": "Days not settled within 24 hours",
+    "hours": "Hours the pain had to settle in",
+    "target_reps": "Rep target",
+    "beat_by": "Reps above the target needed",
+    "min_last_set_reps": "Fewest reps in a last set",
 }
 PERCENT_NUMBERS = {"change_percent"}  # already a percentage: shown with %
 
