@@ -476,6 +476,19 @@ def _whole_number_fields() -> tuple[str, ...]:
 WHOLE_NUMBER_FIELDS = _whole_number_fields()
 
 
+def _list_fields() -> tuple[str, ...]:
+    """The fields the schema gives as lists (a form sends one input per item)."""
+    names: dict[str, None] = {}
+    for model in EVENT_MODELS:
+        for name, prop in model.model_json_schema()["properties"].items():
+            if any(kind.get("type") == "array" for kind in (prop, *prop.get("anyOf", ()))):
+                names[name] = None
+    return tuple(names)
+
+
+LIST_FIELDS = _list_fields()
+
+
 @dataclass(frozen=True)
 class RejectedEvent:
     """An event that could not be parsed: its id as sent (if text) and why, by field."""

@@ -565,6 +565,8 @@ def red_day_message(summary: DaySummary) -> str:
     if summary.morning_pain is not None:
         usual = "" if summary.usual_pain is None else f" (usual {summary.usual_pain})"
         findings.append(f"next-morning pain {summary.morning_pain}/10{usual}")
+    if summary.settled is False:
+        findings.append("pain not settled within 24 hours (the patient's answer)")
     when = f"{summary.local_date:%a} {summary.local_date.day} {summary.local_date:%b}"
     return f"Red pain day on {when}: " + (", ".join(findings) or "pain in the red zone") + "."
 

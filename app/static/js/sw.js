@@ -20,6 +20,8 @@ const NETWORK_FIRST = ["/today", "/week", "/messages", "/api/v1/today"];
 // offline; the answers wait in the same IndexedDB outbox as ticks.
 const NETWORK_FIRST_PREFIXES = ["/outcomes"];
 SHELL.push("/static/css/outcomes.css", "/static/js/outcomes.js");
+// Reps per set and the 24-hour answer (issue 14): the day page's own small files.
+SHELL.push("/static/css/today_inputs.css", "/static/js/today_inputs.js");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
