@@ -907,15 +907,14 @@ def _two_for_two_step(line: LineState, history: _History) -> Suggestion | None:
             return None
     load = line.dose.load_kg
     if load and (step := _load_step(load)):
-        proposal: Proposal | None = _with_dose(line, load_kg=round(load + step, 2))
-        advice = f"suggest {_dose_words(proposal)} instead of {_dose_words(_current_dose(line))}"
+        heavier = _with_dose(line, load_kg=round(load + step, 2))
+        proposal: Proposal | None = heavier
+        advice = f"suggest {_dose_words(heavier)} instead of {_dose_words(_current_dose(line))}"
         rule = PROGRESS_TWO_FOR_TWO
     else:
         proposal, rule, advice = _progress_step(line)
         rule = PROGRESS_TWO_FOR_TWO if proposal else rule
-    reps = ", ".join(
-        f"{n} on {_day(day)}" for n, day in zip(met.last_sets, met.days, strict=True)
-    )
+    reps = ", ".join(f"{n} on {_day(day)}" for n, day in zip(met.last_sets, met.days, strict=True))
     return Suggestion(
         kind=Kind.PROGRESS,
         rule=rule,

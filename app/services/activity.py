@@ -28,7 +28,6 @@ from app.domain.events import (
 )
 from app.domain.guidance import MorningWords, morning_words
 from app.domain.localtime import days_between, local_hour, local_today, utcnow, week_start
-from app.domain.test_task import rating_due
 from app.domain.pain import (
     ZONE_ADVICE,
     PainThresholds,
@@ -36,7 +35,6 @@ from app.domain.pain import (
     highest_pain,
     zone_of_day,
 )
-from app.domain.reps import RepsSession, session_of
 from app.domain.schedule import (
     DueItem,
     PlanSnapshot,
@@ -44,6 +42,7 @@ from app.domain.schedule import (
     due_by_day,
     version_in_force,
 )
+from app.domain.test_task import rating_due
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -953,9 +952,10 @@ def _unit_refusal(
     if event.reps_done is not None:
         if prescription.dose.reps is None:
             return {"reps_done": "This exercise is counted in time, not reps: tick it instead."}
-        if len(event.reps_done) != prescription.dose.sets:
-            sets = prescription.dose.sets
-            return {"reps_done": f"Give the reps of each of the {sets} sets (0 for a set not done)."}
+        sets = prescription.dose.sets
+        if len(event.reps_done) != sets:
+            missing = f"Give the reps of each of the {sets} sets (0 for a set not done)."
+            return {"reps_done": missing}
     return None
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.domain.localtime import local_today
 from app.domain.pain import PainThresholds
-from app.domain.test_task import problem_with_test_task
 from app.domain.plan_draft import (
     AFFECTED_SIDES,
     THRESHOLD_FIELDS,
@@ -26,6 +25,7 @@ from app.domain.plan_draft import (
 from app.domain.plan_draft import (
     ProgrammeError as ProgrammeError,  # re-exported: callers catch it from the service
 )
+from app.domain.test_task import problem_with_test_task
 from app.extensions import db
 from app.models import (
     Exercise,

@@ -39,11 +39,11 @@ from app.domain.reps import RepsSession, session_of
 from app.domain.schedule import due_by_day
 from app.extensions import db
 from app.models import (
+    CheckIn,
     DaySummary,
     Exercise,
     ExerciseLog,
     Flag,
-    CheckIn,
     Patient,
     Prescription,
     Programme,

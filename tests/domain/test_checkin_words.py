@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from app.domain.guidance import morning_words
-from app.domain.test_task import TEST_TASK_MAX_CHARS, rating_due, problem_with_test_task
+from app.domain.test_task import TEST_TASK_MAX_CHARS, problem_with_test_task, rating_due
 
 MONDAY, TUESDAY, WEDNESDAY = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)
 
@@ -17,7 +17,10 @@ MONDAY, TUESDAY, WEDNESDAY = date(2026, 11, 30), date(2026, 12, 1), date(2026, 1
             TUESDAY, 7, "How is your pain this morning", "Has the pain", id="asked-in-the-morning"
         ),
         pytest.param(
-            TUESDAY, 20, "How was your pain this morning", "By this morning, had",
+            TUESDAY,
+            20,
+            "How was your pain this morning",
+            "By this morning, had",
             id="asked-in-the-evening",
         ),
         pytest.param(

@@ -91,7 +91,10 @@ def _message(**fields: object) -> dict[str, object]:
         ),
         (
             _checkin(kind="evening", pain=""),
-            {"kind": "kind must be during, morning or task.", "pain": "Choose your pain from 0 to 10."},
+            {
+                "kind": "kind must be during, morning or task.",
+                "pain": "Choose your pain from 0 to 10.",
+            },
         ),
         (_checkin(kind="morning", pain=2, note=5), {"note": "note must be text."}),
         (

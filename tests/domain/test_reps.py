@@ -31,9 +31,7 @@ def run(*last_sets):
         pytest.param([], False, id="no-sessions"),
     ],
 )
-def test_two_for_two_needs_the_last_set_to_beat_the_target_in_two_sessions_in_a_row(
-    sessions, met
-):
+def test_two_for_two_needs_the_last_set_to_beat_the_target_in_two_sessions_in_a_row(sessions, met):
     found = two_for_two(sessions, 10, TODAY)
     assert (found is not None) == met
     if found:

@@ -70,7 +70,9 @@ def test_the_settled_answer_belongs_to_the_morning_check_in_only(client, make, p
     client.login_as(patient.user)
     [result] = _sync(client, [checkin("during", today, 2, settled=False)])
     assert result["status"] == "rejected"
-    assert result["errors"] == {"settled": "Only the morning check-in asks whether the pain settled."}
+    assert result["errors"] == {
+        "settled": "Only the morning check-in asks whether the pain settled."
+    }
     [maybe] = _sync(client, [checkin("morning", today - timedelta(days=1), 2, settled="perhaps")])
     assert maybe["errors"] == {"settled": "settled must be yes or no."}
     assert _rows(CheckIn, patient) == [] and _rows(SyncEvent, patient) == []
@@ -132,9 +134,7 @@ def test_a_plain_tick_means_as_prescribed_and_an_untick_clears_the_reps(
     assert (log.done, log.reps_done, log.sets_done) == (True, None, 3)
 
 
-def test_reps_that_do_not_fit_the_dose_are_refused_and_store_nothing(
-    client, make, patient, today
-):
+def test_reps_that_do_not_fit_the_dose_are_refused_and_store_nothing(client, make, patient, today):
     make.programme(patient, start=today - timedelta(days=14))
     client.login_as(patient.user)
     results = _sync(
@@ -179,9 +179,7 @@ def test_without_javascript_the_reps_form_posts_one_field_per_set(client, make, 
     assert log.reps_done == [12, 12, 13]
 
 
-def test_two_sessions_in_a_row_beating_the_target_by_2_suggest_more(
-    client, make, patient, today
-):
+def test_two_sessions_in_a_row_beating_the_target_by_2_suggest_more(client, make, patient, today):
     make.programme(patient, start=today - timedelta(days=2))
     client.login_as(patient.user)
     for days_ago in (2, 1):
@@ -204,7 +202,9 @@ def test_the_physio_chooses_a_test_task_per_phase_on_the_programme_page(
     url = f"/patients/{patient.id}/programmes/{programme.id}"
     page = client.get(url).get_data(as_text=True)
     assert 'list="test-task-choices"' in page and "Single-leg stance, 30 s" in page
-    response = client.post_form(f"{url}/phases/0/test-task", {"test_task": " Single-leg  stance, 30 s "})
+    response = client.post_form(
+        f"{url}/phases/0/test-task", {"test_task": " Single-leg  stance, 30 s "}
+    )
     assert response.status_code == 302
     db.session.refresh(programme)
     assert programme.phases[0].test_task == "Single-leg stance, 30 s"

@@ -22,7 +22,7 @@ function showReps(event) {
     });
     entry.open = false;
   } else if (event.type === "tick" || event.type === "untick") {
-    summary.textContent = `Did more or fewer than ${entry.dataset.target} reps? Enter them`;
+    summary.textContent = `Other than ${entry.dataset.target} reps? Enter them`;
   }
 }
 
