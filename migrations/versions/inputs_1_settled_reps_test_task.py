@@ -39,9 +39,7 @@ def upgrade():
         )
     with op.batch_alter_table("programmes", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "has_test_tasks", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("has_test_tasks", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
