@@ -463,30 +463,20 @@ EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent, MessageEvent, O
 EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
 
 
-def _whole_number_fields() -> tuple[str, ...]:
-    """The fields the schema gives as integers (the page's script sends form text as numbers)."""
+def _fields_of_type(json_type: str) -> tuple[str, ...]:
+    """The fields the schema gives as this JSON type, in a stable order."""
     names: dict[str, None] = {}
     for model in EVENT_MODELS:
         for name, prop in model.model_json_schema()["properties"].items():
-            if any(kind.get("type") == "integer" for kind in (prop, *prop.get("anyOf", ()))):
+            if any(kind.get("type") == json_type for kind in (prop, *prop.get("anyOf", ()))):
                 names[name] = None
     return tuple(names)
 
 
-WHOLE_NUMBER_FIELDS = _whole_number_fields()
-
-
-def _list_fields() -> tuple[str, ...]:
-    """The fields the schema gives as lists (a form sends one input per item)."""
-    names: dict[str, None] = {}
-    for model in EVENT_MODELS:
-        for name, prop in model.model_json_schema()["properties"].items():
-            if any(kind.get("type") == "array" for kind in (prop, *prop.get("anyOf", ()))):
-                names[name] = None
-    return tuple(names)
-
-
-LIST_FIELDS = _list_fields()
+# The page's script sends form text as numbers for these; a form sends one input per item
+# of a list (the reps of each set).
+WHOLE_NUMBER_FIELDS = _fields_of_type("integer")
+LIST_FIELDS = _fields_of_type("array")
 
 
 @dataclass(frozen=True)

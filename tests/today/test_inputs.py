@@ -287,9 +287,8 @@ def test_phase_readiness_reads_the_latest_rating_of_the_phases_test_task(
 # --- What the physio sees, and the patient's own data ----------------------------------------
 
 
-def test_the_physio_sees_the_24_hour_answer_reps_and_test_task_ratings_on_the_patient_page(
-    client, make, physio, patient, today
-):
+def _answer_all_three(client, make, physio, patient, today, *, settled):  # type: ignore[no-untyped-def]
+    """Yesterday's reps, this morning's answers about it, and today's test task rating."""
     programme = make.programme(patient, start=today - timedelta(days=14))
     _with_task(physio, programme)
     yesterday = today - timedelta(days=1)
@@ -298,10 +297,16 @@ def test_the_physio_sees_the_24_hour_answer_reps_and_test_task_ratings_on_the_pa
         client,
         [
             tick(1, yesterday, reps_done=[12, 11, 10]),
-            checkin("morning", yesterday, 3, settled=False),
+            checkin("morning", yesterday, 3, settled=settled),
             checkin("task", today, 2),
         ],
     )
+
+
+def test_the_physio_sees_the_24_hour_answer_reps_and_test_task_ratings_on_the_patient_page(
+    client, make, physio, patient, today
+):
+    _answer_all_three(client, make, physio, patient, today, settled=False)
     page = client.login_as(physio).get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "Pain 3/10 next morning; not settled within 24 hours" in page
     assert ": reps per set 12, 11, 10" in page
@@ -309,18 +314,7 @@ def test_the_physio_sees_the_24_hour_answer_reps_and_test_task_ratings_on_the_pa
 
 
 def test_the_patients_download_holds_the_new_answers(client, make, physio, patient, today):
-    programme = make.programme(patient, start=today - timedelta(days=14))
-    _with_task(physio, programme)
-    yesterday = today - timedelta(days=1)
-    client.login_as(patient.user)
-    _sync(
-        client,
-        [
-            tick(1, yesterday, reps_done=[12, 11, 10]),
-            checkin("morning", yesterday, 3, settled=True),
-            checkin("task", today, 2),
-        ],
-    )
+    _answer_all_three(client, make, physio, patient, today, settled=True)
     data = data_rights.export_patient(patient)
     assert [log["reps_done"] for log in data["exercise_logs"]] == [[12, 11, 10]]
     by_kind = {c["kind"]: c for c in data["check_ins"]}
