@@ -915,6 +915,9 @@ def _apply_unit_event(
     log.prescription_id = prescription.id
     log.client_time = when
     # Each tick says all there is about the unit's sets: reps per set, or as prescribed.
+    # Today's reps count for 2-for-2 once in (reps.two_for_two), so a change to them may
+    # change a suggestion even without pain.
+    had_reps = log.reps_done is not None
     log.reps_done = None
     if event.type == "tick":
         log.done = True
@@ -931,6 +934,7 @@ def _apply_unit_event(
         log.done = event.sets_done >= prescription.dose.sets
     if event.pain is not None:
         log.pain = event.pain
+    batch.suggestions_may_change |= had_reps or log.reps_done is not None
     batch.changed_logs.add(key)
     batch.changed.add(day)
     return EventStatus.APPLIED, {}, day

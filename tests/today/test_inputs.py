@@ -191,6 +191,16 @@ def test_two_sessions_in_a_row_beating_the_target_by_2_suggest_more(client, make
     assert pending[0].numbers["target_reps"] == 10
 
 
+def test_todays_reps_count_once_in_even_without_pain(client, make, patient, today):
+    make.programme(patient, start=today - timedelta(days=1))
+    client.login_as(patient.user)
+    _sync(client, [tick(1, today - timedelta(days=1), pain=1, reps_done=[12, 12, 12])])
+    assert not [s for s in _rows(Suggestion, patient) if s.rule == "progress_two_for_two"]
+    _sync(client, [tick(1, today, reps_done=[12, 12, 12])])  # no pain given: still read
+    pending = [s for s in _rows(Suggestion, patient) if s.status == "pending"]
+    assert [s.rule for s in pending] == ["progress_two_for_two"]
+
+
 # --- The test task ---------------------------------------------------------------------------
 
 
