@@ -92,6 +92,20 @@ def test_the_morning_asks_whether_pain_settled_only_after_a_day_with_exercise(
     assert 'data-testid="settled-no"' in html and "(within 24 hours)?" in html
 
 
+def test_without_javascript_the_settled_answer_posts_with_the_morning_form(
+    client, make, patient, today
+):
+    make.programme(patient, start=today - timedelta(days=14))
+    client.login_as(patient.user)
+    yesterday = today - timedelta(days=1)
+    _sync(client, [tick(1, yesterday)])
+    form = {"type": "checkin", "kind": "morning", "session_date": yesterday.isoformat()}
+    response = client.post_form("/today/events", {**form, "pain": "2", "settled": "no"})
+    assert response.status_code == 303
+    [stored] = [c for c in _rows(CheckIn, patient) if c.kind == "morning"]
+    assert stored.settled is False
+
+
 def test_the_morning_questions_fit_the_hour_and_a_day_filled_in_later(make, patient, today):
     make.programme(patient, start=today - timedelta(days=14))
     morning = activity.today_view(patient, now=_at(patient, today, 8)).morning
