@@ -8,7 +8,8 @@ const LATER_KEY = "stride-install-later";
 const LATER_DAYS = 14;
 let offered = null;
 
-function installed() {
+// Also used by reminders.js: iOS lets only the installed app receive Web Push.
+export function installed() {
   return window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
 }
 
@@ -17,9 +18,12 @@ function putOff() {
   return Date.now() < until;
 }
 
+export function isIos() {
+  return /iPad|iPhone|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+}
+
 function isIosSafari() {
-  const ios = /iPad|iPhone|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
-  return ios && !/CriOS|FxiOS|EdgiOS/.test(navigator.userAgent);
+  return isIos() && !/CriOS|FxiOS|EdgiOS/.test(navigator.userAgent);
 }
 
 if (banner && !installed() && !putOff()) {

@@ -1,23 +1,13 @@
 // Reminders on this phone (Account page): ask for notifications, subscribe to Web Push with
 // the server's VAPID public key, and tell Stride the subscription (or forget it).
+import { installed, isIos } from "./install.js";
+import { csrfToken } from "./outbox.js";
+
 const box = document.getElementById("this-phone");
 const state = document.getElementById("push-state");
 const onButton = document.getElementById("push-on");
 const offButton = document.getElementById("push-off");
 const iosHint = document.getElementById("ios-hint");
-
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : "";
-}
-
-function isIos() {
-  return /iPad|iPhone|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
-}
-
-function installedApp() {
-  return window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
-}
 
 function keyBytes(base64url) {
   const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
@@ -100,18 +90,18 @@ async function turnOff() {
 
 if (box && state && box.dataset.publicKey) {
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
-    if (isIos() && !installedApp()) {
+    if (isIos() && !installed()) {
       show("Add Stride to your Home Screen first (see below).", false, false);
       iosHint.hidden = false;
     } else {
       show("This browser cannot show reminders. The calendar link below works instead.", false, false);
     }
   } else {
-    if (isIos() && !installedApp()) iosHint.hidden = false;
+    if (isIos() && !installed()) iosHint.hidden = false;
     onButton.addEventListener("click", turnOn);
     offButton.addEventListener("click", turnOff);
     refresh().catch(() => show("Reminders are not sent to this phone yet.", true, false));
   }
-} else if (box && iosHint && isIos() && !installedApp()) {
+} else if (box && iosHint && isIos() && !installed()) {
   iosHint.hidden = false;
 }
