@@ -56,7 +56,7 @@ def run_forever(app: Flask, poll_seconds: float, clock: Clock | None = None) -> 
     """Run the jobs every poll_seconds until SIGTERM or SIGINT; finish the current run first."""
     stop = threading.Event()
 
-    def request_stop(signum: int, frame: FrameType | None) -> None:
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
