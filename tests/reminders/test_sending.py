@@ -199,3 +199,22 @@ def test_two_workers_started_at_once_send_each_reminder_once(app, committed_remi
             sa.select(ReminderSend).where(ReminderSend.patient_id == committed_reminded)
         ).all()
         assert [(r.slot, r.status, r.attempts) for r in rows] == [("09:00", "sent", 1)]
+
+
+@pytest.mark.parametrize("patients", [1, 12])
+def test_planning_the_due_reminders_takes_four_statements_for_any_number_of_patients(
+    make, physio, push_service, query_counter, patients
+):  # type: ignore[no-untyped-def]
+    for n in range(patients):
+        someone = make.patient(physio, timezone=("Europe/London", "America/New_York")[n % 2])
+        make.programme(someone, start=date(2026, 11, 2))
+        make.days(someone, WEDNESDAY - timedelta(days=3), WEDNESDAY, due=1, done=0)
+        reminders.save_choice(
+            someone, enabled=True, times="09:00", evening_nudge=False, evening_time=time(20)
+        )
+        phone = push_service.subscription(f"p{n}")
+        reminders.subscribe(someone, phone["endpoint"], **phone["keys"])
+    with query_counter() as statements:
+        due = reminders.plan_due(AT_NINE)
+    assert due == (patients + 1) // 2  # London's 09:00; New York's is five hours later
+    assert len(statements) == 4, statements
