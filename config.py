@@ -70,6 +70,8 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
     # How often `flask worker` looks for due reminders.
     WORKER_POLL_SECONDS = 20
+    # Push endpoints come from the browser: only https:// to a named host unless this is set.
+    PUSH_ALLOW_HTTP = False
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
     HSTS = False
@@ -111,6 +113,7 @@ class TestingConfig(Config):
     # A throwaway key for the tests' own push service (tests/reminders), not a secret.
     VAPID_PRIVATE_KEY = "qTmASeg5aFqMZwcY5LmRMqqLEVUyRRMvSQT9d6Xh7ns"
     VAPID_SUBJECT = "mailto:tests@stride.invalid"
+    PUSH_ALLOW_HTTP = True  # the tests' push service listens on http://127.0.0.1
     RATELIMIT_STORAGE_URI = "memory://"  # each test starts clean; app/rate_limits is tested apart
     PASSWORD_HASH_FAST = True
 

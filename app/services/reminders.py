@@ -5,12 +5,15 @@ The rule of which reminders are due is domain.reminders; this module reads what 
 row per patient, slot and local date, and sends each row's pushes once.
 """
 
+import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.errors import Refused
@@ -76,8 +79,8 @@ def save_choice(
 def subscribe(patient: Patient, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Keep a phone's push subscription (the same endpoint again updates it)."""
     problems = {}
-    if not endpoint.startswith("https://") and not endpoint.startswith("http://"):
-        problems["endpoint"] = "The push endpoint must be an http(s) URL."
+    if not _push_service_url(endpoint):
+        problems["endpoint"] = "The push endpoint must be a push service's https:// URL."
     elif len(endpoint) > ENDPOINT_MAX:
         problems["endpoint"] = f"The push endpoint is longer than {ENDPOINT_MAX} characters."
     for name, value in (("p256dh", p256dh), ("auth", auth)):
@@ -95,6 +98,28 @@ def subscribe(patient: Patient, endpoint: str, p256dh: str, auth: str) -> PushSu
     row.patient_id, row.p256dh, row.auth = patient.id, p256dh, auth
     db.session.flush()
     return row
+
+
+def _push_service_url(endpoint: str) -> bool:
+    """Tell whether the worker may POST to endpoint: https to a named host, never an address.
+
+    The endpoint comes from the browser, so the patient chooses it: without this check the
+    worker could be made to send requests into the server's own network. PUSH_ALLOW_HTTP
+    (the tests' local push service) allows http:// and loopback addresses.
+    """
+    try:
+        url = urlsplit(endpoint)
+        host = url.hostname or ""
+    except ValueError:
+        return False
+    if current_app.config.get("PUSH_ALLOW_HTTP"):
+        return url.scheme in ("http", "https") and bool(host)
+    try:
+        ipaddress.ip_address(host)
+        return False  # an address, not a push service's name
+    except ValueError:
+        pass
+    return url.scheme == "https" and "." in host and host != "localhost" and url.port is None
 
 
 def unsubscribe(patient: Patient, endpoint: str) -> bool:

@@ -114,6 +114,26 @@ def test_a_subscription_that_is_not_one_answers_400(signed_in, body):  # type: i
     assert signed_in.post_json("/me/push/subscribe", body).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://push.example.invalid/x",  # not https
+        "https://10.0.0.5/x",  # an address inside the server's network
+        "https://[::1]/x",
+        "https://localhost/x",
+        "https://push.example.invalid:8443/x",  # a port of someone's choosing
+        "https://metadata/x",
+    ],
+)
+def test_a_push_endpoint_must_be_a_push_services_https_url(app, signed_in, monkeypatch, endpoint):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_HTTP", False)
+    body = {**_subscription(), "endpoint": endpoint}
+    answer = signed_in.post_json("/me/push/subscribe", body)
+    assert answer.status_code == 422 and "endpoint" in answer.json["errors"]
+    assert db.session.scalar(sa.select(sa.func.count(PushSubscription.id))) == 0
+    assert signed_in.post_json("/me/push/subscribe", _subscription()).status_code == 200
+
+
 def test_subscribing_needs_the_csrf_header(signed_in):  # type: ignore[no-untyped-def]
     assert signed_in.post("/me/push/subscribe", json=_subscription()).status_code == 400
 
