@@ -166,6 +166,22 @@ def _dose_properties() -> dict[str, Any]:
     return properties
 
 
+def _flag(description: str) -> dict[str, Any]:
+    return {"type": "boolean", "description": description}
+
+
+def _caution_strength() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"enum": list(CONDITIONS)},
+        "additionalProperties": {"enum": list(CAUTION_STRENGTHS)},
+        "description": (
+            "For each condition the cautions name: avoid (never proposed for it) or "
+            "take-care (proposed, with the caution shown)."
+        ),
+    }
+
+
 def exercise_schema() -> dict[str, Any]:
     """Return the JSON schema (draft 2020-12) of one exercise file."""
     dose_properties = _dose_properties()
@@ -202,21 +218,15 @@ def exercise_schema() -> dict[str, Any]:
             "equipment": _enum_list(EQUIPMENT),
             "position": {"enum": list(POSITIONS)},
             "level": _int_range(*LEVEL_RANGE),
-            "walk_run": {
-                "type": "boolean",
-                "description": (
-                    "true for a return-to-running line: a walk-run level or the continuous "
-                    "run that ends them (clinical.md s. 6). Leave out otherwise."
-                ),
-            },
-            "readiness_test": {
-                "type": "boolean",
-                "description": (
-                    "true for a return-to-running readiness test (single-leg squat, side "
-                    "plank, step-ups, hops; clinical.md s. 6): its pain, below 3/10, is an "
-                    "entry criterion for the first walk-run level. Leave out otherwise."
-                ),
-            },
+            "walk_run": _flag(
+                "true for a return-to-running line: a walk-run level or the continuous "
+                "run that ends them (clinical.md s. 6). Leave out otherwise."
+            ),
+            "readiness_test": _flag(
+                "true for a return-to-running readiness test (single-leg squat, side "
+                "plank, step-ups, hops; clinical.md s. 6): its pain, below 3/10, is an "
+                "entry criterion for the first walk-run level. Leave out otherwise."
+            ),
             "dose": {
                 "type": "object",
                 "additionalProperties": False,
@@ -242,15 +252,7 @@ def exercise_schema() -> dict[str, Any]:
             "regression": {"anyOf": [_slug(), {"type": "null"}]},
             "progression": {"anyOf": [_slug(), {"type": "null"}]},
             "evidence": _text(),
-            "caution_strength": {
-                "type": "object",
-                "propertyNames": {"enum": list(CONDITIONS)},
-                "additionalProperties": {"enum": list(CAUTION_STRENGTHS)},
-                "description": (
-                    "For each condition the cautions name: avoid (never proposed for it) or "
-                    "take-care (proposed, with the caution shown)."
-                ),
-            },
+            "caution_strength": _caution_strength(),
         },
     }
 
@@ -559,7 +561,9 @@ def _prescription_errors(
             LibraryError(file, f"{where}.exercise", f"{exercise!r} is not in the exercise library")
         )
     elif isinstance(exercise, str) and exercise in avoid:
-        message = f"{exercise!r} is to avoid with this condition (caution) and must not be prescribed"
+        message = (
+            f"{exercise!r} is to avoid with this condition (caution) and must not be prescribed"
+        )
         errors.append(LibraryError(file, f"{where}.exercise", message))
 
     days, per_week = item.get("days_of_week"), item.get("times_per_week")

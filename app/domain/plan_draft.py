@@ -32,7 +32,6 @@ DEFAULT_LINE_DOSE = Dose(sets=3, reps=10, times_per_week=3)
 PHASE_MISSING = "That phase does not exist in this programme."
 
 
-
 class ProgrammeError(Refused):
     """Bad input for a programme change; .errors maps field -> message. Nothing was saved."""
 

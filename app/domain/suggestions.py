@@ -539,9 +539,10 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
     t = history.settings
     rise_limit, needed = t.red_morning_rise, t.flare_sessions_in_a_row
     sessions = history.sessions()
+    # The week: the morning after today is not in yet, and today's session may not be over.
     flares = {
         r.day: r.morning_rise
-        for r in _unanswered(line, history.pain_window())
+        for r in _unanswered(line, history.week())
         if r.due_units and r.morning_rise is not None and r.morning_rise >= rise_limit
     }
     run: list[date] = []
@@ -883,23 +884,27 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
         **t.used("window_days", "adherent_percent", "green_max_during"),
     }
     mornings = f"{len(week.rises)} morning{'s' if len(week.rises) != 1 else ''}"
+    # The evidence is the programme's (the same for every line, said once in a decision);
+    # the line's own adherence opens its advice.
     evidence = (
-        f"Over {_span(start, end)} adherence was {_percent(week.done, week.due)} and "
-        f"{_percent(week.line_done, week.line_due)} for {line.exercise_name} (adherent at "
+        f"Over {_span(start, end)} adherence was {_percent(week.done, week.due)} (adherent at "
         f"{t.adherent_percent}%), pain during any exercise never went above "
         f"{max(week.pains)}/10 (green up to {t.green_max_during}/10), with no next-morning "
         f"flare on the {mornings} reported"
     )
+    done = f"{line.exercise_name} was done {_percent(week.line_done, week.line_due)} of the week"
     if line.next_is_walk_run and line.harder:
-        return _run_entry(line, history, evidence, numbers)
+        return _run_entry(line, history, f"{evidence}: {done}", numbers)
     proposal, rule, advice = _progress_step(line, t)
+    advice = f"{done}; {advice}"
+    numbers |= _dose_settings(line, proposal, t)
     return Suggestion(
         kind=Kind.PROGRESS,
         rule=rule,
         line_id=line.line_id,
         window_start=start,
         window_end=end,
-        numbers=numbers | _dose_settings(line, proposal, t),
+        numbers=numbers,
         reason=f"{evidence}: {advice}.",
         proposal=proposal,
     )
@@ -1050,24 +1055,9 @@ def _run_entry(
             f"brisk walking is {walked} minutes, not yet {t.entry_walk_minutes} in green"
         )
     tests = [each for each in history.ctx.lines if each.is_readiness_test]
-    test_pains: list[int] = []
-    unrecorded, too_sore = [], []
-    for test in tests:
-        pains = [
-            r.exercise_pain[test.line_id] for r in history.week() if test.line_id in r.exercise_pain
-        ]
-        if not pains:
-            unrecorded.append(test.exercise_name)
-        elif max(pains) >= t.stage_gate_pain:
-            too_sore.append(f"{test.exercise_name} {max(pains)}/10")
-        test_pains.extend(pains)
+    test_pains, not_ready = _readiness(tests, history)
+    missing += not_ready
     gate = f"below {t.stage_gate_pain}/10"
-    if not tests:
-        missing.append(f"no readiness tests are in the plan (each needs pain {gate})")
-    if unrecorded:
-        missing.append(f"no pain recorded for {_and(unrecorded)} ({gate} needed)")
-    if too_sore:
-        missing.append(f"{_and(too_sore)}, not {gate}")
     numbers = numbers | {
         "walk_minutes": walked,
         "readiness_tests": len(tests),
@@ -1078,7 +1068,14 @@ def _run_entry(
 
     def made(kind: Kind, rule: str, reason: str, proposal: Proposal | None) -> Suggestion:
         return Suggestion(
-            kind, rule, line.line_id, history.week_start, history.week_end, numbers, reason, proposal
+            kind,
+            rule,
+            line.line_id,
+            history.week_start,
+            history.week_end,
+            numbers,
+            reason,
+            proposal,
         )
 
     if not missing:
@@ -1091,16 +1088,40 @@ def _run_entry(
             f"{first_level}{_care_words(line.next_take_care)}.",
             Proposal(Action.SWAP, *line.harder),
         )
-    waits = f"{first_level} waits for its entry criteria: {'; '.join(missing)}"
+    waits = f"{first_level} waits for its entry criteria ({'; '.join(missing)})"
     if walked < t.entry_walk_minutes and (longer := _longer_walk(line, t)):
         return made(
             Kind.PROGRESS,
             PROGRESS_TOWARDS_RUN_ENTRY,
-            f"{evidence}: {waits}, so suggest {_dose_words(longer)} instead of "
+            f"{evidence}; {waits}, so suggest {_dose_words(longer)} instead of "
             f"{_dose_words(_current_dose(line))}.",
             longer,
         )
-    return made(Kind.HOLD, HOLD_RUN_ENTRY, f"{evidence}: {waits}; keep the current dose.", None)
+    return made(Kind.HOLD, HOLD_RUN_ENTRY, f"{evidence}; {waits}: keep the current dose.", None)
+
+
+def _readiness(tests: Sequence[LineState], history: _History) -> tuple[list[int], list[str]]:
+    """Return the readiness tests' pains in the week, and what keeps them from the gate."""
+    gate = f"below {history.settings.stage_gate_pain}/10"
+    test_pains: list[int] = []
+    unrecorded, too_sore = [], []
+    for test in tests:
+        pains = [
+            r.exercise_pain[test.line_id] for r in history.week() if test.line_id in r.exercise_pain
+        ]
+        if not pains:
+            unrecorded.append(test.exercise_name)
+        elif max(pains) >= history.settings.stage_gate_pain:
+            too_sore.append(f"{test.exercise_name} {max(pains)}/10")
+        test_pains.extend(pains)
+    missing = []
+    if not tests:
+        missing.append(f"no readiness test is in the plan, each needing pain {gate}")
+    if unrecorded:
+        missing.append(f"no pain recorded for {_and(unrecorded)} ({gate} needed)")
+    if too_sore:
+        missing.append(f"{_and(too_sore)}, not {gate}")
+    return test_pains, missing
 
 
 def _walk_minutes(dose: Dose) -> int:

@@ -14,8 +14,8 @@ from app.domain.guidance import pain_guidance
 from app.domain.inputs import whole_number
 from app.domain.library_files import WalkRunMarked, is_walk_run
 from app.domain.localtime import UnreadableDate, days_between, local_today, parse_date
-from app.domain.rule_settings import CLINIC_DEFAULTS, RuleSettings
 from app.domain.plan_draft import PlanDraft, phase_label
+from app.domain.rule_settings import CLINIC_DEFAULTS, PROGRAMME_SETTINGS, RuleSettings
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
 from app.extensions import db
 from app.models import (
@@ -500,6 +500,9 @@ def thresholds(patient_id: int, programme_id: int) -> ResponseReturnValue:
 
     def change() -> ProgrammeVersion:
         values = {name: getattr(form, name).data for name in svc.SETTING_FIELDS}
+        for name in PROGRAMME_SETTINGS:  # blank: the clinic's default
+            if values[name] is None:
+                values[name] = getattr(CLINIC_DEFAULTS, name)
         if problems := RuleSettings(**values).errors():
             raise Refused(problems)
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.domain.localtime import local_today
-from app.domain.rule_settings import CLINIC_DEFAULTS, RuleSettings
 from app.domain.plan_draft import (
     AFFECTED_SIDES,
     SETTING_FIELDS,
@@ -25,6 +24,7 @@ from app.domain.plan_draft import (
 from app.domain.plan_draft import (
     ProgrammeError as ProgrammeError,  # re-exported: callers catch it from the service
 )
+from app.domain.rule_settings import CLINIC_DEFAULTS, RuleSettings
 from app.extensions import db
 from app.models import (
     Exercise,

@@ -40,8 +40,12 @@ PREGNANCY_SKIP = {"text": "Skip front planks in later pregnancy.", "conditions":
 @pytest.mark.parametrize(
     ("cautions", "condition", "strength"),
     [
-        pytest.param([{**PREGNANCY_SKIP, "avoid": ["pregnancy"]}], "pregnancy", "avoid", id="avoid"),
-        pytest.param([{**GROIN_ADVICE, "avoid": []}], "adductor-groin-pain", "take-care", id="care"),
+        pytest.param(
+            [{**PREGNANCY_SKIP, "avoid": ["pregnancy"]}], "pregnancy", "avoid", id="avoid"
+        ),
+        pytest.param(
+            [{**GROIN_ADVICE, "avoid": []}], "adductor-groin-pain", "take-care", id="care"
+        ),
         pytest.param([{**GROIN_ADVICE, "avoid": []}], "fai", None, id="not-named"),
         pytest.param([COMPRESSION], "gluteal-tendinopathy", "avoid", id="legacy-compression"),
         pytest.param([PREGNANCY_SKIP], "pregnancy", "take-care", id="legacy-other-is-care"),
@@ -61,7 +65,10 @@ def test_avoid_is_not_advised_and_take_care_is_proposed_with_words():
         "pregnancy",
         None,
     )
-    assert (not_advised_for(care, "adductor-groin-pain"), take_care_for(care, "adductor-groin-pain")) == (
+    assert (
+        not_advised_for(care, "adductor-groin-pain"),
+        take_care_for(care, "adductor-groin-pain"),
+    ) == (
         None,
         "adductor-related groin pain",
     )

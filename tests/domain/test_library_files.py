@@ -334,7 +334,9 @@ def test_content_hash_is_sha256_of_canonical_json() -> None:
 
 CAUTIONED = exercise(
     "side-lying-leg-lift",
-    cautions=[{"text": "Lying on the sore side presses on it.", "conditions": ["gluteal-tendinopathy"]}],
+    cautions=[
+        {"text": "Lying on the sore side presses on it.", "conditions": ["gluteal-tendinopathy"]}
+    ],
     caution_strength={"gluteal-tendinopathy": "avoid"},
 )
 

@@ -442,7 +442,7 @@ SCENARIOS = {
         thresholds=RuleSettings(flare_sessions_in_a_row=3),
     ),
     "walk-run-good-monday-and-wednesday-runs-are-two-in-a-row": Scenario(
-        mwf(walked={4}, during=1) [1:],  # from 19 Nov: Wednesday and Friday are the runs
+        mwf(walked={4}, during=1)[1:],  # from 19 Nov: Wednesday and Friday are the runs
         [("progress", "progress_walk_run_level", 4)],
         lines=(WALK_RUN,),
     ),
@@ -563,9 +563,9 @@ def test_progress_reason_gives_window_adherence_and_pain():
     records = changed(days(during=3), 4, done=0)  # 6 of 7 days done
     suggestion = only(records, (CLAM,))
     assert suggestion.reason == (
-        "Over 18-24 Nov adherence was 86% and 86% for Banded clamshell (adherent at 80%), "
-        "pain during any exercise never went above 3/10 (green up to 3/10), with no "
-        "next-morning flare on the 7 mornings reported: ready for Side plank (knees)."
+        "Over 18-24 Nov adherence was 86% (adherent at 80%), pain during any exercise never "
+        "went above 3/10 (green up to 3/10), with no next-morning flare on the 7 mornings "
+        "reported: Banded clamshell was done 86% of the week; ready for Side plank (knees)."
     )
     assert suggestion.numbers == {
         "adherence": 0.86,
