@@ -1,14 +1,14 @@
 """Rule settings per programme version, and the library's readiness tests (issue 14)
 
 Revision ID: rules_1
-Revises: outcomes_1
+Revises: push_1
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "rules_1"
-down_revision = "outcomes_1"
+down_revision = "push_1"
 branch_labels = None
 depends_on = None
 
