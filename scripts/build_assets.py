@@ -1,4 +1,4 @@
-"""Build the front-end assets: our JS and CSS minified, the partial plotly.js bundle, all pre-compressed.
+"""Build the front-end assets: our JS and CSS minified, the plotly.js bundle, all compressed.
 
 Our files: each app/static/js/*.js (but sw.js, served as written at /sw.js) and css/*.css is
 minified (rjsmin, rcssmin) into app/static/build/, its `import "./x.js"` lines pointed at
@@ -6,11 +6,11 @@ minified (rjsmin, rcssmin) into app/static/build/, its `import "./x.js"` lines p
 beside each and build/manifest.json naming the source hash each was built from (the app
 serves a build copy only while its source is unchanged: app/assets.py).
 
-plotly.js, with npm: `npm ci` installs plotly.js-basic-dist-min (scatter, bar, pie) from package-lock.json
-and its dist file is copied to app/static/vendor/plotly.min.js. Without npm: the full bundle
-shipped inside the plotly Python package is copied instead (heavier, same API), and this
-says so. Either way brotli and gzip copies (plotly.min.js.br, .gz) are written for clients
-that accept them, and bundle.json records where the bundle came from.
+plotly.js, with npm: `npm ci` installs plotly.js-basic-dist-min (scatter, bar, pie) from
+package-lock.json and its dist file is copied to app/static/vendor/plotly.min.js. Without
+npm: the full bundle shipped inside the plotly Python package is copied instead (heavier,
+same API), and this says so. Either way brotli and gzip copies (plotly.min.js.br, .gz)
+are written for clients that accept them, and bundle.json records where it came from.
 
 Run: python scripts/build_assets.py [--force]   (make assets runs it)
 """
