@@ -1,7 +1,8 @@
 """Build the front-end assets: our JS and CSS minified, the plotly.js bundle, all compressed.
 
 Our files: each app/static/js/*.js (but sw.js, served as written at /sw.js) and css/*.css is
-minified (rjsmin, rcssmin) into app/static/build/, its `import "./x.js"` lines pointed at
+minified by esbuild (npm, package.json; without npm they are copied as written, and this
+says so) into app/static/build/, its `import "./x.js"` lines pointed at
 "./x.js?v=<hash>" so modules are cached like the pages' own URLs, with a .br and a .gz copy
 beside each and build/manifest.json naming the source hash each was built from (the app
 serves a build copy only while its source is unchanged: app/assets.py).
@@ -25,8 +26,6 @@ import sys
 from pathlib import Path
 
 import brotli
-import rcssmin
-import rjsmin
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "app" / "static"
@@ -37,6 +36,7 @@ IMPORT = re.compile(r'(\bfrom\s*"\./)([\w-]+\.js)(")')
 TARGET = VENDOR / "plotly.min.js"
 NPM_PACKAGE = "plotly.js-basic-dist-min"
 NPM_FILE = ROOT / "node_modules" / NPM_PACKAGE / "plotly-basic.min.js"
+ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 
 def python_bundle() -> Path:
@@ -69,10 +69,18 @@ def write_compressed(path: Path) -> None:
     path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def minify(name: str, text: str) -> str:
-    if name.endswith(".js"):
-        return str(rjsmin.jsmin(text, keep_bang_comments=False))
-    return str(rcssmin.cssmin(text, keep_bang_comments=False))
+def minify(names: list[str]) -> dict[str, str]:
+    """Each file minified by esbuild in one run; as written when npm is not there."""
+    if from_npm() is None or not ESBUILD.exists():
+        print("npm is not available: our JS and CSS are served as written (not minified).")
+        return {name: (STATIC / name).read_text() for name in names}
+    out = BUILD / "esbuild"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(ESBUILD), *names, "--minify", "--charset=utf8", "--log-level=warning"]
+    subprocess.run([*command, f"--outdir={out}", "--outbase=."], cwd=STATIC, check=True)
+    minified = {name: (out / name).read_text() for name in names}
+    shutil.rmtree(out)
+    return minified
 
 
 def build_own() -> dict[str, int]:
@@ -82,9 +90,7 @@ def build_own() -> dict[str, int]:
         for pattern in ("js/*.js", "css/*.css")
         for path in STATIC.glob(pattern)
     )
-    minified = {
-        name: minify(name, (STATIC / name).read_text()) for name in sources if name not in NOT_BUILT
-    }
+    minified = minify([name for name in sources if name not in NOT_BUILT])
     versions = {
         name: hashlib.sha256(text.encode()).hexdigest()[:12]
         for name, text in minified.items()
