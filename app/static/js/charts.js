@@ -53,7 +53,7 @@
           }, 0);
         });
       },
-      { rootMargin: "200px 0px" },
+      { rootMargin: "0px 0px 100px 0px" }, // just before a chart scrolls into view
     );
     byTarget.forEach(function (item) {
       observer.observe(item.target);

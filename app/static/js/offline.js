@@ -19,8 +19,8 @@ function show() {
   if (navigator.onLine === false || savedAt) {
     const saved = savedAt ? clock(savedAt) : "";
     text = saved
-      ? `You are offline. This is the copy saved on this phone at ${saved}.`
-      : "You are offline. What you do here is saved on this phone and syncs when you are back online.";
+      ? `You are offline. This is the copy kept on this phone at ${saved}.`
+      : "You are offline. Changes you make wait on this phone and sync when you are back online.";
   }
   if (navigator.onLine !== false && savedAt) {
     text = "You are back online. Reload the page to see the latest.";
