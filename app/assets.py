@@ -52,9 +52,9 @@ def sha256_of(path: Path) -> str:
 
 
 @cache
-def _version(path: str, mtime_ns: int, size: int) -> str:
-    # Keyed by mtime and size too, so each app the tests create does not hash plotly again.
-    return sha256_of(Path(path))[:12]
+def _version(file: tuple[str, int, int]) -> str:
+    # Keyed by (path, mtime, size), so each app the tests create does not hash plotly again.
+    return sha256_of(Path(file[0]))[:12]
 
 
 def build_index(static: Path) -> AssetIndex:
@@ -81,7 +81,7 @@ def build_index(static: Path) -> AssetIndex:
         encodings = tuple(
             encoding for encoding, suffix in ENCODINGS if (static / (served + suffix)).is_file()
         )
-        version = _version(str(file), stat.st_mtime_ns, stat.st_size)
+        version = _version((str(file), stat.st_mtime_ns, stat.st_size))
         by_source[name] = Asset(served, version, encodings)
     if stale:
         # Edited since `make assets`: the source is served (unminified) until it is rebuilt.

@@ -97,10 +97,11 @@ def main() -> None:
             ]
             performance = [run["performance"] for run in runs]
             median = sorted(runs, key=lambda r: r["performance"])[len(runs) // 2]
+            accessibility = statistics.median(run["accessibility"] for run in runs)
             rows.append(
                 f"| {name} | {median['performance']:.0f} ({min(performance):.0f}-"
-                f"{max(performance):.0f}) | {statistics.median(r['accessibility'] for r in runs):.0f}"
-                f" | {median['tbt']:.0f} | {median['lcp']:.0f} | {median['bytes'] / 1024:.0f} |"
+                f"{max(performance):.0f}) | {accessibility:.0f} | {median['tbt']:.0f}"
+                f" | {median['lcp']:.0f} | {median['bytes'] / 1024:.0f} |"
             )
             print(rows[-1], flush=True)
     print("\n".join(rows))

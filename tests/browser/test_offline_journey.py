@@ -29,12 +29,16 @@ KEPT_PAGES = """async () => {
 # loads): the pages by path, the files by the end of their path.
 UNTIL_KEPT = """async ([pages, files]) => {
   const paths = async (name) =>
-    (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
+    (await (await caches.open(name)).keys()).map((r) => {
+      const url = new URL(r.url);
+      return url.pathname + url.search;
+    });
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
     const kept = await paths("stride-pages-v3");
     const keptFiles = await paths("stride-files-v3");
-    if (pages.every((p) => kept.includes(p)) && files.every((f) => keptFiles.some((k) => k.split("?")[0].endsWith(f)))) return true;
+    const keptFile = (f) => keptFiles.some((k) => k.split("?")[0].endsWith(f));
+    if (pages.every((p) => kept.includes(p)) && files.every(keptFile)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
@@ -94,7 +98,8 @@ def test_patient_pages_open_offline_and_an_unsaved_day_says_so(
         assert note.count() == 1, (path, phone.content()[:1500])
         assert "You are offline" in note.inner_text(), path
         assert "kept on this phone" in note.inner_text(), path
-        phone.screenshot(path=str(screenshots / f"offline{path.replace('/', '-')}.png"), full_page=True)
+        shot = screenshots / f"offline{path.replace('/', '-')}.png"
+        phone.screenshot(path=str(shot), full_page=True)
     phone.reload()  # the notice survives a reload
     phone.get_by_test_id("day").wait_for()
     assert "You are offline" in note.inner_text()
