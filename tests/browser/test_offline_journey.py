@@ -8,6 +8,8 @@ made offline sync once and the page says "All changes synced". Logging out drops
 The progress page has no long task over 200 ms; undoing a tick keeps the sets counted.
 """
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -55,7 +57,7 @@ def _stored_ticks(app: Flask, day: str) -> int:
             .select_from(ExerciseLog)
             .join(Patient, Patient.id == ExerciseLog.patient_id)
             .join(User, User.id == Patient.user_id)
-            .where(User.email == PATIENT, ExerciseLog.local_date == day)
+            .where(User.email == PATIENT, ExerciseLog.local_date == date.fromisoformat(day))
         )
 
     return int(_in_db(app, count))  # type: ignore[call-overload]
