@@ -74,3 +74,8 @@ _.instrument_hash
 _.handle_starttag
 _.handle_endtag
 _.handle_data
+# Reminders (issue 17): a column kept for the record (the data download, the log of a send),
+# and the local push service's handler methods, which http.server calls by name.
+_.sent_at
+do_POST
+log_message
