@@ -73,7 +73,15 @@ class Config:
     # Push endpoints come from the browser: only https:// to a named host unless this is set.
     PUSH_ALLOW_HTTP = False
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
-    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
+    # Static URLs without ?v=<hash> (app/assets.py gives every template URL one) are cached for
+    # minutes only; versioned ones for a year. Pages and JSON go out compressed: brotli at a
+    # moderate quality, or gzip (Flask-Compress), never streamed files (their copies are built).
+    SEND_FILE_MAX_AGE_DEFAULT = 5 * 60
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 6
+    COMPRESS_STREAMS = False
+    COMPRESS_MIMETYPES = ["text/html", "application/json", "application/manifest+json"]
     HSTS = False
     # How many reverse proxies (nginx, a load balancer) stand in front of Stride and set the
     # X-Forwarded-For/-Proto/-Host headers; 0 trusts none of them (development).
@@ -125,7 +133,6 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
-    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
     # No silent SQLite: an empty URI makes check_production_settings say DATABASE_URL is missing.
     SQLALCHEMY_DATABASE_URI = _database_url("")
     # --- Safe links (issue 20): required, and an unknown Host header is refused (400).

@@ -86,8 +86,11 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 
+    # First, so its after_request hook runs last (Flask runs them in reverse): it compresses
+    # the finished response, headers and all.
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app,
@@ -208,11 +211,10 @@ def register_audit_commit(app: Flask) -> None:
 
 
 def register_static_assets(app: Flask) -> None:
-    """Serve vendored files pre-compressed, cache versioned URLs for long (app/progress/assets)."""
-    from app.progress import assets
+    """Hashed static URLs, their built and pre-compressed copies, a year's cache (app/assets)."""
+    from app import assets
 
-    app.before_request(assets.serve_precompressed)
-    app.after_request(assets.cache_static_for_long)
+    assets.register(app)
 
 
 def json_error(status: int, message: str, errors: Mapping[str, object] | None = None) -> Response:

@@ -3,19 +3,20 @@
 The patient may enter the reps done in each set; a tick alone means the sets went as
 prescribed, so entering costs nothing when the session went to plan. When the last set beat
 the rep target by 2 or more in each of the last 2 sessions of the plan in a row (NSCA's
-"2-for-2": the last set, as the hardest), the line is ready for more load.
+"2-for-2": the last set, as the hardest), the line is ready for more load. Both numbers are
+RuleSettings fields (two_for_two_beat_by, two_for_two_sessions_in_a_row).
 
 "Sessions in a row" are the plan's exercise days on which the line was due (clinical.md
-s. 8: on a Mon/Wed/Fri plan, Wednesday then Friday is two in a row); the caller gives them in
-order, each with the reps done or None, so a missed session breaks the run.
+s. 8: on a Mon/Wed/Fri plan, Wednesday then Friday is two in a row), read with
+schedule.last_sessions; the caller gives every one, each with the reps done or None, so a
+missed session breaks the run.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-BEAT_TARGET_BY = 2  # -> RuleSettings: reps above the target on the last set
-SESSIONS_IN_A_ROW = 2  # -> RuleSettings: consecutive sessions that must beat it
+from app.domain.schedule import last_sessions
 
 
 @dataclass(frozen=True)
@@ -52,19 +53,22 @@ def session_of(day: date, units: Sequence[Sequence[int] | None]) -> RepsSession:
     return RepsSession(day, tuple(lowest or ()))
 
 
-def two_for_two(sessions: Sequence[RepsSession], target: int, today: date) -> TwoForTwo | None:
-    """Return the last sessions when each beat the target by 2 or more; else None.
+def two_for_two(
+    sessions: Sequence[RepsSession], target: int, today: date, beat_by: int, in_a_row: int
+) -> TwoForTwo | None:
+    """Return the last `in_a_row` sessions when each beat the target by `beat_by`; else None.
 
-    sessions: the line's sessions of the plan, oldest first. Today's session counts once its
-    reps are in; not done yet, it is not a miss (the day is not over).
+    sessions: the line's sessions of the plan (the days it was due). Today's session counts
+    once its reps are in; not done yet, it is not a miss (the day is not over).
     """
-    known = list(sessions)
-    if known and known[-1].day == today and known[-1].reps is None:
-        known.pop()
-    last = known[-SESSIONS_IN_A_ROW:]
-    if len(last) < SESSIONS_IN_A_ROW:
+    by_day = {session.day: session for session in sessions}
+    waiting = today in by_day and by_day[today].reps is None
+    through = today - timedelta(days=1) if waiting else today
+    days = last_sessions(by_day, through, in_a_row)
+    if len(days) < in_a_row:
         return None
-    needed = target + BEAT_TARGET_BY
+    last = [by_day[day] for day in days]
+    needed = target + beat_by
     last_sets = [session.last_set for session in last]
     if any(reps is None or reps < needed for reps in last_sets):
         return None

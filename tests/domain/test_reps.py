@@ -4,7 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.reps import BEAT_TARGET_BY, SESSIONS_IN_A_ROW, RepsSession, session_of, two_for_two
+from app.domain.reps import RepsSession, session_of, two_for_two
+from app.domain.rule_settings import CLINIC_DEFAULTS
+
+BEAT_BY = CLINIC_DEFAULTS.two_for_two_beat_by
+IN_A_ROW = CLINIC_DEFAULTS.two_for_two_sessions_in_a_row
 
 TODAY = date(2024, 11, 25)  # a Monday
 
@@ -32,11 +36,27 @@ def run(*last_sets):
     ],
 )
 def test_two_for_two_needs_the_last_set_to_beat_the_target_in_two_sessions_in_a_row(sessions, met):
-    found = two_for_two(sessions, 10, TODAY)
+    found = two_for_two(sessions, 10, TODAY, BEAT_BY, IN_A_ROW)
     assert (found is not None) == met
     if found:
-        assert found.target == 10 and len(found.days) == SESSIONS_IN_A_ROW
-        assert min(found.last_sets) >= 10 + BEAT_TARGET_BY
+        assert found.target == 10 and len(found.days) == IN_A_ROW
+        assert min(found.last_sets) >= 10 + BEAT_BY
+
+
+@pytest.mark.parametrize(
+    ("beat_by", "in_a_row", "met"),
+    [
+        pytest.param(3, 2, False, id="beat-by-3-setting-needs-13"),
+        pytest.param(2, 3, True, id="three-sessions-setting-counts-three"),
+        pytest.param(2, 4, False, id="four-sessions-setting-waits-for-a-fourth"),
+    ],
+)
+def test_two_for_two_follows_its_rule_settings(beat_by, in_a_row, met):
+    sessions = run((7, 12), (5, 12), (3, 12))
+    found = two_for_two(sessions, 10, TODAY, beat_by, in_a_row)
+    assert (found is not None) == met
+    if found:
+        assert len(found.days) == in_a_row
 
 
 @pytest.mark.parametrize(

@@ -5,24 +5,24 @@
 
 const root = document.getElementById("day");
 
-function unitOf(event) {
-  const selector = `.unit[data-line="${event.line_id}"][data-session="${event.session || 1}"][data-side="${event.side || "both"}"]`;
+function entryOf(event) {
+  const selector = `[data-reps][data-line="${event.line_id}"][data-session="${event.session || 1}"][data-side="${event.side || "both"}"]`;
   return root.querySelector(selector);
 }
 
 function showReps(event) {
   if (event.local_date !== root.dataset.date) return;
-  const entry = unitOf(event)?.querySelector("[data-reps]");
+  const entry = entryOf(event);
   if (!entry) return;
   const summary = entry.querySelector("[data-reps-summary]");
   if (event.type === "tick" && event.reps_done) {
-    summary.textContent = `Reps done: ${event.reps_done.join(", ")}`;
+    summary.textContent = `Reps done${entry.dataset.where}: ${event.reps_done.join(", ")}`;
     entry.querySelectorAll("input[name=reps_done]").forEach((input, n) => {
       if (event.reps_done[n] !== undefined) input.value = String(event.reps_done[n]);
     });
     entry.open = false;
   } else if (event.type === "tick" || event.type === "untick") {
-    summary.textContent = `Other than ${entry.dataset.target} reps? Enter them`;
+    summary.textContent = `Other than ${entry.dataset.target} reps${entry.dataset.where}? Enter them`;
   }
 }
 
