@@ -70,3 +70,7 @@ _.wording_loaded_at
 _.assessment_id
 _.answered_at
 _.instrument_hash
+# The clinic's media (issue 16): read in templates, or set for Pillow to read.
+_.is_video
+_.on_card
+_.MAX_IMAGE_PIXELS

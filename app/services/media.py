@@ -126,6 +126,7 @@ def store_upload(user: User, upload: IO[bytes] | None, description: str, target:
         created_by_id=user.id,
     )
     db.session.add(media)
+    _count(media, +1)
     db.session.flush()
     # Should the transaction roll back after all, the file has no row: sweep it then.
     defer(sweep, [stored.name])
@@ -187,9 +188,19 @@ def _flattened(image: Image.Image) -> Image.Image:
 def remove(media: Media) -> None:
     """Delete a media row; its file goes once the deletion is committed."""
     name = media.stored_name
+    _count(media, -1)
     db.session.delete(media)
     db.session.flush()
     defer(sweep, [name])
+
+
+def _count(media: Media, change: int) -> None:
+    """Keep the media count of the exercise or patient (read with their rows by the cards)."""
+    model: type[Exercise] | type[Patient] = Exercise if media.exercise_id is not None else Patient
+    owner_id = media.exercise_id if media.exercise_id is not None else media.patient_id
+    db.session.execute(
+        sa.update(model).where(model.id == owner_id).values(media_count=model.media_count + change)
+    )
 
 
 def sweep(names: Iterable[str]) -> None:
@@ -263,7 +274,9 @@ def for_cards(
 ) -> CardMedia:
     """The media of these exercises, and of these lines of one patient's programme."""
     exercise_ids = sorted(set(exercise_ids))
-    conditions = [Media.exercise_id.in_(exercise_ids)] if exercise_ids else []
+    conditions: list[sa.ColumnElement[bool]] = []
+    if exercise_ids:
+        conditions.append(Media.exercise_id.in_(exercise_ids))
     if patient_id is not None and programme_id is not None and line_ids:
         conditions.append(
             sa.and_(
@@ -281,13 +294,3 @@ def for_cards(
         elif media.line_id is not None:
             cards.by_line.setdefault(media.line_id, []).append(media)
     return cards
-
-
-def counts_by_line(patient_id: int, programme_id: int) -> dict[int, int]:
-    """How many media each line of a programme has (the staff programme page's links)."""
-    rows = db.session.execute(
-        sa.select(Media.line_id, sa.func.count())
-        .where(Media.patient_id == patient_id, Media.programme_id == programme_id)
-        .group_by(Media.line_id)
-    )
-    return {line_id: count for line_id, count in rows if line_id is not None}

@@ -59,10 +59,13 @@ def today() -> ResponseReturnValue:
 
 
 def _card_media(patient: Patient, view: activity.TodayView) -> media.CardMedia:
-    """The photos and videos of the day's exercises (issue 16): one statement, none if none due."""
+    """The photos and videos of the day's exercises (issue 16): one statement, none when
+    neither the patient nor the day's exercises have any (counts read with their rows)."""
     programme = patient.active_programme
-    if not view.items or programme is None:
-        return media.CardMedia()
+    if programme is None or not (
+        patient.media_count or any(item.exercise_has_media for item in view.items)
+    ):
+        return media.CardMedia()  # nothing to show: no statement
     return media.for_cards(
         (item.exercise_id for item in view.items),
         patient.id,

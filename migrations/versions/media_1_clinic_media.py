@@ -1,4 +1,5 @@
-"""media: the clinic's photos and videos, of its exercises or of one patient's plan line
+"""media: the clinic's photos and videos, of its exercises or of one patient's plan line;
+exercises.media_count and patients.media_count (a card without media asks nothing)
 
 Revision ID: media_1
 Revises: outcomes_1
@@ -76,9 +77,17 @@ def upgrade():
         batch_op.create_index(
             "ix_media_programme_line", ["programme_id", "line_id"], unique=False
         )
+    for table in ("exercises", "patients"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("media_count", sa.Integer(), server_default="0", nullable=False)
+            )
 
 
 def downgrade():
+    for table in ("patients", "exercises"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("media_count")
     with op.batch_alter_table("media", schema=None) as batch_op:
         batch_op.drop_index("ix_media_programme_line")
         batch_op.drop_index(batch_op.f("ix_media_created_by_id"))
