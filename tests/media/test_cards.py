@@ -79,3 +79,29 @@ def test_another_patients_day_does_not_show_this_patients_photo(db, client, phys
     page = client.get("/today").get_data(as_text=True)
     assert f'data-testid="media-{plan["video"].id}"' in page  # the clinic's exercise video
     assert f'data-testid="media-{plan["photo"].id}"' not in page  # not the other's own photo
+
+
+def test_media_counts_follow_uploads_and_removals(db, client, physio, patient, plan):  # type: ignore[no-untyped-def]
+    """The counts the day page reads to skip the media query stay true."""
+    from app.models import Exercise, Patient
+
+    exercise_id = plan["video"].exercise_id
+    assert db.session.get(Exercise, exercise_id).media_count == 1
+    assert db.session.get(Patient, patient.id).media_count == 1
+    client.login_as(physio)
+    programme = plan["programme"]
+    url = (
+        f"/patients/{patient.id}/programmes/{programme.id}/lines/1/media/{plan['photo'].id}/remove"
+    )
+    assert client.post_form(url, {"confirm": "y"}).status_code == 302
+    assert db.session.get(Patient, patient.id).media_count == 0
+
+
+def test_the_day_reads_its_media_in_one_statement(db, client, patient, plan):  # type: ignore[no-untyped-def]
+    from tests.conftest import count_queries
+
+    client.login_as(patient.user)
+    client.get("/today")
+    with count_queries() as statements:
+        client.get("/today")
+    assert len([sql for sql in statements if "FROM media" in sql]) == 1
