@@ -7,6 +7,8 @@ this module says yes or no and why, in the words staff read beside the upload fo
 from dataclasses import dataclass
 from typing import Final
 
+from app.domain.inputs import text_error
+
 MB: Final = 1024 * 1024
 PHOTO_MAX_BYTES: Final = 10 * MB
 VIDEO_MAX_BYTES: Final = 50 * MB
@@ -151,11 +153,9 @@ def ebml_doctype(head: bytes) -> bytes | None:
 
 def description_error(text: str) -> str | None:
     """What is wrong with the alt text staff wrote, or None: it is required, and short."""
-    if not text.strip():
-        return NO_DESCRIPTION
-    if len(text.strip()) > DESCRIPTION_MAX_CHARS:
-        return DESCRIPTION_TOO_LONG
-    return None
+    return text_error(
+        text, DESCRIPTION_MAX_CHARS, required=NO_DESCRIPTION, too_long=DESCRIPTION_TOO_LONG
+    )
 
 
 def fitted_size(width: int, height: int, max_side: int = PHOTO_MAX_SIDE) -> tuple[int, int]:

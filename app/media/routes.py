@@ -1,5 +1,7 @@
 """Attach, list and remove media (staff), and serve a file to whoever may see it."""
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -66,8 +68,27 @@ def _upload(form: UploadForm, target: svc.Target, audit_target: tuple[str, int])
     return saved
 
 
-def _added(media: Media) -> str:
-    return f"The {media.kind} was added."
+def _upload_page(
+    form: UploadForm,
+    target: svc.Target,
+    audit_target: tuple[str, int],
+    here: str,
+    page: Callable[[list[str]], str],
+    closed: str | None,
+) -> ResponseReturnValue:
+    """Both upload pages: store a valid upload and come back; closed (why) shows the list only."""
+    if closed is not None:
+        if form.is_submitted():
+            flash(closed, "error")
+            return redirect(here)
+        return page([])
+    return submit(
+        form,
+        lambda: _upload(form, target, audit_target),
+        done=lambda media: f"The {media.kind} was added.",
+        then=lambda _: redirect(here),
+        page=page,
+    )
 
 
 # --- a clinic exercise's media ---------------------------------------------------------------
@@ -89,21 +110,12 @@ def exercise_media(exercise_id: int) -> ResponseReturnValue:
             form=None if exercise.archived else form,
             general=general,
             items=svc.of_exercise(exercise.id),
-            rules=rules,
         )
 
-    if exercise.archived:  # like editing: an archived exercise's media can only be removed
-        if form.is_submitted():
-            flash("Archived exercises cannot be changed.", "error")
-            return redirect(here)
-        return page([])
-    return submit(
-        form,
-        lambda: _upload(form, svc.Target.exercise(exercise), ("exercise", exercise.id)),
-        done=_added,
-        then=lambda _: redirect(here),
-        page=page,
-    )
+    # Like editing: an archived exercise takes no new media (its media can still be removed).
+    closed = "Archived exercises cannot be changed." if exercise.archived else None
+    target = svc.Target.exercise(exercise)
+    return _upload_page(form, target, ("exercise", exercise.id), here, page, closed)
 
 
 @bp.route(
@@ -169,23 +181,12 @@ def line_media(patient_id: int, programme_id: int, line_id: int) -> ResponseRetu
             general=general,
             items=svc.of_line(patient.id, programme.id, line_id),
             exercise_items=svc.of_exercise(line.exercise_id),
-            rules=rules,
         )
 
-    if not active:  # an archived programme is read-only: its media can only be removed
-        if form.is_submitted():
-            flash("This programme is archived and can no longer be changed.", "error")
-            return redirect(here)
-        return page([])
-    return submit(
-        form,
-        lambda: _upload(
-            form, svc.Target.line(patient, programme.id, line_id), ("patient", patient.id)
-        ),
-        done=_added,
-        then=lambda _: redirect(here),
-        page=page,
-    )
+    # An archived programme is read-only: its media can only be removed.
+    closed = None if active else "This programme is archived and can no longer be changed."
+    target = svc.Target.line(patient, programme.id, line_id)
+    return _upload_page(form, target, ("patient", patient.id), here, page, closed)
 
 
 @bp.route(
