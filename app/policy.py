@@ -176,7 +176,9 @@ def media_or_404(user: User, media_id: int) -> Media:
     """Load a photo or video the user may see, or answer 404 (the file's own rule):
 
     - a patient's line media ("recorded in clinic"): whoever may see that patient (the
-      patient, their physio, the clinic's admin), audited as a read of the record;
+      patient, their physio, the clinic's admin). The pages that show it audit the read of
+      the record; the file's own requests do not (a video plays in many range requests),
+      but a refused one is noted like any refused record;
     - a clinic exercise's media: the staff who see that exercise, and patients who were
       prescribed it (in any version of any of their programmes).
     """
@@ -184,7 +186,9 @@ def media_or_404(user: User, media_id: int) -> Media:
     if media is None:
         abort(404)
     if media.patient_id is not None:
-        get_or_404(user, Patient, media.patient_id)
+        if find(user, Patient, media.patient_id) is None:
+            audit.note_refused_patient_access(user, media.patient_id)
+            abort(404)
         return media
     if user.is_staff:
         if media.exercise_id is None or find(user, Exercise, media.exercise_id) is None:

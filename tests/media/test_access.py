@@ -105,3 +105,24 @@ def test_the_upload_pages_of_another_clinics_exercise_are_hidden(db, client, peo
     remove = f"/library/{video.exercise_id}/media/{video.id}/remove"
     assert client.post_form(remove, {"confirm": "y"}).status_code == 404
     assert media_svc.path_of(video).is_file()
+
+
+def test_file_requests_add_no_audit_rows_but_a_refusal_is_noted(db, client, physio, patient, make):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from app.models import AuditEvent
+
+    programme = make.programme(patient, [make.exercise()])
+    photo = make.media((patient, programme, 1), by=physio)
+
+    def actions() -> list[str]:
+        return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+    before = actions()
+    client.login_as(physio)
+    for _ in range(3):
+        assert client.get(f"/media/{photo.id}", headers={"Range": "bytes=0-9"}).status_code == 206
+    assert actions() == before
+    client.login_as(make.staff(make.clinic("Elsewhere"), Role.PHYSIO))
+    assert client.get(f"/media/{photo.id}").status_code == 404
+    assert actions()[len(before) :] == ["patient.access_refused"]
