@@ -28,10 +28,12 @@ from app.models.programmes import (
     ProgrammeStatus,
     ProgrammeVersion,
 )
+from app.models.reminders import CalendarFeed, PushSubscription, ReminderSend, ReminderSetting
 
 __all__ = [
     "Assessment",
     "AuditEvent",
+    "CalendarFeed",
     "CheckIn",
     "Clinic",
     "DaySummary",
@@ -53,7 +55,10 @@ __all__ = [
     "ProgrammeStatus",
     "ProgrammeTemplate",
     "ProgrammeVersion",
+    "PushSubscription",
     "ReadMarker",
+    "ReminderSend",
+    "ReminderSetting",
     "Role",
     "Suggestion",
     "SyncEvent",

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import (
     Assessment,
     AuditEvent,
+    CalendarFeed,
     CheckIn,
     DaySummary,
     ExerciseLog,
@@ -40,7 +41,10 @@ from app.models import (
     Programme,
     ProgrammePhase,
     ProgrammeVersion,
+    PushSubscription,
     ReadMarker,
+    ReminderSend,
+    ReminderSetting,
     Suggestion,
     SyncEvent,
     User,
@@ -64,6 +68,10 @@ PATIENT_TABLES: tuple[str, ...] = (
     "outcome_measures",
     "outcome_schedules",
     "media",
+    "reminder_sends",
+    "push_subscriptions",
+    "reminder_settings",
+    "calendar_feeds",
     "prescriptions",
     "programme_versions",
     "programme_phases",
@@ -137,6 +145,9 @@ def export_patient(patient: Patient) -> dict[str, Any]:
         "read_markers": ReadMarker,
         "outcome_schedules": OutcomeSchedule,
         "outcome_measures": OutcomeMeasure,
+        "reminder_settings": ReminderSetting,
+        "push_subscriptions": PushSubscription,
+        "reminder_sends": ReminderSend,
     }
     data: dict[str, Any] = {
         "format_version": EXPORT_FORMAT_VERSION,
@@ -319,6 +330,8 @@ def delete_patient(patient: Patient) -> DeletionPlan:
     )
     delete(Media, Media.patient_id == patient_id)
     defer(media.sweep, stored_names)
+    for reminder_table in (ReminderSend, PushSubscription, ReminderSetting, CalendarFeed):
+        delete(reminder_table, reminder_table.patient_id == patient_id)
     # The programme points at its newest version and versions point at the programme.
     db.session.execute(
         sa.update(Programme).where(Programme.id.in_(programme_ids)).values(current_version_id=None),
