@@ -2,7 +2,7 @@
 exercises.media_count and patients.media_count (a card without media asks nothing)
 
 Revision ID: media_1
-Revises: push_1
+Revises: rules_1
 Create Date: 2026-12-02 16:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "media_1"
-down_revision = "push_1"
+down_revision = "rules_1"
 branch_labels = None
 depends_on = None
 
