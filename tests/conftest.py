@@ -76,9 +76,10 @@ def _reset_database(app: Flask) -> None:
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
-    """The app under the testing config, its database built by the migrations."""
-    app = create_app("testing")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app under the testing config, its database built by the migrations; media files
+    in a temporary folder of the run's own."""
+    app = create_app("testing", MEDIA_FOLDER=str(tmp_path_factory.mktemp("media")))
     app.test_client_class = Client
     with app.app_context():
         _reset_database(app)

@@ -83,6 +83,9 @@ class Exercise(DoseColumns, Base):
     tags: Mapped[str] = mapped_column(sa.Text, default="")
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     archived: Mapped[bool] = mapped_column(default=False)
+    # How many photos and videos the clinic attached (services.media keeps it): read with the
+    # exercise, so a card without any asks the media table nothing.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

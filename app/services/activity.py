@@ -265,6 +265,7 @@ class ItemView:
     sessions: int
     note: str
     units: tuple[UnitView, ...]
+    exercise_has_media: bool = False  # the clinic attached photos or videos (issue 16)
 
     @property
     def done(self) -> bool:
@@ -449,9 +450,9 @@ def _exercises(ids: set[int]) -> dict[int, sa.Row[Any]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(Exercise.id, Exercise.name, Exercise.steps, Exercise.cues).where(
-            Exercise.id.in_(ids)
-        )
+        sa.select(
+            Exercise.id, Exercise.name, Exercise.steps, Exercise.cues, Exercise.media_count
+        ).where(Exercise.id.in_(ids))
     )
     return {row.id: row for row in rows}
 
@@ -488,6 +489,7 @@ def _item_view(
         sessions=item.sessions,
         note=prescription.note or "",
         units=tuple(units),
+        exercise_has_media=bool(exercise.media_count),
     )
 
 
