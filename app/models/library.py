@@ -61,6 +61,9 @@ class Exercise(DoseColumns, Base):
     # A return-to-running line (clinical.md s. 6): a walk-run level or the continuous run
     # that ends them. Set from the library file's `walk_run`; clinic-made exercises never are.
     walk_run: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The demonstration figure's keyframes, from the library file's `figure:` block
+    # (app/domain/figures.py); None for clinic-made exercises, which show no figure.
+    figure: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     times_per_week: Mapped[int] = mapped_column(default=3)
     steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     cues: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

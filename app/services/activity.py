@@ -262,6 +262,7 @@ class ItemView:
     steps: tuple[str, ...]
     cues: tuple[str, ...]
     dose: Dose  # as prescribed; its side is both | left | right | each
+    figure: dict[str, Any] | None  # the library figure's keyframes, if it has one
     sessions: int
     note: str
     units: tuple[UnitView, ...]
@@ -449,7 +450,7 @@ def _exercises(ids: set[int]) -> dict[int, sa.Row[Any]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(Exercise.id, Exercise.name, Exercise.steps, Exercise.cues).where(
+        sa.select(Exercise.id, Exercise.name, Exercise.steps, Exercise.cues, Exercise.figure).where(
             Exercise.id.in_(ids)
         )
     )
@@ -485,6 +486,7 @@ def _item_view(
         steps=tuple(exercise.steps or ()),
         cues=tuple(exercise.cues or ()),
         dose=prescription.dose,
+        figure=exercise.figure,
         sessions=item.sessions,
         note=prescription.note or "",
         units=tuple(units),
