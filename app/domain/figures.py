@@ -739,6 +739,28 @@ def fit_frame(scene: Scene) -> Frame:
     return Frame(centre_x - FRAME_WIDTH / 2, bottom)
 
 
+def display_frame(scene: Scene, margin: float = 10.0) -> Frame:
+    """Return a frame cropped to what is drawn in any keyframe, for the pages.
+
+    The check uses the fixed frame (fit_frame); a page shows the figure as large as it fits.
+    """
+    extents = [_extent(scene, points) for points in scene.frames]
+    left = min(e[0] for e in extents)
+    right = max(e[1] for e in extents)
+    low = min(e[2] for e in extents)
+    high = max(e[3] for e in extents)
+    for shape in _fixed_props(scene):
+        if shape.kind == "rect":
+            x, y, w, h = shape.fixed
+            left, right = min(left, x), max(right, x + w)
+            high = max(high, min(y + h, high + 20))
+    if scene.spec.view != "top":
+        low = -FLOOR_MARGIN / 2 + margin
+    width = max(right - left + 2 * margin, 80.0)
+    height = max(high - low + 2 * margin, 60.0)
+    return Frame((left + right) / 2 - width / 2, low - margin, width, height)
+
+
 def _frame_errors(scene: Scene, frame: Frame) -> Iterator[FigureError]:
     for keyframe, points in zip(scene.spec.keyframes, scene.frames, strict=True):
         left, right, low, high = _extent(scene, points)
@@ -1133,7 +1155,7 @@ def figure_markup(
     the reverse) is drawn mirrored.
     """
     scene = scene_for(raw)
-    frame = fit_frame(scene)
+    frame = display_frame(scene)
     start_label, end_label, moving_label = _labels(steps)
     drawn = scene.spec.side
     mirrored = (drawn, side) in (("right", "left"), ("left", "right"))
