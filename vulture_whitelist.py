@@ -70,3 +70,6 @@ _.wording_loaded_at
 _.assessment_id
 _.answered_at
 _.instrument_hash
+
+# Exercise figures: read by the Jinja partial templates/figures/_figure.html.
+_.frames_json

@@ -106,16 +106,32 @@ POSTURES: dict[str, dict[str, float]] = {
     "supine": {"pitch": -90, "ankle": -15},
     "supine-knees-bent": {"pitch": -90, "hip": 45, "knee": 90, "ankle": -10},
     "prone": {"pitch": 90, "ankle": -40, "shoulder": 150, "elbow": 110},
-    "side-lying": {"roll": -90, "yaw": -90, "l_shoulder": 170, "l_elbow": 30, "r_elbow": 90,
-                   "r_shoulder": 20, "r_shoulder_rot": 60, "hip": 20, "knee": 10},
+    "side-lying": {
+        "roll": -90,
+        "yaw": -90,
+        "l_shoulder": 170,
+        "l_elbow": 30,
+        "r_elbow": 90,
+        "r_shoulder": 20,
+        "r_shoulder_rot": 60,
+        "hip": 20,
+        "knee": 10,
+    },
     "quadruped": {"pitch": 75, "hip": 75, "knee": 105, "shoulder": 75, "ankle": -50},
     "sitting": {"hip": 90, "knee": 90},
     "long-sitting": {"hip": 90, "shoulder": 30, "elbow": 10},
     "kneeling": {"knee": 90, "ankle": -40},
     "half-kneeling": {"r_hip": 90, "r_knee": 90, "l_hip": -10, "l_knee": 100, "l_ankle": -40},
     "plank": {"pitch": 80, "shoulder": 80, "elbow": 90, "ankle": 10},
-    "side-plank": {"roll": -70, "yaw": -90, "l_shoulder_abd": 75, "l_elbow": 90,
-                   "l_shoulder": 0, "r_elbow": 90, "r_shoulder_rot": 70},
+    "side-plank": {
+        "roll": -70,
+        "yaw": -90,
+        "l_shoulder_abd": 75,
+        "l_elbow": 90,
+        "l_shoulder": 0,
+        "r_elbow": 90,
+        "r_shoulder_rot": 70,
+    },
     "lunge": {"r_hip": 80, "r_knee": 85, "l_hip": -20, "l_knee": 80, "l_ankle": -30, "r_ankle": 5},
     "squat": {"pitch": 35, "hip": 80, "knee": 85, "ankle": 15, "shoulder": 80},
 }
@@ -155,11 +171,6 @@ POINT_GROUPS: dict[str, tuple[str, ...]] = {
 SINGLE_POINTS = ("head", "pelvis") + tuple(
     f"{side}_{name}" for name in POINT_RADIUS if name not in ("head", "pelvis") for side in SIDES
 )
-
-
-def contact_names() -> list[str]:
-    """Return every body point or group a contact may name."""
-    return [*SINGLE_POINTS, *POINT_GROUPS]
 
 
 # Props. Surfaces are placed where the body rests on them in the first keyframe that says so,
@@ -257,9 +268,7 @@ def _limb_rotation(angles: Mapping[str, float], side: str, joint: str) -> Mat:
     abduction = angles.get(f"{side}_{joint}_abd", 0.0)
     rotation = angles.get(f"{side}_{joint}_rot", 0.0)
     sign = 1.0 if side == "r" else -1.0  # the right limb moves out towards +z
-    return _chain(
-        _rot("z", flexion), _rot("x", -sign * abduction), _rot("y", sign * rotation)
-    )
+    return _chain(_rot("z", flexion), _rot("x", -sign * abduction), _rot("y", sign * rotation))
 
 
 def body_points(angles: Mapping[str, float]) -> dict[str, Vec]:
@@ -445,7 +454,9 @@ def _place(
     floor. Across: the first contact the start pose also rests on stays where it was (feet
     planted through a squat); with none, the pelvis stays.
     """
-    floor = [p for c in keyframe.contacts if c.surface == "floor" for p in expand_contacts([c.point])]
+    floor = [
+        p for c in keyframe.contacts if c.surface == "floor" for p in expand_contacts([c.point])
+    ]
     raised = [
         (p, tops[c.surface])
         for c in keyframe.contacts
@@ -488,7 +499,9 @@ def _resting_cost(
     Contacts on a surface of known height count too, measured from the floor.
     """
     points = body_points(angles)
-    floor = [p for c in keyframe.contacts if c.surface == "floor" for p in expand_contacts([c.point])]
+    floor = [
+        p for c in keyframe.contacts if c.surface == "floor" for p in expand_contacts([c.point])
+    ]
     if not floor:
         return 0.0
     heights = [points[p][1] - _radius(p) for p in floor]
@@ -498,9 +511,13 @@ def _resting_cost(
         if contact.surface in tops:
             for p in expand_contacts([contact.point]):
                 cost += (points[p][1] - _radius(p) - low - tops[contact.surface]) ** 2
-    for name, p in points.items():
-        sink = low - (p[1] - _radius(name)) - FLOOR_SINK
-        if sink > (FOOT_SINK if name.endswith(("_toe", "_heel")) else 0) and name not in ("waist", "chest", "neck"):
+    for name, point in points.items():
+        sink = low - (point[1] - _radius(name)) - FLOOR_SINK
+        if sink > (FOOT_SINK if name.endswith(("_toe", "_heel")) else 0) and name not in (
+            "waist",
+            "chest",
+            "neck",
+        ):
             cost += 10 * sink**2
     return cost
 
@@ -874,13 +891,15 @@ def _near_side(scene: Scene) -> str:
 def figure_shapes(scene: Scene) -> list[Shape]:
     """Return the drawn elements back to front: floor props, far limbs, torso, near limbs."""
     near = _near_side(scene)
-    order = [("l", "near"), ("r", "near")] if near == "both" else [
-        ("l" if near == "r" else "r", "far"), (near, "near")
-    ]
+    order = (
+        [("l", "near"), ("r", "near")]
+        if near == "both"
+        else [("l" if near == "r" else "r", "far"), (near, "near")]
+    )
     # Seen from the side the torso outline is a line and its stroke gives the chest depth;
     # seen from the front (or a side-lying figure from the side) the outline has the width.
-    start = scene.frames[0]
-    shoulders = [project(start[f"{side}_shoulder"], scene.spec.view) for side in SIDES]
+    first = scene.frames[0]
+    shoulders = [project(first[f"{side}_shoulder"], scene.spec.view) for side in SIDES]
     across = math.dist(shoulders[0][:2], shoulders[1][:2])
     torso = TORSO_FRONT if across > 2 * HALF_SHOULDERS * 0.5 else THICKNESS["torso"]
     shapes: list[Shape] = []
@@ -921,15 +940,28 @@ def _fixed_props(scene: Scene) -> list[Shape]:
             if view == "top":
                 span = [project(p, view)[1] for points in scene.frames for p in points.values()]
                 shapes.append(
-                    Shape("rect", "fig-mat", (), fixed=(left - 10, min(span) - 12,
-                                                         right - left + 20, max(span) - min(span) + 24))
+                    Shape(
+                        "rect",
+                        "fig-mat",
+                        (),
+                        fixed=(
+                            left - 10,
+                            min(span) - 12,
+                            right - left + 20,
+                            max(span) - min(span) + 24,
+                        ),
+                    )
                 )
             else:
-                shapes.append(Shape("rect", "fig-mat", (), fixed=(left - 10, -2.0, right - left + 20, 2.0)))
+                shapes.append(
+                    Shape("rect", "fig-mat", (), fixed=(left - 10, -2.0, right - left + 20, 2.0))
+                )
         elif prop.kind == "cones":
             left, right = _body_span(scene)
             for cx in (left - 25, right + 25):
-                shapes.append(Shape("poly", "fig-cone", (), 2.0, fixed=(cx - 8, 0, cx, 22, cx + 8, 0)))
+                shapes.append(
+                    Shape("poly", "fig-cone", (), 2.0, fixed=(cx - 8, 0, cx, 22, cx + 8, 0))
+                )
         elif prop.kind in ("step", "chair", "bench") and view != "top":
             vx = project(prop.at, view)[0]
             width = {"step": 34.0, "chair": 42.0, "bench": 110.0}[prop.kind]
@@ -977,7 +1009,9 @@ def _view_xy(scene: Scene, frame_points: Mapping[str, Vec], name: str) -> tuple[
         hand = start["r_hand"]
         ahead = 1.0 if name.startswith("ahead") else -1.0
         height = 12.0 if name.endswith("-low") else hand[1]
-        x, y, _ = project((start["pelvis"][0] + ahead * 80.0, height, start["pelvis"][2]), scene.spec.view)
+        x, y, _ = project(
+            (start["pelvis"][0] + ahead * 80.0, height, start["pelvis"][2]), scene.spec.view
+        )
         return x, y
     x, y, _ = project(frame_points[name], scene.spec.view)
     return x, y
@@ -1017,7 +1051,9 @@ def interpolate_frames(scene: Scene, steps: int = 6) -> list[dict[str, Vec]]:
             two = _place(raw, after, anchors, tops)
             poses.append(
                 {
-                    name: tuple(u * (1 - t) + v * t for u, v in zip(one[name], two[name], strict=True))  # type: ignore[misc]
+                    name: tuple(
+                        u * (1 - t) + v * t for u, v in zip(one[name], two[name], strict=True)
+                    )  # type: ignore[misc]
                     for name in raw
                 }
             )
@@ -1033,17 +1069,21 @@ def _fmt(value: float) -> str:
 def _element(shape: Shape, coords: Sequence[float]) -> str:
     css = escape(shape.css)
     if shape.kind == "line":
-        x1, y1, x2, y2 = (coords + [0.0, 0.0, 0.0, 0.0])[:4] if len(coords) < 4 else coords[:4]
+        x1, y1, x2, y2 = coords[:4]
         return (
             f'<line class="{css}" x1="{_fmt(x1)}" y1="{_fmt(-y1)}" x2="{_fmt(x2)}" '
             f'y2="{_fmt(-y2)}" stroke-width="{_fmt(shape.width)}"/>'
         )
     if shape.kind == "poly":
-        pairs = " ".join(f"{_fmt(coords[i])},{_fmt(-coords[i + 1])}" for i in range(0, len(coords), 2))
+        pairs = " ".join(
+            f"{_fmt(coords[i])},{_fmt(-coords[i + 1])}" for i in range(0, len(coords), 2)
+        )
         return f'<polygon class="{css}" points="{pairs}" stroke-width="{_fmt(shape.width)}"/>'
     if shape.kind == "circle":
         r = shape.fixed[2] if shape.fixed else shape.width
-        return f'<circle class="{css}" cx="{_fmt(coords[0])}" cy="{_fmt(-coords[1])}" r="{_fmt(r)}"/>'
+        return (
+            f'<circle class="{css}" cx="{_fmt(coords[0])}" cy="{_fmt(-coords[1])}" r="{_fmt(r)}"/>'
+        )
     x, y, w, h = shape.fixed
     return (
         f'<rect class="{css}" x="{_fmt(x)}" y="{_fmt(-(y + h))}" width="{_fmt(w)}" '
@@ -1098,8 +1138,13 @@ def animation_frames(scene: Scene, steps: int = 6) -> list[list[list[float]]]:
     frames = []
     for points in interpolate_frames(scene, steps):
         frames.append(
-            [[round(-v if i % 2 else v, 1) for i, v in enumerate(shape_coordinates(scene, shape, points))]
-             for shape in moving]
+            [
+                [
+                    round(-v if i % 2 else v, 1)
+                    for i, v in enumerate(shape_coordinates(scene, shape, points))
+                ]
+                for shape in moving
+            ]
         )
     return frames
 

@@ -12,9 +12,11 @@ pytestmark = pytest.mark.browser
 
 def _timed_card(page):  # type: ignore[no-untyped-def]
     """Open the first exercise that has both a figure and a hold or round timer."""
-    card = page.locator("li.exercise", has=page.locator("[data-timer]")).filter(
-        has=page.locator("[data-figure]")
-    ).first
+    card = (
+        page.locator("li.exercise", has=page.locator("[data-timer]"))
+        .filter(has=page.locator("[data-figure]"))
+        .first
+    )
     card.locator("summary").click()
     return card
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import yaml
 
 from app.domain import figures
-from app.extensions import db
+from app.extensions import db as database
 from app.models import Exercise
 from app.services.library import sync_library
 from app.services.library_files import DEFAULT_LIBRARY_ROOT, read_folder
@@ -51,7 +51,7 @@ def test_every_shipped_exercise_draws_a_figure_that_parses_and_fits_its_frame(na
 def test_sync_stores_the_figure_and_a_changed_pose_updates_the_row(db, tmp_path: Path) -> None:
     root = write_library(tmp_path, [exercise_file("ex-a", figure=FIGURE)])
     sync_library(root)
-    row = db.session.scalar(sa.select(Exercise).where(Exercise.slug == "ex-a"))
+    row = database.session.scalar(sa.select(Exercise).where(Exercise.slug == "ex-a"))
     assert row.figure == FIGURE
     path = root / "exercises" / "ex-a.yaml"
     changed = {**FIGURE, "end": {"r_hip": 80, "contacts": ["l_foot"]}}

@@ -20,6 +20,8 @@ const NETWORK_FIRST = ["/today", "/week", "/messages", "/api/v1/today"];
 // offline; the answers wait in the same IndexedDB outbox as ticks.
 const NETWORK_FIRST_PREFIXES = ["/outcomes"];
 SHELL.push("/static/css/outcomes.css", "/static/js/outcomes.js");
+// Exercise figures (issue 16): the day page draws and animates them offline too.
+SHELL.push("/static/css/figure.css", "/static/js/figure.js");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
