@@ -647,63 +647,80 @@ def _angle_errors(spec: FigureSpec) -> Iterator[FigureError]:
                 )
 
 
+def _resting_error(
+    keyframe: Keyframe,
+    contact: Contact,
+    point: str,
+    points: Mapping[str, Vec],
+    surfaces: Mapping[str, PlacedProp],
+) -> FigureError | None:
+    """Return the problem with one body point that should rest on its surface, if any."""
+    where, pose = f"{keyframe.name}.contacts", keyframe.name
+    y = points[point][1] - _radius(point)
+    if contact.surface == "floor":
+        if y <= keyframe.lift + CONTACT_TOLERANCE:
+            return None
+        above = y - keyframe.lift
+        return FigureError(
+            where,
+            f"{point} should rest on the floor but is {above:.0f} cm above it in the {pose} pose",
+        )
+    prop = surfaces.get(contact.surface)
+    if prop is None:
+        return FigureError(where, f"{point} rests on a {contact.surface}, which is not in props")
+    if contact.surface == "wall":
+        axis = int(prop.at[2])
+        gap = abs(points[point][axis] + prop.at[1] * _radius(point) - prop.at[0])
+        label = "from the wall"
+    else:
+        gap = abs(y - prop.at[1])
+        label = f"off the {contact.surface}"
+    if gap <= CONTACT_TOLERANCE:
+        return None
+    return FigureError(
+        where,
+        f"{point} should rest on the {contact.surface} but is {gap:.0f} cm {label} "
+        f"in the {pose} pose",
+    )
+
+
+def _sinking_errors(keyframe: Keyframe, points: Mapping[str, Vec]) -> Iterator[FigureError]:
+    for point, p in points.items():
+        allowed = FOOT_SINK if point.endswith(("_toe", "_heel")) else FLOOR_SINK
+        if p[1] - _radius(point) < -allowed and point not in ("waist", "chest", "neck"):
+            depth = -(p[1] - _radius(point))
+            yield FigureError(
+                keyframe.name,
+                f"{point} goes {depth:.0f} cm through the floor in the {keyframe.name} pose",
+            )
+
+
+def _surface_errors(scene: Scene) -> Iterator[FigureError]:
+    """Yield each surface prop nothing rests on, or whose height no real one has."""
+    for prop in scene.props:
+        if prop.kind not in SURFACE_HEIGHTS or prop.kind == "wall":
+            continue
+        low, high = SURFACE_HEIGHTS[prop.kind]
+        if not _rests_on(scene.spec, prop.kind):
+            yield FigureError("props", f"nothing rests on the {prop.kind}: add a contact")
+        elif not low - CONTACT_TOLERANCE <= prop.at[1] <= high + CONTACT_TOLERANCE:
+            yield FigureError(
+                "props",
+                f"the {prop.kind} would be {prop.at[1]:.0f} cm high; "
+                f"a real one is {low:g} to {high:g} cm",
+            )
+
+
 def _contact_errors(scene: Scene) -> Iterator[FigureError]:
-    spec = scene.spec
     surfaces = {prop.kind: prop for prop in scene.props}
-    for keyframe, points in zip(spec.keyframes, scene.frames, strict=True):
-        where = keyframe.name
+    for keyframe, points in zip(scene.spec.keyframes, scene.frames, strict=True):
         for contact in keyframe.contacts:
             for point in expand_contacts([contact.point]):
-                y = points[point][1] - _radius(point)
-                if contact.surface == "floor":
-                    if y > keyframe.lift + CONTACT_TOLERANCE:
-                        yield FigureError(
-                            f"{where}.contacts",
-                            f"{point} should rest on the floor but is {y - keyframe.lift:.0f} cm "
-                            f"above it in the {keyframe.name} pose",
-                        )
-                    continue
-                prop = surfaces.get(contact.surface)
-                if prop is None:
-                    yield FigureError(
-                        f"{where}.contacts",
-                        f"{point} rests on a {contact.surface}, which is not in props",
-                    )
-                    continue
-                if contact.surface == "wall":
-                    axis = int(prop.at[2])
-                    gap = abs(points[point][axis] + prop.at[1] * _radius(point) - prop.at[0])
-                    label = "from the wall"
-                else:
-                    gap = abs(y - prop.at[1])
-                    label = f"off the {contact.surface}"
-                if gap > CONTACT_TOLERANCE:
-                    yield FigureError(
-                        f"{where}.contacts",
-                        f"{point} should rest on the {contact.surface} but is {gap:.0f} cm "
-                        f"{label} in the {keyframe.name} pose",
-                    )
-        for point, p in points.items():
-            allowed = FOOT_SINK if point.endswith(("_toe", "_heel")) else FLOOR_SINK
-            if p[1] - _radius(point) < -allowed and point not in ("waist", "chest", "neck"):
-                depth = -(p[1] - _radius(point))
-                yield FigureError(
-                    keyframe.name,
-                    f"{point} goes {depth:.0f} cm through the floor in the {keyframe.name} pose",
-                )
-    for prop in scene.props:
-        if prop.kind in SURFACE_HEIGHTS and prop.kind != "wall":
-            low, high = SURFACE_HEIGHTS[prop.kind]
-            if prop.at == (0.0, 0.0, 0.0):
-                yield FigureError("props", f"nothing rests on the {prop.kind}: add a contact")
-            elif not (spec.keyframes and _rests_on(spec, prop.kind)):
-                continue
-            elif not low - CONTACT_TOLERANCE <= prop.at[1] <= high + CONTACT_TOLERANCE:
-                yield FigureError(
-                    "props",
-                    f"the {prop.kind} would be {prop.at[1]:.0f} cm high; "
-                    f"a real one is {low:g} to {high:g} cm",
-                )
+                error = _resting_error(keyframe, contact, point, points, surfaces)
+                if error is not None:
+                    yield error
+        yield from _sinking_errors(keyframe, points)
+    yield from _surface_errors(scene)
 
 
 def _rests_on(spec: FigureSpec, kind: str) -> bool:
