@@ -783,6 +783,11 @@ def display_frame(scene: Scene, margin: float = 10.0) -> Frame:
     right = max(e[1] for e in extents)
     low = min(e[2] for e in extents)
     high = max(e[3] for e in extents)
+    for shape in _moving_props(scene):  # a band may run to an anchor beyond the body
+        for points in scene.frames:
+            coords = shape_coordinates(scene, shape, points)
+            left, right = min(left, *coords[0::2]), max(right, *coords[0::2])
+            low, high = min(low, *coords[1::2]), max(high, *coords[1::2])
     for shape in _fixed_props(scene):
         if shape.kind == "rect":
             x, y, w, h = shape.fixed
@@ -792,7 +797,13 @@ def display_frame(scene: Scene, margin: float = 10.0) -> Frame:
         low = -FLOOR_MARGIN / 2 + margin
     width = max(right - left + 2 * margin, 80.0)
     height = max(high - low + 2 * margin, 60.0)
-    return Frame((left + right) / 2 - width / 2, low - margin, width, height)
+    # Whole millimetres, so the SVG's viewBox and the floor line's ends agree exactly.
+    return Frame(
+        round((left + right) / 2 - width / 2, 1),
+        round(low - margin, 1),
+        round(width, 1),
+        round(height, 1),
+    )
 
 
 def _frame_errors(scene: Scene, frame: Frame) -> Iterator[FigureError]:
