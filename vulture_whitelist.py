@@ -70,6 +70,11 @@ _.wording_loaded_at
 _.assessment_id
 _.answered_at
 _.instrument_hash
+# Reminders (issue 17): a column kept for the record (the data download, the log of a send),
+# and the local push service's handler methods, which http.server calls by name.
+_.sent_at
+do_POST
+log_message
 
 # Exercise figures: read by the Jinja partial templates/figures/_figure.html.
 _.frames_json

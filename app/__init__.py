@@ -187,6 +187,9 @@ def register_blueprints(app: Flask) -> None:
     from app.outcomes import bp as outcomes_bp
 
     app.register_blueprint(outcomes_bp)
+    from app.reminders import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp)
 
 
 def register_audit_commit(app: Flask) -> None:

@@ -111,3 +111,40 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(cacheFirst(request));
   }
 });
+
+// --- Reminders (issue 17): Web Push and notification clicks ---------------------------------
+// Kept apart from the caching above. The worker (flask worker) sends
+// {"title", "body", "url", "tag"}: no health details, since a lock screen is not private.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  const url = typeof message.url === "string" && message.url.startsWith("/") ? message.url : "/today";
+  event.waitUntil(
+    self.registration.showNotification(message.title || "Stride", {
+      body: message.body || "Time for today's exercises.",
+      tag: message.tag || "stride-reminder",
+      icon: "/static/icons/icon-192.png",
+      badge: "/static/icons/icon-192.png",
+      data: { url },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const wanted = (event.notification.data && event.notification.data.url) || "/today";
+  const target = new URL(wanted, self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : new URL("/today", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((client) => new URL(client.url).pathname === new URL(url).pathname);
+      if (open && "focus" in open) return open.focus();
+      return self.clients.openWindow(url);
+    })(),
+  );
+});
