@@ -83,3 +83,6 @@ _.MAX_IMAGE_PIXELS
 _.sent_at
 do_POST
 log_message
+
+# Exercise figures: read by the Jinja partial templates/figures/_figure.html.
+_.frames_json

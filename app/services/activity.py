@@ -262,6 +262,7 @@ class ItemView:
     steps: tuple[str, ...]
     cues: tuple[str, ...]
     dose: Dose  # as prescribed; its side is both | left | right | each
+    figure: dict[str, Any] | None  # the library figure's keyframes, if it has one
     sessions: int
     note: str
     units: tuple[UnitView, ...]
@@ -451,7 +452,12 @@ def _exercises(ids: set[int]) -> dict[int, sa.Row[Any]]:
         return {}
     rows = db.session.execute(
         sa.select(
-            Exercise.id, Exercise.name, Exercise.steps, Exercise.cues, Exercise.media_count
+            Exercise.id,
+            Exercise.name,
+            Exercise.steps,
+            Exercise.cues,
+            Exercise.media_count,
+            Exercise.figure,
         ).where(Exercise.id.in_(ids))
     )
     return {row.id: row for row in rows}
@@ -486,6 +492,7 @@ def _item_view(
         steps=tuple(exercise.steps or ()),
         cues=tuple(exercise.cues or ()),
         dose=prescription.dose,
+        figure=exercise.figure,
         sessions=item.sessions,
         note=prescription.note or "",
         units=tuple(units),
