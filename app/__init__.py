@@ -56,6 +56,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     register_extensions(app)
     register_input_limits(app)
     register_blueprints(app)
+    check_only_limited_views(app)
     register_audit_commit(app)
     register_static_assets(app)
     register_error_handlers(app)
@@ -199,6 +200,13 @@ def resolve_rate_limit_storage(app: Flask) -> None:
     from app import rate_limits
 
     rate_limits.resolve_storage(app)
+
+
+def check_only_limited_views(app: Flask) -> None:
+    """No rate-limit check before requests that no limit applies to (app/rate_limits)."""
+    from app import rate_limits
+
+    rate_limits.check_only_limited_views(app)
 
 
 def register_input_limits(app: Flask) -> None:
