@@ -53,10 +53,11 @@ def main() -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.database}{suffix}").unlink(missing_ok=True)
         Path(args.database).parent.mkdir(parents=True, exist_ok=True)
-        for command in (["db", "upgrade"], ["library", "sync"],
-                        ["seed-scale", "--patients", str(args.patients), "--days", str(args.days)]):  # fmt: skip
-            subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True,
-                           capture_output=True)  # fmt: skip
+        size = ["--patients", str(args.patients), "--days", str(args.days)]
+        for command in (["db", "upgrade"], ["library", "sync"], ["seed-scale", *size]):
+            subprocess.run(
+                [str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True, capture_output=True
+            )
         import sqlite3
 
         with sqlite3.connect(args.database) as connection:  # as bench/run.py did: WAL
@@ -84,18 +85,31 @@ def main() -> int:
                 "BENCH_SESSION": str(choice["session"]), "BENCH_ALTERNATE": "1",
             }  # fmt: skip
             year = datetime.fromisoformat(choice["today"]).date()
-            print(f"SQLite {args.database}, {args.patients} x {args.days}, gunicorn -w 2 "
-                  f"--threads 4, wrk -c{args.connections} -d{args.duration}s, {args.app_dir}")  # fmt: skip
+            print(
+                f"SQLite {args.database}, {args.patients} x {args.days}, gunicorn -w 2 "
+                f"--threads 4, wrk -c{args.connections} -d{args.duration}s, {args.app_dir}"
+            )
             print("| Target | req/s | p50 ms | p99 ms | p99 / p50 | non-2xx |")
             print("|---|---:|---:|---:|---:|---:|")
             for target in (
                 _target("today", "today page", base, "/today", cookie),
                 _target("today_api", "GET /api/v1/today", base, "/api/v1/today", cookie),
-                _target("charts", "chart data, one year", base,
-                        f"/progress/charts.json?from={year - timedelta(days=364)}&to={year}",
-                        cookie),  # fmt: skip
-                _target("sync", "POST /api/v1/sync, tick and untick", base, "/api/v1/sync",
-                        cookie, method="POST", env=sync_env),  # fmt: skip
+                _target(
+                    "charts",
+                    "chart data, one year",
+                    base,
+                    f"/progress/charts.json?from={year - timedelta(days=364)}&to={year}",
+                    cookie,
+                ),  # fmt: skip
+                _target(
+                    "sync",
+                    "POST /api/v1/sync, tick and untick",
+                    base,
+                    "/api/v1/sync",
+                    cookie,
+                    method="POST",
+                    env=sync_env,
+                ),  # fmt: skip
             ):
                 run_wrk(wrk, target, args, warmup=True)
                 r = run_wrk(wrk, target, args, warmup=False)
