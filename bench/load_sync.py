@@ -186,7 +186,7 @@ def start_gunicorn(port: int, workers: int, secret_key: str, log: Path) -> subpr
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy shared machine boots workers slowly
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
