@@ -24,14 +24,21 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Set up everything, then serve the app on http://$(HOST):$(PORT) (127.0.0.1:5000) with demo data.
+## Set up everything, then serve the app on http://$(HOST):$(PORT) (127.0.0.1:5000) with demo data,
+## and run `flask worker` (reminders) beside it until the server stops. instance/vapid.env holds
+## this machine's own Web Push key pair, made on the first run.
 run: install assets
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask library sync
 	$(BIN)/flask seed-demo
-	@echo "Stride is starting on http://$(HOST):$(PORT) (Ctrl+C to stop)."
-	EXTERNAL_URL=$${EXTERNAL_URL:-http://$(HOST):$(PORT)} $(BIN)/flask run --host $(HOST) --port $(PORT)
+	test -s instance/vapid.env || $(BIN)/flask push keys > instance/vapid.env
+	@echo "Stride is starting on http://$(HOST):$(PORT) (Ctrl+C to stop), with its worker (reminders)."
+	@set -a && . ./instance/vapid.env && set +a && \
+	export EXTERNAL_URL=$${EXTERNAL_URL:-http://$(HOST):$(PORT)} && \
+	{ $(BIN)/flask worker & worker=$$!; } && \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM && \
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Install the test requirements and run the whole suite.
 test: install-dev assets

@@ -1,5 +1,6 @@
 """Settings for each environment, read from the environment variables."""
 
+import base64
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -64,8 +65,26 @@ class Config:
     LOGIN_LOCKOUT_LIMIT = "10 per minute"  # failed logins per account, then locked for the minute
     INVITE_GUESS_LIMIT = "100 per hour"  # wrong invite codes from all addresses together
     INVITE_DAYS = 7
+    CALENDAR_RATE_LIMIT = "30 per minute"  # per address on the calendar feed's token URL
+    # --- Reminders (issue 17): Web Push. `flask push keys` makes a key pair; without one,
+    # the Account page says reminders are not set up on this server.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+    # Who runs this server, for push services (a mailto: or https: URL; default EXTERNAL_URL).
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
+    # How often `flask worker` looks for due reminders.
+    WORKER_POLL_SECONDS = 20
+    # Push endpoints come from the browser: only https:// to a named host unless this is set.
+    PUSH_ALLOW_HTTP = False
     EXERCISE_LIBRARY_DIR = str(BASE_DIR / "exercise_library")
-    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60
+    # Static URLs without ?v=<hash> (app/assets.py gives every template URL one) are cached for
+    # minutes only; versioned ones for a year. Pages and JSON go out compressed: brotli at a
+    # moderate quality, or gzip (Flask-Compress), never streamed files (their copies are built).
+    SEND_FILE_MAX_AGE_DEFAULT = 5 * 60
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 6
+    COMPRESS_STREAMS = False
+    COMPRESS_MIMETYPES = ["text/html", "application/json", "application/manifest+json"]
     HSTS = False
     # How many reverse proxies (nginx, a load balancer) stand in front of Stride and set the
     # X-Forwarded-For/-Proto/-Host headers; 0 trusts none of them (development).
@@ -101,6 +120,11 @@ class TestingConfig(Config):
     LOGIN_RATE_LIMIT = "1000 per minute"
     LOGIN_LOCKOUT_LIMIT = "1000 per minute"
     INVITE_GUESS_LIMIT = "1000 per minute"
+    CALENDAR_RATE_LIMIT = "1000 per minute"
+    # A throwaway key for the tests' own push service (tests/reminders), not a secret.
+    VAPID_PRIVATE_KEY = "qTmASeg5aFqMZwcY5LmRMqqLEVUyRRMvSQT9d6Xh7ns"
+    VAPID_SUBJECT = "mailto:tests@stride.invalid"
+    PUSH_ALLOW_HTTP = True  # the tests' push service listens on http://127.0.0.1
     RATELIMIT_STORAGE_URI = "memory://"  # each test starts clean; app/rate_limits is tested apart
     PASSWORD_HASH_FAST = True
 
@@ -112,7 +136,6 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
-    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24
     # No silent SQLite: an empty URI makes check_production_settings say DATABASE_URL is missing.
     SQLALCHEMY_DATABASE_URI = _database_url("")
     # --- Safe links (issue 20): required, and an unknown Host header is refused (400).
@@ -160,6 +183,17 @@ def proxy_count(settings: Mapping[str, Any]) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def vapid_key_readable(key: str) -> bool:
+    """Tell whether a VAPID private key is empty (reminders off) or 32 bytes in base64url."""
+    if not key:
+        return True
+    try:
+        raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    except ValueError:
+        return False
+    return len(raw) == 32 and key.isascii()
+
+
 def check_production_settings(settings: Mapping[str, Any], workers: int | None = None) -> None:
     """Refuse to run production with settings that would lose data or expose accounts.
 
@@ -189,6 +223,10 @@ def check_production_settings(settings: Mapping[str, Any], workers: int | None =
         )
     if not settings.get("EXTERNAL_URL"):
         problems.append("EXTERNAL_URL is not set (the https:// address invite links start with)")
+    if not vapid_key_readable(str(settings.get("VAPID_PRIVATE_KEY") or "")):
+        problems.append(
+            "VAPID_PRIVATE_KEY is not a key made by `flask push keys` (base64url, 32 bytes)"
+        )
     if proxy_count(settings) is None:
         problems.append("PROXY_COUNT must be a whole number (0 when no proxy is in front)")
     if problems:

@@ -70,3 +70,12 @@ _.wording_loaded_at
 _.assessment_id
 _.answered_at
 _.instrument_hash
+# html.parser.HTMLParser calls these (tests/today/test_pages.py reads a page's buttons).
+_.handle_starttag
+_.handle_endtag
+_.handle_data
+# Reminders (issue 17): a column kept for the record (the data download, the log of a send),
+# and the local push service's handler methods, which http.server calls by name.
+_.sent_at
+do_POST
+log_message

@@ -96,8 +96,11 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 
+    # First, so its after_request hook runs last (Flask runs them in reverse): it compresses
+    # the finished response, headers and all.
+    compress.init_app(app)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -243,6 +246,9 @@ def register_blueprints(app: Flask) -> None:
     from app.outcomes import bp as outcomes_bp
 
     app.register_blueprint(outcomes_bp)
+    from app.reminders import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp)
 
 
 def register_audit_commit(app: Flask) -> None:
@@ -261,11 +267,10 @@ def register_audit_commit(app: Flask) -> None:
 
 
 def register_static_assets(app: Flask) -> None:
-    """Serve vendored files pre-compressed, cache versioned URLs for long (app/progress/assets)."""
-    from app.progress import assets
+    """Hashed static URLs, their built and pre-compressed copies, a year's cache (app/assets)."""
+    from app import assets
 
-    app.before_request(assets.serve_precompressed)
-    app.after_request(assets.cache_static_for_long)
+    assets.register(app)
 
 
 def json_error(status: int, message: str, errors: Mapping[str, object] | None = None) -> Response:

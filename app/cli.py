@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask create-clinic`, `flask backup`, `flask seed-demo` and friends."""
+"""Command-line tasks: `flask create-clinic`, `flask backup`, `flask worker` and friends."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,8 @@ def register(app: Flask) -> None:
     from app.outcomes.cli import outcomes_cli
 
     app.cli.add_command(outcomes_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(push_cli)
 
 
 @click.command("seed-demo")
@@ -169,3 +171,43 @@ def restore_command(backup_file: Path, yes: bool) -> None:
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored from {backup_file}. Start Stride again.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the due work once and exit (tests, cron).")
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.1, 3600),
+    default=None,
+    help="Seconds between runs (default WORKER_POLL_SECONDS).",
+)
+def worker_command(once: bool, poll: float | None) -> None:
+    """Run scheduled work (reminders) until SIGTERM; beside the web server, never inside it."""
+    import logging
+
+    from app import worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        counts = worker.run_once(app)
+        click.echo(" ".join(f"{key}={value}" for key, value in sorted(counts.items())) or "idle")
+        if counts.get("errors"):
+            raise SystemExit(1)
+        return
+    worker.run_forever(app, poll or float(current_app.config["WORKER_POLL_SECONDS"]))
+
+
+@click.group("push")
+def push_cli() -> None:
+    """Web Push reminders: keys."""
+
+
+@push_cli.command("keys")
+def push_keys_command() -> None:
+    """Print a new VAPID key pair: put the private key in VAPID_PRIVATE_KEY."""
+    from app.services import push
+
+    pair = push.new_key_pair()
+    click.echo(f"VAPID_PRIVATE_KEY={pair.private_key}")
+    click.echo(f"# public key (browsers get it from the Account page): {pair.public_key}")

@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -75,4 +76,5 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from app.extensions import db
@@ -39,6 +40,7 @@ from app.models import (
 )
 from app.services.library import search_text_for, tags_for
 from app.services.passwords import hash_password
+from app.services.plans import due_for_patient_between
 
 PASSWORD = "correct horse battery"
 _ids = count(1)
@@ -300,9 +302,16 @@ class Make:
         usual: int | None = 2,
         zone: str | None = "green",
         logged: bool | None = None,
+        ticks: bool = False,
         **fields: object,
     ) -> list[DaySummary]:
-        """A day summary for every day first..last (done defaults to all that was due)."""
+        """A day summary for every day first..last (done defaults to all that was due).
+
+        ticks: also tick the plan's due units, the first `done` of them each day, so the
+        rules that read each exercise's own ticks (a line progresses only when done) see them.
+        """
+        if ticks:
+            self._tick_due(patient, first, last, done)
         rows = []
         day = first
         while day <= last:
@@ -327,6 +336,24 @@ class Make:
             day += timedelta(days=1)
         db.session.flush()
         return rows
+
+    def _tick_due(self, patient: Patient, first: date, last: date, done: int | None) -> None:
+        """Tick the first `done` due units of each day (all of them when done is None)."""
+        for day, items in due_for_patient_between(patient, first, last).items():
+            left = None if done is None else done
+            for item in items:
+                line = db.session.scalar(
+                    sa.select(Prescription).where(
+                        Prescription.version_id == item.version_id,
+                        Prescription.line_id == item.line_id,
+                    )
+                )
+                assert line is not None
+                for unit in item.units:
+                    if left is not None and left <= 0:
+                        break
+                    self.log(patient, line, day, session=unit.session, side=unit.side)
+                    left = None if left is None else left - 1
 
     def log(self, patient: Patient, line: Prescription, day: date, **fields: object) -> ExerciseLog:
         """A done tick of one prescription line on a day."""

@@ -15,11 +15,14 @@ from enum import StrEnum
 from app.domain.localtime import days_between
 from app.domain.localtime import week_start as monday_of
 from app.domain.numbers import percent
+from app.domain.rule_settings import CLINIC_DEFAULTS
 from app.domain.schedule import DueItem, TickUnit
 
-ADHERENT = 0.8  # 80% of the prescribed programme: the usual "adherent" line
-LOW_ADHERENCE = 0.5  # below this over a week: review (clinical.md s. 4)
-SILENT_DAYS = 3  # nothing logged for this many days: review (clinical.md s. 4)
+# The clinic's lines (rule_settings.RuleSettings); a programme may override them for its
+# suggestions, while the caseload pages compare every patient with the clinic's.
+ADHERENT = CLINIC_DEFAULTS.adherent_percent / 100  # the usual "adherent" line, 80%
+LOW_ADHERENCE = CLINIC_DEFAULTS.low_adherence_percent / 100  # below: review (clinical.md s. 4)
+SILENT_DAYS = CLINIC_DEFAULTS.silent_days  # nothing logged for this many days: review
 
 Due = Mapping[date, Sequence[DueItem]]
 Done = Collection[tuple[date, TickUnit]] | Collection[tuple[date, int, int, str]]
@@ -52,18 +55,18 @@ class Ratio:
         return self.fraction >= ADHERENT
 
 
-def is_low_adherence(done: int, due: int) -> bool:
+def is_low_adherence(done: int, due: int, line: float = LOW_ADHERENCE) -> bool:
     """Tell whether done of due units is below the low-adherence line (nothing due: no)."""
-    return bool(due) and done / due < LOW_ADHERENCE
+    return bool(due) and done / due < line
 
 
-def nothing_logged_for(last_active: date | None, today: date) -> bool:
-    """Tell whether nothing was logged today nor on the SILENT_DAYS days before it.
+def nothing_logged_for(last_active: date | None, today: date, days: int = SILENT_DAYS) -> bool:
+    """Tell whether nothing was logged today nor on the `days` days before it.
 
     last_active is the last day the patient logged anything on (last_active_day). Today
     counts as activity although it is not over: a patient who logged today is back.
     """
-    return last_active is None or last_active < today - timedelta(days=SILENT_DAYS)
+    return last_active is None or last_active < today - timedelta(days=days)
 
 
 def last_active_day(last_logged: date | None, morning_answered: bool) -> date | None:

@@ -84,10 +84,15 @@ STEPS_RANGE = (3, 6)
 TYPICAL_WEEKS_RANGE = (1, 26)
 PRESCRIPTIONS_PER_PHASE_RANGE = (3, 7)
 
-# A caution for these conditions means "do not use": compressive positions make a gluteal
-# tendinopathy worse (clinical.md section 5), so its templates must not prescribe them. For
-# other conditions a caution is advice on how to do the exercise, not a ban.
-AVOID_IN_TEMPLATES = frozenset({"gluteal-tendinopathy"})
+# How strong a caution is, per condition (clinical.md s. 8). "avoid": never proposed for a
+# patient with that condition (by templates, progressions or swaps); compressive positions in
+# gluteal tendinopathy are (s. 5). "take-care": proposed, with the caution shown.
+AVOID = "avoid"
+TAKE_CARE = "take-care"
+CAUTION_STRENGTHS: dict[str, str] = {
+    AVOID: "Avoid with this condition (never proposed)",
+    TAKE_CARE: "Take care with this condition (proposed, caution shown)",
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,22 @@ def _dose_properties() -> dict[str, Any]:
     return properties
 
 
+def _flag(description: str) -> dict[str, Any]:
+    return {"type": "boolean", "description": description}
+
+
+def _caution_strength() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"enum": list(CONDITIONS)},
+        "additionalProperties": {"enum": list(CAUTION_STRENGTHS)},
+        "description": (
+            "For each condition the cautions name: avoid (never proposed for it) or "
+            "take-care (proposed, with the caution shown)."
+        ),
+    }
+
+
 def exercise_schema() -> dict[str, Any]:
     """Return the JSON schema (draft 2020-12) of one exercise file."""
     dose_properties = _dose_properties()
@@ -197,13 +218,15 @@ def exercise_schema() -> dict[str, Any]:
             "equipment": _enum_list(EQUIPMENT),
             "position": {"enum": list(POSITIONS)},
             "level": _int_range(*LEVEL_RANGE),
-            "walk_run": {
-                "type": "boolean",
-                "description": (
-                    "true for a return-to-running line: a walk-run level or the continuous "
-                    "run that ends them (clinical.md s. 6). Leave out otherwise."
-                ),
-            },
+            "walk_run": _flag(
+                "true for a return-to-running line: a walk-run level or the continuous "
+                "run that ends them (clinical.md s. 6). Leave out otherwise."
+            ),
+            "readiness_test": _flag(
+                "true for a return-to-running readiness test (single-leg squat, side "
+                "plank, step-ups, hops; clinical.md s. 6): its pain, below 3/10, is an "
+                "entry criterion for the first walk-run level. Leave out otherwise."
+            ),
             "dose": {
                 "type": "object",
                 "additionalProperties": False,
@@ -229,6 +252,7 @@ def exercise_schema() -> dict[str, Any]:
             "regression": {"anyOf": [_slug(), {"type": "null"}]},
             "progression": {"anyOf": [_slug(), {"type": "null"}]},
             "evidence": _text(),
+            "caution_strength": _caution_strength(),
         },
     }
 
@@ -389,7 +413,25 @@ def validate_exercise_dict(data: Mapping[str, Any], file: str) -> list[LibraryEr
     for link in ("regression", "progression"):
         if slug is not None and data.get(link) == slug:
             errors.append(LibraryError(file, link, "links to the exercise itself"))
+    errors.extend(_strength_errors(data, file, seen))
     return errors
+
+
+def _strength_errors(
+    data: Mapping[str, Any], file: str, already: set[str]
+) -> Iterator[LibraryError]:
+    """Yield a problem for each cautioned condition without a strength, and each extra one."""
+    strengths = data.get("caution_strength") or {}
+    if "caution_strength" in already or not isinstance(strengths, Mapping):
+        return
+    cautions = data.get("cautions")
+    named = caution_conditions(data) if isinstance(cautions, list) else set()
+    for condition in sorted(named - set(strengths)):
+        message = f"says nothing for {condition!r}: give avoid or take-care"
+        yield LibraryError(file, "caution_strength", message)
+    for condition in sorted(set(strengths) - named):
+        message = f"{condition!r} has no caution; remove it or add the caution"
+        yield LibraryError(file, f"caution_strength.{condition}", message)
 
 
 def _claim_slug(
@@ -519,7 +561,9 @@ def _prescription_errors(
             LibraryError(file, f"{where}.exercise", f"{exercise!r} is not in the exercise library")
         )
     elif isinstance(exercise, str) and exercise in avoid:
-        message = f"{exercise!r} carries a caution for this condition and must not be prescribed"
+        message = (
+            f"{exercise!r} is to avoid with this condition (caution) and must not be prescribed"
+        )
         errors.append(LibraryError(file, f"{where}.exercise", message))
 
     days, per_week = item.get("days_of_week"), item.get("times_per_week")
@@ -541,7 +585,7 @@ def validate_template_dict(
     exercise_slugs: set[str],
     avoid: Mapping[str, set[str]] | None = None,
 ) -> list[LibraryError]:
-    """Return the problems in one template; avoid maps condition -> exercise slugs to refuse."""
+    """Return the problems in one template; avoid maps condition -> exercise slugs to avoid."""
     errors = [_schema_error(file, e) for e in _TEMPLATE_VALIDATOR.iter_errors(data)]
     seen = {error.field for error in errors}
     slug = data.get("slug")
@@ -565,12 +609,12 @@ def validate_template_dict(
 def check_templates(
     files: ParsedFiles,
     exercise_slugs: set[str],
-    exercise_cautions: Mapping[str, Iterable[str]] | None = None,
+    exercise_avoided: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[LibraryError]]:
-    """Check every template file; exercise_cautions maps slug -> conditions it is cautioned for."""
+    """Check every template file; exercise_avoided maps slug -> conditions it is to avoid with."""
     avoid: dict[str, set[str]] = {}
-    for exercise, conditions in (exercise_cautions or {}).items():
-        for condition in set(conditions) & AVOID_IN_TEMPLATES:
+    for exercise, conditions in (exercise_avoided or {}).items():
+        for condition in conditions:
             avoid.setdefault(condition, set()).add(exercise)
     errors: list[LibraryError] = []
     defined_in: dict[str, str] = {}
@@ -614,12 +658,28 @@ def caution_conditions(exercise: Mapping[str, Any]) -> set[str]:
     }
 
 
+def avoided_conditions(exercise: Mapping[str, Any]) -> set[str]:
+    """Return the conditions an exercise file says to avoid it with (caution_strength)."""
+    strengths = exercise.get("caution_strength") or {}
+    return {condition for condition, strength in strengths.items() if strength == AVOID}
+
+
+def stored_cautions(exercise: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return an exercise file's cautions as Exercise.cautions keeps them: each with its
+    "avoid" conditions, so one column answers both "which text" and "how strong"."""
+    avoided = avoided_conditions(exercise)
+    return [
+        {**caution, "avoid": [c for c in caution.get("conditions") or [] if c in avoided]}
+        for caution in exercise.get("cautions") or []
+    ]
+
+
 def check_library(exercise_files: ParsedFiles, template_files: ParsedFiles) -> LibraryReport:
     """Check the whole library: exercises, chains and templates."""
     exercises, errors = check_exercises(exercise_files)
     slugs = {exercise["slug"] for exercise in exercises}
-    cautions = {exercise["slug"]: caution_conditions(exercise) for exercise in exercises}
-    templates, template_errors = check_templates(template_files, slugs, cautions)
+    avoided = {exercise["slug"]: avoided_conditions(exercise) for exercise in exercises}
+    templates, template_errors = check_templates(template_files, slugs, avoided)
     counts = {category: 0 for category in CATEGORIES}
     for exercise in exercises:
         counts[exercise["category"]] += 1

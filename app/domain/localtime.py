@@ -1,6 +1,6 @@
 """The one place that knows about clocks and timezones: UTC storage, patient-local days."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from app.domain.errors import Refused
@@ -38,6 +38,15 @@ def local_date(instant: datetime, timezone: str) -> date:
 def local_today(timezone: str, now: datetime | None = None) -> date:
     """Return today's date for someone living in the timezone."""
     return local_date(now or utcnow(), timezone)
+
+
+def local_instant(day: date, at: time, timezone: str) -> datetime:
+    """Return the UTC instant of a wall-clock time on a local date in a timezone.
+
+    A time the clocks skip (02:30 when they go forward) falls the gap's length later
+    (03:30 summer time); a time they show twice (01:30 when they go back) is the first.
+    """
+    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def week_start(day: date) -> date:

@@ -28,7 +28,7 @@ class PainThresholds:
         """Return setting -> what is wrong with it; empty when all are fine."""
         problems = {
             f.name: f"Must be a whole number from {PAIN_MIN} to {PAIN_MAX}."
-            for f in fields(self)
+            for f in fields(PainThresholds)  # not a subclass's other settings (RuleSettings)
             if not _is_pain(getattr(self, f.name))
         }
         if problems:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from app.domain.dose import EXERCISE_DOSE_FIELDS, Dose, describe_change
 from app.domain.errors import Refused
-from app.domain.pain import PainThresholds
+from app.domain.rule_settings import PROGRAMME_SETTINGS, SETTING_WORDS, RuleSettings
 
 AFFECTED_SIDES = ("left", "right", "both", "none")
 THRESHOLD_FIELDS = (
@@ -23,19 +23,13 @@ THRESHOLD_FIELDS = (
     "mcid",
     "walk_run_max_pain",
 )
+# What a programme version stores of the rules' settings: its pain thresholds and the other
+# numbers a physio changes for one patient (rule_settings.PROGRAMME_SETTINGS).
+SETTING_FIELDS = THRESHOLD_FIELDS + PROGRAMME_SETTINGS
 NOTE_LIMIT = 1000
 # A new line's dose when nothing else is given (a template line starts from it).
 DEFAULT_LINE_DOSE = Dose(sets=3, reps=10, times_per_week=3)
 PHASE_MISSING = "That phase does not exist in this programme."
-
-_THRESHOLD_WORDS = {
-    "green_max_during": "green up to {}",
-    "amber_max_during": "amber up to {}",
-    "amber_morning_rise": "amber when next morning is {} above usual",
-    "red_morning_rise": "red when next morning is {} above usual",
-    "mcid": "a change of {} points matters",
-    "walk_run_max_pain": "walk-run levels done well at pain up to {}",
-}
 
 
 class ProgrammeError(Refused):
@@ -109,7 +103,7 @@ class PlanDraft:
     lines: list[DraftLine]
     phase_position: int
     affected_side: str
-    thresholds: PainThresholds
+    thresholds: RuleSettings  # the pain thresholds and the programme's other rule settings
     phase_names: dict[int, str]
     next_line_id: int
     # (change_kind, summary) for each edit, in order: the version's summary is made from them.
@@ -213,20 +207,21 @@ class PlanDraft:
         self.phase_position = position
         self.changes.append(("phase", f"{verb} phase {position + 1}: {self.phase_names[position]}"))
 
-    def set_thresholds(self, **values: int) -> None:
-        """Change the pain thresholds (any of THRESHOLD_FIELDS)."""
-        unknown = set(values) - set(THRESHOLD_FIELDS)
+    def set_thresholds(self, **values: Any) -> None:
+        """Change the pain thresholds and rule settings (any of SETTING_FIELDS)."""
+        unknown = set(values) - set(SETTING_FIELDS)
         if unknown:
             raise TypeError(f"unknown threshold settings: {', '.join(sorted(unknown))}")
         before = self.thresholds
         self.thresholds = replace(before, **values)
-        parts = [
-            _THRESHOLD_WORDS[name].format(getattr(self.thresholds, name))
-            for name in THRESHOLD_FIELDS
-            if getattr(self.thresholds, name) != getattr(before, name)
-        ]
-        if parts:
-            self.changes.append(("thresholds", "Pain thresholds: " + ", ".join(parts)))
+        changed = [n for n in SETTING_FIELDS if getattr(self.thresholds, n) != getattr(before, n)]
+        words = {n: SETTING_WORDS[n].format(getattr(self.thresholds, n)) for n in changed}
+        pain = [words[n] for n in changed if n in THRESHOLD_FIELDS]
+        others = [words[n] for n in changed if n not in THRESHOLD_FIELDS]
+        if pain:
+            self.changes.append(("thresholds", "Pain thresholds: " + ", ".join(pain)))
+        if others:
+            self.changes.append(("thresholds", "Rule settings: " + ", ".join(others)))
 
     def set_affected_side(self, side: str) -> None:
         """Change the affected side recorded on the plan."""

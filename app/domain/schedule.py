@@ -1,6 +1,6 @@
 """What is due for a patient on a patient-local date: which exercises, how many sessions, sides."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -243,3 +243,14 @@ def due_units_by_day(
 
 def _start_order(programme: ProgrammePlan) -> tuple[date, int]:
     return programme.start_date, programme.programme_id
+
+
+def last_sessions(exercise_days: Iterable[date], through: date, count: int) -> list[date]:
+    """Return the plan's last `count` exercise days up to and including `through`, oldest first.
+
+    The one reading of "in a row" and "running" (clinical.md s. 8): they count the plan's
+    sessions, not calendar days, so on a Mon/Wed/Fri plan Monday and Wednesday are two in a
+    row and Tuesday, a rest day, does not break them. Fewer when the plan had fewer.
+    """
+    days = sorted({day for day in exercise_days if day <= through})
+    return days[-count:] if count > 0 else []

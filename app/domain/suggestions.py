@@ -30,19 +30,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
-from app.domain.adherence import (
-    ADHERENT,
-    LOW_ADHERENCE,
-    SILENT_DAYS,
-    is_low_adherence,
-    last_active_day,
-    nothing_logged_for,
-)
+from app.domain.adherence import last_active_day, nothing_logged_for
 from app.domain.dose import (
     DURATION_SECONDS_RANGE,
-    HOLD_SECONDS_RANGE,
-    REPS_RANGE,
-    SETS_RANGE,
     STRENGTH_FIELDS,
     Dose,
     InvalidDose,
@@ -50,32 +40,12 @@ from app.domain.dose import (
 )
 from app.domain.localtime import days_between
 from app.domain.numbers import Number, percent
-from app.domain.pain import PainThresholds, Zone, zone_for_during, zone_for_morning
+from app.domain.pain import Zone, zone_for_during, zone_for_morning
+from app.domain.rule_settings import RuleSettings
+from app.domain.schedule import last_sessions
 
-WEEK_DAYS = 7
-TREND_GAP_DAYS = 14  # the pain trend compares the week with the week two weeks earlier
-TREND_MIN_READINGS = 2  # a single reading on either side is not a trend
-# Phases (clinical.md s. 4): stay at least 2-3 weeks in a phase; tendon stages are each gated
-# by pain below 3/10 on a test task.
-MIN_WEEKS_IN_PHASE = 2
-STAGE_GATE_PAIN = 3  # the test task must be below this
-WALK_RUN_GOOD_SESSIONS = 2  # a walk-run level moves on after this many good sessions in a row
-
-# More dose where a chain ends (clinical.md s. 4), tried in this order.
-REPS_STEP = 2
-HOLD_STEP_SECONDS = 5
-# Load goes up 5-10% (clinical.md s. 4) in 0.5 kg steps: the largest step not above 10%.
-# Under 5 kg even 0.5 kg is more than 10%, so such a line gets the next option, a set.
-LOAD_STEP_MIN, LOAD_STEP_MAX = Fraction(5, 100), Fraction(10, 100)
-LOAD_PLATE_KG = 0.5
-# Less dose where a chain starts: clinical.md s. 4 says 20-30%; 25% is the middle and is
-# easy for patient and physio to picture ("a quarter less"). Rounded to the nearest whole
-# rep, second or half kilo (ties to the smaller dose), which stays within 20-30% wherever a
-# whole number can.
-LESS_DOSE = Fraction(3, 4)
-# Return to running after 30 minutes continuous: weekly volume up by no more than about 10%
-# (clinical.md s. 6). Same days a week, so each run gets at most 10% longer, in whole minutes.
-RUN_VOLUME_STEP = Fraction(1, 10)
+# Every number the rules use is a RuleSettings field (clinic defaults, some overridden per
+# programme); each suggestion's numbers name the settings it used, for the "why" panel.
 
 
 class Kind(StrEnum):
@@ -97,10 +67,12 @@ PROGRESS_DOSE_AT_LIMIT = "progress_dose_at_limit"
 PROGRESS_WALK_RUN_LEVEL = "progress_walk_run_level"
 PROGRESS_RUN_VOLUME = "progress_run_volume"
 PROGRESS_PHASE_READY = "progress_phase_ready"
+PROGRESS_TOWARDS_RUN_ENTRY = "progress_towards_run_entry"  # a longer walk, up to the entry walk
 REGRESS_PAIN_ABOVE_5 = "regress_pain_above_5"  # "5" is the default amber limit
 REGRESS_MORNING_WORSE_TWO_DAYS = "regress_morning_worse_two_days"
 REGRESS_WALK_RUN_LEVEL = "regress_walk_run_level"
 HOLD_AMBER = "hold_amber"
+HOLD_RUN_ENTRY = "hold_run_entry"  # return to running waits for its entry criteria (s. 6)
 REVIEW_LOW_ADHERENCE = "review_low_adherence"
 REVIEW_NOTHING_LOGGED = "review_nothing_logged"
 REVIEW_PAIN_WORSE_THAN_TWO_WEEKS = "review_pain_worse_than_two_weeks"
@@ -119,6 +91,7 @@ class DayRecord:
     exercise_pain: Mapping[int, int] = field(default_factory=dict)  # line_id -> max pain
     logged: bool = False  # any tick or check-in that day
     completed_lines: frozenset[int] = frozenset()  # lines with every due unit done that day
+    line_units: Mapping[int, tuple[int, int]] = field(default_factory=dict)  # line -> done, due
 
     @property
     def morning_rise(self) -> int | None:
@@ -142,6 +115,8 @@ class LineState:
     dose: Dose
     dose_since: date  # first day of the current exercise and dose on this line
     is_walk_run: bool = False  # a return-to-running level (clinical.md s. 6)
+    next_is_walk_run: bool = False  # the next exercise is a walk-run level (this is the walk)
+    is_readiness_test: bool = False  # a return-to-running readiness test (library attribute)
     # The day the physio last changed this line's exercise or dose (None: as first prescribed).
     # Pain up to that day was answered by the change: it regresses the line no further.
     changed_on: date | None = None
@@ -150,6 +125,10 @@ class LineState:
     # proposed: the chain is treated as ending there, so the dose changes instead.
     next_not_advised: str | None = None
     previous_not_advised: str | None = None
+    # The condition, in words, when the next / previous exercise carries a "take care"
+    # caution for it: still proposed, and the reason says to read its caution.
+    next_take_care: str | None = None
+    previous_take_care: str | None = None
 
     @property
     def harder(self) -> tuple[int, str] | None:
@@ -170,7 +149,7 @@ class LineState:
 class PlanContext:
     today: date
     plan_changed_on: date  # effective date of the latest programme version
-    thresholds: PainThresholds
+    settings: RuleSettings  # the programme's: clinic defaults with its own overrides
     lines: Sequence[LineState]
 
 
@@ -463,10 +442,10 @@ class _History:
 
     def __init__(self, days: Sequence[DayRecord], ctx: PlanContext) -> None:
         self.ctx = ctx
-        self.thresholds = ctx.thresholds
+        self.settings = ctx.settings
         self.by_day = {record.day: record for record in days}
         self.week_end = ctx.today - timedelta(days=1)
-        self.week_start = ctx.today - timedelta(days=WEEK_DAYS)
+        self.week_start = ctx.today - timedelta(days=ctx.settings.window_days)
 
     def between(self, first: date, last: date) -> list[DayRecord]:
         """Return the known records from first to last, oldest first."""
@@ -484,6 +463,21 @@ class _History:
         due = sum(r.due_units for r in week)
         return sum(min(r.done_units, r.due_units) for r in week), due
 
+    def line_adherence(self, line_id: int) -> tuple[int, int]:
+        """Return (done, due) units of one line over the week: was the exercise itself done?"""
+        units = [r.line_units.get(line_id, (0, 0)) for r in self.week()]
+        return sum(min(done, due) for done, due in units), sum(due for _, due in units)
+
+    def sessions(self) -> list[date]:
+        """Return the plan's exercise days known to the rules: days with something due."""
+        return sorted(day for day, record in self.by_day.items() if record.due_units)
+
+    def line_sessions(self, line_id: int) -> list[date]:
+        """Return the days this line was due on: its sessions, for its "in a row" rules."""
+        return sorted(
+            day for day, record in self.by_day.items() if record.line_units.get(line_id, (0, 0))[1]
+        )
+
 
 # --- Regress --------------------------------------------------------------------------------
 
@@ -498,7 +492,7 @@ def _regression(line: LineState, history: _History) -> Suggestion | None:
 
 
 def _regress_for_pain(line: LineState, history: _History) -> Suggestion | None:
-    limit = history.thresholds.amber_max_during
+    limit = history.settings.amber_max_during
     line_ids = {each.line_id for each in history.ctx.lines}
     red: list[tuple[date, int]] = []  # days and pain that point at this line
     named = False
@@ -514,14 +508,19 @@ def _regress_for_pain(line: LineState, history: _History) -> Suggestion | None:
     worst = max(pain for _, pain in red)
     where = f"during {line.exercise_name}" if named else "during exercise"
     unnamed = "" if named else ", with no exercise named"
-    proposal, action = _step_back(line)
+    proposal, action = _step_back(line, history.settings)
     return Suggestion(
         kind=Kind.REGRESS,
         rule=REGRESS_PAIN_ABOVE_5,
         line_id=line.line_id,
         window_start=history.week_start,
         window_end=history.ctx.today,
-        numbers={"max_pain": worst, "limit": limit, "days_above": len(red)},
+        numbers={
+            "max_pain": worst,
+            "days_above": len(red),
+            "amber_max_during": limit,
+            **history.settings.used("window_days"),
+        },
         reason=(
             f"Pain {where} reached {worst}/10 {_on_days([day for day, _ in red])} "
             f"(limit {limit}/10){unnamed}: {action}."
@@ -531,18 +530,31 @@ def _regress_for_pain(line: LineState, history: _History) -> Suggestion | None:
 
 
 def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | None:
-    rise_limit = history.thresholds.red_morning_rise
+    """Regress when next-morning pain was up by the red rise after N sessions in a row.
+
+    "Running" counts the plan's sessions (schedule.last_sessions): on a Mon/Wed/Fri plan,
+    Monday's and Wednesday's mornings-after are two in a row. A session in between with no
+    morning answer breaks the run: unknown is not a flare (it still holds, see _holds).
+    """
+    t = history.settings
+    rise_limit, needed = t.red_morning_rise, t.flare_sessions_in_a_row
+    sessions = history.sessions()
+    # The week: the morning after today is not in yet, and today's session may not be over.
     flares = {
         r.day: r.morning_rise
-        for r in _unanswered(line, history.pain_window())
-        if r.morning_rise is not None and r.morning_rise >= rise_limit
+        for r in _unanswered(line, history.week())
+        if r.due_units and r.morning_rise is not None and r.morning_rise >= rise_limit
     }
-    running = [day for day in sorted(flares) if day - timedelta(days=1) in flares]
-    if not running:
+    run: list[date] = []
+    for last in sorted(flares, reverse=True):
+        run = last_sessions(sessions, last, needed)
+        if len(run) == needed and all(day in flares for day in run):
+            break
+        run = []
+    if not run:
         return None
-    second = running[-1]
-    first = second - timedelta(days=1)
-    proposal, action = _step_back(line)
+    proposal, action = _step_back(line, history.settings)
+    rises = [flares[day] for day in run]
     return Suggestion(
         kind=Kind.REGRESS,
         rule=REGRESS_MORNING_WORSE_TWO_DAYS,
@@ -550,14 +562,15 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
         window_start=history.week_start,
         window_end=history.ctx.today,
         numbers={
-            "rise_first": flares[first],
-            "rise_second": flares[second],
-            "limit": rise_limit,
-            "days_running": 2,
+            "rise_first": rises[0],
+            "rise_second": rises[1] if len(rises) > 1 else None,
+            "red_morning_rise": rise_limit,
+            **t.used("flare_sessions_in_a_row", "window_days"),
         },
         reason=(
-            f"Next-morning pain was {flares[first]} and then {flares[second]} points above "
-            f"usual after {_day(first)} and {_day(second)} (limit {rise_limit}): {action}."
+            f"Next-morning pain was {_and(str(rise) for rise in rises)} points above usual "
+            f"after the sessions of {_and(_day(day) for day in run)}, {needed} sessions in a row "
+            f"(limit {rise_limit}): {action}."
         ),
         proposal=proposal,
     )
@@ -573,21 +586,30 @@ def _unanswered(line: LineState, records: Iterable[DayRecord]) -> list[DayRecord
     return [r for r in records if changed is None or r.day > changed]
 
 
-def _step_back(line: LineState) -> tuple[Proposal | None, str]:
+def _step_back(line: LineState, t: RuleSettings) -> tuple[Proposal | None, str]:
     """Return the easier exercise or 25% less dose, and the words for it."""
     if easier := line.easier:
-        return Proposal(Action.SWAP, *easier), f"suggest going back to {easier[1]}"
-    proposal = _less_dose(line)
+        care = _care_words(line.previous_take_care)
+        return Proposal(Action.SWAP, *easier), f"suggest going back to {easier[1]}{care}"
+    proposal = _less_dose(line, t)
     not_advised = _not_advised_words(line, harder=False)
     if proposal is None:
         if not_advised:
             return None, f"{not_advised} and {line.exercise_name} is at its smallest dose, review"
         return None, f"{line.exercise_name} is already at its easiest, please review"
+    rounding = (
+        f", holds in whole {t.hold_round_seconds} s" if line.dose.hold_seconds is not None else ""
+    )
     return proposal, (
         f"{not_advised + ', so ' if not_advised else ''}"
-        f"suggest 25% less {line.exercise_name}: {_dose_words(proposal)} "
-        f"instead of {_dose_words(_current_dose(line))}"
+        f"suggest {t.less_dose_percent}% less {line.exercise_name}{rounding}: "
+        f"{_dose_words(proposal)} instead of {_dose_words(_current_dose(line))}"
     )
+
+
+def _care_words(condition: str | None) -> str:
+    """Return ", with care for X (read its caution)" for a "take care" caution; else ""."""
+    return f", with care for {condition} (read its caution)" if condition else ""
 
 
 def _not_advised_words(line: LineState, *, harder: bool) -> str:
@@ -605,15 +627,28 @@ def _not_advised_words(line: LineState, *, harder: bool) -> str:
     return ""
 
 
-def _less_dose(line: LineState) -> Proposal | None:
-    """Return the dose a quarter smaller (nearest whole unit, at least 1), sets unchanged."""
-    for name in ("reps", "hold_seconds", "duration_seconds"):
-        value = getattr(line.dose, name)
-        if value is not None and value > 1:
-            return _with_dose(line, **{name: max(1, _nearest_down(value * LESS_DOSE))})
-    if load := line.dose.load_kg:
-        plates = _nearest_down(Fraction(load) / Fraction(LOAD_PLATE_KG) * LESS_DOSE)
-        lighter = float(plates * Fraction(LOAD_PLATE_KG))
+def _less_dose(line: LineState, t: RuleSettings) -> Proposal | None:
+    """Return the dose a quarter smaller (nearest whole unit, at least 1), sets unchanged.
+
+    A hold is rounded to whole 5 s (clinical.md s. 8: patients count holds in fives), at
+    least one step; a hold already at one step has nothing smaller, so the load goes next.
+    """
+    less = 1 - Fraction(t.less_dose_percent, 100)
+    dose = line.dose
+    if dose.reps is not None and dose.reps > 1:
+        return _with_dose(line, reps=max(1, _nearest_down(dose.reps * less)))
+    if dose.hold_seconds is not None:
+        step = t.hold_round_seconds
+        shorter = max(1, _nearest_down(dose.hold_seconds * less / step)) * step
+        if shorter < dose.hold_seconds:
+            return _with_dose(line, hold_seconds=shorter)
+    if dose.duration_seconds is not None and dose.duration_seconds > 1:
+        return _with_dose(
+            line, duration_seconds=max(1, _nearest_down(dose.duration_seconds * less))
+        )
+    if load := dose.load_kg:
+        step_kg = Fraction(t.load_step_kg)
+        lighter = float(_nearest_down(Fraction(load) / step_kg * less) * step_kg)
         if 0 < lighter < load:
             return _with_dose(line, load_kg=lighter)
     return None
@@ -636,7 +671,7 @@ def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
     lines = [line for line in history.ctx.lines if line.line_id not in regressed]
     if not lines:
         return []
-    t = history.thresholds
+    t = history.settings
     window = history.pain_window()
     # A single next-morning rise at the red level is not two days running: it holds.
     amber_during = _amber((r.during for r in window), t)
@@ -657,6 +692,8 @@ def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
                     "max_during": max(amber_during, default=None),
                     "max_morning_rise": max(amber_rises, default=None),
                     "green_max_during": t.green_max_during,
+                    "amber_max_during": t.amber_max_during,
+                    **t.used("amber_morning_rise", "window_days"),
                 },
             )
         ]
@@ -666,18 +703,26 @@ def _holds(history: _History, regressed: set[int | None]) -> list[Suggestion]:
         amber = _amber(pains, t)
         if amber:
             words = f"pain during {line.exercise_name} reached {max(amber)}/10"
-            numbers = {"max_pain": max(amber), "green_max_during": t.green_max_during}
+            numbers = {
+                "max_pain": max(amber),
+                "green_max_during": t.green_max_during,
+                "amber_max_during": t.amber_max_during,
+                **t.used("window_days"),
+            }
             holds.append(_hold(history, line.line_id, words, numbers))
     return holds
 
 
-def _amber(pains: Iterable[int | None], thresholds: PainThresholds) -> list[int]:
+def _amber(pains: Iterable[int | None], thresholds: RuleSettings) -> list[int]:
     """Return the known pains in the amber zone."""
     return [p for p in pains if p is not None and zone_for_during(p, thresholds) == Zone.AMBER]
 
 
 def _hold(
-    history: _History, line_id: int | None, findings: str, numbers: Mapping[str, int | None]
+    history: _History,
+    line_id: int | None,
+    findings: str,
+    numbers: Mapping[str, float | int | None],
 ) -> Suggestion:
     return Suggestion(
         kind=Kind.HOLD,
@@ -703,7 +748,8 @@ def _reviews(history: _History) -> list[Suggestion]:
 
 def _review_adherence(history: _History) -> Suggestion | None:
     done, due = history.week_adherence()
-    if not is_low_adherence(done, due):
+    line = history.settings.low_adherence
+    if not due or Fraction(done, due) >= line:
         return None
     return Suggestion(
         kind=Kind.REVIEW,
@@ -711,17 +757,23 @@ def _review_adherence(history: _History) -> Suggestion | None:
         line_id=None,
         window_start=history.week_start,
         window_end=history.week_end,
-        numbers={"adherence": round(done / due, 2), "done_units": done, "due_units": due},
+        numbers={
+            "adherence": round(done / due, 2),
+            "done_units": done,
+            "due_units": due,
+            **history.settings.used("low_adherence_percent", "window_days"),
+        },
         reason=(
             f"Over {_span(history.week_start, history.week_end)} adherence was "
             f"{_percent(done, due)} ({done} of {due} exercise ticks), below "
-            f"{_percent(LOW_ADHERENCE, 1)}: check in with the patient before changing the plan."
+            f"{_percent(line, 1)}: check in with the patient before changing the plan."
         ),
     )
 
 
 def _review_quiet(history: _History) -> Suggestion | None:
-    first = history.ctx.today - timedelta(days=SILENT_DAYS)
+    silent = history.settings.silent_days
+    first = history.ctx.today - timedelta(days=silent)
     last = history.week_end
     # Rest days with nothing due are no reason to log; only silence on due days counts.
     if not any(r.due_units for r in history.between(first, last)):
@@ -729,7 +781,7 @@ def _review_quiet(history: _History) -> Suggestion | None:
     logged = [r for r in history.by_day.values() if r.day <= history.ctx.today and _has_entries(r)]
     latest = max(logged, key=lambda r: r.day, default=None)
     active = last_active_day(latest.day, latest.morning is not None) if latest else None
-    if not nothing_logged_for(active, history.ctx.today):
+    if not nothing_logged_for(active, history.ctx.today, silent):
         return None
     return Suggestion(
         kind=Kind.REVIEW,
@@ -737,27 +789,28 @@ def _review_quiet(history: _History) -> Suggestion | None:
         line_id=None,
         window_start=first,
         window_end=last,
-        numbers={"days": SILENT_DAYS},
+        numbers={"silent_days": silent},
         reason=(
-            f"Nothing was logged for {SILENT_DAYS} days ({_span(first, last)}) although "
+            f"Nothing was logged for {silent} days ({_span(first, last)}) although "
             "exercises were due: check in with the patient."
         ),
     )
 
 
 def _review_trend(history: _History) -> Suggestion | None:
-    gap = timedelta(days=TREND_GAP_DAYS)
+    t = history.settings
+    gap = timedelta(days=t.trend_gap_days)
     earlier_start, earlier_end = history.week_start - gap, history.week_end - gap
     recent = [r.during for r in history.week() if r.during is not None]
     earlier = [
         r.during for r in history.between(earlier_start, earlier_end) if r.during is not None
     ]
-    if len(recent) < TREND_MIN_READINGS or len(earlier) < TREND_MIN_READINGS:
+    if len(recent) < t.trend_min_readings or len(earlier) < t.trend_min_readings:
         return None
     # Exact means: in floats 11/3 - 5/3 comes out just under 2 and would miss a 2-point rise.
     recent_mean, earlier_mean = _exact_mean(recent), _exact_mean(earlier)
     change = recent_mean - earlier_mean
-    mcid = history.thresholds.mcid
+    mcid = t.mcid
     if change < mcid:
         return None
     # Reported, not a trigger: clinical.md uses the 2-point band for worsening flags.
@@ -774,6 +827,7 @@ def _review_trend(history: _History) -> Suggestion | None:
             "change": round(float(change), 1),
             "change_percent": change_percent,
             "mcid": mcid,
+            **t.used("trend_gap_days", "window_days"),
         },
         reason=(
             f"Average pain during exercise was {float(recent_mean):.1f}/10 over "
@@ -803,11 +857,13 @@ def _has_entries(record: DayRecord) -> bool:
 
 @dataclass(frozen=True)
 class _GreenWeek:
-    """A week that shows the dose is comfortable: adherent, green pain and green mornings."""
+    """A week that shows the dose is comfortable: done, green everywhere, green mornings."""
 
     done: int
     due: int
-    pains: list[int]  # every pain known in the week, session and this line's
+    line_done: int
+    line_due: int
+    pains: list[int]  # every pain known in the week and today, session and every exercise's
     rises: list[int]  # every next-morning rise above usual known in the week
 
 
@@ -817,20 +873,31 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
     week = _green_week(line, history)
     if week is None:
         return None
+    t = history.settings
     start, end = history.week_start, history.week_end
-    numbers = {
+    numbers: dict[str, float | int | None] = {
         "adherence": round(week.done / week.due, 2),
+        "line_adherence": round(week.line_done / week.line_due, 2),
         "max_during": max(week.pains),
         "max_morning_rise": max(week.rises),
         "mornings_known": len(week.rises),
-        "days": WEEK_DAYS,
+        **t.used("window_days", "adherent_percent", "green_max_during"),
     }
+    mornings = f"{len(week.rises)} morning{'s' if len(week.rises) != 1 else ''}"
+    # The evidence is the programme's (the same for every line, said once in a decision);
+    # the line's own adherence opens its advice.
     evidence = (
-        f"Over {_span(start, end)} adherence was {_percent(week.done, week.due)} and pain "
-        f"during exercise never went above {max(week.pains)}/10, with no next-morning flare "
-        f"on the {len(week.rises)} morning{'s' if len(week.rises) != 1 else ''} reported"
+        f"Over {_span(start, end)} adherence was {_percent(week.done, week.due)} (adherent at "
+        f"{t.adherent_percent}%), pain during any exercise never went above "
+        f"{max(week.pains)}/10 (green up to {t.green_max_during}/10), with no next-morning "
+        f"flare on the {mornings} reported"
     )
-    proposal, rule, advice = _progress_step(line)
+    done = f"{line.exercise_name} was done {_percent(week.line_done, week.line_due)} of the week"
+    if line.next_is_walk_run and line.harder:
+        return _run_entry(line, history, f"{evidence}: {done}", numbers)
+    proposal, rule, advice = _progress_step(line, t)
+    advice = f"{done}; {advice}"
+    numbers |= _dose_settings(line, proposal, t)
     return Suggestion(
         kind=Kind.PROGRESS,
         rule=rule,
@@ -844,75 +911,232 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
 
 
 def _green_week(line: LineState, history: _History) -> _GreenWeek | None:
-    """Return the week's figures when it shows the line may progress; else None."""
+    """Return the week's figures when it shows the line may progress; else None.
+
+    Progress only what was done and painless (clinical.md s. 8): the line's own adherence at
+    the adherent line, not only the programme's (an exercise not done is never made harder),
+    and no amber or red reading anywhere in the programme, on any exercise or the session,
+    in the week or today.
+    """
+    t = history.settings
     start = history.week_start
     # A full week under the current dose and plan, so the week judges what is prescribed now.
     if line.dose_since > start or history.ctx.plan_changed_on > start:
         return None
     done, due = history.week_adherence()
-    if not due or done / due < ADHERENT:
+    line_done, line_due = history.line_adherence(line.line_id)
+    if not due or Fraction(done, due) < t.adherent:
         return None
-    t = history.thresholds
+    if not line_due or Fraction(line_done, line_due) < t.adherent:
+        return None
+    window = history.pain_window()
+    known_pains = [
+        pain for r in window for pain in (r.during, *r.exercise_pain.values()) if pain is not None
+    ]
     week = history.week()
-    pains = [r.during for r in week] + [r.exercise_pain.get(line.line_id) for r in week]
-    known_pains = [p for p in pains if p is not None]
     rises = [r.morning_rise for r in week if r.morning_rise is not None]
     if not known_pains:
         return None  # no pain reported at all: nothing shows the dose is comfortable
     if any(zone_for_during(p, t) != Zone.GREEN for p in known_pains):
         return None
-    if any(zone_for_morning(r.morning, r.usual, t) not in (None, Zone.GREEN) for r in week):
+    if any(zone_for_morning(r.morning, r.usual, t) not in (None, Zone.GREEN) for r in window):
         return None
     # Green needs the 24-hour response too (clinical.md s. 2: it matters more than pain
     # during). A missed morning check-in is no reason to wait, but a week without a single
     # next-morning comparison (none given, or no usual level to compare with) shows nothing.
     if not rises:
         return None
-    return _GreenWeek(done, due, known_pains, rises)
+    return _GreenWeek(done, due, line_done, line_due, known_pains, rises)
 
 
-def _progress_step(line: LineState) -> tuple[Proposal | None, str, str]:
+def _progress_step(line: LineState, t: RuleSettings) -> tuple[Proposal | None, str, str]:
     """Return the proposal, rule and advice: the next exercise, else more dose, else review."""
     if harder := line.harder:
-        return Proposal(Action.SWAP, *harder), PROGRESS_STEADY_GREEN, f"ready for {harder[1]}"
+        care = _care_words(line.next_take_care)
+        return Proposal(Action.SWAP, *harder), PROGRESS_STEADY_GREEN, f"ready for {harder[1]}{care}"
     # The chain ends here, or its next exercise is not advised for the patient's condition.
     not_advised = _not_advised_words(line, harder=True)
     chain_end = not_advised or f"{line.exercise_name} ends its chain"
-    proposal = _more_dose(line)
+    proposal, how = _more_dose(line, t)
     if proposal is None:
         at_limit = f"{line.exercise_name} is" if not_advised else "it is"
-        return (
-            None,
-            PROGRESS_DOSE_AT_LIMIT,
-            f"{chain_end} and {at_limit} at the largest dose, review",
-        )
+        return None, PROGRESS_DOSE_AT_LIMIT, f"{chain_end} and {at_limit} {how}, review"
     advice = (
         f"{chain_end}, so suggest {_dose_words(proposal)} "
-        f"instead of {_dose_words(_current_dose(line))}"
+        f"instead of {_dose_words(_current_dose(line))} ({how})"
     )
     return proposal, PROGRESS_CHAIN_END_DOSE, advice
 
 
-def _more_dose(line: LineState) -> Proposal | None:
-    """Return the next dose up: reps, else hold, else load, else one more set; None at the top."""
+def _more_dose(line: LineState, t: RuleSettings) -> tuple[Proposal | None, str]:
+    """Return the next dose up for the kind of exercise, and the step in words.
+
+    Loaded: load first, 2-10% in the patient's load steps, then reps to the isotonic
+    ceiling, then a set. Isotonic: reps to the ceiling (15), then load, which the physio
+    chooses (no proposal). Isometric: holds to 60 s, then one more hold. Timed: one more
+    set. Sets stop at sets_max; None with the reason when nothing fits.
+    """
     dose = line.dose
-    if dose.reps is not None and dose.reps < REPS_RANGE[1]:
-        return _with_dose(line, reps=min(dose.reps + REPS_STEP, REPS_RANGE[1]))
-    if dose.hold_seconds is not None and dose.hold_seconds < HOLD_SECONDS_RANGE[1]:
-        hold = min(dose.hold_seconds + HOLD_STEP_SECONDS, HOLD_SECONDS_RANGE[1])
-        return _with_dose(line, hold_seconds=hold)
-    if dose.load_kg and (step := _load_step(dose.load_kg)):
-        return _with_dose(line, load_kg=round(dose.load_kg + step, 2))
-    if dose.sets < SETS_RANGE[1]:
-        return _with_dose(line, sets=dose.sets + 1)
-    return None
+    ceiling = t.isotonic_reps_max
+    if dose.load_kg and (step := _load_step(dose.load_kg, t)):
+        words = f"load first: +{_percent(Fraction(step) / Fraction(dose.load_kg), 1)}"
+        return (
+            _with_dose(line, load_kg=round(dose.load_kg + step, 2)),
+            f"{words}, in {t.load_step_kg:g} kg steps",
+        )
+    if dose.reps is not None and dose.reps < ceiling:
+        return (
+            _with_dose(line, reps=min(dose.reps + t.reps_step, ceiling)),
+            f"+{t.reps_step} reps, up to {ceiling} for isotonic work",
+        )
+    if dose.reps is not None and not dose.load_kg:
+        return None, f"at {dose.reps} reps, the most for isotonic work ({ceiling}): add load"
+    if dose.hold_seconds is not None and dose.hold_seconds < t.hold_max_seconds:
+        hold = min(dose.hold_seconds + t.hold_step_seconds, t.hold_max_seconds)
+        return (
+            _with_dose(line, hold_seconds=hold),
+            f"+{t.hold_step_seconds} s a hold, up to {t.hold_max_seconds} s",
+        )
+    if dose.sets < t.sets_max:
+        what = "hold" if dose.hold_seconds is not None else "set"
+        return _with_dose(line, sets=dose.sets + 1), f"one more {what}, up to {t.sets_max}"
+    return None, f"at the largest dose ({t.sets_max} sets)"
 
 
-def _load_step(load_kg: float) -> float | None:
-    """Return the largest whole-plate increase within 5-10% of the load; None if none fits."""
-    plates = math.floor(Fraction(load_kg) * LOAD_STEP_MAX / Fraction(LOAD_PLATE_KG))
-    step = plates * LOAD_PLATE_KG
-    return step if step and step >= Fraction(load_kg) * LOAD_STEP_MIN else None
+def _load_step(load_kg: float, t: RuleSettings) -> float | None:
+    """Return the largest whole-step increase within 2-10% of the load; None if none fits."""
+    step_kg = Fraction(t.load_step_kg)
+    steps = math.floor(Fraction(load_kg) * Fraction(t.load_step_max_percent, 100) / step_kg)
+    step = steps * step_kg
+    fits = step and step >= Fraction(load_kg) * Fraction(t.load_step_min_percent, 100)
+    return float(step) if fits else None
+
+
+def _dose_settings(
+    line: LineState, proposal: Proposal | None, t: RuleSettings
+) -> dict[str, float | int]:
+    """Return the dose settings a chain-end step used, for the "why" panel."""
+    if proposal is not None and proposal.action == Action.SWAP:
+        return {}
+    dose = line.dose
+    if dose.load_kg:
+        return t.used("load_step_min_percent", "load_step_max_percent", "load_step_kg")
+    if dose.reps is not None:
+        return t.used("reps_step", "isotonic_reps_max")
+    if dose.hold_seconds is not None:
+        return t.used("hold_step_seconds", "hold_max_seconds", "sets_max")
+    return t.used("sets_max")
+
+
+# --- Return to running: entry (clinical.md s. 6 and 8) --------------------------------------
+
+
+def _run_entry(
+    line: LineState,
+    history: _History,
+    evidence: str,
+    numbers: dict[str, float | int | None],
+) -> Suggestion:
+    """Return the walk's step when its next exercise is the first walk-run level.
+
+    The first level is proposed only when both entry criteria are met: the walk itself is
+    at least 30 minutes and green (the green week says so), and every readiness test line
+    of the plan has its own pain recorded in the week, all below the stage gate (3/10).
+    Otherwise the walk grows towards 30 minutes, or holds, and the reason names what is
+    missing. A plan without readiness test lines has not recorded them: a careful physio
+    tests before the first run, so the rule asks for them rather than assuming them.
+    """
+    t = history.settings
+    assert line.harder is not None
+    walked = _walk_minutes(line.dose)
+    missing = []
+    if walked < t.entry_walk_minutes:
+        missing.append(
+            f"brisk walking is {walked} minutes, not yet {t.entry_walk_minutes} in green"
+        )
+    tests = [each for each in history.ctx.lines if each.is_readiness_test]
+    test_pains, not_ready = _readiness(tests, history)
+    missing += not_ready
+    gate = f"below {t.stage_gate_pain}/10"
+    numbers = numbers | {
+        "walk_minutes": walked,
+        "readiness_tests": len(tests),
+        "max_readiness_pain": max(test_pains, default=None),
+        **t.used("entry_walk_minutes", "stage_gate_pain"),
+    }
+    first_level = line.harder[1]
+
+    def made(kind: Kind, rule: str, reason: str, proposal: Proposal | None) -> Suggestion:
+        return Suggestion(
+            kind,
+            rule,
+            line.line_id,
+            history.week_start,
+            history.week_end,
+            numbers,
+            reason,
+            proposal,
+        )
+
+    if not missing:
+        tested = _and(test.exercise_name for test in tests)
+        return made(
+            Kind.PROGRESS,
+            PROGRESS_STEADY_GREEN,
+            f"{evidence}; the entry criteria are met ({walked} minutes of brisk walking in "
+            f"green, {tested} at most {max(test_pains)}/10, {gate}): ready for "
+            f"{first_level}{_care_words(line.next_take_care)}.",
+            Proposal(Action.SWAP, *line.harder),
+        )
+    waits = f"{first_level} waits for its entry criteria ({'; '.join(missing)})"
+    if walked < t.entry_walk_minutes and (longer := _longer_walk(line, t)):
+        return made(
+            Kind.PROGRESS,
+            PROGRESS_TOWARDS_RUN_ENTRY,
+            f"{evidence}; {waits}, so suggest {_dose_words(longer)} instead of "
+            f"{_dose_words(_current_dose(line))}.",
+            longer,
+        )
+    return made(Kind.HOLD, HOLD_RUN_ENTRY, f"{evidence}; {waits}: keep the current dose.", None)
+
+
+def _readiness(tests: Sequence[LineState], history: _History) -> tuple[list[int], list[str]]:
+    """Return the readiness tests' pains in the week, and what keeps them from the gate."""
+    gate = f"below {history.settings.stage_gate_pain}/10"
+    test_pains: list[int] = []
+    unrecorded, too_sore = [], []
+    for test in tests:
+        pains = [
+            r.exercise_pain[test.line_id] for r in history.week() if test.line_id in r.exercise_pain
+        ]
+        if not pains:
+            unrecorded.append(test.exercise_name)
+        elif max(pains) >= history.settings.stage_gate_pain:
+            too_sore.append(f"{test.exercise_name} {max(pains)}/10")
+        test_pains.extend(pains)
+    missing = []
+    if not tests:
+        missing.append(f"no readiness test is in the plan, each needing pain {gate}")
+    if unrecorded:
+        missing.append(f"no pain recorded for {_and(unrecorded)} ({gate} needed)")
+    if too_sore:
+        missing.append(f"{_and(too_sore)}, not {gate}")
+    return test_pains, missing
+
+
+def _walk_minutes(dose: Dose) -> int:
+    """Return the whole minutes of walking in one session of a timed dose (0 for others)."""
+    return (dose.sets * (dose.duration_seconds or 0)) // 60
+
+
+def _longer_walk(line: LineState, t: RuleSettings) -> Proposal | None:
+    """Return each walk 10% longer in whole minutes (at least one), up to the entry walk."""
+    duration = line.dose.duration_seconds
+    if not duration or line.dose.sets != 1:
+        return None
+    extra = max(1, math.floor(duration * Fraction(t.run_volume_step_percent, 100) / 60))
+    longer = min(duration + 60 * extra, 60 * t.entry_walk_minutes)
+    return _with_dose(line, duration_seconds=longer) if longer > duration else None
 
 
 # --- Return to running (clinical.md s. 6) ---------------------------------------------------
@@ -924,7 +1148,7 @@ def _walk_run_sessions(line: LineState, history: _History) -> list[tuple[DayReco
     Well: pain at most the walk-run limit (2/10) and back to usual by the next morning.
     None: not known yet (no pain given, or no next-morning comparison).
     """
-    limit = history.thresholds.walk_run_max_pain
+    limit = history.settings.walk_run_max_pain
     sessions: list[tuple[DayRecord, bool | None]] = []
     for record in _unanswered(line, history.between(line.dose_since, history.week_end)):
         if line.line_id not in record.completed_lines:
@@ -949,7 +1173,7 @@ def _walk_run_step_back(line: LineState, history: _History) -> Suggestion | None
     if not sessions or sessions[-1][1] is not False:
         return None
     record = sessions[-1][0]
-    limit = history.thresholds.walk_run_max_pain
+    limit = history.settings.walk_run_max_pain
     easier = line.easier
     proposal = None if easier is None else Proposal(Action.SWAP, *easier)
     advice = (
@@ -967,7 +1191,7 @@ def _walk_run_step_back(line: LineState, history: _History) -> Suggestion | None
         numbers={
             "max_pain": max(pains, default=None),
             "morning_rise": rise,
-            "pain_limit": limit,
+            "walk_run_max_pain": limit,
         },
         reason=(
             f"{line.exercise_name} on {_day(record.day)} was not comfortable "
@@ -988,21 +1212,31 @@ def _run_findings(pains: Sequence[int], rise: int | None) -> str:
 
 
 def _walk_run_step_up(line: LineState, history: _History) -> Suggestion | None:
-    sessions = _walk_run_sessions(line, history)[-WALK_RUN_GOOD_SESSIONS:]
-    if len(sessions) < WALK_RUN_GOOD_SESSIONS or not all(ok for _, ok in sessions):
+    """Step up after the level's last N sessions in a row each went well.
+
+    In a row: the line's own sessions of the plan (schedule.last_sessions), so a missed run
+    between two good ones means the level is not yet done twice running.
+    """
+    t = history.settings
+    needed = t.walk_run_sessions_in_a_row
+    judged = {record.day: (record, ok) for record, ok in _walk_run_sessions(line, history)}
+    due = [day for day in history.line_sessions(line.line_id) if day >= line.dose_since]
+    last = last_sessions(due, history.week_end, needed)
+    if len(last) < needed or not all(judged.get(day, (None, False))[1] for day in last):
         return None
-    limit = history.thresholds.walk_run_max_pain
+    sessions = [judged[day] for day in last]
+    limit = t.walk_run_max_pain
     rule = PROGRESS_WALK_RUN_LEVEL
     if harder := line.harder:
         proposal: Proposal | None = Proposal(Action.SWAP, *harder)
-        advice = f"ready for {harder[1]}"
+        advice = f"ready for {harder[1]}{_care_words(line.next_take_care)}"
     else:
         # The last level (30 minutes continuous): from here only the running time grows.
-        proposal = _longer_run(line)
+        proposal = _longer_run(line, t)
         rule = PROGRESS_RUN_VOLUME if proposal else PROGRESS_DOSE_AT_LIMIT
         advice = (
             f"suggest {_dose_words(proposal)} instead of {_dose_words(_current_dose(line))}, "
-            f"no more than {_percent(RUN_VOLUME_STEP, 1)} more running a week"
+            f"no more than {t.run_volume_step_percent}% more running a week"
             if proposal
             else "this is the last level, review"
         )
@@ -1014,22 +1248,27 @@ def _walk_run_step_up(line: LineState, history: _History) -> Suggestion | None:
         line_id=line.line_id,
         window_start=days[0],
         window_end=days[-1],
-        numbers={"sessions": len(sessions), "max_pain": max(pains), "pain_limit": limit},
+        numbers={
+            "sessions": len(sessions),
+            "max_pain": max(pains),
+            "walk_run_max_pain": limit,
+            **t.used("walk_run_sessions_in_a_row"),
+        },
         reason=(
-            f"{line.exercise_name} was completed {_on_days(days)} with pain at most "
-            f"{max(pains)}/10 (limit {limit}/10) and back to usual by the next morning: "
-            f"{advice}."
+            f"{line.exercise_name} was completed {_on_days(days)}, {needed} sessions in a row, "
+            f"with pain at most {max(pains)}/10 (limit {limit}/10) and back to usual by the "
+            f"next morning: {advice}."
         ),
         proposal=proposal,
     )
 
 
-def _longer_run(line: LineState) -> Proposal | None:
+def _longer_run(line: LineState, t: RuleSettings) -> Proposal | None:
     """Return each run up to 10% longer in whole minutes; None if not even a minute fits."""
     duration = line.dose.duration_seconds
     if not duration:
         return None
-    extra_minutes = math.floor(duration * RUN_VOLUME_STEP / 60)
+    extra_minutes = math.floor(duration * Fraction(t.run_volume_step_percent, 100) / 60)
     longer = duration + 60 * extra_minutes
     if not extra_minutes or longer > DURATION_SECONDS_RANGE[1]:
         return None
@@ -1052,13 +1291,13 @@ def phase_readiness(
     if phase.next_phase_name is None:
         return None
     history = _History(days, ctx)
-    t = ctx.thresholds
-    weeks_needed = max(MIN_WEEKS_IN_PHASE, phase.typical_weeks)
+    t = ctx.settings
+    weeks_needed = max(t.min_weeks_in_phase, phase.typical_weeks)
     days_in_phase = (ctx.today - phase.started_on).days
-    if days_in_phase < WEEK_DAYS * weeks_needed:
+    if days_in_phase < 7 * weeks_needed:
         return None
     done, due = history.week_adherence()
-    if not due or done / due < ADHERENT:
+    if not due or Fraction(done, due) < t.adherent:
         return None
     window = history.pain_window()
     known_pains = [
@@ -1072,12 +1311,12 @@ def phase_readiness(
     if any(zone_for_morning(r.morning, r.usual, t) not in (None, Zone.GREEN) for r in window):
         return None
     test = phase.test_task_pain
-    if test is not None and test >= STAGE_GATE_PAIN:
+    if test is not None and test >= t.stage_gate_pain:
         return None
     check = (
         f"the test task was {test}/10"
         if test is not None
-        else f"check the test task is below {STAGE_GATE_PAIN}/10 first"
+        else f"check the test task is below {t.stage_gate_pain}/10 first"
     )
     return Suggestion(
         kind=Kind.PROGRESS,
@@ -1086,16 +1325,17 @@ def phase_readiness(
         window_start=history.week_start,
         window_end=ctx.today,
         numbers={
-            "weeks_in_phase": days_in_phase // WEEK_DAYS,
+            "weeks_in_phase": days_in_phase // 7,
             "typical_weeks": phase.typical_weeks,
             "adherence": round(done / due, 2),
             "max_during": max(known_pains),
             "max_morning_rise": max(rises),
             "test_task_pain": test,
-            "stage_gate_pain": STAGE_GATE_PAIN,
+            "stage_gate_pain": t.stage_gate_pain,
+            **t.used("min_weeks_in_phase", "adherent_percent", "window_days"),
         },
         reason=(
-            f"After {days_in_phase // WEEK_DAYS} weeks in {phase.name} (typically "
+            f"After {days_in_phase // 7} weeks in {phase.name} (typically "
             f"{phase.typical_weeks}), adherence over {_span(history.week_start, history.week_end)} "
             f"was {_percent(done, due)} and every day was green (pain at most "
             f"{max(known_pains)}/10, no next-morning flare): ready to consider "
@@ -1149,6 +1389,12 @@ def _span(first: date, last: date) -> str:
     if first.month != last.month:
         return f"{_day(first)}-{_day(last)}"
     return f"{first.day}-{_day(last)}"
+
+
+def _and(words: Iterable[str]) -> str:
+    """Return "a", "a and b", "a, b and c"."""
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _on_days(days: Iterable[date]) -> str:

@@ -27,10 +27,12 @@ from app.models.programmes import (
     ProgrammeStatus,
     ProgrammeVersion,
 )
+from app.models.reminders import CalendarFeed, PushSubscription, ReminderSend, ReminderSetting
 
 __all__ = [
     "Assessment",
     "AuditEvent",
+    "CalendarFeed",
     "CheckIn",
     "Clinic",
     "DaySummary",
@@ -51,7 +53,10 @@ __all__ = [
     "ProgrammeStatus",
     "ProgrammeTemplate",
     "ProgrammeVersion",
+    "PushSubscription",
     "ReadMarker",
+    "ReminderSend",
+    "ReminderSetting",
     "Role",
     "Suggestion",
     "SyncEvent",

@@ -61,6 +61,9 @@ class Exercise(DoseColumns, Base):
     # A return-to-running line (clinical.md s. 6): a walk-run level or the continuous run
     # that ends them. Set from the library file's `walk_run`; clinic-made exercises never are.
     walk_run: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A return-to-running readiness test (clinical.md s. 6: single-leg squat, side plank,
+    # step-ups, hops): its pain, below the stage gate, is an entry criterion for walk-run.
+    readiness_test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     times_per_week: Mapped[int] = mapped_column(default=3)
     steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     cues: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

@@ -105,6 +105,18 @@ class ProgrammeVersion(Base):
     # server_default: versions written before these settings existed get the defaults.
     mcid: Mapped[int] = mapped_column(default=2, server_default="2")
     walk_run_max_pain: Mapped[int] = mapped_column(default=2, server_default="2")
+    # The other rule settings a physio changes for one patient (rule_settings.RuleSettings,
+    # PROGRAMME_SETTINGS); server defaults are the clinic's, for versions written before.
+    adherent_percent: Mapped[int] = mapped_column(default=80, server_default="80")
+    low_adherence_percent: Mapped[int] = mapped_column(default=50, server_default="50")
+    silent_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    min_weeks_in_phase: Mapped[int] = mapped_column(default=2, server_default="2")
+    stage_gate_pain: Mapped[int] = mapped_column(default=3, server_default="3")
+    isotonic_reps_max: Mapped[int] = mapped_column(default=15, server_default="15")
+    hold_max_seconds: Mapped[int] = mapped_column(default=60, server_default="60")
+    load_step_kg: Mapped[float] = mapped_column(
+        sa.Numeric(5, 2, asdecimal=False), default=0.5, server_default="0.5"
+    )
 
     programme: Mapped[Programme] = relationship(foreign_keys=[programme_id])
     prescriptions: Mapped[list["Prescription"]] = relationship(

@@ -15,6 +15,7 @@ from app.patients import bp
 from app.patients.forms import AssessmentForm, PatientForm
 from app.policy import current_patient, get_or_404, patient_required, staff_required, visible
 from app.progress.suggestions import physio_panel
+from app.reminders.routes import account_context, status_context
 from app.services import accounts, audit, patient_words
 from app.services.plans import active_programme
 from app.views import external_url, submit
@@ -98,6 +99,7 @@ def detail(patient_id: int) -> ResponseReturnValue:
         panel=physio_panel(patient),
         words=patient_words.open_for_staff(current_user, patient, today),
         reply_id=str(uuid.uuid4()),
+        **status_context(patient),
     )
 
 
@@ -159,8 +161,8 @@ def new_assessment(patient_id: int) -> ResponseReturnValue:
 @bp.get("/me")
 @patient_required
 def me() -> ResponseReturnValue:
-    """The patient's own profile."""
+    """The patient's own profile and account: reminders, calendar link, password, data."""
     patient = current_patient()
     if patient.user_id != current_user.id:
         abort(403)
-    return render_template("patients/me.html", patient=patient)
+    return render_template("patients/me.html", patient=patient, **account_context(patient))

@@ -154,6 +154,38 @@ class ThresholdsForm(FlaskForm):
         description="Two such sessions, settled by the next morning, move on to the next level.",
         validators=[InputRequired(WHOLE)],
     )
+    # The other rule settings a physio changes for one patient (rule_settings.RuleSettings);
+    # a blank one is the clinic's default (the page says which).
+    adherent_percent = IntegerField(
+        "Adherent at (% of the week's exercises)",
+        description="An exercise progresses only when it, and the programme, were done this much.",
+        validators=[Optional()],
+    )
+    low_adherence_percent = IntegerField(
+        "Review below (% adherence over the week)", validators=[Optional()]
+    )
+    silent_days = IntegerField(
+        "Review after this many days with nothing logged", validators=[Optional()]
+    )
+    min_weeks_in_phase = IntegerField(
+        "At least this many weeks in a phase", validators=[Optional()]
+    )
+    stage_gate_pain = IntegerField(
+        "Test tasks and readiness tests: pain below",
+        description="Gates the next phase and the first walk-run level.",
+        validators=[Optional()],
+    )
+    isotonic_reps_max = IntegerField(
+        "Isotonic work: most reps before adding load", validators=[Optional()]
+    )
+    hold_max_seconds = IntegerField(
+        "Isometric holds: longest hold (seconds) before one more hold",
+        validators=[Optional()],
+    )
+    load_step_kg = FloatField(
+        "Load steps (kg): the smallest weight step the patient has",
+        validators=[Optional()],
+    )
     affected_side = SelectField("Affected side", choices=AFFECTED_SIDES)
     reason = _reason()
 

@@ -14,8 +14,8 @@ from app.domain.guidance import pain_guidance
 from app.domain.inputs import whole_number
 from app.domain.library_files import WalkRunMarked, is_walk_run
 from app.domain.localtime import UnreadableDate, days_between, local_today, parse_date
-from app.domain.pain import PainThresholds
 from app.domain.plan_draft import PlanDraft, phase_label
+from app.domain.rule_settings import CLINIC_DEFAULTS, PROGRAMME_SETTINGS, RuleSettings
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
 from app.extensions import db
 from app.models import (
@@ -136,7 +136,7 @@ def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dic
             ph.position: [line for line in lines if line["p"].phase_position == ph.position]
             for ph in phases
         },
-        "guidance": pain_guidance(svc.thresholds_of(version)) if version else [],
+        "guidance": pain_guidance(svc.settings_of(version)) if version else [],
     }
 
 
@@ -487,20 +487,23 @@ def edit_dose(patient_id: int, programme_id: int, line_id: int) -> ResponseRetur
 )
 @staff_required
 def thresholds(patient_id: int, programme_id: int) -> ResponseReturnValue:
-    """Change the pain thresholds of the traffic light and the affected side."""
+    """Change the pain thresholds, the programme's other rule settings and the affected side."""
     patient, programme = _load(patient_id, programme_id)
     version = svc.load_version(programme.current_version_id or 0)
     if version is None:
         abort(404)
     form = ThresholdsForm()
     if request.method == "GET":
-        for name in svc.THRESHOLD_FIELDS + ("affected_side",):
+        for name in svc.SETTING_FIELDS + ("affected_side",):
             getattr(form, name).data = getattr(version, name)
         form.version_id.data = str(version.id)
 
     def change() -> ProgrammeVersion:
-        values = {name: getattr(form, name).data for name in svc.THRESHOLD_FIELDS}
-        if problems := PainThresholds(**values).errors():
+        values = {name: getattr(form, name).data for name in svc.SETTING_FIELDS}
+        for name in PROGRAMME_SETTINGS:  # blank: the clinic's default
+            if values[name] is None:
+                values[name] = getattr(CLINIC_DEFAULTS, name)
+        if problems := RuleSettings(**values).errors():
             raise Refused(problems)
 
         def edit(draft: PlanDraft) -> None:
@@ -512,7 +515,7 @@ def thresholds(patient_id: int, programme_id: int) -> ResponseReturnValue:
     return submit(
         form,
         change,
-        done="Pain thresholds saved.",
+        done="Pain thresholds and rule settings saved.",
         then=lambda _: _page(programme),
         page=lambda general: render_template(
             "programmes/thresholds.html",
@@ -520,6 +523,7 @@ def thresholds(patient_id: int, programme_id: int) -> ResponseReturnValue:
             programme=programme,
             form=form,
             general=general,
+            defaults=CLINIC_DEFAULTS,
         ),
     )
 

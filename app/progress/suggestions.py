@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from app.domain import suggestions as rules
 from app.domain.errors import Refused
 from app.domain.plan_draft import phase_label
+from app.domain.rule_settings import SETTING_WORDS, settings_words
 from app.extensions import db
 from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
 from app.policy import get_or_404, staff_required
@@ -29,33 +30,32 @@ NUMBER_LABELS = {
     "adherence": "Adherence",
     "max_during": "Highest pain during",
     "max_morning_rise": "Largest next-morning rise",
-    "days": "Days",
     "max_pain": "Highest pain",
-    "limit": "Limit",
     "days_above": "Days above the limit",
     "rise_first": "First morning rise",
     "rise_second": "Second morning rise",
-    "days_running": "Days running",
-    "green_max_during": "Green limit",
     "done_units": "Ticks done",
     "due_units": "Ticks due",
     "recent_mean": "Recent average pain",
     "earlier_mean": "Average two weeks earlier",
     "change": "Change in points",
     "change_percent": "Change in percent",
-    "mcid": "Change that matters",
     "mornings_known": "Mornings compared with usual",
     "sessions": "Sessions",
     "during": "Pain during",
     "exercise_pain": "Exercise pain",
     "morning_rise": "Next-morning rise",
-    "pain_limit": "Pain limit for the level",
     "weeks_in_phase": "Weeks in this phase",
     "typical_weeks": "Typical weeks for the phase",
     "test_task_pain": "Pain on the test task",
-    "stage_gate_pain": "Test task pain must be below",
     "lines": "Exercises",
+    "line_adherence": "Adherence of this exercise",
+    "walk_minutes": "Brisk walking (minutes)",
+    "readiness_tests": "Readiness tests in the plan",
+    "max_readiness_pain": "Highest readiness test pain",
 }
+# A number named after a rule setting is shown as a setting used, in the physio's words.
+SETTING_NAMES = frozenset(SETTING_WORDS)
 PERCENT_NUMBERS = {"change_percent"}  # already a percentage: shown with %
 
 
@@ -105,8 +105,9 @@ def _view(
     numbers = [
         (NUMBER_LABELS.get(name, name.replace("_", " ").capitalize()), _number(name, value))
         for name, value in (suggestion.numbers or {}).items()
-        if value is not None
+        if value is not None and name not in SETTING_NAMES
     ]
+    used = {n: v for n, v in (suggestion.numbers or {}).items() if n in SETTING_NAMES}
     lines = [
         _line_view(suggestion.id, change, (forms or {}).get(change.line_id))
         for change in service.stored_changes(suggestion)
@@ -117,6 +118,7 @@ def _view(
         "kind": KIND_LABELS.get(suggestion.kind, suggestion.kind),
         "rule": suggestion.rule.replace("_", " "),
         "numbers": numbers,
+        "settings": settings_words(used),
         "lines": lines,
         "title": _title(suggestion, changing),
         "applies": bool(changing),  # something to apply (else "Mark as reviewed")

@@ -16,7 +16,16 @@ from sqlalchemy.orm import joinedload
 from app.domain.errors import Refused
 from app.domain.localtime import utcnow
 from app.extensions import db
-from app.models import Clinic, Invite, LoginSession, Patient, Programme, Role, User
+from app.models import (
+    CalendarFeed,
+    Clinic,
+    Invite,
+    LoginSession,
+    Patient,
+    Programme,
+    Role,
+    User,
+)
 from app.services import audit
 from app.services.passwords import hash_password
 
@@ -38,7 +47,8 @@ class IssuedInvite:
         return f"{self.code[:4]}-{self.code[4:]}"
 
 
-def _digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
+    """The HMAC (SECRET_KEY) kept of a secret token: invites, login sessions, calendar links."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
@@ -125,8 +135,8 @@ def issue_invite(issuer: User, user: User) -> IssuedInvite:
     invite = Invite(
         user_id=user.id,
         created_by_id=issuer.id,
-        token_hash=_digest(token),
-        code_hash=_digest(code),
+        token_hash=token_digest(token),
+        code_hash=token_digest(code),
         created_at=now,
         expires_at=now + timedelta(days=current_app.config["INVITE_DAYS"]),
     )
@@ -139,10 +149,10 @@ def issue_invite(issuer: User, user: User) -> IssuedInvite:
 def find_invite(*, token: str | None = None, code: str | None = None) -> Invite | None:
     """Find an invite by its link token or its typed code (valid or not)."""
     if token:
-        digest = _digest(token)
+        digest = token_digest(token)
         return db.session.scalar(sa.select(Invite).where(Invite.token_hash == digest))
     if code:
-        digest = _digest(normalise_code(code))
+        digest = token_digest(normalise_code(code))
         return db.session.scalar(sa.select(Invite).where(Invite.code_hash == digest))
     return None
 
@@ -190,12 +200,18 @@ def accept_invite(invite: Invite, password: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password hash and end every login session of the account.
+    """Store a new password hash, end every login session and revoke the calendar link.
 
     The caller starts a fresh session for the browser that changed it, if any.
     """
     user.password_hash = hash_password(password)
     db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+    # A patient's private calendar link stops working too: they make a new one.
+    db.session.execute(
+        sa.delete(CalendarFeed).where(
+            CalendarFeed.patient_id.in_(sa.select(Patient.id).where(Patient.user_id == user.id))
+        )
+    )
     user.session_token = None
 
 
@@ -207,7 +223,7 @@ def start_session(user: User) -> None:
     """
     token = secrets.token_urlsafe(32)
     db.session.execute(sa.delete(LoginSession).where(LoginSession.created_at < _session_cutoff()))
-    db.session.add(LoginSession(user_id=user.id, token_hash=_digest(token)))
+    db.session.add(LoginSession(user_id=user.id, token_hash=token_digest(token)))
     user.session_token = token
 
 
@@ -215,7 +231,9 @@ def end_session(user: User) -> None:
     """End the login session user was loaded for (logging out): its cookie stops working."""
     if user.session_token is not None:
         db.session.execute(
-            sa.delete(LoginSession).where(LoginSession.token_hash == _digest(user.session_token))
+            sa.delete(LoginSession).where(
+                LoginSession.token_hash == token_digest(user.session_token)
+            )
         )
     user.session_token = None
 
@@ -257,7 +275,7 @@ def session_user(user_id: int, token: str) -> User | None:
     every patient page needs them.
     """
     now = utcnow()
-    digest = _digest(token)
+    digest = token_digest(token)
     config = current_app.config
     row = db.session.execute(
         SESSION_USER_STATEMENT,

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import (
     Assessment,
     AuditEvent,
+    CalendarFeed,
     CheckIn,
     DaySummary,
     ExerciseLog,
@@ -31,7 +32,10 @@ from app.models import (
     Programme,
     ProgrammePhase,
     ProgrammeVersion,
+    PushSubscription,
     ReadMarker,
+    ReminderSend,
+    ReminderSetting,
     Suggestion,
     SyncEvent,
     User,
@@ -53,6 +57,10 @@ PATIENT_TABLES: tuple[str, ...] = (
     "flags",
     "outcome_measures",
     "outcome_schedules",
+    "reminder_sends",
+    "push_subscriptions",
+    "reminder_settings",
+    "calendar_feeds",
     "prescriptions",
     "programme_versions",
     "programme_phases",
@@ -126,6 +134,9 @@ def export_patient(patient: Patient) -> dict[str, Any]:
         "read_markers": ReadMarker,
         "outcome_schedules": OutcomeSchedule,
         "outcome_measures": OutcomeMeasure,
+        "reminder_settings": ReminderSetting,
+        "push_subscriptions": PushSubscription,
+        "reminder_sends": ReminderSend,
     }
     data: dict[str, Any] = {
         "format_version": EXPORT_FORMAT_VERSION,
@@ -274,6 +285,8 @@ def delete_patient(patient: Patient) -> DeletionPlan:
     delete(Flag, Flag.patient_id == patient_id)
     delete(OutcomeMeasure, OutcomeMeasure.patient_id == patient_id)
     delete(OutcomeSchedule, OutcomeSchedule.patient_id == patient_id)
+    for reminder_table in (ReminderSend, PushSubscription, ReminderSetting, CalendarFeed):
+        delete(reminder_table, reminder_table.patient_id == patient_id)
     # The programme points at its newest version and versions point at the programme.
     db.session.execute(
         sa.update(Programme).where(Programme.id.in_(programme_ids)).values(current_version_id=None),

@@ -106,6 +106,7 @@ def _exercise_values(data: Mapping[str, Any]) -> dict[str, Any]:
     values = {name: data.get(name) for name in CONTENT_FIELDS if name not in EXERCISE_DOSE_FIELDS}
     dose = data["dose"]
     values.update({name: dose.get(name) for name in EXERCISE_DOSE_FIELDS})
+    values["cautions"] = library_files.stored_cautions(data)  # with each condition's strength
     return values
 
 
@@ -155,6 +156,7 @@ def _sync_exercises(files: list[dict[str, Any]]) -> SyncCounts:
             continue
         _apply_content(row, _exercise_values(data))
         row.walk_run = data.get("walk_run", False)  # only library files set it
+        row.readiness_test = data.get("readiness_test", False)
         row.content_hash = content_hash
         row.archived = False
         changed.add(slug)

@@ -15,16 +15,16 @@ from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.domain.localtime import local_today
-from app.domain.pain import PainThresholds
 from app.domain.plan_draft import (
     AFFECTED_SIDES,
-    THRESHOLD_FIELDS,
+    SETTING_FIELDS,
     DraftLine,
     PlanDraft,
 )
 from app.domain.plan_draft import (
     ProgrammeError as ProgrammeError,  # re-exported: callers catch it from the service
 )
+from app.domain.rule_settings import CLINIC_DEFAULTS, RuleSettings
 from app.extensions import db
 from app.models import (
     Exercise,
@@ -215,7 +215,7 @@ def _first_version(
     phases: list[TemplatePhase],
 ) -> ProgrammeVersion:
     """Return version 1: every phase's lines from the template, default pain thresholds."""
-    defaults = PainThresholds()
+    defaults = CLINIC_DEFAULTS
     version = ProgrammeVersion(
         programme_id=programme.id,
         number=1,
@@ -225,7 +225,7 @@ def _first_version(
         summary=f"Started from template {template.name}" if template else "Blank plan",
         phase_position=0,
         affected_side=patient.affected_side if patient.affected_side in AFFECTED_SIDES else "both",
-        **{name: getattr(defaults, name) for name in THRESHOLD_FIELDS},
+        **{name: getattr(defaults, name) for name in SETTING_FIELDS},
     )
     items = [(index, item) for index, phase in enumerate(phases) for item in phase.prescriptions]
     for line_id, (index, item) in enumerate(items, start=1):
@@ -321,7 +321,7 @@ def draft_for(programme: Programme, expect_version_id: int | None = None) -> Pla
         lines=lines,
         phase_position=version.phase_position,
         affected_side=version.affected_side,
-        thresholds=thresholds_of(version),
+        thresholds=settings_of(version),
         phase_names={phase.position: phase.name for phase in programme.phases},
         next_line_id=(max_line_id or 0) + 1,
     )
@@ -334,9 +334,9 @@ STALE_MESSAGE = (
 )
 
 
-def thresholds_of(version: ProgrammeVersion) -> PainThresholds:
-    """Return a version's pain thresholds."""
-    return PainThresholds(**{name: getattr(version, name) for name in THRESHOLD_FIELDS})
+def settings_of(version: ProgrammeVersion) -> RuleSettings:
+    """Return a version's rule settings: the clinic's, with its thresholds and overrides."""
+    return RuleSettings(**{name: getattr(version, name) for name in SETTING_FIELDS})
 
 
 def draft_errors(draft: PlanDraft, clinic_id: int) -> dict[str, str]:
@@ -395,7 +395,7 @@ def commit_draft(
         reason=reason,
         phase_position=draft.phase_position,
         affected_side=draft.affected_side,
-        **{name: getattr(draft.thresholds, name) for name in THRESHOLD_FIELDS},
+        **{name: getattr(draft.thresholds, name) for name in SETTING_FIELDS},
     )
     for position, line in enumerate(draft.lines):
         version.prescriptions.append(

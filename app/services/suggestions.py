@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 
 from app import policy
 from app.domain import suggestions as rules
-from app.domain.cautions import not_advised_for
+from app.domain.cautions import not_advised_for, take_care_for
 from app.domain.dose import STRENGTH_FIELDS, strength_errors
 from app.domain.errors import Refused
 from app.domain.library_files import is_walk_run
@@ -144,7 +144,7 @@ def _wanted(
     ctx = rules.PlanContext(
         today=today,
         plan_changed_on=version.effective_from,
-        thresholds=programmes.thresholds_of(version),
+        settings=programmes.settings_of(version),
         lines=lines,
     )
     found = rules.suggest(records, ctx)
@@ -374,11 +374,21 @@ def day_records(patient: Patient, first: date, last: date) -> list[rules.DayReco
             # exercises, and silence on due days is what the "nothing logged" rule looks for.
             due_units = sum(item.unit_count for item in items)
             if due_units:
-                records.append(rules.DayRecord(day=day, due_units=due_units, done_units=0))
+                nothing_done = {item.line_id: (0, item.unit_count) for item in items}
+                records.append(
+                    rules.DayRecord(
+                        day=day, due_units=due_units, done_units=0, line_units=nothing_done
+                    )
+                )
             continue
-        completed = frozenset(
-            item.line_id for item in items if all((day, *unit) in done_units for unit in item.units)
-        )
+        line_units = {
+            item.line_id: (
+                sum((day, *unit) in done_units for unit in item.units),
+                item.unit_count,
+            )
+            for item in items
+        }
+        completed = frozenset(i for i, (done, due) in line_units.items() if done == due)
         records.append(
             rules.DayRecord(
                 day=day,
@@ -390,6 +400,7 @@ def day_records(patient: Patient, first: date, last: date) -> list[rules.DayReco
                 exercise_pain=exercise_pain.get(day, {}),
                 logged=summary.logged,
                 completed_lines=completed,
+                line_units=line_units,
             )
         )
     return records
@@ -406,6 +417,7 @@ def _lines_statement() -> sa.Select[Any]:
             following.id,
             following.name,
             following.cautions,
+            following.walk_run,
             preceding.id,
             preceding.name,
             preceding.cautions,
@@ -461,7 +473,7 @@ def _line_states(
     ).all()
     since, changed = _dose_since(programme.id, [row[0].line_id for row in rows])
     states = []
-    for line, exercise, next_id, next_name, next_cautions, *previous in rows:
+    for line, exercise, next_id, next_name, next_cautions, next_walk_run, *previous in rows:
         previous_id, previous_name, previous_cautions = previous
         states.append(
             rules.LineState(
@@ -475,9 +487,13 @@ def _line_states(
                 dose=line.dose,
                 dose_since=since.get(line.line_id, version.effective_from),
                 is_walk_run=is_walk_run(exercise),
+                next_is_walk_run=bool(next_walk_run),
+                is_readiness_test=exercise.readiness_test,
                 changed_on=since.get(line.line_id) if line.line_id in changed else None,
                 next_not_advised=not_advised_for(next_cautions, condition),
                 previous_not_advised=not_advised_for(previous_cautions, condition),
+                next_take_care=take_care_for(next_cautions, condition),
+                previous_take_care=take_care_for(previous_cautions, condition),
             )
         )
     return states

@@ -219,6 +219,9 @@ def test_physio_plans_patient_ticks_offline_and_physio_adjusts(
     charts.goto(f"{base}/patients/{patient_id}/progress")
     charts.wait_for_selector(".plot-container svg", timeout=15_000)
     charts.wait_for_load_state("networkidle")
+    for chart in charts.locator("[data-chart]").all():  # each is drawn as it scrolls into view
+        chart.scroll_into_view_if_needed()
+        chart.locator(".plot-container").wait_for()
     assert charts.locator(".plot-container").count() >= 3
     assert not watch.problems, watch.problems
     pages.check(charts, "physio-charts")

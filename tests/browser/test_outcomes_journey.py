@@ -115,6 +115,7 @@ def test_patient_answers_a_questionnaire_one_question_per_screen_offline(
     _login(physio, base, "physio@example.com", "stride-demo")
     physio.goto(f"{base}/patients/{patient_id}/outcomes")
     physio.wait_for_load_state("networkidle")
+    physio.locator("#chart-outcome-lefs").scroll_into_view_if_needed()  # drawn when in view
     physio.locator("#chart-outcome-lefs .main-svg").first.wait_for()
     assert "that matters" in physio.get_by_test_id("outcome-changes-lefs").inner_text()
     _shot(physio, "physio-outcome-results")

@@ -2,10 +2,12 @@
 
 from datetime import date, timedelta
 
-from app.domain.cautions import NOT_ADVISED_WORDS, caution_texts, not_advised_for
+import pytest
+
+from app.domain.cautions import caution_strength, caution_texts, not_advised_for, take_care_for
 from app.domain.dose import Dose
-from app.domain.library_files import AVOID_IN_TEMPLATES
-from app.domain.pain import PainThresholds
+from app.domain.library_files import stored_cautions
+from app.domain.rule_settings import RuleSettings
 from app.domain.suggestions import Action, DayRecord, LineState, PlanContext, suggest
 
 COMPRESSION = {
@@ -32,8 +34,54 @@ def test_only_a_caution_for_a_do_not_use_condition_rules_the_exercise_out():
     assert not_advised_for([GROIN_ADVICE], "adductor-groin-pain") is None
 
 
-def test_every_condition_whose_cautions_ban_has_words_for_the_reason():
-    assert set(NOT_ADVISED_WORDS) == set(AVOID_IN_TEMPLATES)
+PREGNANCY_SKIP = {"text": "Skip front planks in later pregnancy.", "conditions": ["pregnancy"]}
+
+
+@pytest.mark.parametrize(
+    ("cautions", "condition", "strength"),
+    [
+        pytest.param(
+            [{**PREGNANCY_SKIP, "avoid": ["pregnancy"]}], "pregnancy", "avoid", id="avoid"
+        ),
+        pytest.param(
+            [{**GROIN_ADVICE, "avoid": []}], "adductor-groin-pain", "take-care", id="care"
+        ),
+        pytest.param([{**GROIN_ADVICE, "avoid": []}], "fai", None, id="not-named"),
+        pytest.param([COMPRESSION], "gluteal-tendinopathy", "avoid", id="legacy-compression"),
+        pytest.param([PREGNANCY_SKIP], "pregnancy", "take-care", id="legacy-other-is-care"),
+        pytest.param(
+            [{**COMPRESSION, "avoid": []}], "gluteal-tendinopathy", "take-care", id="file-says-care"
+        ),
+    ],
+)
+def test_a_caution_is_avoid_or_take_care_for_its_condition(cautions, condition, strength):
+    assert caution_strength(cautions, condition) == strength
+
+
+def test_avoid_is_not_advised_and_take_care_is_proposed_with_words():
+    avoid = [{**PREGNANCY_SKIP, "avoid": ["pregnancy"]}]
+    care = [{**GROIN_ADVICE, "avoid": []}]
+    assert (not_advised_for(avoid, "pregnancy"), take_care_for(avoid, "pregnancy")) == (
+        "pregnancy",
+        None,
+    )
+    assert (
+        not_advised_for(care, "adductor-groin-pain"),
+        take_care_for(care, "adductor-groin-pain"),
+    ) == (
+        None,
+        "adductor-related groin pain",
+    )
+
+
+def test_a_library_file_stores_each_cautions_avoided_conditions():
+    exercise = {
+        "cautions": [{"text": "Mind the groin.", "conditions": ["fai", "pregnancy"]}],
+        "caution_strength": {"fai": "take-care", "pregnancy": "avoid"},
+    }
+    assert stored_cautions(exercise) == [
+        {"text": "Mind the groin.", "conditions": ["fai", "pregnancy"], "avoid": ["pregnancy"]}
+    ]
 
 
 def _line(**changes):
@@ -62,6 +110,7 @@ def _week(during=2, **changes):
             morning=2,
             usual=2,
             logged=True,
+            line_units={1: (1, 1)},
             **changes,
         )
         for n in range(7, 0, -1)
@@ -70,7 +119,7 @@ def _week(during=2, **changes):
 
 def _context(line):
     long_ago = TODAY - timedelta(days=60)
-    return PlanContext(TODAY, long_ago, PainThresholds(), (line,))
+    return PlanContext(TODAY, long_ago, RuleSettings(), (line,))
 
 
 def test_a_next_exercise_not_advised_ends_the_chain_so_the_dose_goes_up():
@@ -80,7 +129,7 @@ def test_a_next_exercise_not_advised_ends_the_chain_so_the_dose_goes_up():
     assert suggestion.proposal.dose.hold_seconds == 35
     assert (
         "the next exercise, Side-lying leg lift, is not advised for gluteal tendinopathy "
-        "(compression), so suggest 5 holds of 35 s instead of 5 holds of 30 s." in suggestion.reason
+        "(compression), so suggest 5 holds of 35 s instead of 5 holds of 30 s" in suggestion.reason
     )
 
 
@@ -102,8 +151,9 @@ def test_a_previous_exercise_not_advised_means_less_dose_instead():
     [suggestion] = suggest(_week(during=7), _context(line))
     assert suggestion.rule == "regress_pain_above_5"
     assert suggestion.proposal.action == Action.DOSE
-    assert suggestion.proposal.dose.hold_seconds == 22
+    assert suggestion.proposal.dose.hold_seconds == 20  # 25% less, in whole 5 s
     assert (
         "the previous exercise, Side-lying leg lift, is not advised for gluteal tendinopathy "
-        "(compression), so suggest 25% less Lying hip push-out hold" in suggestion.reason
+        "(compression), so suggest 25% less Lying hip push-out hold, holds in whole 5 s"
+        in suggestion.reason
     )

@@ -33,7 +33,7 @@ LINES = [CLAM, BRIDGE, THRUST]
 
 
 def decide(records, lines=LINES, declined=()):  # type: ignore[no-untyped-def]
-    ctx = PlanContext(today=TODAY, plan_changed_on=ago(60), thresholds=DEFAULT, lines=lines)
+    ctx = PlanContext(today=TODAY, plan_changed_on=ago(60), settings=DEFAULT, lines=lines)
     return decisions(suggest(records, ctx), lines, declined)
 
 

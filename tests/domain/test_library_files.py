@@ -328,3 +328,54 @@ def test_content_hash_is_sha256_of_canonical_json() -> None:
     assert exercise_content_hash({"b": [1, 2], "a": "é"}) == (
         "9cfb1f938a87f2b8f3b8cc429c7a09116d54f048322742d4c23d4767b85f85da"
     )
+
+
+# --- caution strengths (clinical.md s. 8) ---------------------------------------------------
+
+CAUTIONED = exercise(
+    "side-lying-leg-lift",
+    cautions=[
+        {"text": "Lying on the sore side presses on it.", "conditions": ["gluteal-tendinopathy"]}
+    ],
+    caution_strength={"gluteal-tendinopathy": "avoid"},
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message_part"),
+    [
+        pytest.param(
+            {"caution_strength": {}}, "caution_strength", "says nothing for", id="unclassified"
+        ),
+        pytest.param(
+            {"caution_strength": {"gluteal-tendinopathy": "avoid", "fai": "take-care"}},
+            "caution_strength.fai",
+            "has no caution",
+            id="strength-without-caution",
+        ),
+        pytest.param(
+            {"caution_strength": {"gluteal-tendinopathy": "never"}},
+            "caution_strength.gluteal-tendinopathy",
+            "'never' is not one of: avoid, take-care",
+            id="unknown-strength",
+        ),
+    ],
+)
+def test_every_caution_must_say_avoid_or_take_care(changes, field, message_part) -> None:
+    errors = errors_for({**CAUTIONED, **changes})
+    matching = [e for e in errors if e.field == field]
+    assert matching, [str(e) for e in errors]
+    assert message_part in matching[0].message
+
+
+def test_a_classified_caution_is_valid() -> None:
+    assert errors_for(CAUTIONED) == []
+
+
+def test_a_template_may_prescribe_a_take_care_exercise_for_its_condition() -> None:
+    _, errors = check_templates(files(template()), {"bridge", "clamshell"}, {"clamshell": []})
+    assert errors == []
+    _, errors = check_templates(
+        files(with_first_prescription(exercise="clamshell")), {"bridge", "clamshell"}, {}
+    )
+    assert errors == []

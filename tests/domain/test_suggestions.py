@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.domain.dose import Dose
-from app.domain.pain import PainThresholds
+from app.domain.rule_settings import RuleSettings
 from app.domain.suggestions import (
     Action,
     DayRecord,
@@ -28,7 +28,8 @@ from app.domain.suggestions import (
 
 TODAY = date(2024, 11, 25)  # a Monday: "the week" is 18-24 Nov
 LONG_AGO = TODAY - timedelta(days=60)
-DEFAULT = PainThresholds()
+DEFAULT = RuleSettings()
+LINE_IDS = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # every line of the plans below, due on every day by default
 
 
 def ago(n: int) -> date:
@@ -38,9 +39,26 @@ def ago(n: int) -> date:
 # --- Building histories ---------------------------------------------------------------------
 
 
-def day(n_ago, *, due=1, done=None, during=2, morning=2, usual=2, ex=None, logged=None, walked=()):
-    """Return the record of a day n days ago; by default fully done, green, settled."""
+def day(
+    n_ago,
+    *,
+    due=1,
+    done=None,
+    during=2,
+    morning=2,
+    usual=2,
+    ex=None,
+    logged=None,
+    walked=(),
+    lines=None,
+):
+    """Return the record of a day n days ago; by default fully done, green, settled.
+
+    Each line is due (and done) in the same units as the day, unless lines gives
+    line -> (done, due) for the day.
+    """
     done = due if done is None else done
+    line_units = {i: (done, due) for i in LINE_IDS if due} if lines is None else lines
     return DayRecord(
         day=ago(n_ago),
         due_units=due,
@@ -53,6 +71,7 @@ def day(n_ago, *, due=1, done=None, during=2, morning=2, usual=2, ex=None, logge
         if logged is None
         else logged,
         completed_lines=frozenset(walked),
+        line_units=line_units,
     )
 
 
@@ -94,6 +113,7 @@ def line(
     load=None,
     since=LONG_AGO,
     walk_run=False,
+    **more,
 ):
     return LineState(
         line_id=line_id,
@@ -106,6 +126,7 @@ def line(
         dose=Dose(sets=sets, reps=reps, hold_seconds=hold, duration_seconds=duration, load_kg=load),
         dose_since=since,
         is_walk_run=walk_run,
+        **more,
     )
 
 
@@ -135,9 +156,43 @@ WALK_RUN = line(
 )
 
 
+# Return to running's entry (clinical.md s. 6): the walk, and two readiness test lines.
+BRISK = line(
+    6,
+    "Brisk walk, 30 minutes",
+    nxt="Walk-run level 1",
+    sets=1,
+    reps=None,
+    duration=1800,
+    next_is_walk_run=True,
+)
+SLS_TEST = line(7, "Single-leg squat", nxt="Loaded single-leg squat", is_readiness_test=True)
+PLANK_TEST = line(8, "Side plank", nxt="Side plank with abduction", reps=None, hold=45,
+                  is_readiness_test=True)  # fmt: skip
+ENTRY = (BRISK, SLS_TEST, PLANK_TEST)
+TESTS_GREEN = {7: 2, 8: 1}
+
+
+def mwf(flares=(), *, walked=(), missed=(), no_morning=(), **kwargs):
+    """Return the week of a Mon/Wed/Fri plan (18, 20 and 22 Nov) with rest days between.
+
+    flares: days ago whose next morning was 2 above usual; missed: sessions not done.
+    """
+    records = []
+    for n in range(7, 0, -1):
+        if n in (7, 5, 3):
+            morning = None if n in no_morning else 4 if n in flares else 2
+            done = 0 if n in missed else 1
+            ran = () if n in missed else walked
+            records.append(day(n, done=done, morning=morning, walked=ran, **kwargs))
+        else:
+            records.append(day(n, due=0, **QUIET))
+    return records
+
+
 def context(lines=(CLAM,), thresholds=DEFAULT, plan_changed=LONG_AGO):
     return PlanContext(
-        today=TODAY, plan_changed_on=plan_changed, thresholds=thresholds, lines=tuple(lines)
+        today=TODAY, plan_changed_on=plan_changed, settings=thresholds, lines=tuple(lines)
     )
 
 
@@ -148,7 +203,7 @@ class Scenario(NamedTuple):
     records: list[DayRecord]
     expected: list[tuple[str, str, int | None]]  # (kind, rule, line_id), in output order
     lines: tuple[LineState, ...] = (CLAM,)
-    thresholds: PainThresholds = DEFAULT
+    thresholds: RuleSettings = DEFAULT
     plan_changed: date = LONG_AGO
 
 
@@ -240,32 +295,34 @@ SCENARIOS = {
         changed(GOOD_WEEK, 3, during=4), [HOLD], lines=(CLAM, THRUST)
     ),
     "morning-up-by-1-holds": Scenario(changed(GOOD_WEEK, 5, morning=3), [HOLD]),
-    "amber-pain-on-one-exercise-holds-that-line-only": Scenario(
+    # Issue 14 item 1 (clinical.md s. 8) changed these two: amber on one exercise holds that
+    # line, and no other line progresses while any reading in the programme is amber.
+    "amber-pain-on-one-exercise-holds-that-line-and-no-other-progresses": Scenario(
         changed(GOOD_WEEK, 2, ex={3: 4}),
-        [("hold", "hold_amber", 3), progress(1)],
+        [("hold", "hold_amber", 3)],
         lines=(CLAM, THRUST),
     ),
-    "exercise-pain-above-green-blocks-that-line-only": Scenario(
+    "exercise-pain-above-green-on-one-line-blocks-every-progression": Scenario(
         changed(GOOD_WEEK, 2, ex={3: 4, 1: 1}),
-        [("hold", "hold_amber", 3), progress(1)],
+        [("hold", "hold_amber", 3)],
         lines=(CLAM, THRUST),
     ),
     # Custom thresholds
     "green-max-2-makes-pain-3-amber": Scenario(
-        days(during=3), [HOLD], thresholds=PainThresholds(green_max_during=2)
+        days(during=3), [HOLD], thresholds=RuleSettings(green_max_during=2)
     ),
     "amber-max-6-makes-pain-6-a-hold": Scenario(
-        changed(GOOD_WEEK, 3, during=6), [HOLD], thresholds=PainThresholds(amber_max_during=6)
+        changed(GOOD_WEEK, 3, during=6), [HOLD], thresholds=RuleSettings(amber_max_during=6)
     ),
     "red-morning-rise-3-makes-two-rises-of-2-a-hold": Scenario(
         changed(changed(GOOD_WEEK, 3, morning=4), 2, morning=4),
         [HOLD],
-        thresholds=PainThresholds(red_morning_rise=3),
+        thresholds=RuleSettings(red_morning_rise=3),
     ),
     "amber-morning-rise-2-makes-a-rise-of-1-green": Scenario(
         changed(GOOD_WEEK, 5, morning=3),
         [progress(1)],
-        thresholds=PainThresholds(amber_morning_rise=2, red_morning_rise=3),
+        thresholds=RuleSettings(amber_morning_rise=2, red_morning_rise=3),
     ),
     # Review
     "low-adherence-reviews-and-never-progresses": Scenario(
@@ -304,7 +361,7 @@ SCENARIOS = {
         days(14, 8, during=0) + days(during=2), [progress(1)]
     ),
     "larger-mcid-needs-a-larger-change": Scenario(
-        days(21, 15, during=0) + days(during=2), [progress(1)], thresholds=PainThresholds(mcid=3)
+        days(21, 15, during=0) + days(during=2), [progress(1)], thresholds=RuleSettings(mcid=3)
     ),
     "reviews-come-alongside-a-regress": Scenario(
         changed(days(done=0), 3, during=6), [regress(1), LOW_ADHERENCE]
@@ -337,12 +394,110 @@ SCENARIOS = {
         [day(5, during=3, walked={4}), day(3, during=3, walked={4})],
         [("progress", "progress_walk_run_level", 4)],
         lines=(WALK_RUN,),
-        thresholds=PainThresholds(walk_run_max_pain=3),
+        thresholds=RuleSettings(walk_run_max_pain=3),
     ),
     "walk-run-without-usual-pain-waits": Scenario(
         [day(5, during=1, usual=None, walked={4}), day(3, during=1, usual=None, walked={4})],
         [],
         lines=(WALK_RUN,),
+    ),
+    # Issue 14 item 1: progress only what was done and painless.
+    "exercise-not-done-is-never-progressed-though-the-programme-is-adherent": Scenario(
+        days(due=5, done=4, lines={1: (0, 1), 2: (4, 4)}), [progress(2)], lines=(CLAM, BRIDGE)
+    ),
+    "exercise-done-on-5-of-7-days-is-below-80-percent-and-waits": Scenario(
+        [day(n, due=5, lines={1: (int(n > 2), 1), 2: (4, 4)}) for n in range(7, 0, -1)],
+        [progress(2)],
+        lines=(CLAM, BRIDGE),
+    ),
+    "red-pain-on-a-line-already-regressed-still-holds-the-other-lines": Scenario(
+        changed(GOOD_WEEK, 3, ex={3: 7}), [], lines=(CLAM, replace(THRUST, changed_on=ago(2)))
+    ),
+    "amber-pain-on-one-exercise-today-holds-it-and-blocks-the-others": Scenario(
+        [*GOOD_WEEK, day(0, morning=None, ex={3: 4})],
+        [("hold", "hold_amber", 3)],
+        lines=(CLAM, THRUST),
+    ),
+    # Issue 14 item 2: "two days running" means two sessions of the plan running.
+    "flares-after-monday-and-wednesday-on-a-mon-wed-fri-plan-are-running": Scenario(
+        mwf(flares={7, 5}),
+        [
+            regress(1, "regress_morning_worse_two_days"),
+            regress(3, "regress_morning_worse_two_days"),
+        ],
+        lines=(CLAM, THRUST),
+    ),
+    "flares-after-monday-and-friday-with-wednesday-settled-only-hold": Scenario(
+        mwf(flares={7, 3}), [HOLD]
+    ),
+    "a-session-without-a-morning-answer-breaks-the-run": Scenario(
+        mwf(flares={7, 3}, no_morning={5}), [HOLD]
+    ),
+    "three-sessions-in-a-row-setting-needs-a-third-flare": Scenario(
+        mwf(flares={5, 3}), [HOLD], thresholds=RuleSettings(flare_sessions_in_a_row=3)
+    ),
+    "three-flare-sessions-in-a-row-regress-with-the-setting-at-3": Scenario(
+        mwf(flares={7, 5, 3}),
+        [regress(1, "regress_morning_worse_two_days")],
+        thresholds=RuleSettings(flare_sessions_in_a_row=3),
+    ),
+    "walk-run-good-monday-and-wednesday-runs-are-two-in-a-row": Scenario(
+        mwf(walked={4}, during=1)[1:],  # from 19 Nov: Wednesday and Friday are the runs
+        [("progress", "progress_walk_run_level", 4)],
+        lines=(WALK_RUN,),
+    ),
+    "walk-run-missed-run-between-two-good-ones-waits": Scenario(
+        mwf(walked={4}, missed={5}, during=1), [], lines=(WALK_RUN,)
+    ),
+    # Issue 14 item 3: return to running starts once its entry criteria are met (s. 6).
+    "walk-run-entry-met-proposes-the-first-level": Scenario(
+        days(ex=TESTS_GREEN), [progress(6), progress(7), progress(8)], lines=ENTRY
+    ),
+    "walk-run-entry-without-readiness-pain-recorded-holds-the-walk": Scenario(
+        GOOD_WEEK, [("hold", "hold_run_entry", 6), progress(7), progress(8)], lines=ENTRY
+    ),
+    "walk-run-entry-with-a-readiness-test-at-3-holds-the-walk": Scenario(
+        changed(days(ex=TESTS_GREEN), 2, ex={7: 3, 8: 1}),
+        [("hold", "hold_run_entry", 6), progress(7), progress(8)],
+        lines=ENTRY,
+    ),
+    "walk-run-entry-without-readiness-test-lines-holds-the-walk": Scenario(
+        GOOD_WEEK, [("hold", "hold_run_entry", 6)], lines=(BRISK,)
+    ),
+    "walk-run-entry-with-a-20-minute-walk-walks-longer-first": Scenario(
+        days(ex=TESTS_GREEN),
+        [("progress", "progress_towards_run_entry", 6), progress(7), progress(8)],
+        lines=(replace(BRISK, dose=Dose(sets=1, duration_seconds=1200)), SLS_TEST, PLANK_TEST),
+    ),
+    # Issue 14 item 5: dose steps that fit the exercise.
+    "isotonic-chain-end-at-15-reps-asks-for-load": Scenario(
+        GOOD_WEEK, [("progress", "progress_dose_at_limit", 9)], lines=(line(9, "Squat", reps=15),)
+    ),
+    "isometric-chain-end-at-60s-adds-a-hold": Scenario(
+        GOOD_WEEK,
+        [("progress", "progress_chain_end_dose", 9)],
+        lines=(line(9, "Wall sit", reps=None, hold=60),),
+    ),
+    # Issue 14 item 8: "avoid" is never proposed, "take care" is, with its caution.
+    "next-exercise-to-avoid-gets-more-dose-instead": Scenario(
+        GOOD_WEEK,
+        [("progress", "progress_chain_end_dose", 1)],
+        lines=(replace(CLAM, next_not_advised="gluteal tendinopathy (compression)"),),
+    ),
+    "next-exercise-to-take-care-with-is-proposed": Scenario(
+        GOOD_WEEK,
+        [progress(1)],
+        lines=(replace(CLAM, next_take_care="adductor-related groin pain"),),
+    ),
+    # Issue 14 item 9: the lines are programme settings.
+    "adherent-line-90-makes-86-percent-wait": Scenario(
+        changed(GOOD_WEEK, 4, done=0), [], thresholds=RuleSettings(adherent_percent=90)
+    ),
+    "low-adherence-line-70-reviews-at-60-percent": Scenario(
+        days(due=5, done=3), [LOW_ADHERENCE], thresholds=RuleSettings(low_adherence_percent=70)
+    ),
+    "silent-days-4-makes-3-quiet-days-no-review": Scenario(
+        SILENT_3_DAYS, [], thresholds=RuleSettings(silent_days=4)
     ),
     # Nothing to go on
     "week-with-nothing-due-neither-progresses-nor-reviews": Scenario(days(due=0, done=0), []),
@@ -408,15 +563,19 @@ def test_progress_reason_gives_window_adherence_and_pain():
     records = changed(days(during=3), 4, done=0)  # 6 of 7 days done
     suggestion = only(records, (CLAM,))
     assert suggestion.reason == (
-        "Over 18-24 Nov adherence was 86% and pain during exercise never went above 3/10, "
-        "with no next-morning flare on the 7 mornings reported: ready for Side plank (knees)."
+        "Over 18-24 Nov adherence was 86% (adherent at 80%), pain during any exercise never "
+        "went above 3/10 (green up to 3/10), with no next-morning flare on the 7 mornings "
+        "reported: Banded clamshell was done 86% of the week; ready for Side plank (knees)."
     )
     assert suggestion.numbers == {
         "adherence": 0.86,
+        "line_adherence": 0.86,
         "max_during": 3,
         "max_morning_rise": 0,
         "mornings_known": 7,
-        "days": 7,
+        "window_days": 7,
+        "adherent_percent": 80,
+        "green_max_during": 3,
     }
     assert (suggestion.window_start, suggestion.window_end) == (ago(7), ago(1))
     assert suggestion.proposal == Proposal(Action.SWAP, 201, "Side plank (knees)")
@@ -425,28 +584,30 @@ def test_progress_reason_gives_window_adherence_and_pain():
 @pytest.mark.parametrize(
     ("dose", "proposed"),
     [
-        pytest.param({"reps": 10}, {"reps": 12}, id="reps-plus-2"),
-        pytest.param({"reps": 99}, {"reps": 100}, id="reps-capped-at-100"),
-        pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 35}, id="hold-plus-5s"),
-        pytest.param({"reps": None, "hold": 598}, {"hold_seconds": 600}, id="hold-capped-600s"),
+        pytest.param({"reps": 10}, {"reps": 12}, id="isotonic-reps-plus-2"),
+        pytest.param({"reps": 14}, {"reps": 15}, id="isotonic-reps-stop-at-15"),
+        pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 35}, id="isometric-hold-plus-5s"),
         pytest.param(
-            {"reps": None, "duration": 60, "load": 20.0}, {"load_kg": 22.0}, id="load-10pc"
+            {"reps": None, "hold": 58}, {"hold_seconds": 60}, id="isometric-hold-stops-at-60s"
         ),
         pytest.param(
-            {"reps": None, "duration": 60, "load": 13.0},
-            {"load_kg": 14.0},
-            id="load-step-in-half-kg-not-above-10pc",
+            {"reps": None, "hold": 60, "sets": 4}, {"sets": 5}, id="hold-at-60s-gets-one-more-hold"
+        ),
+        pytest.param({"reps": 8, "load": 20.0}, {"load_kg": 22.0}, id="loaded-load-first-10pc"),
+        pytest.param(
+            {"reps": 8, "load": 13.0}, {"load_kg": 14.0}, id="load-in-half-kg-not-above-10pc"
+        ),
+        pytest.param({"reps": 8, "load": 5.0}, {"load_kg": 5.5}, id="load-5kg-plus-half"),
+        pytest.param(
+            {"reps": 8, "load": 4.5},
+            {"reps": 10},
+            id="under-5kg-half-kg-is-over-10pc-so-reps",
         ),
         pytest.param(
-            {"reps": None, "duration": 60, "load": 5.0}, {"load_kg": 5.5}, id="load-5kg-plus-half"
+            {"reps": 15, "load": 4.5}, {"sets": 4}, id="light-load-at-rep-ceiling-one-more-set"
         ),
-        pytest.param(
-            {"reps": None, "duration": 60, "load": 4.5},
-            {"sets": 4},
-            id="under-5kg-half-kg-is-over-10pc-so-one-more-set",
-        ),
-        pytest.param({"reps": 100, "load": 10.0}, {"load_kg": 11.0}, id="reps-at-cap-then-load"),
-        pytest.param({"reps": None, "duration": 60}, {"sets": 4}, id="one-more-set"),
+        pytest.param({"reps": 100, "load": 10.0}, {"load_kg": 11.0}, id="high-reps-still-load"),
+        pytest.param({"reps": None, "duration": 60}, {"sets": 4}, id="timed-one-more-set"),
     ],
 )
 def test_chain_end_dose_increase(dose, proposed):
@@ -457,18 +618,43 @@ def test_chain_end_dose_increase(dose, proposed):
     assert suggestion.proposal == Proposal(Action.DOSE, dose=Dose(**(current | proposed)))
 
 
-def test_chain_end_at_the_largest_dose_progresses_without_proposal():
-    top = line(9, "Single-leg squat", sets=10, reps=None, duration=60)
+@pytest.mark.parametrize(
+    ("dose", "words"),
+    [
+        pytest.param({"sets": 5, "reps": None, "duration": 60}, "(5 sets)", id="timed-5-sets"),
+        pytest.param(
+            {"reps": 15}, "at 15 reps, the most for isotonic work (15): add load", id="isotonic-15"
+        ),
+        pytest.param(
+            {"sets": 5, "reps": None, "hold": 60}, "(5 sets)", id="isometric-5-holds-of-60s"
+        ),
+    ],
+)
+def test_chain_end_at_the_largest_dose_progresses_without_proposal(dose, words):
+    top = line(9, "Single-leg squat", **dose)
     suggestion = only(GOOD_WEEK, (top,))
     assert (suggestion.kind, suggestion.rule) == ("progress", "progress_dose_at_limit")
     assert suggestion.proposal is None
+    assert words in suggestion.reason
+
+
+def test_dose_ceilings_and_load_step_are_programme_settings():
+    settings = RuleSettings(isotonic_reps_max=20, hold_max_seconds=90, load_step_kg=1.0)
+    reps, hold, load = (
+        only(GOOD_WEEK, (line(9, "Squat", reps=18),), thresholds=settings),
+        only(GOOD_WEEK, (line(9, "Wall sit", reps=None, hold=60),), thresholds=settings),
+        only(GOOD_WEEK, (line(9, "Goblet squat", reps=8, load=13.0),), thresholds=settings),
+    )
+    assert reps.proposal.dose.reps == 20 and reps.numbers["isotonic_reps_max"] == 20
+    assert hold.proposal.dose.hold_seconds == 65 and "up to 90 s" in hold.reason
+    assert load.proposal.dose.load_kg == 14.0 and load.numbers["load_step_kg"] == 1.0
 
 
 def test_chain_end_reason_names_old_and_new_dose():
     suggestion = only(GOOD_WEEK, (THRUST,))
     assert suggestion.reason.endswith(
-        "Loaded single-leg hip thrust ends its chain, so suggest 3 sets of 10 with 20 kg "
-        "instead of 3 sets of 8 with 20 kg."
+        "Loaded single-leg hip thrust ends its chain, so suggest 3 sets of 8 with 22 kg "
+        "instead of 3 sets of 8 with 20 kg (load first: +10%, in 0.5 kg steps)."
     )
 
 
@@ -480,7 +666,12 @@ def test_regress_swaps_to_previous_exercise_and_explains_the_numbers():
         "Pain during Banded clamshell reached 7/10 on 22 Nov (limit 5/10): "
         "suggest going back to Clamshell."
     )
-    assert suggestion.numbers == {"max_pain": 7, "limit": 5, "days_above": 1}
+    assert suggestion.numbers == {
+        "max_pain": 7,
+        "days_above": 1,
+        "amber_max_during": 5,
+        "window_days": 7,
+    }
     assert (suggestion.window_start, suggestion.window_end) == (ago(7), TODAY)
 
 
@@ -493,8 +684,8 @@ def test_morning_regress_reason_gives_both_rises():
     records = changed(changed(GOOD_WEEK, 3, morning=4), 2, morning=5)
     suggestion = only(records, (CLAM,))
     assert suggestion.reason == (
-        "Next-morning pain was 2 and then 3 points above usual after 22 Nov and 23 Nov "
-        "(limit 2): suggest going back to Clamshell."
+        "Next-morning pain was 2 and 3 points above usual after the sessions of 22 Nov and "
+        "23 Nov, 2 sessions in a row (limit 2): suggest going back to Clamshell."
     )
 
 
@@ -505,8 +696,10 @@ def test_morning_regress_reason_gives_both_rises():
         pytest.param({"reps": 3}, {"reps": 2}, id="few-reps"),
         pytest.param({"reps": 5}, {"reps": 4}, id="reps-5-lose-1-not-2"),  # 20%, not 40%
         pytest.param({"reps": 6}, {"reps": 4}, id="reps-tie-goes-to-the-smaller-dose"),
-        pytest.param({"reps": None, "hold": 45}, {"hold_seconds": 34}, id="hold-nearest-second"),
-        pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 22}, id="hold"),
+        pytest.param({"reps": None, "hold": 45}, {"hold_seconds": 35}, id="hold-in-whole-5s"),
+        pytest.param({"reps": None, "hold": 30}, {"hold_seconds": 20}, id="hold-tie-to-shorter-5s"),
+        pytest.param({"reps": None, "hold": 60}, {"hold_seconds": 45}, id="hold-60s-to-45s"),
+        pytest.param({"reps": None, "hold": 7}, {"hold_seconds": 5}, id="short-hold-to-5s"),
         pytest.param({"reps": None, "duration": 600}, {"duration_seconds": 450}, id="duration"),
         pytest.param({"reps": 1, "load": 10.0}, {"load_kg": 7.5}, id="single-rep-then-load"),
         pytest.param({"reps": 1, "load": 22.0}, {"load_kg": 16.5}, id="load-nearest-half-kg"),
@@ -591,11 +784,16 @@ TWO_GOOD_RUNS = [day(5, during=1, walked={4, 5}), day(3, during=2, walked={4, 5}
 def test_last_run_level_proposes_at_most_10pc_more_running_in_whole_minutes():
     suggestion = only(TWO_GOOD_RUNS, (RUN_30,))
     assert suggestion.proposal == Proposal(Action.DOSE, dose=Dose(sets=1, duration_seconds=1980))
-    assert suggestion.numbers == {"sessions": 2, "max_pain": 2, "pain_limit": 2}
+    assert suggestion.numbers == {
+        "sessions": 2,
+        "max_pain": 2,
+        "walk_run_max_pain": 2,
+        "walk_run_sessions_in_a_row": 2,
+    }
     assert suggestion.reason == (
-        "Continuous run, 30 minutes was completed on 20 Nov and 22 Nov with pain at most 2/10 "
-        "(limit 2/10) and back to usual by the next morning: suggest 33 min instead of "
-        "30 min, no more than 10% more running a week."
+        "Continuous run, 30 minutes was completed on 20 Nov and 22 Nov, 2 sessions in a row, "
+        "with pain at most 2/10 (limit 2/10) and back to usual by the next morning: suggest "
+        "33 min instead of 30 min, no more than 10% more running a week."
     )
 
 
@@ -610,7 +808,7 @@ def test_short_last_run_level_below_a_minute_of_growth_asks_for_review():
 def test_walk_run_step_back_says_what_went_wrong():
     records = [day(5, during=1, walked={4}), day(3, during=1, morning=3, walked={4})]
     [step_back] = [s for s in suggest(records, context((WALK_RUN,))) if s.line_id == 4]
-    assert step_back.numbers == {"max_pain": 1, "morning_rise": 1, "pain_limit": 2}
+    assert step_back.numbers == {"max_pain": 1, "morning_rise": 1, "walk_run_max_pain": 2}
     assert step_back.reason == (
         "Walk 4 min / jog 2 min x 5 on 22 Nov was not comfortable (pain reached 1/10 and "
         "next-morning pain 1 above usual; the level needs pain at most 2/10 and back to usual "
@@ -627,6 +825,8 @@ def test_pain_trend_reports_the_relative_change_but_triggers_on_points():
         "change": 2.0,
         "change_percent": 100,
         "mcid": 2,
+        "trend_gap_days": 14,
+        "window_days": 7,
     }
     assert (review.window_start, review.window_end) == (ago(21), ago(1))
 
@@ -642,7 +842,7 @@ class PhaseScenario(NamedTuple):
     records: list[DayRecord]
     ready: bool
     phase: PhaseState = ISOMETRIC
-    thresholds: PainThresholds = DEFAULT
+    thresholds: RuleSettings = DEFAULT
 
 
 PHASE_SCENARIOS = {
@@ -673,7 +873,16 @@ PHASE_SCENARIOS = {
         GOOD_WEEK, False, replace(ISOMETRIC, next_phase_name=None)
     ),
     "green-max-2-makes-pain-3-not-ready": PhaseScenario(
-        days(during=3), False, thresholds=PainThresholds(green_max_during=2)
+        days(during=3), False, thresholds=RuleSettings(green_max_during=2)
+    ),
+    "min-weeks-in-phase-4-waits-after-3-weeks": PhaseScenario(
+        GOOD_WEEK, False, thresholds=RuleSettings(min_weeks_in_phase=4)
+    ),
+    "stage-gate-2-makes-a-test-task-at-2-not-ready": PhaseScenario(
+        GOOD_WEEK,
+        False,
+        replace(ISOMETRIC, test_task_pain=2),
+        thresholds=RuleSettings(stage_gate_pain=2),
     ),
 }
 
@@ -703,6 +912,9 @@ def test_phase_readiness_explains_itself_and_offers_nothing_to_apply():
         "max_morning_rise": 0,
         "test_task_pain": None,
         "stage_gate_pain": 3,
+        "min_weeks_in_phase": 2,
+        "adherent_percent": 80,
+        "window_days": 7,
     }
     assert suggestion.reason == (
         "After 3 weeks in Phase 1: Isometric (typically 3), adherence over 18-24 Nov was 100% "

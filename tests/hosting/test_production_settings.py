@@ -33,6 +33,7 @@ GOOD = {
         ({}, 0, "must be a whole number of 1 or more"),
         ({"PROXY_COUNT": "one"}, 1, "PROXY_COUNT must be a whole number"),
         ({"EXTERNAL_URL": ""}, 1, "EXTERNAL_URL is not set"),
+        ({"VAPID_PRIVATE_KEY": "not-a-key"}, 1, "VAPID_PRIVATE_KEY is not a key made by"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(change, workers, message):
@@ -47,6 +48,7 @@ def test_production_refuses_each_unsafe_setting(change, workers, message):
         ({}, 4),  # PostgreSQL, a long key, Redis: any number of workers
         ({"RATELIMIT_STORAGE_URI": "memory://"}, 1),  # one worker needs no Redis
         ({"PROXY_COUNT": "0"}, 1),
+        ({"VAPID_PRIVATE_KEY": "qTmASeg5aFqMZwcY5LmRMqqLEVUyRRMvSQT9d6Xh7ns"}, 1),  # reminders on
     ],
 )
 def test_production_accepts_safe_settings(change, workers):

@@ -1,11 +1,14 @@
 """The served plotly.js bundle: has every trace type we draw, pre-compressed, cached, light."""
 
 import gzip
+import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
 
+import brotli
 import pytest
+from flask import url_for
 
 from app.domain import charts as figures
 
@@ -15,19 +18,27 @@ PAGE_BUDGET = 600 * 1024
 
 
 @pytest.fixture(scope="module")
-def bundle() -> Path:
+def bundle(app) -> Path:  # type: ignore[no-untyped-def]
     """The bundle `make assets` builds; built here when missing (npm, else the fallback)."""
     target = VENDOR / "plotly.min.js"
-    if not (target.exists() and target.with_suffix(".js.gz").exists()):
-        import importlib.util
+    if not all(target.with_name(target.name + end).exists() for end in ("", ".gz", ".br")):
+        from app.assets import build_index
 
-        spec = importlib.util.spec_from_file_location(
-            "build_assets", ROOT / "scripts/build_assets.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-        module.build()
+        run_build_assets()
+        # The app indexed the static folder when it started: index it again.
+        app.extensions["stride_assets"] = build_index(Path(app.static_folder))
     return target
+
+
+def run_build_assets() -> None:
+    """What `make assets` does: scripts/build_assets.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_assets", ROOT / "scripts/build_assets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    module.build()
+    module.build_own()
 
 
 def registered_trace_types(text: str) -> set[str]:
@@ -61,26 +72,51 @@ def fetch(client, url, **headers):  # type: ignore[no-untyped-def]
     return response
 
 
-def test_gzip_copy_is_served_with_a_long_cache(client, bundle):
-    response = fetch(client, "/static/vendor/plotly.min.js", **{"Accept-Encoding": "gzip"})
+def static_url(app, filename: str) -> str:  # type: ignore[no-untyped-def]
+    with app.test_request_context():
+        return url_for("static", filename=filename)
+
+
+def test_static_urls_carry_the_hash_of_the_file_they_serve(app, bundle):
+    url = static_url(app, "vendor/plotly.min.js")
+    path, _, query = url.partition("?")
+    assert path == "/static/vendor/plotly.min.js"
+    assert query == "v=" + hashlib.sha256(bundle.read_bytes()).hexdigest()[:12]
+
+
+def test_brotli_copy_is_served_with_a_year_of_cache(client, app, bundle):
+    url = static_url(app, "vendor/plotly.min.js")
+    response = fetch(client, url, **{"Accept-Encoding": "gzip, deflate, br"})
     assert response.status_code == 200
-    assert response.headers["Content-Encoding"] == "gzip"
-    assert "max-age=31536000" in response.headers["Cache-Control"]
-    assert "immutable" in response.headers["Cache-Control"]
+    assert response.headers["Content-Encoding"] == "br"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Accept-Encoding" in response.headers["Vary"]
     assert response.mimetype == "text/javascript"
+    assert brotli.decompress(response.data) == bundle.read_bytes()
+
+
+def test_gzip_copy_for_clients_without_brotli(client, app, bundle):
+    response = fetch(client, static_url(app, "vendor/plotly.min.js"), **{"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(response.data) == bundle.read_bytes()
 
 
-def test_plain_copy_for_clients_without_gzip(client, bundle):
-    response = fetch(client, "/static/vendor/plotly.min.js")
+def test_plain_copy_for_clients_without_compression(client, app, bundle):
+    response = fetch(client, static_url(app, "vendor/plotly.min.js"))
     assert "Content-Encoding" not in response.headers
     assert response.data == bundle.read_bytes()
     assert "immutable" in response.headers["Cache-Control"]
 
 
-def test_no_path_tricks_through_the_gzip_route(client, bundle):
-    response = fetch(client, "/static/vendor/../../../config.py", **{"Accept-Encoding": "gzip"})
+@pytest.mark.parametrize("query", ["", "?v=000000000000"], ids=["no-version", "old-version"])
+def test_a_url_without_the_current_hash_is_cached_for_minutes_only(client, bundle, query):
+    response = fetch(client, f"/static/vendor/plotly.min.js{query}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_no_path_tricks_through_the_compressed_route(client, bundle):
+    response = fetch(client, "/static/vendor/../../../config.py", **{"Accept-Encoding": "br"})
     assert response.status_code == 404
 
 
@@ -97,10 +133,10 @@ def test_chart_page_first_load_is_under_600_kb_compressed(
     assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())
     assert any("plotly.min.js" in url for url in assets)
     for url in assets:
-        response = fetch(client, url, **{"Accept-Encoding": "gzip"})
+        response = fetch(client, url, **{"Accept-Encoding": "gzip, br"})
         assert response.status_code == 200, url
         body = response.data
-        if response.headers.get("Content-Encoding") != "gzip":
+        if not response.headers.get("Content-Encoding"):
             body = gzip.compress(body)
         total += len(body)
     data = client.get(f"/patients/{patient.id}/charts.json").get_data()

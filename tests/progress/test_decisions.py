@@ -41,7 +41,7 @@ def apply_buttons(page: str) -> list[str]:
 
 def red_day(client, make, patient, today):  # type: ignore[no-untyped-def]
     """Two good weeks, then a red session today (no exercise named) synced from the phone."""
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     client.login_as(patient.user)
     response = client.post_json("/api/v1/sync", {"events": [checkin("during", today, 8)]})
     assert response.get_json()["results"][0]["zone"] == "red"

@@ -6,7 +6,7 @@ import inspect
 import pytest
 
 from app.domain import suggestions as rules
-from app.progress.suggestions import NUMBER_LABELS, _number
+from app.progress.suggestions import NUMBER_LABELS, SETTING_NAMES, _number
 from tests.domain.test_suggestions import SCENARIOS, context
 
 
@@ -27,6 +27,10 @@ def _numbers_keys_in_the_rules() -> set[str]:
             if isinstance(node, ast.Assign)
             for target in node.targets
             if isinstance(target, ast.Name)
+        } | {
+            node.target.id: node.value
+            for node in ast.walk(function)
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
         }
         for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
             for keyword in call.keywords:
@@ -43,11 +47,11 @@ def _numbers_keys_in_the_rules() -> set[str]:
 def test_the_source_scan_finds_the_rules_numbers():
     found = _numbers_keys_in_the_rules()
     assert {"adherence", "mornings_known", "change_percent", "green_max_during"} <= found
-    assert {"weeks_in_phase", "stage_gate_pain", "pain_limit"} <= found
+    assert {"weeks_in_phase", "stage_gate_pain", "walk_run_max_pain", "line_adherence"} <= found
 
 
 def test_every_numbers_key_in_the_rules_has_a_label():
-    assert _numbers_keys_in_the_rules() - set(NUMBER_LABELS) == set()
+    assert _numbers_keys_in_the_rules() - set(NUMBER_LABELS) - SETTING_NAMES == set()
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -55,7 +59,7 @@ def test_every_number_the_scenarios_report_has_a_label(name):
     scenario = SCENARIOS[name]
     ctx = context(scenario.lines, scenario.thresholds, scenario.plan_changed)
     for suggestion in rules.suggest(scenario.records, ctx):
-        assert set(suggestion.numbers) <= set(NUMBER_LABELS), suggestion.rule
+        assert set(suggestion.numbers) <= set(NUMBER_LABELS) | SETTING_NAMES, suggestion.rule
 
 
 def test_percentages_are_shown_with_a_percent_sign():

@@ -49,7 +49,7 @@ def change(physio, programme, patient, day, edit):  # type: ignore[no-untyped-de
 def test_a_settled_phase_past_its_typical_weeks_is_ready_for_the_next(
     patient, two_phases, make, today
 ):
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     ready = [s for s in pending(patient) if s.rule == "progress_phase_ready"]
     assert len(ready) == 1
@@ -61,7 +61,7 @@ def test_a_settled_phase_past_its_typical_weeks_is_ready_for_the_next(
 
 
 def test_applying_it_acknowledges_without_a_new_version(physio, patient, two_phases, make, today):
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     [ready] = [s for s in pending(patient) if s.rule == "progress_phase_ready"]
     assert service.apply_suggestion(physio, ready) is None
@@ -74,7 +74,7 @@ def test_applying_it_acknowledges_without_a_new_version(physio, patient, two_pha
     [pytest.param(4, id="amber-today-holds"), pytest.param(7, id="red-today-regresses")],
 )
 def test_no_next_phase_beside_a_hold_or_regress(patient, two_phases, make, today, today_pain):
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     make.days(patient, today, today, during=today_pain)
     service.refresh_for_patient(patient, today)
     rules = {s.rule for s in pending(patient)}
@@ -90,7 +90,7 @@ def test_no_next_phase_beside_a_review(patient, two_phases, make, today):
 
 def test_the_last_phase_has_nothing_to_move_on_to(physio, patient, two_phases, make, today):
     change(physio, two_phases, patient, today - timedelta(days=40), lambda d: d.set_phase(1))
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     assert "progress_phase_ready" not in {s.rule for s in pending(patient)}
 
@@ -98,7 +98,7 @@ def test_the_last_phase_has_nothing_to_move_on_to(physio, patient, two_phases, m
 def test_moving_back_to_a_phase_restarts_its_clock(physio, patient, two_phases, make, today):
     change(physio, two_phases, patient, today - timedelta(days=40), lambda d: d.set_phase(1))
     change(physio, two_phases, patient, today - timedelta(days=10), lambda d: d.set_phase(0))
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     assert "progress_phase_ready" not in {s.rule for s in pending(patient)}
 
@@ -109,7 +109,7 @@ def test_a_dose_change_in_the_same_phase_does_not_restart_it(
     change(
         physio, two_phases, patient, today - timedelta(days=10), lambda d: d.set_dose(1, reps=12)
     )
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     [ready] = [s for s in pending(patient) if s.rule == "progress_phase_ready"]
     assert ready.numbers["weeks_in_phase"] == 6
@@ -118,7 +118,7 @@ def test_a_dose_change_in_the_same_phase_does_not_restart_it(
 def test_the_physio_sees_it_with_the_phases_criteria(
     client, physio, patient, two_phases, make, today
 ):
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     client.login_as(physio)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
@@ -145,6 +145,6 @@ def test_the_refresh_reads_as_much_for_many_lines_and_versions(make, physio, pat
         db.session.flush()
         return len([q for q in found if q.lstrip().upper().startswith("SELECT")])
 
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     # Reads only: each new suggestion is one INSERT, however many there are.
     assert statements(1, 0) == statements(5, 4)

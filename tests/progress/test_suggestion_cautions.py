@@ -48,7 +48,7 @@ def test_gluteal_tendinopathy_patient_gets_more_dose_not_the_cautioned_swap(
     make.programme(
         patient, [isometric_chain[0]], start=today - timedelta(days=30), sets=5, hold_seconds=30
     )
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_chain_end_dose"
@@ -65,7 +65,7 @@ def test_another_condition_still_gets_the_swap(make, patient, isometric_chain, t
     make.programme(
         patient, [isometric_chain[0]], start=today - timedelta(days=30), sets=5, hold_seconds=30
     )
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
     service.refresh_for_patient(patient, today)
     [suggestion] = pending(patient)
     assert suggestion.rule == "progress_steady_green"

@@ -59,7 +59,7 @@ def versions(programme: Programme) -> int:
 
 
 def green_week(make, patient, today):  # type: ignore[no-untyped-def]
-    make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
+    make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
 
 
 def test_steady_green_week_suggests_the_next_exercise_once(patient, plan, chain, make, today):
@@ -256,6 +256,18 @@ def test_patient_page_lists_suggestions_with_their_numbers(
     assert "progress steady green" in page  # the rule
     assert "Adherence" in page and "100%" in page
     assert "Edit, then apply" not in page  # a swap has no dose to edit
+
+
+def test_the_why_panel_names_the_settings_the_rule_used(client, physio, patient, plan, make, today):
+    version = db.session.get(ProgrammeVersion, plan.current_version_id)
+    version.adherent_percent = 90  # the programme's own adherent line
+    green_week(make, patient, today)
+    service.refresh_for_patient(patient, today)
+    client.login_as(physio)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Settings used" in page
+    assert "a window of 7 days; adherent at 90%; green up to 3" in page
+    assert "(adherent at 90%)" in page  # the reason says it too
 
 
 def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(client, physio, patient, plan, today):

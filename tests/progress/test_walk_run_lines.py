@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.domain.schedule import mask_from_weekdays
 from app.extensions import db
 from app.models import Prescription, Suggestion
 from app.services import suggestions as service
@@ -27,6 +28,9 @@ def test_continuous_run_done_twice_comfortably_runs_about_10pc_longer(make, pati
         sa.select(Prescription).where(Prescription.version_id == programme.current_version_id)
     ).all()
     line.reps, line.duration_seconds = None, 1800
+    # Runs on two days a week, 3 and 1 days ago: two sessions of the plan in a row.
+    run_days = [(today - timedelta(days=n)).weekday() for n in (3, 1)]
+    line.days_of_week, line.times_per_week = mask_from_weekdays(frozenset(run_days)), None
     make.days(patient, today - timedelta(days=14), today - timedelta(days=1))
     for days_ago in (3, 1):  # two sessions, pain 2/10 at most, back to usual next morning
         day = today - timedelta(days=days_ago)

@@ -129,6 +129,14 @@ EXPECTED: dict[str, str] = {
     "outcomes.results":                     "login 403   403   ok       404      ok      404",
     "outcomes.schedule":                    "login 403   403   ok       404      ok      404",
     "outcomes.discharge":                   "login 403   403   ok       404      ok      404",
+    # Reminders and the calendar link (issue 17): the patient's own Account page.
+    "reminders.save":                       "login ok    ok    403      403      403     403",
+    "reminders.subscribe":                  "login ok    ok    403      403      403     403",
+    "reminders.unsubscribe":                "login ok    ok    403      403      403     403",
+    "reminders.new_calendar":               "login ok    ok    403      403      403     403",
+    "reminders.revoke_calendar":            "login ok    ok    403      403      403     403",
+    # The feed takes no login: its token is the key, and an invite's token is not one.
+    "reminders.calendar":                   "404   404   404   404      404      404     404",
 }
 # fmt: on
 

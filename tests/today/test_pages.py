@@ -1,6 +1,7 @@
 """The day page, its form fallback, the week page, and the PWA files."""
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 
@@ -45,8 +46,14 @@ def test_due_exercises_with_labelled_tick_buttons(client, make, patient, today):
     make.programme(patient, [clamshell, bridge], start=today - timedelta(days=10), side="each")
     client.login_as(patient.user)
     html = _page(client)
-    assert 'aria-label="Mark Clamshell done, left side"' in html
-    assert 'aria-label="Mark Bridge done, right side"' in html
+    # The name spoken starts with the words shown (WCAG 2.5.3), then says which exercise.
+    assert (
+        '<span class="tick-text">Left</span><span class="visually-hidden">, Clamshell</span>'
+        in html
+    )
+    assert (
+        '<span class="tick-text">Right</span><span class="visually-hidden">, Bridge</span>' in html
+    )
     assert 'data-testid="tick-1-1-left"' in html and 'data-side="left"' in html
     assert "Open the knees." in html and "<details" in html
     assert "3 sets of 10, each side" in html
@@ -57,7 +64,7 @@ def test_due_exercises_with_labelled_tick_buttons(client, make, patient, today):
     assert 'data-testid="all-done" id="all-done" hidden' in html
     assert 'data-testid="sets-plus-1-1-left"' in html
     assert 'data-testid="during-pain-10"' in html
-    assert "/static/js/today.js" in html and "/manifest.webmanifest" in html
+    assert "js/today.js?v=" in html and "/manifest.webmanifest" in html
 
 
 def test_all_done_state(client, make, patient, today):  # type: ignore[no-untyped-def]
@@ -251,3 +258,57 @@ def test_today_page_and_api_stay_within_six_statements(client, make, patient, to
         with query_counter() as statements:
             assert client.get(url).status_code == 200
         assert len(statements) <= 6, statements
+
+
+class _Buttons(HTMLParser):
+    """Each button's aria-label (or None) and the text it shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buttons: list[tuple[str | None, str]] = []
+        self._label: str | None = None
+        self._text: list[str] | None = None
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        attributes = dict(attrs)
+        if tag == "button":
+            self._label, self._text = attributes.get("aria-label"), []
+        elif self._text is not None and tag == "span":
+            hidden = "visually-hidden" in (attributes.get("class") or "")
+            self._hidden += 1 if hidden or self._hidden else 0
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag == "button" and self._text is not None:
+            self.buttons.append((self._label, " ".join("".join(self._text).split())))
+            self._text = None
+        elif tag == "span" and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if self._text is not None and not self._hidden:
+            self._text.append(data)
+
+
+def test_every_button_label_says_the_words_it_shows(client, make, patient, today):  # type: ignore[no-untyped-def]
+    make.programme(patient, start=today - timedelta(days=10), side="each")
+    client.login_as(patient.user)
+    parser = _Buttons()
+    parser.feed(_page(client))
+    assert len(parser.buttons) > 5
+    ticks = [label for label, shown in parser.buttons if shown in ("Left", "Right")]
+    assert ticks and all(label is None for label in ticks)  # named by what they show
+    for label, shown in parser.buttons:
+        if label is not None and any(c.isalpha() for c in shown):
+            assert shown.lower() in label.lower(), (label, shown)
+
+
+def test_pain_is_saved_in_one_place(client, make, patient, today):  # type: ignore[no-untyped-def]
+    make.programme(patient, start=today - timedelta(days=10))
+    client.login_as(patient.user)
+    html = _page(client)
+    assert "Save pain and mark done" not in html
+    assert html.count('data-testid="during-save"') == 1
+    # ... and reachable from the top without scrolling past the exercises.
+    assert html.index('href="#checkin-during"') < html.index('class="exercises"')
+    assert 'id="checkin-during"' in html

@@ -40,12 +40,6 @@ function eventFromForm(form, submitter) {
     Object.assign(event, { session, side });
     delete event.unit;
   }
-  // A pain chosen in the exercise's details goes with its tick.
-  if (event.type === "tick" && event.pain === undefined) {
-    const item = form.closest(".exercise");
-    const chosen = item && item.querySelector(".exercise-pain input[name=pain]:checked");
-    if (chosen) event.pain = chosen.value;
-  }
   for (const name of INT_FIELDS) if (event[name] !== undefined) event[name] = Number(event[name]);
   return event;
 }
@@ -103,13 +97,12 @@ function applyLocally(event) {
   const el = unitEl(event.line_id, event.session || 1, event.side || "both");
   if (!el) return;
   const sets = Number(el.closest(".exercise").dataset.sets);
+  const wasDone = el.dataset.done === "true";
+  const countBefore = el.dataset.setsDone;
   if (event.type === "tick") setUnit(el, true, event.sets_done ?? sets);
   else if (event.type === "untick") setUnit(el, false, 0);
   else if (event.type === "sets") setUnit(el, event.sets_done >= sets, event.sets_done);
-  if (event.pain !== undefined) {
-    const radio = el.closest(".exercise").querySelector(`.exercise-pain input[value="${event.pain}"]`);
-    if (radio) radio.checked = true;
-  }
+  if (!wasDone && el.dataset.done === "true") el.dataset.setsBefore = countBefore; // for an undo
 }
 
 function pendingTarget(event) {
@@ -136,10 +129,18 @@ async function showPending() {
     }
   }
   const banner = document.getElementById("sync-banner");
+  const before = Number(banner.dataset.count || 0);
   banner.dataset.count = String(waiting.length);
+  clearTimeout(showPending.timer);
+  banner.classList.toggle("synced", !waiting.length && before > 0);
   if (waiting.length) {
     const things = waiting.length === 1 ? "1 change is" : `${waiting.length} changes are`;
     banner.textContent = `${things} saved on this phone and will sync when you are online.`;
+  } else if (before > 0) {
+    // The outbox has just emptied: say so briefly.
+    banner.textContent = "All changes synced.";
+    showPending.timer = setTimeout(() => (banner.hidden = true), 4000);
+    return (banner.hidden = false);
   }
   banner.hidden = waiting.length === 0;
 }
@@ -238,6 +239,26 @@ async function sync() {
   return syncing;
 }
 
+// The day the address asks for (?date=), else the page's own day.
+function askedDay() {
+  return new URLSearchParams(location.search).get("date") || root.dataset.date;
+}
+
+// A saved copy of another day must never take ticks meant for this one: an event's date is
+// the page's own day (its hidden local_date), so refuse when that is not the day asked for.
+function pageIsTheDayAsked() {
+  return location.pathname !== "/today" || askedDay() === root.dataset.date;
+}
+
+// Undoing a tick goes back to the sets counted before it, not to none.
+function undoKeepsTheCount(event, form) {
+  if (event.type !== "untick") return;
+  const el = form.closest(".unit");
+  const before = Number(el.dataset.setsBefore || 0);
+  const sets = Number(el.closest(".exercise").dataset.sets);
+  if (before > 0 && before < sets) Object.assign(event, { type: "sets", sets_done: before });
+}
+
 function notice(text) {
   const note = document.getElementById("offline-note");
   note.textContent = text;
@@ -258,6 +279,10 @@ function onSubmit(submit) {
   const form = submit.target.closest("form[data-event-form]");
   if (!form || !root.contains(form)) return;
   submit.preventDefault();
+  if (!pageIsTheDayAsked()) {
+    notice(`This page is not ${askedDay()}, so nothing was recorded. Open that day again when you are online.`);
+    return;
+  }
   const event = eventFromForm(form, submit.submitter);
   if (event.type === "checkin" && event.pain === undefined) {
     notice("Choose a number from 0 to 10 first.");
@@ -271,6 +296,7 @@ function onSubmit(submit) {
     const name = form.closest(".exercise").dataset.name;
     say(event.type === "tick" ? `${name} marked done.` : `${name} not done.`);
   }
+  undoKeepsTheCount(event, form);
   record(event);
 }
 
@@ -382,12 +408,11 @@ async function start() {
     document.getElementById("offline-note").hidden = true;
     sync();
   });
-  window.addEventListener("offline", () => notice("You are offline. Ticks are saved on this phone."));
+  if (!pageIsTheDayAsked()) {
+    notice(`This page is not ${askedDay()}, so nothing can be recorded here. Open that day again when you are online.`);
+  }
   if (root.dataset.date === root.dataset.today && localDate() > root.dataset.date && !navigator.onLine) {
     notice(`You are offline, so this is the plan from ${root.dataset.date}. Ticks count for that day.`);
-  }
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(root.dataset.sw, { scope: "/" }).catch(() => {});
   }
   await refreshFromServer();
   for (const event of await store.all()) applyLocally(event);

@@ -1,0 +1,182 @@
+"""Offline on every patient page, in a real browser on a phone.
+
+The demo patient opens today once online; the service worker keeps the main pages. Offline,
+the navigation opens today, plan, progress (its first chart drawn from the kept files) and
+week, each saying it is a copy saved on the phone, also after a reload. A catch-up day that
+was never opened says it is not on the phone and records nothing. Back online, the ticks
+made offline sync once and the page says "All changes synced". Logging out drops the pages.
+The progress page has no long task over 200 ms; undoing a tick keeps the sets counted.
+"""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.browser.conftest import PHONE
+from tests.browser.test_journey import Watch, _in_db, _login
+
+pytestmark = pytest.mark.browser
+
+PATIENT = "patient@example.com"
+PASSWORD = "stride-demo"
+LONG_TASK_MS = 200
+
+KEPT_PAGES = """async () => {
+  const cache = await caches.open("stride-pages-v3");
+  return (await cache.keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
+}"""
+# Resolves once every page and file is kept (the worker fetches them a moment after a page
+# loads): the pages by path, the files by the end of their path.
+UNTIL_KEPT = """async ([pages, files]) => {
+  const paths = async (name) =>
+    (await (await caches.open(name)).keys()).map((r) => {
+      const url = new URL(r.url);
+      return url.pathname + url.search;
+    });
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const kept = await paths("stride-pages-v3");
+    const keptFiles = await paths("stride-files-v3");
+    const keptFile = (f) => keptFiles.some((k) => k.split("?")[0].endsWith(f));
+    if (pages.every((p) => kept.includes(p)) && files.every(keptFile)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}"""
+
+
+def _stored_ticks(app: Flask, day: str) -> int:
+    from app.extensions import db
+    from app.models import ExerciseLog, Patient, User
+
+    def count() -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ExerciseLog)
+            .join(Patient, Patient.id == ExerciseLog.patient_id)
+            .join(User, User.id == Patient.user_id)
+            .where(User.email == PATIENT, ExerciseLog.local_date == date.fromisoformat(day))
+        )
+
+    return int(_in_db(app, count))  # type: ignore[call-overload]
+
+
+def test_patient_pages_open_offline_and_an_unsaved_day_says_so(
+    live_app: Flask, live_server: str, browser, screenshots
+):
+    base = live_server
+    context = browser.new_context(**PHONE)
+    phone = context.new_page()
+    watch = Watch(phone)
+    _login(phone, base, PATIENT, PASSWORD)
+    assert phone.url.endswith("/today")
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # offline.js asks the worker to keep the main pages once the page has loaded.
+    pages = ["/today", "/plan", "/progress", "/week"]
+    assert phone.evaluate(UNTIL_KEPT, [pages, ["plotly.min.js", "charts.js", "progress.css"]])
+    today = phone.get_by_test_id("day").get_attribute("data-today")
+    catch_up = phone.locator("[data-testid^=catch-up-]").first
+    catch_up_day = (catch_up.get_attribute("data-testid") or "").removeprefix("catch-up-")
+    assert catch_up_day and catch_up_day != today
+    ticks_before = _stored_ticks(live_app, catch_up_day)
+    assert not watch.problems, watch.problems
+
+    # --- Offline: the navigation works on every page. ------------------------------------
+    context.set_offline(True)
+    note = phone.get_by_test_id("connection-note")
+    main = phone.get_by_role("navigation", name="Main")
+    for link, path, marker in (
+        (main.get_by_role("link", name="Plan"), "/plan", "h1"),
+        (main.get_by_role("link", name="Progress"), "/progress", "#chart-pain .plot-container"),
+        (main.get_by_role("link", name="Today"), "/today", "[data-testid=day]"),
+        (phone.get_by_test_id("week-link"), "/week", "[data-testid=week]"),
+        (phone.get_by_role("link", name="Back to today"), "/today", "[data-testid=day]"),
+    ):
+        link.click()
+        phone.wait_for_url(f"{base}{path}")
+        phone.wait_for_selector(marker, timeout=15_000)
+        assert note.count() == 1, (path, phone.content()[:1500])
+        assert "You are offline" in note.inner_text(), path
+        assert "kept on this phone" in note.inner_text(), path
+        shot = screenshots / f"offline{path.replace('/', '-')}.png"
+        phone.screenshot(path=str(shot), full_page=True)
+    phone.reload()  # the notice survives a reload
+    phone.get_by_test_id("day").wait_for()
+    assert "You are offline" in note.inner_text()
+
+    # --- A catch-up day that was never opened: says so, records nothing. -------------------
+    phone.get_by_test_id(f"catch-up-{catch_up_day}").click()
+    unsaved = phone.get_by_test_id("not-on-this-phone")
+    unsaved.wait_for()
+    assert "is not on this phone" in unsaved.inner_text()
+    assert "Nothing has been recorded" in unsaved.inner_text()
+    assert phone.locator("[data-testid=day]").count() == 0  # never another day's page
+    phone.screenshot(path=str(screenshots / "offline-unsaved-day.png"))
+    phone.get_by_role("link", name="Open today's exercises").click()
+    phone.get_by_test_id("day").wait_for()
+
+    # --- A tick offline, undone and redone: the sets counted stay; then online, synced. -----
+    unit = phone.locator(".unit[data-done=false]:has([data-sets-output])").first
+    key = (unit.get_attribute("data-testid") or "").removeprefix("unit-")
+    phone.get_by_test_id(f"sets-plus-{key}").click()
+    phone.get_by_test_id(f"tick-{key}").click()
+    phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=true]")
+    phone.get_by_test_id(f"tick-{key}").click()  # undo
+    phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=false]")
+    assert phone.get_by_test_id(f"sets-{key}").inner_text().startswith("1 of")
+    phone.get_by_test_id(f"tick-{key}").click()
+    phone.get_by_test_id(f"pending-{key}").wait_for(state="visible")
+    context.set_offline(False)
+    banner = phone.get_by_test_id("sync-banner")
+    phone.wait_for_function(
+        "() => document.getElementById('sync-banner').textContent.includes('All changes synced')",
+        timeout=15_000,
+    )
+    assert banner.is_visible()
+    banner.wait_for(state="hidden", timeout=10_000)  # short: it goes away by itself
+    assert _stored_ticks(live_app, catch_up_day) == ticks_before
+
+    # --- Logging out drops the kept pages. --------------------------------------------------
+    phone.get_by_role("button", name="Log out").click()
+    phone.wait_for_url("**/login**")
+    assert phone.evaluate(KEPT_PAGES) == []
+    context.close()
+
+
+def _progress_long_tasks(live_server: str, browser) -> list[float]:  # type: ignore[no-untyped-def]
+    """The long tasks (ms) of a first visit to the progress page, all its charts drawn."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server, PATIENT, PASSWORD)
+    page.add_init_script(
+        """window.__longTasks = [];
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+        }).observe({ type: "longtask", buffered: true });"""
+    )
+    page.goto(f"{live_server}/progress")
+    page.wait_for_selector("#chart-pain .plot-container")
+    drawn_at_once = page.locator(".plot-container").count()
+    charts = page.locator("[data-chart]").count()
+    assert charts >= 3 and drawn_at_once < charts  # the rest wait until scrolled to
+    for index in range(charts):
+        page.locator("[data-chart]").nth(index).scroll_into_view_if_needed()
+        page.locator("[data-chart]").nth(index).locator(".plot-container").wait_for()
+    page.wait_for_load_state("networkidle")
+    long_tasks: list[float] = page.evaluate("window.__longTasks")
+    context.close()
+    print(f"progress page long tasks (ms): {[round(d) for d in long_tasks]}")
+    return long_tasks
+
+
+def test_progress_page_draws_charts_without_long_tasks(live_server: str, browser):
+    # Up to three first visits, each in a fresh browser context: the best one counts, so a
+    # shared machine's passing load is not taken for the page's own work.
+    visits = []
+    for _ in range(3):
+        visits.append(_progress_long_tasks(live_server, browser))
+        if all(duration <= LONG_TASK_MS for duration in visits[-1]):
+            break
+    assert all(duration <= LONG_TASK_MS for duration in visits[-1]), visits
