@@ -132,4 +132,4 @@ def register_template_helpers(app: Flask) -> None:
     def inject_user() -> dict[str, object]:
         # The user itself, not the proxy: every attribute read through current_user goes
         # through Flask-Login's lookup again.
-        return {"user": current_user._get_current_object()}  # type: ignore[attr-defined]
+        return {"user": current_user._get_current_object()}
