@@ -36,8 +36,11 @@ class Config:
     STRIDE_ENV = "base"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'stride.db'}")
-    # pre_ping lets the pool notice a restarted PostgreSQL and reconnect by itself.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: it cost a round trip on every request. A connection that a restarted
+    # PostgreSQL dropped fails its first statement; SQLAlchemy then drops the whole pool, the
+    # request answers 503 with Retry-After (app.register_error_handlers), and phones resend
+    # (bench/load_sync.py's pg-restart run loses and duplicates nothing).
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -67,7 +67,8 @@ class Client(FlaskClient):
 def _reset_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # the write-ahead log and its index too
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     else:
         with _db.engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
