@@ -1,7 +1,7 @@
 """exercise figure: the library file's pose keyframes, drawn on every page naming the exercise
 
 Revision ID: figures_1
-Revises: rules_1
+Revises: media_1
 Create Date: 2026-12-02 16:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "figures_1"
-down_revision = "rules_1"
+down_revision = "media_1"
 branch_labels = None
 depends_on = None
 
