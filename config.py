@@ -36,8 +36,11 @@ class Config:
     STRIDE_ENV = "base"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'stride.db'}")
-    # pre_ping lets the pool notice a restarted PostgreSQL and reconnect by itself.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: it cost a round trip on every request. A connection that a restarted
+    # PostgreSQL dropped fails its first statement; SQLAlchemy then drops the whole pool, the
+    # request answers 503 with Retry-After (app.register_error_handlers), and phones resend
+    # (bench/load_sync.py's pg-restart run loses and duplicates nothing).
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -87,8 +90,12 @@ class Config:
     # X-Forwarded-For/-Proto/-Host headers; 0 trusts none of them (development).
     PROXY_COUNT = os.environ.get("PROXY_COUNT", "0")
     # --- Input limits and safe links (issue 20) ---
-    # No page takes an upload: 1 MB holds any form; the sync API declares its own smaller cap.
+    # 1 MB holds any form; the sync API declares its own smaller cap, and the media upload
+    # pages their larger one (app/media: a 50 MB video and its form), for those pages only.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # --- The clinic's photos and videos (issue 16): files on disk, served only through
+    # policy checks (never a static URL). Back this folder up with the database.
+    MEDIA_FOLDER = os.environ.get("MEDIA_FOLDER", str(INSTANCE_DIR / "media"))
     # Links sent to people (invites) start with this, never with the request's Host header.
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
     # None answers any Host (development, tests); production lists the names it serves.
@@ -114,6 +121,7 @@ class TestingConfig(Config):
         os.environ.get("TEST_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'test.db'}")
     )
     WTF_CSRF_ENABLED = True
+    MEDIA_FOLDER = str(INSTANCE_DIR / "test-media")  # tests/conftest.py points it at a tmp dir
     LOGIN_RATE_LIMIT = "1000 per minute"
     LOGIN_LOCKOUT_LIMIT = "1000 per minute"
     INVITE_GUESS_LIMIT = "1000 per minute"
@@ -220,6 +228,9 @@ def check_production_settings(settings: Mapping[str, Any], workers: int | None =
         )
     if not settings.get("EXTERNAL_URL"):
         problems.append("EXTERNAL_URL is not set (the https:// address invite links start with)")
+    media = str(settings.get("MEDIA_FOLDER") or "")
+    if not media or not Path(media).is_absolute():
+        problems.append("MEDIA_FOLDER must be an absolute path (where photos and videos live)")
     if not vapid_key_readable(str(settings.get("VAPID_PRIVATE_KEY") or "")):
         problems.append(
             "VAPID_PRIVATE_KEY is not a key made by `flask push keys` (base64url, 32 bytes)"

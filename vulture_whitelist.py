@@ -75,8 +75,15 @@ _.instrument_hash
 _.handle_starttag
 _.handle_endtag
 _.handle_data
+# The clinic's media (issue 16): read in templates, or set for Pillow to read.
+_.is_video
+_.on_card
+_.MAX_IMAGE_PIXELS
 # Reminders (issue 17): a column kept for the record (the data download, the log of a send),
 # and the local push service's handler methods, which http.server calls by name.
 _.sent_at
 do_POST
 log_message
+
+# Exercise figures: read by the Jinja partial templates/figures/_figure.html.
+_.frames_json

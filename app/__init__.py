@@ -5,13 +5,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    has_request_context,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import READ_METHODS
 from config import SettingsError, check_production_settings, config_for, proxy_count
 
 if TYPE_CHECKING:
@@ -47,6 +56,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     register_extensions(app)
     register_input_limits(app)
     register_blueprints(app)
+    check_only_limited_views(app)
     register_audit_commit(app)
     register_static_assets(app)
     register_error_handlers(app)
@@ -92,6 +102,10 @@ def register_extensions(app: Flask) -> None:
     # the finished response, headers and all.
     compress.init_app(app)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "before_cursor_execute", _sqlite_write_lock)
     migrate.init_app(
         app,
         db,
@@ -138,15 +152,50 @@ def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Readers beside one writer (a file database keeps the mode; :memory: ignores it).
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+# connection.info key: this SQLite transaction began deferred and has not written yet.
+_SQLITE_READING = "stride_sqlite_reading"
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock up front, so a request that reads then writes waits for
-    # another worker's write (busy timeout) instead of failing with "database is locked".
-    if connection.dialect.name == "sqlite":
+    """SQLite: a request that only reads begins deferred; every other transaction IMMEDIATE.
+
+    IMMEDIATE takes the write lock up front, so a request that reads then writes waits for
+    another worker's write (busy timeout) instead of failing with "database is locked" when
+    its snapshot is already stale; that keeps every POST, the deferred work and the CLI as
+    they were. A GET, HEAD or OPTIONS request begins deferred, so in WAL mode it reads beside
+    a writer instead of taking turns with it. Its few writes (an access-audit row, a login
+    session's last use) read nothing back: at the first one the read transaction is ended
+    and an IMMEDIATE one begun in its place (_sqlite_write_lock), which is what a read
+    request gets on PostgreSQL too, where each of its statements runs on its own
+    (app.extensions.Session).
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    if has_request_context() and request.method in READ_METHODS:
+        connection.exec_driver_sql("BEGIN")
+        connection.info[_SQLITE_READING] = True
+    else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_write_lock(connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
+    """Before a read request's first write on SQLite: end the read, take the write lock."""
+    if connection.info.get(_SQLITE_READING) and statement.lstrip()[:6].upper() != "SELECT":
+        del connection.info[_SQLITE_READING]
+        cursor.execute("COMMIT")
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_transaction_ended(connection: Connection) -> None:
+    connection.info.pop(_SQLITE_READING, None)
 
 
 def resolve_rate_limit_storage(app: Flask) -> None:
@@ -154,6 +203,13 @@ def resolve_rate_limit_storage(app: Flask) -> None:
     from app import rate_limits
 
     rate_limits.resolve_storage(app)
+
+
+def check_only_limited_views(app: Flask) -> None:
+    """No rate-limit check before requests that no limit applies to (app/rate_limits)."""
+    from app import rate_limits
+
+    rate_limits.check_only_limited_views(app)
 
 
 def register_input_limits(app: Flask) -> None:
@@ -190,6 +246,9 @@ def register_blueprints(app: Flask) -> None:
     from app.outcomes import bp as outcomes_bp
 
     app.register_blueprint(outcomes_bp)
+    from app.media import bp as media_bp
+
+    app.register_blueprint(media_bp)
     from app.reminders import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)

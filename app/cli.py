@@ -145,26 +145,30 @@ def _invite_lines(issued: "accounts.IssuedInvite") -> list[str]:
 @click.command("backup")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(out: Path) -> None:
-    """Back up the whole database to the file OUT while Stride keeps running."""
+    """Back up the whole database to the file OUT, and the media files to OUT.media.tar,
+    while Stride keeps running."""
     from app.services import backups
 
     try:
-        kind = backups.backup(out)
+        summary = backups.backup(out)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up to {out} ({kind}, {out.stat().st_size:,} bytes).")
+    click.echo(f"Backed up to {out} ({summary}).")
 
 
 @click.command("restore")
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(backup_file: Path, yes: bool) -> None:
-    """Replace the whole database with a backup made by `flask backup` (stop Stride first)."""
+    """Replace the whole database (and the media files, from BACKUP_FILE.media.tar beside it)
+    with a backup made by `flask backup` (stop Stride first)."""
     from app.services import backups
 
     if not yes:
         click.confirm(
-            "This replaces every record in the database with the backup's. Continue?", abort=True
+            "This replaces every record in the database, and every photo and video, with the "
+            "backup's. Continue?",
+            abort=True,
         )
     try:
         backups.restore(backup_file)

@@ -3,8 +3,9 @@
 - URL ids (<int:...>) are ASCII digits up to the largest database integer, else 404;
 - JSON bodies nest at most MAX_JSON_DEPTH deep, else 400 (a deep body used to overflow the
   parser's recursion: a 500, even anonymously);
-- bodies are capped by MAX_CONTENT_LENGTH, smaller for a view that declares body_limit();
-  chunked bodies too (werkzeug stops reading at the cap and answers 413);
+- bodies are capped by MAX_CONTENT_LENGTH, or by the view's own cap where it declares
+  body_limit() (smaller for the sync API, larger for the media upload pages only); chunked
+  bodies too (werkzeug stops reading at the cap and answers 413);
 - a Refused that escapes a view (a bad ?page=, ?actor=, ?date=...) answers 400 with the
   message by its field (views.number_arg reads query numbers through domain.inputs).
 """
@@ -67,9 +68,10 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 
 def body_limit(max_bytes: int, errors: Mapping[str, str] | None = None) -> Callable[[F], F]:
-    """Declare a smaller body cap for a view than the app's MAX_CONTENT_LENGTH.
+    """Declare a view's own body cap instead of the app's MAX_CONTENT_LENGTH.
 
-    errors: the view's own answer to a body over the cap (field -> message), for the API.
+    errors: the view's own answer to a body over the cap (field -> message): the API's JSON
+    error body, or the message of a page's 413.
     """
 
     def decorate(view: F) -> F:
@@ -124,11 +126,9 @@ def register(app: Flask) -> None:
 
         view = app.view_functions.get(request.endpoint or "")
         errors = getattr(view, "too_large", None)
-        if errors:
-            return json_error(413, " ".join(errors.values()), errors)
-        message = "That request is too large."
+        message = " ".join(errors.values()) if errors else "That request is too large."
         if request.path.startswith("/api/"):
-            return json_error(413, message)
+            return json_error(413, message, errors)
         return render_template("error.html", status=413, message=message), 413
 
     @app.errorhandler(SecurityError)

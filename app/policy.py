@@ -26,7 +26,17 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from app.domain.inputs import ID_MAX
 from app.extensions import db, login_manager
-from app.models import Exercise, Patient, ProgrammeTemplate, Role, User
+from app.models import (
+    Exercise,
+    Media,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammeTemplate,
+    ProgrammeVersion,
+    Role,
+    User,
+)
 from app.services import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -160,6 +170,45 @@ def editable_or_403(user: User, model: type[M], object_id: int, *options: ORMOpt
     if isinstance(found, Patient) or not can_edit(user, found):
         abort(403)
     return found
+
+
+def media_or_404(user: User, media_id: int) -> Media:
+    """Load a photo or video the user may see, or answer 404 (the file's own rule):
+
+    - a patient's line media ("recorded in clinic"): whoever may see that patient (the
+      patient, their physio, the clinic's admin). The pages that show it audit the read of
+      the record; the file's own requests do not (a video plays in many range requests),
+      but a refused one is noted like any refused record;
+    - a clinic exercise's media: the staff who see that exercise, and patients who were
+      prescribed it (in any version of any of their programmes).
+    """
+    media = db.session.get(Media, media_id)
+    if media is None:
+        abort(404)
+    if media.patient_id is not None:
+        if find(user, Patient, media.patient_id) is None:
+            audit.note_refused_patient_access(user, media.patient_id)
+            abort(404)
+        return media
+    if user.is_staff:
+        if media.exercise_id is None or find(user, Exercise, media.exercise_id) is None:
+            abort(404)
+        return media
+    patient = user.patient if user.role == Role.PATIENT else None
+    if patient is None or not _prescribed_to(patient.id, media.exercise_id):
+        abort(404)
+    return media
+
+
+def _prescribed_to(patient_id: int, exercise_id: int | None) -> bool:
+    """Whether an exercise is in any version of any of the patient's programmes."""
+    stmt = sa.select(Prescription.id).where(
+        Prescription.exercise_id == exercise_id,
+        Prescription.version_id == ProgrammeVersion.id,
+        ProgrammeVersion.programme_id == Programme.id,
+        Programme.patient_id == patient_id,
+    )
+    return db.session.scalar(sa.select(stmt.exists())) is True
 
 
 def current_patient() -> Patient:

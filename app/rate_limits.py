@@ -33,6 +33,28 @@ def resolve_storage(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = SCHEME + app.config["SQLALCHEMY_DATABASE_URI"]
 
 
+def check_only_limited_views(app: Flask) -> None:
+    """Drop Flask-Limiter's check before every request when no limit applies to every request.
+
+    The limits are on the login and invite views, whose decorators check them as the view is
+    called; with no application, default, meta or blueprint limits, the check Flask-Limiter
+    adds before every request (the day page's, the sync's) finds nothing to count. Call it
+    after the blueprints are registered (a blueprint limit is one of those).
+    """
+    from app.extensions import limiter
+
+    manager = limiter.limit_manager
+    if (
+        manager.application_limits
+        or manager.default_limits
+        or manager._blueprint_limits  # no public reader; {} unless limiter.limit(bp) was used
+        or limiter._meta_limits
+    ):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
+
+
 class DatabaseStorage(Storage):
     """A limits storage (fixed windows) in the rate_limit_counters table."""
 

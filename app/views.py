@@ -130,4 +130,6 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_user() -> dict[str, object]:
-        return {"user": current_user}
+        # The user itself, not the proxy: every attribute read through current_user goes
+        # through Flask-Login's lookup again.
+        return {"user": current_user._get_current_object()}

@@ -4,13 +4,18 @@ Starts gunicorn (several workers, loopback only) against a PostgreSQL database o
 then 50 simulated phones sync tick/untick batches for a while, in three runs:
   steady     nothing goes wrong
   kill       one gunicorn worker is killed with SIGKILL mid-run
-  pg-restart PostgreSQL is restarted mid-run (the app reconnects through pool_pre_ping)
+  pg-restart PostgreSQL is restarted mid-run (a pooled connection's first statement fails:
+             SQLAlchemy drops the pool, that request answers 503 and the phone resends)
+  pg-drop    (not run by default) every connection to the load database is terminated
+             mid-run, which is what a restart does to the app, without restarting a server
+             that other databases on a shared machine are using
 A phone retries a failed batch with the same event ids, as the real page does, until it is
 acknowledged. Afterwards every acknowledged event id must be in sync_events exactly once,
 and every tick unit must hold the state of its last acknowledged event (last writer wins).
 
     .venv/bin/python bench/load_sync.py                 # 60 s per run, 50 patients
     .venv/bin/python bench/load_sync.py --seconds 20 --runs steady
+    .venv/bin/python bench/load_sync.py --runs steady,kill,pg-drop --database stride_mine
 
 Not part of `make test`. Needs PostgreSQL (PGHOST/PGPORT/PGUSER, default
 postgres@127.0.0.1:5432) and, for pg-restart, pg_ctlcluster (it restarts the local cluster).
@@ -181,7 +186,7 @@ def start_gunicorn(port: int, workers: int, secret_key: str, log: Path) -> subpr
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy shared machine boots workers slowly
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
@@ -321,6 +326,23 @@ def restart_postgresql() -> str:
     return f"{' '.join(command)} -> exit {result.returncode}"
 
 
+def drop_connections() -> str:
+    """Terminate every connection to the load database (gunicorn's pooled ones among them)."""
+    admin = sa.create_engine(
+        pg_url(os.environ.get("PGDATABASE", "test")), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        ended = connection.scalar(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": DATABASE},
+        )
+    admin.dispose()
+    return f"terminated {ended} connections to {DATABASE}"
+
+
 def verify(tally: Tally) -> dict[str, object]:
     engine = sa.create_engine(pg_url(DATABASE))
     with engine.connect() as connection:
@@ -377,6 +399,8 @@ def run(name: str, base: str, master: subprocess.Popen, phones: list[Phone], sec
             victim = worker_pids(master)[0]
             os.kill(victim, signal.SIGKILL)
             fault = f"SIGKILL worker {victim} at {seconds // 3}s"
+        elif name == "pg-drop":
+            fault = drop_connections() + f" at {seconds // 3}s"
         else:
             fault = restart_postgresql() + f" at {seconds // 3}s"
     for thread in threads:
@@ -400,13 +424,16 @@ def run(name: str, base: str, master: subprocess.Popen, phones: list[Phone], sec
 
 
 def main() -> int:
+    global DATABASE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--patients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--runs", default="steady,kill,pg-restart")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--database", default=DATABASE, help="dropped and made afresh")
     args = parser.parse_args()
+    DATABASE = args.database
     secret_key = secrets.token_hex(32)
     log = ROOT / "instance" / "load_sync_gunicorn.log"
     log.parent.mkdir(exist_ok=True)

@@ -51,7 +51,8 @@ def from_npm() -> Path | None:
     npm = shutil.which("npm")
     if npm is None:
         return None
-    if not NPM_FILE.exists():
+    # Either locked package missing (a checkout from before esbuild was added, too): install.
+    if not NPM_FILE.exists() or not ESBUILD.exists():
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=False
         )

@@ -67,7 +67,8 @@ class Client(FlaskClient):
 def _reset_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # the write-ahead log and its index too
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     else:
         with _db.engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -76,9 +77,10 @@ def _reset_database(app: Flask) -> None:
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
-    """The app under the testing config, its database built by the migrations."""
-    app = create_app("testing")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app under the testing config, its database built by the migrations; media files
+    in a temporary folder of the run's own."""
+    app = create_app("testing", MEDIA_FOLDER=str(tmp_path_factory.mktemp("media")))
     app.test_client_class = Client
     with app.app_context():
         _reset_database(app)

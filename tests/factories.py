@@ -5,6 +5,7 @@ by tests/conftest.py), sync event payloads, and library files on disk.
 flushes, so ids are set; keyword arguments override any column.
 """
 
+import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from app.models import (
     Exercise,
     ExerciseLog,
     Flag,
+    Media,
     Message,
     Patient,
     Prescription,
@@ -38,6 +40,7 @@ from app.models import (
     TemplatePrescription,
     User,
 )
+from app.services import media as media_svc
 from app.services.library import search_text_for, tags_for
 from app.services.passwords import hash_password
 from app.services.plans import due_for_patient_between
@@ -432,6 +435,30 @@ class Make:
             )
         )
 
+    def media(
+        self,
+        target: Exercise | tuple[Patient, Programme, int],
+        content: bytes | None = None,
+        description: str = "Start position, side view",
+        by: User | None = None,
+    ) -> Media:
+        """A stored photo (a small PNG unless content is given) through the real upload path,
+        on a clinic exercise or on (patient, programme, line_id)."""
+        if isinstance(target, Exercise):
+            where = media_svc.Target.exercise(target)
+            clinic_id = target.clinic_id
+        else:
+            patient, programme, line_id = target
+            where = media_svc.Target.line(patient, programme.id, line_id)
+            clinic_id = patient.clinic_id
+        uploader = by or db.session.scalar(
+            sa.select(User).where(User.clinic_id == clinic_id, User.role != Role.PATIENT)
+        )
+        assert uploader is not None, "media needs a staff member of the clinic"
+        return media_svc.store_upload(
+            uploader, io.BytesIO(content or photo_bytes()), description, where
+        )
+
     def _add(self, row: Any) -> Any:
         db.session.add(row)
         db.session.flush()
@@ -459,6 +486,17 @@ def make(app, db) -> Make:  # type: ignore[no-untyped-def]
 
 
 # --- Sync events, as the page's script sends them ----------------------------------------------
+
+
+def photo_bytes(
+    size: tuple[int, int] = (40, 30), fmt: str = "PNG", colour: str = "teal", **save: Any
+) -> bytes:
+    """A small picture made by Pillow, in a given format (save: Pillow's options, e.g. exif)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, fmt, **save)
+    return buffer.getvalue()
 
 
 def new_id() -> str:

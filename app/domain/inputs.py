@@ -1,4 +1,5 @@
-"""Reading numbers typed into URLs, forms and JSON: ASCII digits only, within stated bounds.
+"""Reading numbers typed into URLs, forms and JSON: ASCII digits only, within stated bounds;
+and the one check of a required, length-limited text (a message, a media description).
 
 The one reader of a whole number from text. Python's int() and str.isdigit() accept any
 Unicode digit ("²", "٣"), and an unbounded number overflows a database integer or an OFFSET;
@@ -28,3 +29,12 @@ def whole_number(text: str | None, field: str, *, low: int = 1, high: int = ID_M
 def is_ascii_digits(text: str) -> bool:
     """Tell whether text is one or more ASCII digits (what int() may safely read)."""
     return text.isascii() and text.isdigit()
+
+
+def text_error(text: str, max_chars: int, *, required: str, too_long: str) -> str | None:
+    """Why a required text cannot be kept as written (blank, or too long once trimmed), or None."""
+    if not text.strip():
+        return required
+    if len(text.strip()) > max_chars:
+        return too_long
+    return None

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from jsonschema import Draft202012Validator, ValidationError
 
 from app.domain import dose as dose_rules
+from app.domain import figures
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -182,6 +183,58 @@ def _caution_strength() -> dict[str, Any]:
     }
 
 
+def figure_schema() -> dict[str, Any]:
+    """Return the JSON schema of an exercise's `figure:` block (app/domain/figures.py)."""
+    contact = {"type": "string", "pattern": r"^[a-z_]+(:[a-z-]+)?$"}
+    keyframe = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            **{key: {"type": "number"} for key in figures.angle_keys()},
+            "contacts": {"type": "array", "items": contact},
+            "lift": {"type": "number", "minimum": 0, "maximum": 40},
+            "solve": {
+                "anyOf": [
+                    {"enum": figures.angle_keys()},
+                    {"type": "array", "items": {"enum": figures.angle_keys()}},
+                ]
+            },
+        },
+    }
+    prop = {
+        "anyOf": [
+            {"enum": list(figures.PROPS)},
+            {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "propertyNames": {"enum": list(figures.PROPS)},
+                "additionalProperties": {
+                    "anyOf": [
+                        {"type": "number"},
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}, "maxItems": 2},
+                    ]
+                },
+            },
+        ]
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["view", "posture", "start", "end"],
+        "description": "The demonstration figure: see exercise_library/README.md, Figures.",
+        "properties": {
+            "view": {"enum": list(figures.VIEWS)},
+            "posture": {"enum": list(figures.POSTURES)},
+            "side": {"enum": list(figures.WORKING_SIDES)},
+            "props": {"type": "array", "items": prop},
+            "contacts": {"type": "array", "items": contact},
+            **{name: keyframe for name in figures.KEYFRAMES},
+        },
+    }
+
+
 def exercise_schema() -> dict[str, Any]:
     """Return the JSON schema (draft 2020-12) of one exercise file."""
     dose_properties = _dose_properties()
@@ -253,6 +306,7 @@ def exercise_schema() -> dict[str, Any]:
             "progression": {"anyOf": [_slug(), {"type": "null"}]},
             "evidence": _text(),
             "caution_strength": _caution_strength(),
+            "figure": figure_schema(),
         },
     }
 
@@ -414,6 +468,11 @@ def validate_exercise_dict(data: Mapping[str, Any], file: str) -> list[LibraryEr
         if slug is not None and data.get(link) == slug:
             errors.append(LibraryError(file, link, "links to the exercise itself"))
     errors.extend(_strength_errors(data, file, seen))
+    figure = data.get("figure")
+    if isinstance(figure, dict) and not any(e.field.startswith("figure") for e in errors):
+        for problem in figures.figure_errors(figure):
+            where = _join("figure", problem.field)
+            errors.append(LibraryError(file, where, problem.message))
     return errors
 
 

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from app.domain.inputs import text_error
+
 MESSAGE_MAX_CHARS = 2000
 # Enough for a conversation, not for a script flooding the physio's inbox.
 MESSAGES_PER_HOUR = 30
@@ -17,11 +19,7 @@ RATE_LIMITED = (
 
 def message_error(text: str) -> str | None:
     """Return why a message cannot be sent as written, or None."""
-    if not text.strip():
-        return MESSAGE_REQUIRED
-    if len(text.strip()) > MESSAGE_MAX_CHARS:
-        return MESSAGE_TOO_LONG
-    return None
+    return text_error(text, MESSAGE_MAX_CHARS, required=MESSAGE_REQUIRED, too_long=MESSAGE_TOO_LONG)
 
 
 def rate_error(sent_in_window: int) -> str | None:

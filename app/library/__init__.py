@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
-from app.library import routes  # noqa: E402, F401
+from app.library import figure_views, routes  # noqa: E402, F401

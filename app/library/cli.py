@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.domain.figures import contact_sheet
 from app.domain.library_files import CATEGORIES, LibraryError
 from app.extensions import db
 from app.services import library
@@ -65,3 +66,17 @@ def sync_and_report() -> library.SyncResult:
 def sync_command() -> None:
     """Upsert the library files into the database by slug (safe to run again)."""
     sync_and_report()
+
+
+@library_cli.command("sheet")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def sheet_command(out: Path) -> None:
+    """Write OUT.html: every exercise's start and end pose side by side, for review."""
+    report = validate_library(library_dir())
+    if report.errors:
+        _echo_errors(report.errors)
+        raise SystemExit(1)
+    css_file = Path(current_app.static_folder or "") / "css" / "figure.css"
+    exercises = sorted(report.exercises, key=lambda e: e["slug"])
+    out.write_text(contact_sheet(exercises, css_file.read_text(encoding="utf-8")), "utf-8")
+    click.echo(f"Wrote {len(exercises)} exercises to {out}")

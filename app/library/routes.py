@@ -13,7 +13,7 @@ from app.library import bp
 from app.library.forms import NO_LINK, ArchiveForm, ExerciseForm
 from app.models import Exercise
 from app.policy import editable_or_403, find, get_or_404, staff_required, visible_condition
-from app.services import audit, library
+from app.services import audit, library, media
 from app.views import number_arg, submit
 
 PER_PAGE = 30
@@ -65,6 +65,7 @@ def detail(exercise_id: int) -> ResponseReturnValue:
         dose=exercise.dose.describe(),
         frequency=exercise.dose.frequency(),
         lib=lib,
+        media=media.of_exercise(exercise.id) if exercise.is_custom else [],
     )
 
 

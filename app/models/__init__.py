@@ -18,6 +18,7 @@ from app.models.library import (
     TemplatePhase,
     TemplatePrescription,
 )
+from app.models.media import Media
 from app.models.messages import Message, ReadMarker
 from app.models.outcomes import OutcomeInstrument, OutcomeMeasure, OutcomeSchedule
 from app.models.programmes import (
@@ -41,6 +42,7 @@ __all__ = [
     "Flag",
     "Invite",
     "LoginSession",
+    "Media",
     "Message",
     "OutcomeInstrument",
     "OutcomeMeasure",

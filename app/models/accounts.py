@@ -93,6 +93,9 @@ class Patient(Base):
     # The earliest unanswered outcome questionnaire's due date (services.outcomes keeps it):
     # the today page and the dashboard read it from the patient row, no extra statement.
     outcome_due_on: Mapped[date | None]
+    # How many photos and videos were recorded for this patient (services.media keeps it):
+    # a day page without any asks the media table nothing.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

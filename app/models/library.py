@@ -64,6 +64,9 @@ class Exercise(DoseColumns, Base):
     # A return-to-running readiness test (clinical.md s. 6: single-leg squat, side plank,
     # step-ups, hops): its pain, below the stage gate, is an entry criterion for walk-run.
     readiness_test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The demonstration figure's keyframes, from the library file's `figure:` block
+    # (app/domain/figures.py); None for clinic-made exercises, which show no figure.
+    figure: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     times_per_week: Mapped[int] = mapped_column(default=3)
     steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     cues: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -83,6 +86,9 @@ class Exercise(DoseColumns, Base):
     tags: Mapped[str] = mapped_column(sa.Text, default="")
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     archived: Mapped[bool] = mapped_column(default=False)
+    # How many photos and videos the clinic attached (services.media keeps it): read with the
+    # exercise, so a card without any asks the media table nothing.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -50,4 +50,6 @@ def export_json() -> ResponseReturnValue:
 def export_csv() -> ResponseReturnValue:
     """All your data as a zip of CSV files, one per table (opens in any spreadsheet)."""
     data, stem = _export("csv")
-    return _download(data_rights.export_zip_of_csv(data), "application/zip", f"{stem}-csv.zip")
+    files = data_rights.media_files(current_patient())
+    body = data_rights.export_zip_of_csv(data, files)
+    return _download(body, "application/zip", f"{stem}-csv.zip")

@@ -47,7 +47,7 @@ from app.programmes.forms import (
     TestTaskForm,
     ThresholdsForm,
 )
-from app.services import plan_changes
+from app.services import media, plan_changes
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
 from app.services.programmes import ProgrammeError
@@ -145,6 +145,13 @@ def _plan_context(programme: Programme, version: ProgrammeVersion | None) -> dic
             for ph in phases
         },
         "guidance": pain_guidance(svc.settings_of(version)) if version else [],
+        # Photos and videos first on each card (issue 16): one statement for the whole page.
+        "card_media": media.for_cards(
+            (line["p"].exercise_id for line in lines),
+            programme.patient_id,
+            programme.id,
+            [line["p"].line_id for line in lines],
+        ),
     }
 
 

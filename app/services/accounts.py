@@ -238,6 +238,36 @@ def end_session(user: User) -> None:
     user.session_token = None
 
 
+def _session_user_statement() -> sa.Select[tuple[User, datetime]]:
+    """The one statement session_user runs, built once (building it cost more than running it)."""
+    moment = LoginSession.last_seen_at.type
+
+    def bound(name: str) -> sa.BindParameter[datetime]:
+        return sa.bindparam(name, type_=moment)
+
+    idle_since = sa.case(
+        (User.role == Role.PATIENT, bound("idle_patient")), else_=bound("idle_staff")
+    )
+    return (
+        sa.select(User, LoginSession.last_seen_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .options(
+            joinedload(User.patient)
+            .joinedload(Patient.active_programme)
+            .joinedload(Programme.current_version)
+        )
+        .where(
+            User.id == sa.bindparam("user_id", type_=sa.Integer),
+            LoginSession.token_hash == sa.bindparam("digest", type_=sa.String),
+            LoginSession.created_at >= bound("cutoff"),
+            LoginSession.last_seen_at >= idle_since,
+        )
+    )
+
+
+SESSION_USER_STATEMENT = _session_user_statement()
+
+
 def session_user(user_id: int, token: str) -> User | None:
     """Return the account of a live login session, in one statement.
 
@@ -247,24 +277,15 @@ def session_user(user_id: int, token: str) -> User | None:
     now = utcnow()
     digest = token_digest(token)
     config = current_app.config
-    idle_since = sa.case(
-        (User.role == Role.PATIENT, now - timedelta(hours=config["LOGIN_IDLE_HOURS_PATIENT"])),
-        else_=now - timedelta(hours=config["LOGIN_IDLE_HOURS_STAFF"]),
-    )
     row = db.session.execute(
-        sa.select(User, LoginSession.last_seen_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .options(
-            joinedload(User.patient)
-            .joinedload(Patient.active_programme)
-            .joinedload(Programme.current_version)
-        )
-        .where(
-            User.id == user_id,
-            LoginSession.token_hash == digest,
-            LoginSession.created_at >= _session_cutoff(),
-            LoginSession.last_seen_at >= idle_since,
-        )
+        SESSION_USER_STATEMENT,
+        {
+            "user_id": user_id,
+            "digest": digest,
+            "cutoff": now - timedelta(days=config["LOGIN_SESSION_DAYS"]),
+            "idle_patient": now - timedelta(hours=config["LOGIN_IDLE_HOURS_PATIENT"]),
+            "idle_staff": now - timedelta(hours=config["LOGIN_IDLE_HOURS_STAFF"]),
+        },
     ).first()
     if row is None:
         return None

@@ -270,9 +270,11 @@ class ItemView:
     steps: tuple[str, ...]
     cues: tuple[str, ...]
     dose: Dose  # as prescribed; its side is both | left | right | each
+    figure: dict[str, Any] | None  # the library figure's keyframes, if it has one
     sessions: int
     note: str
     units: tuple[UnitView, ...]
+    exercise_has_media: bool = False  # the clinic attached photos or videos (issue 16)
 
     @property
     def done(self) -> bool:
@@ -517,9 +519,14 @@ def _exercises(ids: set[int]) -> dict[int, sa.Row[Any]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(Exercise.id, Exercise.name, Exercise.steps, Exercise.cues).where(
-            Exercise.id.in_(ids)
-        )
+        sa.select(
+            Exercise.id,
+            Exercise.name,
+            Exercise.steps,
+            Exercise.cues,
+            Exercise.media_count,
+            Exercise.figure,
+        ).where(Exercise.id.in_(ids))
     )
     return {row.id: row for row in rows}
 
@@ -554,9 +561,11 @@ def _item_view(
         steps=tuple(exercise.steps or ()),
         cues=tuple(exercise.cues or ()),
         dose=prescription.dose,
+        figure=exercise.figure,
         sessions=item.sessions,
         note=prescription.note or "",
         units=tuple(units),
+        exercise_has_media=bool(exercise.media_count),
     )
 
 

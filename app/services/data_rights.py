@@ -1,4 +1,9 @@
-"""A patient's data rights: download everything we hold about them, or delete it all."""
+"""A patient's data rights: download everything we hold about them, or delete it all.
+
+Their photos and videos ("recorded in clinic", app/services/media.py) are in both: listed in
+the download's media table, the files themselves in the zip; deleted with the rest, the
+files once the deletion is committed.
+"""
 
 import csv
 import io
@@ -8,11 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.deferred import defer
 from app.domain.localtime import utcnow
+from app.domain.media import EXTENSIONS
 from app.extensions import db
 from app.models import (
     Assessment,
@@ -24,6 +32,7 @@ from app.models import (
     Flag,
     Invite,
     LoginSession,
+    Media,
     Message,
     OutcomeMeasure,
     OutcomeSchedule,
@@ -40,6 +49,7 @@ from app.models import (
     SyncEvent,
     User,
 )
+from app.services import media
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -57,6 +67,7 @@ PATIENT_TABLES: tuple[str, ...] = (
     "flags",
     "outcome_measures",
     "outcome_schedules",
+    "media",
     "reminder_sends",
     "push_subscriptions",
     "reminder_settings",
@@ -160,7 +171,28 @@ def export_patient(patient: Patient) -> dict[str, Any]:
     for name, model in mine.items():
         rows = _all(model, model.patient_id == patient.id)
         data[name] = [_row(row, _columns(model)) for row in rows]
+    data["media"] = [
+        {**_row(m, _MEDIA_COLUMNS), "file": media_file_name(m)}
+        for m in media.of_patient(patient.id)
+    ]
     return data
+
+
+# A media row as the patient reads it: the random name on disk is the clinic's business.
+_MEDIA_COLUMNS = (
+    "id", "programme_id", "line_id", "kind", "content_type", "description", "size_bytes",
+    "width", "height", "created_at",
+)  # fmt: skip
+
+
+def media_file_name(item: Media) -> str:
+    """Where a photo or video is inside the zip download: media/<kind>-<id>.<ext>."""
+    return f"media/{item.kind}-{item.id}.{EXTENSIONS[item.content_type]}"
+
+
+def media_files(patient: Patient) -> dict[str, Path]:
+    """The patient's own photos and videos for the zip: name in the zip -> file on disk."""
+    return {media_file_name(m): media.path_of(m) for m in media.of_patient(patient.id)}
 
 
 def export_tables(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -168,8 +200,9 @@ def export_tables(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {name: rows for name, rows in data.items() if isinstance(rows, list)}
 
 
-def export_zip_of_csv(data: dict[str, Any]) -> bytes:
-    """The export as a zip holding one CSV file per table (header row even when empty)."""
+def export_zip_of_csv(data: dict[str, Any], files: dict[str, Path] | None = None) -> bytes:
+    """The export as a zip holding one CSV file per table (header row even when empty), and
+    the files (the patient's photos and videos) under their names, stored as they are."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in export_tables(data).items():
@@ -180,9 +213,14 @@ def export_zip_of_csv(data: dict[str, Any]) -> bytes:
             for row in rows:
                 writer.writerow({key: _csv_cell(value) for key, value in row.items()})
             archive.writestr(f"{name}.csv", text.getvalue())
+        for arcname, path in (files or {}).items():
+            if path.is_file():  # already compressed: stored, not deflated again
+                archive.write(path, arcname, compress_type=zipfile.ZIP_STORED)
         archive.writestr(
             "README.txt",
             "Your Stride data, one CSV file per table. Dates are ISO 8601; times are UTC.\n"
+            "Photos and videos your clinic recorded for you are in the media folder; "
+            "media.csv lists them.\n"
             f"Exported at {data['exported_at']}.\n",
         )
     return buffer.getvalue()
@@ -238,6 +276,7 @@ def deletion_plan(patient: Patient) -> DeletionPlan:
         "flags": count(Flag, Flag.patient_id == patient.id),
         "outcome_measures": count(OutcomeMeasure, OutcomeMeasure.patient_id == patient.id),
         "outcome_schedules": count(OutcomeSchedule, OutcomeSchedule.patient_id == patient.id),
+        "media": count(Media, Media.patient_id == patient.id),
         "prescriptions": count(Prescription, Prescription.version_id.in_(version_ids)),
         "programme_versions": len(version_ids),
         "programme_phases": count(ProgrammePhase, ProgrammePhase.programme_id.in_(programme_ids)),
@@ -285,6 +324,12 @@ def delete_patient(patient: Patient) -> DeletionPlan:
     delete(Flag, Flag.patient_id == patient_id)
     delete(OutcomeMeasure, OutcomeMeasure.patient_id == patient_id)
     delete(OutcomeSchedule, OutcomeSchedule.patient_id == patient_id)
+    # Their photos and videos: the rows now, the files once this deletion is committed.
+    stored_names = list(
+        db.session.scalars(sa.select(Media.stored_name).where(Media.patient_id == patient_id))
+    )
+    delete(Media, Media.patient_id == patient_id)
+    defer(media.sweep, stored_names)
     for reminder_table in (ReminderSend, PushSubscription, ReminderSetting, CalendarFeed):
         delete(reminder_table, reminder_table.patient_id == patient_id)
     # The programme points at its newest version and versions point at the programme.

@@ -157,6 +157,7 @@ def _sync_exercises(files: list[dict[str, Any]]) -> SyncCounts:
         _apply_content(row, _exercise_values(data))
         row.walk_run = data.get("walk_run", False)  # only library files set it
         row.readiness_test = data.get("readiness_test", False)
+        row.figure = data.get("figure")  # likewise
         row.content_hash = content_hash
         row.archived = False
         changed.add(slug)

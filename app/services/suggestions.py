@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -446,17 +447,11 @@ def day_records(
     return records, {line_id: tuple(found) for line_id, found in sessions.items()}
 
 
-def _line_states(
-    programme: Programme, version: ProgrammeVersion, condition: str | None = None
-) -> list[rules.LineState]:
-    """Return the current phase's lines with their chain neighbours and dose start date.
-
-    A neighbour with a caution for the patient's condition that rules it out (compression in
-    gluteal tendinopathy) is marked, so the rules never propose swapping to it.
-    """
+def _lines_statement() -> sa.Select[Any]:
+    """The current phase's lines with their exercise and its chain neighbours (built once)."""
     following = aliased(Exercise)
     preceding = aliased(Exercise)
-    rows = db.session.execute(
+    return (
         sa.select(
             Prescription,
             Exercise,
@@ -472,10 +467,50 @@ def _line_states(
         .outerjoin(following, Exercise.progression_id == following.id)
         .outerjoin(preceding, Exercise.regression_id == preceding.id)
         .where(
-            Prescription.version_id == version.id,
-            Prescription.phase_position == version.phase_position,
+            Prescription.version_id == sa.bindparam("version_id", type_=sa.Integer),
+            Prescription.phase_position == sa.bindparam("phase", type_=sa.Integer),
         )
         .order_by(Prescription.position)
+    )
+
+
+def _doses_statement() -> sa.Select[Any]:
+    """Each line's exercise and dose in every version of a programme, newest first (built once)."""
+    return (
+        sa.select(
+            Prescription.line_id,
+            ProgrammeVersion.effective_from,
+            Prescription.exercise_id,
+            Prescription.sets,
+            Prescription.reps,
+            Prescription.hold_seconds,
+            Prescription.duration_seconds,
+            Prescription.load_kg,
+        )
+        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
+        .where(
+            ProgrammeVersion.programme_id == sa.bindparam("programme_id", type_=sa.Integer),
+            Prescription.line_id.in_(sa.bindparam("line_ids", expanding=True)),
+        )
+        .order_by(ProgrammeVersion.number.desc())
+    )
+
+
+# Building these (the aliases above most of all) cost more than running them: build them once.
+_LINES_STATEMENT = _lines_statement()
+_DOSES_STATEMENT = _doses_statement()
+
+
+def _line_states(
+    programme: Programme, version: ProgrammeVersion, condition: str | None = None
+) -> list[rules.LineState]:
+    """Return the current phase's lines with their chain neighbours and dose start date.
+
+    A neighbour with a caution for the patient's condition that rules it out (compression in
+    gluteal tendinopathy) is marked, so the rules never propose swapping to it.
+    """
+    rows = db.session.execute(
+        _LINES_STATEMENT, {"version_id": version.id, "phase": version.phase_position}
     ).all()
     since, changed = _dose_since(programme.id, [row[0].line_id for row in rows])
     states = []
@@ -513,19 +548,7 @@ def _dose_since(programme_id: int, line_ids: list[int]) -> tuple[dict[int, date]
     if not line_ids:
         return {}, set()
     rows = db.session.execute(
-        sa.select(
-            Prescription.line_id,
-            ProgrammeVersion.effective_from,
-            Prescription.exercise_id,
-            Prescription.sets,
-            Prescription.reps,
-            Prescription.hold_seconds,
-            Prescription.duration_seconds,
-            Prescription.load_kg,
-        )
-        .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
-        .where(ProgrammeVersion.programme_id == programme_id, Prescription.line_id.in_(line_ids))
-        .order_by(ProgrammeVersion.number.desc())
+        _DOSES_STATEMENT, {"programme_id": programme_id, "line_ids": line_ids}
     ).all()
     since: dict[int, date] = {}
     latest: dict[int, tuple[object, ...]] = {}

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("today", __name__)
 
-from app.today import routes  # noqa: E402, F401
+from app.today import markup, routes  # noqa: E402, F401

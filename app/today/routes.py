@@ -27,8 +27,9 @@ from app.domain.events import (
 )
 from app.domain.localtime import UnreadableDate, local_today, parse_date, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
+from app.models import Patient
 from app.policy import current_patient, patient_required, public
-from app.services import activity, plan_changes
+from app.services import activity, media, plan_changes
 from app.today import bp
 from app.today.forms import PlanSeenForm
 from app.views import submit
@@ -54,6 +55,23 @@ def today() -> ResponseReturnValue:
         Zone=Zone,
         plan_notice=plan_changes.plan_notice(patient.active_programme),
         plan_seen_form=PlanSeenForm(),
+        card_media=_card_media(patient, view),
+    )
+
+
+def _card_media(patient: Patient, view: activity.TodayView) -> media.CardMedia:
+    """The photos and videos of the day's exercises (issue 16): one statement, none when
+    neither the patient nor the day's exercises have any (counts read with their rows)."""
+    programme = patient.active_programme
+    if programme is None or not (
+        patient.media_count or any(item.exercise_has_media for item in view.items)
+    ):
+        return media.CardMedia()  # nothing to show: no statement
+    return media.for_cards(
+        (item.exercise_id for item in view.items),
+        patient.id,
+        programme.id,
+        [item.line_id for item in view.items],
     )
 
 

@@ -8,7 +8,7 @@ task a weekly "task" check-in rated; programmes.has_test_tasks: whether any phas
 (the day page reads them only then, so it keeps its statements otherwise).
 
 Revision ID: inputs_1
-Revises: rules_1
+Revises: figures_1
 Create Date: 2026-12-02 15:45:00.000000
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "inputs_1"
-down_revision = "rules_1"
+down_revision = "figures_1"
 branch_labels = None
 depends_on = None
 

@@ -31,21 +31,31 @@ def _some_data(name: str) -> None:
     db.session.commit()
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
 def _back_up_change_restore(url: str, tmp_path: Path) -> None:
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    media = tmp_path / "media"
+    media.mkdir()
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MEDIA_FOLDER=str(media))
     runner = app.test_cli_runner()
     with app.app_context():
         upgrade()
         _some_data("before")
-        backed_up = _digest()
+        (media / "kept.jpg").write_bytes(b"a photo")
+        (media / "removed-later.mp4").write_bytes(b"a video")
+        backed_up, backed_up_files = _digest(), _files(media)
         result = runner.invoke(args=["backup", str(tmp_path / "stride.backup")])
         assert result.exit_code == 0, result.output
-        assert "Backed up to" in result.output
+        assert "Backed up to" in result.output and "2 media files" in result.output
 
         _some_data("after")  # a row added after the backup...
         db.session.execute(sa.update(Clinic).values(name="renamed"))  # ...and one changed
         db.session.commit()
         assert _digest() != backed_up
+        (media / "removed-later.mp4").unlink()  # a file removed, another one added
+        (media / "added-later.jpg").write_bytes(b"new")
 
         refused = runner.invoke(args=["restore", str(tmp_path / "stride.backup")], input="n\n")
         assert refused.exit_code != 0 and _digest() != backed_up  # asks first
@@ -53,6 +63,7 @@ def _back_up_change_restore(url: str, tmp_path: Path) -> None:
         result = runner.invoke(args=["restore", "--yes", str(tmp_path / "stride.backup")])
         assert result.exit_code == 0, result.output
         assert _digest() == backed_up
+        assert _files(media) == backed_up_files
         db.session.remove()
         db.engine.dispose()
 
@@ -77,6 +88,36 @@ def test_backup_refuses_to_overwrite_a_file(tmp_path):
         db.engine.dispose()
     assert result.exit_code != 0 and "already exists" in result.output
     assert (tmp_path / "taken").read_text() == "keep me"
+
+
+def test_restore_refuses_a_media_archive_holding_paths(tmp_path):
+    """A tampered archive (../, folders, links) is refused before any file is touched."""
+    import io
+    import tarfile
+
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "mine.jpg").write_bytes(b"keep")
+    database = tmp_path / "s.db"
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", MEDIA_FOLDER=str(media)
+    )
+    with app.app_context():
+        upgrade()
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["backup", str(tmp_path / "b.db")]).exit_code == 0
+        archive = tmp_path / "b.db.media.tar"
+        archive.unlink()
+        with tarfile.open(archive, "w") as tar:
+            info = tarfile.TarInfo("../escaped.jpg")
+            info.size = 3
+            tar.addfile(info, io.BytesIO(b"bad"))
+        result = runner.invoke(args=["restore", "--yes", str(tmp_path / "b.db")])
+        db.engine.dispose()
+    assert result.exit_code != 0 and "other than media files" in result.output
+    # Refused before the database was replaced (it would not match the media any more).
+    assert not (tmp_path / "escaped.jpg").exists()
+    assert _files(media) == {"mine.jpg": b"keep"}
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):

@@ -19,6 +19,7 @@ GOOD = {
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "PROXY_COUNT": "1",
     "EXTERNAL_URL": "https://stride.example.org",
+    "MEDIA_FOLDER": "/srv/stride/media",
 }
 
 
@@ -33,6 +34,7 @@ GOOD = {
         ({}, 0, "must be a whole number of 1 or more"),
         ({"PROXY_COUNT": "one"}, 1, "PROXY_COUNT must be a whole number"),
         ({"EXTERNAL_URL": ""}, 1, "EXTERNAL_URL is not set"),
+        ({"MEDIA_FOLDER": "media"}, 1, "MEDIA_FOLDER must be an absolute path"),
         ({"VAPID_PRIVATE_KEY": "not-a-key"}, 1, "VAPID_PRIVATE_KEY is not a key made by"),
     ],
 )

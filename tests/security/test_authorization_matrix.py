@@ -130,6 +130,14 @@ EXPECTED: dict[str, str] = {
     "outcomes.results":                     "login 403   403   ok       404      ok      404",
     "outcomes.schedule":                    "login 403   403   ok       404      ok      404",
     "outcomes.discharge":                   "login 403   403   ok       404      ok      404",
+    # The clinic's media (issue 16). A file: patient A's own photo, seen by whoever sees A.
+    "media.file":                           "login ok    404   ok       404      ok      404",
+    # Clinic A's own exercise's media: the clinic's staff.
+    "media.exercise_media":                 "login 403   403   ok       ok       ok      404",
+    "media.remove_exercise_media":          "login 403   403   ok       ok       ok      404",
+    # Patient A's own media of one line: their physio and the clinic admin.
+    "media.line_media":                     "login 403   403   ok       404      ok      404",
+    "media.remove_line_media":              "login 403   403   ok       404      ok      404",
     # Reminders and the calendar link (issue 17): the patient's own Account page.
     "reminders.save":                       "login ok    ok    403      403      403     403",
     "reminders.subscribe":                  "login ok    ok    403      403      403     403",
@@ -161,6 +169,8 @@ def ids_for(world: World) -> dict[str, object]:
         "user_id": world.physio_a.id,  # a staff member of clinic A
         "measure_id": world.outcome_measure_id,
         "position": 0,  # the programme's first phase
+        "media_id": world.media_id,
+        "exercise_media_id": world.exercise_media_id,
     }
 
 

@@ -43,6 +43,8 @@ class World:
     invite_token: str
     today: date
     outcome_measure_id: int = 0  # patient A's questionnaire waiting today (issue 15)
+    media_id: int = 0  # a photo recorded in clinic for patient A's first line (issue 16)
+    exercise_media_id: int = 0  # a photo of clinic A's own exercise
 
     @property
     def users(self) -> dict[str, User | None]:
@@ -173,6 +175,8 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         patient_a, "lefs", start, answered_on=start, answers=[2] * 20, score={"total": 40}
     )
     waiting = outcome_measure(patient_a, "lefs", today, reason="repeat")
+    own_photo = make.media((patient_a, programme, line.line_id), by=physio_a)
+    exercise_photo = make.media(custom_exercise, by=physio_a)
     db.session.flush()
     return World(
         physio_a=physio_a,
@@ -192,4 +196,6 @@ def build_world(make) -> World:  # type: ignore[no-untyped-def]
         invite_token=issued.token,
         today=today,
         outcome_measure_id=waiting.id,
+        media_id=own_photo.id,
+        exercise_media_id=exercise_photo.id,
     )

@@ -329,17 +329,20 @@ function startTimer(el, kind) {
   if (document.getElementById("timer-sound").checked) prepareSound();
   tick();
   timer.frame = setInterval(tick, 250);
+  el.dispatchEvent(new CustomEvent("stride:timer", { bubbles: true, detail: { state: "start", kind, seconds } }));
   announce(`${kind === "rest" ? "Rest" : "Timer"} started: ${seconds} seconds.`);
 }
 
 function stopTimer() {
   clearInterval(timer.frame);
+  if (timer.el) timer.el.dispatchEvent(new CustomEvent("stride:timer", { bubbles: true, detail: { state: "stop", kind: timer.kind } }));
   if (timer.el) timer.el.classList.remove("running");
   timer.el = null;
 }
 
 function finishTimer() {
   const { el, kind } = timer;
+  el.dispatchEvent(new CustomEvent("stride:timer", { bubbles: true, detail: { state: "end", kind } }));
   stopTimer();
   el.querySelector("[data-timer-display]").textContent = "0:00";
   if (document.getElementById("timer-vibrate").checked && navigator.vibrate) navigator.vibrate([200, 100, 200]);
