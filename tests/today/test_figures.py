@@ -36,7 +36,7 @@ def test_today_animates_the_figure_with_alt_text_from_the_steps(client, patient,
     assert html.count("data-figure ") == 1  # the plain exercise has no figure
     assert 'aria-label="Start position: Stand tall by a wall."' in html
     assert 'aria-label="End position: Lift one knee. Lower it slowly."' in html
-    assert "/static/js/figure.js" in html and 'data-testid="figure-speak"' in html
+    assert "js/figure.js?v=" in html and 'data-testid="figure-speak"' in html
     # Prescribed for the left side, the right-side figure is drawn mirrored.
     assert "fig-mirrored" in html and "Shown for the left side." in html
 
