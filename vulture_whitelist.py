@@ -26,6 +26,7 @@ _.is_custom
 _.timer_seconds
 _.is_today
 _.latest_morning
+_.about  # guidance.MorningWords: the morning card says which day it is about
 
 # Model columns written for the record (the audit and history pages read them by name).
 received_at

@@ -43,6 +43,9 @@ class UnitJSON(TypedDict):
     done: bool
     sets_done: Count
     pain: PainScore | None
+    reps_done: Annotated[
+        list[Count] | None, Field(description="Reps of each set, when entered; else null.")
+    ]
 
 
 class ItemJSON(TypedDict):
@@ -71,6 +74,8 @@ class CheckInJSON(TypedDict):
     note: str
     usual_pain: PainScore | None
     edits: Count
+    settled: Annotated[bool | None, Field(description="Morning: settled within 24 hours?")]
+    test_task: Annotated[str, Field(description="task: the test task rated.")]
 
 
 class MorningJSON(TypedDict):
@@ -80,6 +85,19 @@ class MorningJSON(TypedDict):
     answer: CheckInJSON | None
     zone: Zone | None
     advice: str | None
+    asks_settled: Annotated[
+        bool, Field(description="After a day with exercise: ask whether the pain settled.")
+    ]
+
+
+class TestTaskJSON(TypedDict):
+    """The weekly rating of the current phase's test task."""
+
+    task: str
+    last_rated: IsoDate | None
+    last_pain: PainScore | None
+    due: bool
+    answer: CheckInJSON | None
 
 
 class DayCheckInsJSON(TypedDict):
@@ -110,6 +128,7 @@ class TodayJSON(TypedDict):
     progress: ProgressJSON
     items: list[ItemJSON]
     checkin: DayCheckInsJSON
+    test_task: TestTaskJSON | None
 
 
 class SyncRequest(BaseModel):

@@ -1,7 +1,13 @@
 """Turn the patient's day into the JSON the API sends (its shapes are declared in schema.py)."""
 
-from app.api.schema import CheckInJSON, ItemJSON, MorningJSON, TodayJSON
-from app.services.activity import CheckInView, ItemView, MorningPrompt, TodayView
+from app.api.schema import CheckInJSON, ItemJSON, MorningJSON, TestTaskJSON, TodayJSON
+from app.services.activity import (
+    CheckInView,
+    ItemView,
+    MorningPrompt,
+    TestTaskPrompt,
+    TodayView,
+)
 
 
 def today_json(view: TodayView) -> TodayJSON:
@@ -28,6 +34,19 @@ def today_json(view: TodayView) -> TodayJSON:
             "usual_pain": view.usual_pain,
             "morning": _morning_json(view.morning),
         },
+        "test_task": _test_task_json(view.test_task),
+    }
+
+
+def _test_task_json(prompt: TestTaskPrompt | None) -> TestTaskJSON | None:
+    if prompt is None:
+        return None
+    return {
+        "task": prompt.task,
+        "last_rated": prompt.last_rated.isoformat() if prompt.last_rated else None,
+        "last_pain": prompt.last_pain,
+        "due": prompt.due,
+        "answer": _checkin_json(prompt.answer),
     }
 
 
@@ -55,6 +74,7 @@ def _item_json(item: ItemView) -> ItemJSON:
                 "done": unit.done,
                 "sets_done": unit.sets_done,
                 "pain": unit.pain,
+                "reps_done": list(unit.reps_done) if unit.reps_done else None,
             }
             for unit in item.units
         ],
@@ -71,6 +91,8 @@ def _checkin_json(checkin: CheckInView | None) -> CheckInJSON | None:
         "note": checkin.note,
         "usual_pain": checkin.usual_pain,
         "edits": checkin.edits,
+        "settled": checkin.settled,
+        "test_task": checkin.test_task,
     }
 
 
@@ -84,4 +106,5 @@ def _morning_json(prompt: MorningPrompt | None) -> MorningJSON | None:
         "answer": _checkin_json(prompt.answer),
         "zone": prompt.zone,
         "advice": prompt.advice,
+        "asks_settled": prompt.asks_settled,
     }

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
+from app.domain.dose import REPS_RANGE, SETS_RANGE
 from app.domain.inputs import ID_MAX, MAX_DIGITS, is_ascii_digits
 from app.domain.localtime import (
     DATE_FORMAT_MESSAGE,
@@ -44,7 +45,8 @@ NOTE_MAX_CHARS = 1000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 EventType = Literal["tick", "untick", "sets", "checkin", "message", "outcome"]
-CheckInKind = Literal["during", "morning"]
+# task: the weekly pain rating of the phase's test task (clinical.md s. 4, tendon stages).
+CheckInKind = Literal["during", "morning", "task"]
 TickSide = Literal["both", "left", "right"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 CHECKIN_KINDS: tuple[str, ...] = get_args(CheckInKind)
@@ -56,7 +58,13 @@ TIME_MESSAGE = (
     "client_time must be an ISO 8601 time with a UTC offset, e.g. 2026-11-03T07:15:00+00:00."
 )
 TIME_RANGE_MESSAGE = f"client_time must fall from {EARLIEST_DATE.year} to {LATEST_DATE.year}."
-KIND_MESSAGE = "kind must be during or morning."
+KIND_MESSAGE = "kind must be during, morning or task."
+SETTLED_MESSAGE = "settled must be yes or no."
+SETTLED_ONLY_MORNING = "Only the morning check-in asks whether the pain settled."
+REPS_MESSAGE = (
+    f"reps_done must give the reps of each set, {REPS_RANGE[0] - 1} to {REPS_RANGE[1]}, "
+    f"for 1 to {SETS_RANGE[1]} sets."
+)
 PAIN_REQUIRED = f"Choose your pain from {PAIN_MIN} to {PAIN_MAX}."
 
 
@@ -154,6 +162,36 @@ def _kind(value: Any) -> str:
     if value not in CHECKIN_KINDS:
         raise _refuse(KIND_MESSAGE)
     return str(value)
+
+
+_SETTLED_WORDS = {"yes": True, "true": True, "no": False, "false": False}
+
+
+def _settled(value: Any) -> bool:
+    """Read the 24-hour answer: JSON true / false, or a form's yes / no."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _SETTLED_WORDS:
+        return _SETTLED_WORDS[value.strip().lower()]
+    raise _refuse(SETTLED_MESSAGE)
+
+
+def _reps_done(value: Any) -> list[int]:
+    """Read reps per set: a JSON list of whole numbers, or form text (one value per set)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not 1 <= len(value) <= SETS_RANGE[1]:
+        raise _refuse(REPS_MESSAGE)
+    reps = []
+    for each in value:
+        if isinstance(each, str) and is_ascii_digits(each.strip()) and len(each) <= MAX_DIGITS:
+            each = int(each.strip())
+        if not isinstance(each, int) or isinstance(each, bool):
+            raise _refuse(REPS_MESSAGE)
+        if not 0 <= each <= REPS_RANGE[1]:
+            raise _refuse(REPS_MESSAGE)
+        reps.append(each)
+    return reps
 
 
 def _note(value: Any) -> str:
@@ -261,6 +299,14 @@ class TickEvent(_UnitEvent):
         _number("sets_done", 0),
         Field(description="Default: all sets."),
     ] = None
+    reps_done: Annotated[
+        list[Annotated[int, Field(ge=0, le=REPS_RANGE[1])]] | None,
+        BeforeValidator(_Read(_reps_done)),
+        Field(
+            description="Optional: the reps done in each set, one number per set (reps "
+            "exercises only). Left out: done as prescribed."
+        ),
+    ] = None
 
 
 class UntickEvent(_UnitEvent):
@@ -269,6 +315,7 @@ class UntickEvent(_UnitEvent):
     type: Literal["untick"]
     pain: ClassVar[None] = None
     sets_done: ClassVar[None] = None
+    reps_done: ClassVar[None] = None
 
 
 class SetsEvent(_UnitEvent):
@@ -281,19 +328,27 @@ class SetsEvent(_UnitEvent):
         Field(description="Sets counted so far; the unit is done at the prescribed sets."),
     ]
     pain: OptionalPain = None
+    reps_done: ClassVar[None] = None
 
 
 def _day_of_the_session(value: date | None, info: ValidationInfo) -> date | None:
-    """A check-in during the day is about the day it was entered, unless it says which."""
-    if value is None and info.data.get("kind") == "during":
+    """A check-in during the day (or a test task rating) is about the day it was entered."""
+    if value is None and info.data.get("kind") in ("during", "task"):
         value = info.data.get("local_date")
         if value is None:
             raise _refuse("Give the date of the session.")
     return value
 
 
+def _settled_only_in_the_morning(value: bool | None, info: ValidationInfo) -> bool | None:
+    if value is not None and info.data.get("kind") != "morning":
+        raise _refuse(SETTLED_ONLY_MORNING)
+    return value
+
+
 class CheckInEvent(_Event):
-    """The patient's pain: during (about an exercise day) or the next morning."""
+    """The patient's pain: during (about an exercise day), the next morning, or the weekly
+    rating of the phase's test task (task)."""
 
     type: Literal["checkin"]
     kind: Annotated[CheckInKind, BeforeValidator(_Read(_kind, KIND_MESSAGE))]
@@ -313,6 +368,15 @@ class CheckInEvent(_Event):
         ),
     ] = None
     pain: Annotated[Pain, BeforeValidator(_Read(_pain, PAIN_REQUIRED))]
+    settled: Annotated[
+        bool | None,
+        BeforeValidator(_Read(_settled)),
+        AfterValidator(_settled_only_in_the_morning),
+        Field(
+            description="Morning only: has the pain from the exercise day settled within 24 "
+            "hours (back to usual)? false makes that day red (clinical.md s. 2)."
+        ),
+    ] = None
     note: Annotated[
         str, BeforeValidator(lambda value: _note(value or "")), Field(max_length=NOTE_MAX_CHARS)
     ] = ""
@@ -399,17 +463,20 @@ EVENT_MODELS = (TickEvent, UntickEvent, SetsEvent, CheckInEvent, MessageEvent, O
 EVENT_FIELDS = tuple(dict.fromkeys(name for model in EVENT_MODELS for name in model.model_fields))
 
 
-def _whole_number_fields() -> tuple[str, ...]:
-    """The fields the schema gives as integers (the page's script sends form text as numbers)."""
+def _fields_of_type(json_type: str) -> tuple[str, ...]:
+    """The fields the schema gives as this JSON type, in a stable order."""
     names: dict[str, None] = {}
     for model in EVENT_MODELS:
         for name, prop in model.model_json_schema()["properties"].items():
-            if any(kind.get("type") == "integer" for kind in (prop, *prop.get("anyOf", ()))):
+            if any(kind.get("type") == json_type for kind in (prop, *prop.get("anyOf", ()))):
                 names[name] = None
     return tuple(names)
 
 
-WHOLE_NUMBER_FIELDS = _whole_number_fields()
+# The page's script sends form text as numbers for these; a form sends one input per item
+# of a list (the reps of each set).
+WHOLE_NUMBER_FIELDS = _fields_of_type("integer")
+LIST_FIELDS = _fields_of_type("array")
 
 
 @dataclass(frozen=True)

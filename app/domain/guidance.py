@@ -1,8 +1,12 @@
 """What the patient reads about pain: the traffic light in plain words, with the plan's numbers."""
 
 from dataclasses import dataclass
+from datetime import date
 
+from app.domain.localtime import format_date
 from app.domain.pain import PainThresholds
+
+MORNING_ENDS_AT = 12  # from noon, "this morning" is asked in the past tense
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,45 @@ def pain_guidance(thresholds: PainThresholds) -> list[Guidance]:
         )
     )
     return result
+
+
+@dataclass(frozen=True)
+class MorningWords:
+    """The next-morning questions, worded for when they are asked."""
+
+    heading: str  # the pain question
+    scale: str  # the 0-10 scale's label
+    settled: str  # the 24-hour question
+    about: str  # which exercise day it is about
+
+
+def morning_words(session_day: date, asked_on: date, today: date, hour: int) -> MorningWords:
+    """Return the morning-after questions for the time they are asked.
+
+    On the morning itself: "this morning" in the present; later that day in the past; on a
+    day filled in afterwards (asked_on before today), "that morning" and "that day".
+    """
+    day = format_date(session_day)
+    if asked_on < today:
+        return MorningWords(
+            heading="How was your pain that morning compared with usual?",
+            scale="Pain that morning, from 0 (none) to 10 (worst imaginable)",
+            settled=f"By that morning, had the pain from exercising on {day} settled "
+            "back to your usual level (within 24 hours)?",
+            about=f"This is about your exercise day, {day}, as it was the morning after.",
+        )
+    if hour >= MORNING_ENDS_AT:
+        return MorningWords(
+            heading="How was your pain this morning compared with usual?",
+            scale="Pain this morning, from 0 (none) to 10 (worst imaginable)",
+            settled=f"By this morning, had the pain from exercising on {day} settled back to "
+            "your usual level (within 24 hours)?",
+            about=f"This is about your exercise day, {day}.",
+        )
+    return MorningWords(
+        heading="How is your pain this morning compared with usual?",
+        scale="Pain this morning, from 0 (none) to 10 (worst imaginable)",
+        settled=f"Has the pain from exercising on {day} settled back to your usual level "
+        "(within 24 hours)?",
+        about=f"This is about your exercise day, {day}.",
+    )

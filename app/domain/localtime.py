@@ -17,7 +17,7 @@ def is_valid_timezone(name: str) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return False
     return True
 
@@ -38,6 +38,11 @@ def local_date(instant: datetime, timezone: str) -> date:
 def local_today(timezone: str, now: datetime | None = None) -> date:
     """Return today's date for someone living in the timezone."""
     return local_date(now or utcnow(), timezone)
+
+
+def local_hour(timezone: str, now: datetime | None = None) -> int:
+    """Return the hour of the day (0-23) it is now for someone living in the timezone."""
+    return (now or utcnow()).astimezone(ZoneInfo(timezone)).hour
 
 
 def local_instant(day: date, at: time, timezone: str) -> datetime:

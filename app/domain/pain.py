@@ -134,16 +134,18 @@ def zone_of_day(
     morning_pain: int | None,
     usual_pain: int | None,
     thresholds: PainThresholds,
+    settled_in_24h: bool | None = None,
 ) -> Zone | None:
     """Return a day's zone from the session check-in, each exercise's pain and the morning after.
 
     Pain on one exercise is pain during exercise too: the highest of it and the session's
     check-in is the day's during-pain, so an exercise above the amber limit makes the day red
     (and flagged) even with no session check-in. usual_pain is the level the morning is
-    compared with (the one recorded with the morning answer, if any).
+    compared with (the one recorded with the morning answer, if any). settled_in_24h is the
+    patient's own answer the morning after (clinical.md s. 8): not settled is red.
     """
     during = highest_pain((session_pain, *exercise_pains))
-    return zone_for_day(during, morning_pain, usual_pain, thresholds)
+    return zone_for_day(during, morning_pain, usual_pain, thresholds, settled_in_24h)
 
 
 def validate_pain(value: object) -> str | None:

@@ -30,6 +30,9 @@ class RuleSettings(PainThresholds):
     # calendar days (s. 8), so a Mon/Wed/Fri plan's Monday and Wednesday are two in a row.
     flare_sessions_in_a_row: int = 2  # next-morning pain up >= red rise: regress
     walk_run_sessions_in_a_row: int = 2  # good sessions of a walk-run level: next level
+    # 2-for-2 (NSCA; s. 4): the last set beat the rep target by this many reps ...
+    two_for_two_beat_by: int = 2
+    two_for_two_sessions_in_a_row: int = 2  # ... in this many of the line's sessions in a row
     # --- Phases and return to running (s. 4, 6) ---------------------------------------------
     min_weeks_in_phase: int = 2  # at least 2-3 weeks in a phase, whatever the template says
     stage_gate_pain: int = 3  # test tasks and readiness tests must be below this
@@ -93,6 +96,8 @@ SETTING_RANGES: dict[str, tuple[float, float]] = {
     "silent_days": (2, 14),
     "flare_sessions_in_a_row": (2, 5),
     "walk_run_sessions_in_a_row": (1, 5),
+    "two_for_two_beat_by": (1, 5),
+    "two_for_two_sessions_in_a_row": (2, 5),
     "min_weeks_in_phase": (1, 8),
     "stage_gate_pain": (1, 10),
     "entry_walk_minutes": (10, 60),
@@ -137,6 +142,8 @@ SETTING_WORDS: dict[str, str] = {
     "silent_days": "review after {} days with nothing logged",
     "flare_sessions_in_a_row": "{} sessions in a row",
     "walk_run_sessions_in_a_row": "{} good sessions in a row",
+    "two_for_two_beat_by": "the last set {} or more reps above the target",
+    "two_for_two_sessions_in_a_row": "{} sessions in a row beating the target",
     "min_weeks_in_phase": "at least {} weeks in a phase",
     "stage_gate_pain": "test pain below {}/10",
     "entry_walk_minutes": "{} minutes of brisk walking",

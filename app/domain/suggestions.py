@@ -41,6 +41,7 @@ from app.domain.dose import (
 from app.domain.localtime import days_between
 from app.domain.numbers import Number, percent
 from app.domain.pain import Zone, zone_for_during, zone_for_morning
+from app.domain.reps import RepsSession, two_for_two
 from app.domain.rule_settings import RuleSettings
 from app.domain.schedule import last_sessions
 
@@ -67,10 +68,12 @@ PROGRESS_DOSE_AT_LIMIT = "progress_dose_at_limit"
 PROGRESS_WALK_RUN_LEVEL = "progress_walk_run_level"
 PROGRESS_RUN_VOLUME = "progress_run_volume"
 PROGRESS_PHASE_READY = "progress_phase_ready"
+PROGRESS_TWO_FOR_TWO = "progress_two_for_two"  # reps beat the target in 2 sessions in a row
 PROGRESS_TOWARDS_RUN_ENTRY = "progress_towards_run_entry"  # a longer walk, up to the entry walk
 REGRESS_PAIN_ABOVE_5 = "regress_pain_above_5"  # "5" is the default amber limit
 REGRESS_MORNING_WORSE_TWO_DAYS = "regress_morning_worse_two_days"
 REGRESS_WALK_RUN_LEVEL = "regress_walk_run_level"
+REGRESS_NOT_SETTLED_24H = "regress_not_settled_24h"  # the patient said: not settled in 24 h
 HOLD_AMBER = "hold_amber"
 HOLD_RUN_ENTRY = "hold_run_entry"  # return to running waits for its entry criteria (s. 6)
 REVIEW_LOW_ADHERENCE = "review_low_adherence"
@@ -91,6 +94,8 @@ class DayRecord:
     exercise_pain: Mapping[int, int] = field(default_factory=dict)  # line_id -> max pain
     logged: bool = False  # any tick or check-in that day
     completed_lines: frozenset[int] = frozenset()  # lines with every due unit done that day
+    # The morning after: the patient's answer to "has the pain settled within 24 hours?"
+    settled: bool | None = None
     line_units: Mapping[int, tuple[int, int]] = field(default_factory=dict)  # line -> done, due
 
     @property
@@ -125,6 +130,9 @@ class LineState:
     # proposed: the chain is treated as ending there, so the dose changes instead.
     next_not_advised: str | None = None
     previous_not_advised: str | None = None
+    # The plan's sessions of this line, oldest first, with the reps done in each set
+    # (reps.RepsSession); the 2-for-2 rule reads them.
+    rep_sessions: tuple[RepsSession, ...] = ()
     # The condition, in words, when the next / previous exercise carries a "take care"
     # caution for it: still proposed, and the reason says to read its caution.
     next_take_care: str | None = None
@@ -162,6 +170,7 @@ class PhaseState:
     typical_weeks: int  # the phase's typical length, set by the template or the physio
     next_phase_name: str | None  # None: this is the last phase
     test_task_pain: int | None = None  # latest pain on the phase's test task, if recorded
+    test_task: str = ""  # the task the physio chose for the phase ("" when none)
 
 
 class InvalidProposal(ValueError):
@@ -487,6 +496,7 @@ def _regression(line: LineState, history: _History) -> Suggestion | None:
     return (
         _regress_for_pain(line, history)
         or _regress_for_mornings(line, history)
+        or _regress_for_unsettled(line, history, history.settings)
         or (_walk_run_step_back(line, history) if line.is_walk_run else None)
     )
 
@@ -571,6 +581,33 @@ def _regress_for_mornings(line: LineState, history: _History) -> Suggestion | No
             f"Next-morning pain was {_and(str(rise) for rise in rises)} points above usual "
             f"after the sessions of {_and(_day(day) for day in run)}, {needed} sessions in a row "
             f"(limit {rise_limit}): {action}."
+        ),
+        proposal=proposal,
+    )
+
+
+def _regress_for_unsettled(
+    line: LineState, history: _History, t: RuleSettings
+) -> Suggestion | None:
+    """Regress every line when the patient said the pain had not settled within 24 hours.
+
+    Not settled counts as red (clinical.md s. 2 and 8); the answer names no exercise.
+    """
+    unsettled = [r.day for r in _unanswered(line, history.pain_window()) if r.settled is False]
+    if not unsettled:
+        return None
+    proposal, action = _step_back(line, t)
+    return Suggestion(
+        kind=Kind.REGRESS,
+        rule=REGRESS_NOT_SETTLED_24H,
+        line_id=line.line_id,
+        window_start=history.week_start,
+        window_end=history.ctx.today,
+        numbers={"days_not_settled": len(unsettled), "hours": 24, **t.used("window_days")},
+        reason=(
+            f"The patient said the pain from exercising {_on_days(unsettled)} had not settled "
+            f"within 24 hours ({len(unsettled)} day{'s' if len(unsettled) != 1 else ''}; "
+            f"the 24-hour rule counts that as red): {action}."
         ),
         proposal=proposal,
     )
@@ -870,6 +907,8 @@ class _GreenWeek:
 def _progression(line: LineState, history: _History) -> Suggestion | None:
     if line.is_walk_run:
         return _walk_run_step_up(line, history)
+    if reps_beaten := _two_for_two_step(line, history, history.settings):
+        return reps_beaten
     week = _green_week(line, history)
     if week is None:
         return None
@@ -906,6 +945,67 @@ def _progression(line: LineState, history: _History) -> Suggestion | None:
         window_end=end,
         numbers=numbers,
         reason=f"{evidence}: {advice}.",
+        proposal=proposal,
+    )
+
+
+def _two_for_two_step(line: LineState, history: _History, t: RuleSettings) -> Suggestion | None:
+    """Return more load when the reps beat the target in the last sessions in a row (2-for-2).
+
+    Sessions count from the line's current dose (its target) and after the physio's last
+    change; the days must be green for the line. Load first where a step fits (the rules'
+    load-first dose step: 2-10% in the clinic's load steps); a line without load moves on as
+    a steady green week would (the next exercise, else more dose).
+    """
+    target = line.dose.reps
+    if target is None:
+        return None
+    changed = line.changed_on
+    sessions = [
+        s
+        for s in line.rep_sessions
+        if s.day >= line.dose_since and (changed is None or s.day > changed)
+    ]
+    beat_by, in_a_row = t.two_for_two_beat_by, t.two_for_two_sessions_in_a_row
+    met = two_for_two(sessions, target, history.ctx.today, beat_by, in_a_row)
+    if met is None:
+        return None
+    for day in met.days:
+        record = history.by_day.get(day)
+        pains = [] if record is None else _run_pains(record, line)
+        if any(zone_for_during(p, t) != Zone.GREEN for p in pains):
+            return None
+    load = line.dose.load_kg
+    proposal: Proposal | None
+    if load and _load_step(load, t):
+        proposal, how = _more_dose(line, t)  # load first, as at a chain's end
+        advice = (
+            f"suggest {_dose_words(proposal)} instead of {_dose_words(_current_dose(line))} ({how})"
+            if proposal
+            else how
+        )
+        rule = PROGRESS_TWO_FOR_TWO
+    else:
+        proposal, rule, advice = _progress_step(line, t)
+        rule = PROGRESS_TWO_FOR_TWO if proposal else rule
+    reps = ", ".join(f"{n} on {_day(day)}" for n, day in zip(met.last_sets, met.days, strict=True))
+    return Suggestion(
+        kind=Kind.PROGRESS,
+        rule=rule,
+        line_id=line.line_id,
+        window_start=met.days[0],
+        window_end=met.days[-1],
+        numbers={
+            "target_reps": target,
+            "min_last_set_reps": min(met.last_sets),
+            **t.used("two_for_two_beat_by", "two_for_two_sessions_in_a_row", "green_max_during"),
+            **_dose_settings(line, proposal, t),
+        },
+        reason=(
+            f"The last set of {line.exercise_name} beat its {target}-rep target by "
+            f"{beat_by} or more in each of the last {len(met.days)} sessions in a row "
+            f"({reps}; the 2-for-2 rule): {advice}."
+        ),
         proposal=proposal,
     )
 
@@ -1285,7 +1385,8 @@ def phase_readiness(
 
     Ready: at least the phase's typical weeks (and never under 2) since it started, the week
     adherent (80%), every pain known in the week and today green, at least one next-morning
-    comparison and none above usual, and the test task, when recorded, below 3/10. It only
+    comparison and none above usual, and the phase's test task last rated below 3/10 (with
+    no task chosen, the reason asks the physio to check one). It only
     tells the physio: moving on changes the whole plan, so there is nothing to apply.
     """
     if phase.next_phase_name is None:
@@ -1313,11 +1414,9 @@ def phase_readiness(
     test = phase.test_task_pain
     if test is not None and test >= t.stage_gate_pain:
         return None
-    check = (
-        f"the test task was {test}/10"
-        if test is not None
-        else f"check the test task is below {t.stage_gate_pain}/10 first"
-    )
+    if phase.test_task and test is None:
+        return None  # the gate is the task the physio chose: wait for the patient's rating
+    check = _test_task_words(phase, t)
     return Suggestion(
         kind=Kind.PROGRESS,
         rule=PROGRESS_PHASE_READY,
@@ -1342,6 +1441,17 @@ def phase_readiness(
             f"{phase.next_phase_name}; {check}."
         ),
     )
+
+
+def _test_task_words(phase: PhaseState, t: RuleSettings) -> str:
+    """Return what the phase's test task showed, or (none chosen) what to check first."""
+    task = f" ({phase.test_task})" if phase.test_task else ""
+    if phase.test_task_pain is not None:
+        return (
+            f"the test task{task} was last rated {phase.test_task_pain}/10 "
+            f"(the gate is below {t.stage_gate_pain}/10)"
+        )
+    return f"check the test task is below {t.stage_gate_pain}/10 first"
 
 
 # --- Small helpers --------------------------------------------------------------------------

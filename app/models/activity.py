@@ -49,6 +49,8 @@ class ExerciseLog(Base):
     side: Mapped[str] = mapped_column(sa.String(8), default="both")  # both | left | right
     done: Mapped[bool] = mapped_column(default=True)
     sets_done: Mapped[int | None]
+    # Reps done in each set, when the patient entered them (None: ticked as prescribed).
+    reps_done: Mapped[list[int] | None] = mapped_column(sa.JSON)
     pain: Mapped[int | None]  # optional pain reported for this exercise, 0-10
     # Last-writer-wins by the phone's clock, so replayed or reordered events settle the same way.
     client_time: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -76,9 +78,13 @@ class CheckIn(Base):
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id", ondelete="CASCADE"))
     # The exercise day it is about (a morning check-in is entered the day after).
     session_date: Mapped[date]
-    kind: Mapped[str] = mapped_column(sa.String(8))  # during | morning
+    kind: Mapped[str] = mapped_column(sa.String(8))  # during | morning | task
     pain: Mapped[int]
     usual_pain: Mapped[int | None]  # the baseline in force when a morning pain was given
+    # The morning after: had the pain settled within 24 hours? (None: not answered)
+    settled: Mapped[bool | None]
+    # A task check-in (weekly): the phase's test task it rated, as the physio worded it then.
+    test_task: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("programme_versions.id", ondelete="SET NULL"), index=True
@@ -107,6 +113,7 @@ class DaySummary(Base):
     morning_pain: Mapped[int | None]
     usual_pain: Mapped[int | None]
     max_exercise_pain: Mapped[int | None]
+    settled: Mapped[bool | None]  # the next morning's "settled within 24 hours?" answer
     zone: Mapped[str | None] = mapped_column(sa.String(8))
     logged: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

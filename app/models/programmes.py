@@ -53,6 +53,8 @@ class Programme(Base):
     # The version number the patient last said "Got it" to on the plan-change notice
     # (None: not yet; the plan as first given is not a change).
     seen_version_number: Mapped[int | None]
+    # Whether any phase has a test task: the day page reads the phases only then.
+    has_test_tasks: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     phases: Mapped[list["ProgrammePhase"]] = relationship(
         order_by="ProgrammePhase.position", cascade="all, delete-orphan"
@@ -71,6 +73,8 @@ class ProgrammePhase(PhaseColumns, Base):
     programme_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )
+    # The task the patient rates each week to show the phase is ready (clinical.md s. 4).
+    test_task: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
 
 
 class ProgrammeVersion(Base):

@@ -52,6 +52,16 @@ class ChangeForm(FlaskForm):
     reason = _reason()
 
 
+class TestTaskForm(FlaskForm):
+    """The phase's test task, rated weekly by the patient (checked by domain.test_task)."""
+
+    test_task = StringField(
+        "Test task",
+        description="The patient rates its pain once a week; below 3/10 is ready to move on. "
+        "Pick one or write your own; leave empty for none.",
+    )
+
+
 class AssignForm(FlaskForm):
     template_id = SelectField("Start from", choices=[], validate_choice=False)
     start_date = DateField("Start date", validators=[DataRequired("Enter the start date.")])

@@ -17,6 +17,7 @@ from app.domain.localtime import UnreadableDate, days_between, local_today, pars
 from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.rule_settings import CLINIC_DEFAULTS, PROGRAMME_SETTINGS, RuleSettings
 from app.domain.schedule import back_to_back_days, weekdays_from_mask
+from app.domain.test_task import SUGGESTED_TEST_TASKS, TEST_TASK_MAX_CHARS
 from app.extensions import db
 from app.models import (
     Exercise,
@@ -38,7 +39,14 @@ from app.policy import (
     visible,
 )
 from app.programmes import bp
-from app.programmes.forms import AddLineForm, AssignForm, ChangeForm, LineDoseForm, ThresholdsForm
+from app.programmes.forms import (
+    AddLineForm,
+    AssignForm,
+    ChangeForm,
+    LineDoseForm,
+    TestTaskForm,
+    ThresholdsForm,
+)
 from app.services import media, plan_changes
 from app.services import programmes as svc
 from app.services.plans import active_programme, due_for_patient_between
@@ -235,6 +243,9 @@ def show(patient_id: int, programme_id: int) -> ResponseReturnValue:
         patient=patient,
         editable=programme.status == ProgrammeStatus.ACTIVE,
         form=ChangeForm(),
+        test_task_form=TestTaskForm(formdata=None),
+        test_task_choices=SUGGESTED_TEST_TASKS,
+        test_task_max=TEST_TASK_MAX_CHARS,
         today=local_today(patient.timezone),
         **_plan_context(programme, version),
     )
@@ -251,6 +262,25 @@ def move_phase(patient_id: int, programme_id: int) -> ResponseReturnValue:
 
     done = "Moved to the next phase." if step == 1 else "Moved back to the previous phase."
     return _one_click(patient_id, programme_id, edit, done)
+
+
+@bp.post("/patients/<int:patient_id>/programmes/<int:programme_id>/phases/<int:position>/test-task")
+@staff_required
+def test_task(patient_id: int, programme_id: int, position: int) -> ResponseReturnValue:
+    """Choose the test task the patient rates weekly in a phase (empty: none)."""
+    _, programme = _load(patient_id, programme_id)
+    form = TestTaskForm()
+    return submit(
+        form,
+        lambda: svc.set_test_task(current_user, programme, position, form.test_task.data or ""),
+        done=lambda phase: (
+            f"Test task for {phase.name}: {phase.test_task}."
+            if phase.test_task
+            else f"{phase.name} has no test task now."
+        ),
+        then=lambda _: _page(programme),
+        back=lambda: _page(programme),
+    )
 
 
 @bp.post("/patients/<int:patient_id>/programmes/<int:programme_id>/lines/<int:line_id>/move")

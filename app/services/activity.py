@@ -26,7 +26,8 @@ from app.domain.events import (
     TickEvent,
     UntickEvent,
 )
-from app.domain.localtime import days_between, local_today, utcnow, week_start
+from app.domain.guidance import MorningWords, morning_words
+from app.domain.localtime import days_between, local_hour, local_today, utcnow, week_start
 from app.domain.pain import (
     ZONE_ADVICE,
     PainThresholds,
@@ -41,6 +42,7 @@ from app.domain.schedule import (
     due_by_day,
     version_in_force,
 )
+from app.domain.test_task import rating_due
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -50,6 +52,8 @@ from app.models import (
     Message,
     Patient,
     Programme,
+    ProgrammePhase,
+    ProgrammeVersion,
     SyncEvent,
 )
 from app.services import bulk, outcomes, patient_words, suggestions
@@ -224,6 +228,7 @@ class UnitLog:
     sets_done: int
     pain: int | None
     client_time: datetime
+    reps_done: list[int] | None = None  # reps of each set, when entered
 
 
 @dataclass
@@ -238,6 +243,8 @@ class DayCheckIn:
     version_id: int | None
     edits: int
     client_time: datetime
+    settled: bool | None = None  # morning: settled within 24 hours?
+    test_task: str = ""  # task: the test task rated
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,7 @@ class UnitView:
     done: bool
     sets_done: int
     pain: int | None
+    reps_done: tuple[int, ...] | None = None  # reps of each set, when entered
 
 
 @dataclass(frozen=True)
@@ -295,6 +303,8 @@ class CheckInView:
     note: str
     usual_pain: int | None
     edits: int
+    settled: bool | None = None
+    test_task: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,10 +316,23 @@ class MorningPrompt:
     answer: CheckInView | None
     zone: Zone | None  # of that session day, once answered
     advice: str | None
+    words: MorningWords | None = None  # the questions, worded for when they are asked
+    asks_settled: bool = False  # after a day with exercise: "settled within 24 hours?"
 
     @property
     def due(self) -> bool:
         return self.answer is None
+
+
+@dataclass(frozen=True)
+class TestTaskPrompt:
+    """The weekly rating of the current phase's test task (clinical.md s. 4, tendon stages)."""
+
+    task: str
+    last_rated: date | None
+    last_pain: int | None
+    due: bool  # not rated in the last week
+    answer: CheckInView | None  # the rating given on the day shown, if any
 
 
 @dataclass(frozen=True)
@@ -327,6 +350,7 @@ class TodayView:
     usual_pain: int | None = None
     starts_on: date | None = None  # when the programme has not started yet
     catch_up_dates: tuple[date, ...] = field(default_factory=tuple)
+    test_task: TestTaskPrompt | None = None
 
     @property
     def is_today(self) -> bool:
@@ -396,6 +420,7 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
         plan, day, during, checkins.get((day, "morning")), patient.usual_pain, exercise_pain
     )
     started = day >= plan.programme.start_date
+    words = morning_words(yesterday, day, today, local_hour(patient.timezone, now))
     return TodayView(
         day=day,
         today=today,
@@ -404,10 +429,48 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
         during=_checkin_view(during) if during else None,
         zone=zone,
         advice=ZONE_ADVICE[zone] if zone else None,
-        morning=_morning_prompt(patient, plan, yesterday, today, logs, checkins),
+        morning=_morning_prompt(patient, plan, yesterday, today, logs, checkins, words),
         usual_pain=patient.usual_pain,
         starts_on=None if started else plan.programme.start_date,
         catch_up_dates=catch_up,
+        test_task=_test_task_prompt(patient, plan.programme, day, checkins.get((day, "task"))),
+    )
+
+
+def _test_task_prompt(
+    patient: Patient, programme: Programme, day: date, answer: DayCheckIn | None
+) -> TestTaskPrompt | None:
+    """Return the weekly test task question of the current phase; None when it has none.
+
+    One statement, and only when a phase has a test task: the phase's task with the
+    patient's latest rating before the day shown.
+    """
+    version = programme.current_version
+    if version is None or not programme.has_test_tasks:
+        return None
+    latest = (
+        sa.select(CheckIn.session_date, CheckIn.pain)
+        .where(CheckIn.patient_id == patient.id, CheckIn.kind == "task", CheckIn.session_date < day)
+        .order_by(CheckIn.session_date.desc())
+        .limit(1)
+        .subquery()
+    )
+    row = db.session.execute(
+        sa.select(ProgrammePhase.test_task, latest.c.session_date, latest.c.pain)
+        .outerjoin(latest, sa.true())
+        .where(
+            ProgrammePhase.programme_id == programme.id,
+            ProgrammePhase.position == version.phase_position,
+        )
+    ).first()
+    if row is None or not row.test_task:
+        return None
+    return TestTaskPrompt(
+        task=row.test_task,
+        last_rated=row.session_date,
+        last_pain=row.pain,
+        due=answer is None and rating_due(row.session_date, day),
+        answer=_checkin_view(answer) if answer else None,
     )
 
 
@@ -418,6 +481,7 @@ def _morning_prompt(
     today: date,
     logs: Mapping[LogKey, UnitLog],
     checkins: Mapping[CheckInKey, DayCheckIn],
+    words: MorningWords | None = None,
 ) -> MorningPrompt | None:
     """Return the next-morning question about session_day, when it was a session day.
 
@@ -437,12 +501,16 @@ def _morning_prompt(
         zone = _zone(
             plan, session_day, during, answer, patient.usual_pain, _max_exercise_pain(day_logs)
         )
+    # "Settled within 24 hours?" is asked after a day with exercise (clinical.md s. 2).
+    exercised = any(log.done for log in day_logs) or (session_day, "during") in checkins
     return MorningPrompt(
         session_date=session_day,
         usual_pain=patient.usual_pain,
         answer=_checkin_view(answer) if answer else None,
         zone=zone,
         advice=ZONE_ADVICE[zone] if zone else None,
+        words=words,
+        asks_settled=exercised,
     )
 
 
@@ -482,6 +550,7 @@ def _item_view(
                 done=bool(log and log.done),
                 sets_done=(log.sets_done or 0) if log else 0,
                 pain=log.pain if log else None,
+                reps_done=tuple(log.reps_done) if log and log.reps_done else None,
             )
         )
     return ItemView(
@@ -508,6 +577,8 @@ def _checkin_view(checkin: DayCheckIn) -> CheckInView:
         note=checkin.note or "",
         usual_pain=checkin.usual_pain,
         edits=checkin.edits,
+        settled=checkin.settled,
+        test_task=checkin.test_task,
     )
 
 
@@ -530,6 +601,7 @@ def _zone(
         morning.pain if morning else None,
         usual,
         plan.thresholds_on(day) if plan else PainThresholds(),
+        morning.settled if morning else None,
     )
 
 
@@ -851,9 +923,17 @@ def _apply_unit_event(
         batch.logs[key] = log
     log.prescription_id = prescription.id
     log.client_time = when
+    # Each tick says all there is about the unit's sets: reps per set, or as prescribed.
+    # Today's reps count for 2-for-2 once in (reps.two_for_two), so a change to them may
+    # change a suggestion even without pain.
+    had_reps = log.reps_done is not None
+    log.reps_done = None
     if event.type == "tick":
         log.done = True
         log.sets_done = event.sets_done if event.sets_done is not None else prescription.dose.sets
+        if event.reps_done is not None:
+            log.reps_done = list(event.reps_done)
+            log.sets_done = sum(1 for reps in event.reps_done if reps > 0)
     elif event.type == "untick":
         log.done = False
         log.sets_done = 0
@@ -863,6 +943,7 @@ def _apply_unit_event(
         log.done = event.sets_done >= prescription.dose.sets
     if event.pain is not None:
         log.pain = event.pain
+    batch.suggestions_may_change |= had_reps or log.reps_done is not None
     batch.changed_logs.add(key)
     batch.changed.add(day)
     return EventStatus.APPLIED, {}, day
@@ -881,6 +962,13 @@ def _unit_refusal(
         return {"side": f"side must be {wanted} for this exercise."}
     if event.sets_done is not None and event.sets_done > prescription.dose.sets:
         return {"sets_done": f"sets_done must be from 0 to {prescription.dose.sets}."}
+    if event.reps_done is not None:
+        if prescription.dose.reps is None:
+            return {"reps_done": "This exercise is counted in time, not reps: tick it instead."}
+        sets = prescription.dose.sets
+        if len(event.reps_done) != sets:
+            missing = f"Give the reps of each of the {sets} sets (0 for a set not done)."
+            return {"reps_done": missing}
     return None
 
 
@@ -909,6 +997,11 @@ def _apply_checkin(
     if checkin is not None and checkin.client_time > when:
         return EventStatus.SUPERSEDED, {}, day
     version = batch.plan.version_on(day) if batch.plan else None
+    task = ""
+    if event.kind == "task":
+        task = _test_task_on(batch.plan, day)
+        if not task:
+            return EventStatus.REJECTED, {"kind": NO_TEST_TASK}, None
     if checkin is None:
         checkin = DayCheckIn(day, event.kind, event.pain, None, "", None, 0, when)
         batch.checkins[key] = checkin
@@ -918,11 +1011,32 @@ def _apply_checkin(
     checkin.note = event.note
     checkin.client_time = when
     checkin.version_id = version.id if version else None
+    checkin.settled = event.settled
+    checkin.test_task = task
     if event.kind == "morning":
         checkin.usual_pain = batch.patient.usual_pain
     batch.changed_checkins.add(key)
     batch.changed.add(day)
     return EventStatus.APPLIED, {}, day
+
+
+NO_TEST_TASK = "Your physio has not set a test task for this phase of your plan."
+
+
+def _test_task_on(plan: LoadedPlan | None, day: date) -> str:
+    """Return the test task of the phase in force on day ("" when none; one statement)."""
+    version = plan.version_on(day) if plan else None
+    if plan is None or version is None:
+        return ""
+    task = db.session.scalar(
+        sa.select(ProgrammePhase.test_task)
+        .join(ProgrammeVersion, ProgrammeVersion.programme_id == ProgrammePhase.programme_id)
+        .where(
+            ProgrammeVersion.id == version.id,
+            ProgrammePhase.position == ProgrammeVersion.phase_position,
+        )
+    )
+    return task or ""
 
 
 def _apply_message(
@@ -1025,6 +1139,7 @@ def _summary(
         morning_pain=morning.pain if morning else None,
         usual_pain=recorded_usual if recorded_usual is not None else patient.usual_pain,
         max_exercise_pain=max_exercise_pain,
+        settled=morning.settled if morning else None,
         zone=str(zone) if zone else None,
         logged=bool(done) or during is not None or morning is not None,
         updated_at=utcnow(),

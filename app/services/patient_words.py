@@ -20,8 +20,11 @@ from app.domain.messages import RATE_WINDOW, message_error, rate_error
 from app.extensions import db
 from app.models import (
     CheckIn,
+    Exercise,
+    ExerciseLog,
     Message,
     Patient,
+    Prescription,
     Programme,
     ProgrammeVersion,
     ReadMarker,
@@ -50,7 +53,7 @@ class TimelineEntry:
     """One dated thing on the patient page's timeline: a pain check-in or a plan change."""
 
     day: date
-    kind: str  # during | morning | plan
+    kind: str  # during | morning | task | reps | plan
     title: str
     note: str = ""  # the patient's own words (check-ins) or the physio's reason (plan)
     unread: bool = False
@@ -113,27 +116,49 @@ def thread(
 def timeline(patient_id: int, today: date, notes_read_at: datetime | None) -> list[TimelineDay]:
     """Return the last TIMELINE_DAYS of pain check-ins and plan changes, newest day first.
 
-    Two statements: the check-ins, and the versions of the patient's programmes.
+    Three statements: the check-ins (with the 24-hour answer and test task ratings), the
+    reps the patient entered, and the versions of the patient's programmes.
     """
     first = today - timedelta(days=TIMELINE_DAYS - 1)
     since = notes_read_at or _EPOCH
     entries = []
     checkins = db.session.execute(
         sa.select(
-            CheckIn.session_date, CheckIn.kind, CheckIn.pain, CheckIn.note, CheckIn.updated_at
+            CheckIn.session_date,
+            CheckIn.kind,
+            CheckIn.pain,
+            CheckIn.note,
+            CheckIn.updated_at,
+            CheckIn.settled,
+            CheckIn.test_task,
         ).where(CheckIn.patient_id == patient_id, CheckIn.session_date >= first)
     )
-    for day, kind, pain, note, updated_at in checkins:
-        when = "during exercise" if kind == "during" else "next morning"
+    for day, kind, pain, note, updated_at, settled, task in checkins:
         entries.append(
             TimelineEntry(
                 day,
                 kind,
-                f"Pain {pain}/10 {when}",
+                _checkin_title(kind, pain, settled, task),
                 note,
                 unread=bool(note) and updated_at > since,
             )
         )
+    reps = db.session.execute(
+        sa.select(ExerciseLog.local_date, Exercise.name, ExerciseLog.side, ExerciseLog.reps_done)
+        .join(Prescription, Prescription.id == ExerciseLog.prescription_id)
+        .join(Exercise, Exercise.id == Prescription.exercise_id)
+        .where(
+            ExerciseLog.patient_id == patient_id,
+            ExerciseLog.local_date >= first,
+            ExerciseLog.done,
+            ExerciseLog.reps_done.is_not(None),
+        )
+        .order_by(ExerciseLog.local_date, Exercise.name, ExerciseLog.session, ExerciseLog.side)
+    )
+    for day, name, side, done in reps:
+        where = "" if side == "both" else f" ({side})"
+        each = ", ".join(str(n) for n in done or ())
+        entries.append(TimelineEntry(day, "reps", f"{name}{where}: reps per set {each}"))
     versions = db.session.execute(
         sa.select(
             ProgrammeVersion.effective_from,
@@ -148,11 +173,21 @@ def timeline(patient_id: int, today: date, notes_read_at: datetime | None) -> li
     for day, number, summary, change_kind, reason in versions:
         title = f"Plan version {number}: {summary or change_kind}"
         entries.append(TimelineEntry(day, "plan", title, reason))
-    order = {"plan": 0, "during": 1, "morning": 2}
+    order = {"plan": 0, "during": 1, "reps": 2, "morning": 3, "task": 4}
     days: dict[date, list[TimelineEntry]] = {}
     for entry in sorted(entries, key=lambda e: (-e.day.toordinal(), order[e.kind])):
         days.setdefault(entry.day, []).append(entry)
     return [TimelineDay(day, day_entries) for day, day_entries in days.items()]
+
+
+def _checkin_title(kind: str, pain: int, settled: bool | None, task: str) -> str:
+    """Return a check-in as the timeline says it, with the 24-hour answer when given."""
+    if kind == "task":
+        return f"Test task ({task}): pain {pain}/10"
+    if kind == "during":
+        return f"Pain {pain}/10 during exercise"
+    answer = {True: "; settled within 24 hours", False: "; not settled within 24 hours"}
+    return f"Pain {pain}/10 next morning{'' if settled is None else answer[settled]}"
 
 
 def open_for_staff(reader: User, patient: Patient, today: date) -> StaffWords:

@@ -25,6 +25,7 @@ from app.domain.plan_draft import (
     ProgrammeError as ProgrammeError,  # re-exported: callers catch it from the service
 )
 from app.domain.rule_settings import CLINIC_DEFAULTS, RuleSettings
+from app.domain.test_task import problem_with_test_task
 from app.extensions import db
 from app.models import (
     Exercise,
@@ -424,6 +425,35 @@ def commit_draft(
     if rework_suggestions:  # applying a suggestion reworks them itself, once it is decided
         _plan_changed(programme.patient_id)
     return version
+
+
+def set_test_task(actor: User, programme: Programme, position: int, text: str) -> ProgrammePhase:
+    """Choose the test task the patient rates weekly in one phase ("" clears it).
+
+    Not a plan version (the exercises and doses stay as they are); audited, and the pending
+    suggestions are worked out again, as "ready for the next phase" reads the task.
+    """
+    if programme.status != ProgrammeStatus.ACTIVE:
+        raise ProgrammeError({"test_task": ARCHIVED_MESSAGE})
+    phase = next((p for p in programme.phases if p.position == position), None)
+    if phase is None:
+        raise ProgrammeError({"test_task": "That phase is not part of this programme."})
+    text = " ".join(text.split())
+    if problem := problem_with_test_task(text):
+        raise ProgrammeError({"test_task": problem})
+    phase.test_task = text
+    programme.has_test_tasks = any(p.test_task for p in programme.phases)
+    audit.record(
+        actor,
+        "programme.test_task",
+        "programme",
+        programme.id,
+        patient_id=programme.patient_id,
+        phase=position,
+    )
+    db.session.flush()
+    _plan_changed(programme.patient_id)
+    return phase
 
 
 def _plan_changed(patient_id: int) -> None:

@@ -19,7 +19,7 @@ means the physio acknowledges it; it is stored as applied with no new version.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,9 +36,11 @@ from app.domain.library_files import is_walk_run
 from app.domain.localtime import local_today, utcnow
 from app.domain.pain import Zone
 from app.domain.plan_draft import PlanDraft, phase_label
+from app.domain.reps import RepsSession, session_of
 from app.domain.schedule import due_by_day
 from app.extensions import db
 from app.models import (
+    CheckIn,
     DaySummary,
     Exercise,
     ExerciseLog,
@@ -139,8 +141,11 @@ def _wanted(
 ) -> dict[str, rules.Suggestion]:
     """Return the decisions the rules make today, by key: one per clinical event."""
     first = today - timedelta(days=HISTORY_DAYS - 1)
-    lines = _line_states(programme, version, patient.condition)
-    records = day_records(patient, first, today)
+    records, sessions = day_records(patient, first, today)
+    lines = [
+        replace(line, rep_sessions=sessions.get(line.line_id, ()))
+        for line in _line_states(programme, version, patient.condition)
+    ]
     ctx = rules.PlanContext(
         today=today,
         plan_changed_on=version.effective_from,
@@ -150,7 +155,7 @@ def _wanted(
     found = rules.suggest(records, ctx)
     # "Ready for the next phase" only on a settled plan: not beside a regress, hold or review.
     if not any(s.kind in _UNSETTLED for s in found):
-        phase = _phase_state(programme, version)
+        phase = _phase_state(programme, version, patient.id)
         if phase is not None and (ready := rules.phase_readiness(records, ctx, phase)):
             found.append(ready)
     return {rules.decision_key(d): d for d in rules.decisions(found, lines, declined)}
@@ -174,14 +179,22 @@ def _carry_over(row: Suggestion, version: ProgrammeVersion, advice: rules.Sugges
 _UNSETTLED = (rules.Kind.REGRESS, rules.Kind.HOLD, rules.Kind.REVIEW)
 
 
-def _phase_state(programme: Programme, version: ProgrammeVersion) -> rules.PhaseState | None:
+def _phase_state(
+    programme: Programme, version: ProgrammeVersion, patient_id: int
+) -> rules.PhaseState | None:
     """Return the current phase as phase_readiness() needs it; None when it is the last one.
 
-    Two statements, whatever the number of lines or versions: the phases, then the first day
-    of the unbroken run of versions in the current phase (a move back restarts the clock).
+    Three statements, whatever the number of lines or versions: the phases, then the first
+    day of the unbroken run of versions in the current phase (a move back restarts the
+    clock), then the latest rating of its test task since then.
     """
     phases = db.session.execute(
-        sa.select(ProgrammePhase.position, ProgrammePhase.name, ProgrammePhase.typical_weeks)
+        sa.select(
+            ProgrammePhase.position,
+            ProgrammePhase.name,
+            ProgrammePhase.typical_weeks,
+            ProgrammePhase.test_task,
+        )
         .where(ProgrammePhase.programme_id == programme.id)
         .order_by(ProgrammePhase.position)
     ).all()
@@ -205,12 +218,27 @@ def _phase_state(programme: Programme, version: ProgrammeVersion) -> rules.Phase
             ProgrammeVersion.number > sa.func.coalesce(last_elsewhere, 0),
         )
     )
+    started_on = started_on or version.effective_from
+    rating = None
+    if current.test_task:
+        # The ratings since the phase began are this phase's (the patient rates weekly).
+        rating = db.session.scalar(
+            sa.select(CheckIn.pain)
+            .where(
+                CheckIn.patient_id == patient_id,
+                CheckIn.kind == "task",
+                CheckIn.session_date >= started_on,
+            )
+            .order_by(CheckIn.session_date.desc())
+            .limit(1)
+        )
     return rules.PhaseState(
         name=phase_label(current.position, current.name),
-        started_on=started_on or version.effective_from,
+        started_on=started_on,
         typical_weeks=current.typical_weeks,
         next_phase_name=phase_label(following.position, following.name),
-        test_task_pain=None,  # not recorded yet: the reason asks the physio to check it
+        test_task_pain=rating,
+        test_task=current.test_task,
     )
 
 
@@ -331,9 +359,13 @@ def _stored(advice: rules.Suggestion) -> dict[str, object] | None:
     return {"lines": [change.to_dict() for change in advice.changes]}
 
 
-def day_records(patient: Patient, first: date, last: date) -> list[rules.DayRecord]:
+def day_records(
+    patient: Patient, first: date, last: date
+) -> tuple[list[rules.DayRecord], dict[int, tuple[RepsSession, ...]]]:
     """Return what the rules know of each day first..last: summaries plus per-exercise pain.
 
+    And, per line, its sessions (the days it was due, oldest first) with the reps done in
+    each set (reps.session_of: unknown unless every unit's reps were entered), for 2-for-2.
     What was due each day is the plan in force then (plans.plans_in_force).
     """
     summaries = db.session.scalars(
@@ -350,6 +382,7 @@ def day_records(patient: Patient, first: date, last: date) -> list[rules.DayReco
             ExerciseLog.side,
             ExerciseLog.done,
             ExerciseLog.pain,
+            ExerciseLog.reps_done,
         ).where(
             ExerciseLog.patient_id == patient.id,
             ExerciseLog.local_date.between(first, last),
@@ -357,7 +390,10 @@ def day_records(patient: Patient, first: date, last: date) -> list[rules.DayReco
     ).all()
     exercise_pain: dict[date, dict[int, int]] = defaultdict(dict)
     done_units: set[tuple[date, int, int, str]] = set()
+    reps: dict[tuple[date, int, int, str], list[int]] = {}
     for log in logs:
+        if log.done and log.reps_done:
+            reps[(log.local_date, log.line_id, log.session, log.side)] = list(log.reps_done)
         if log.pain is not None:
             old = exercise_pain[log.local_date].get(log.line_id, -1)
             exercise_pain[log.local_date][log.line_id] = max(old, log.pain)
@@ -367,7 +403,11 @@ def day_records(patient: Patient, first: date, last: date) -> list[rules.DayReco
     due = due_by_day(plans.schedule_of(in_force), first, last)
     by_day = {summary.local_date: summary for summary in summaries}
     records = []
+    sessions: dict[int, list[RepsSession]] = defaultdict(list)
     for day, items in sorted(due.items()):
+        for item in items:
+            units = [reps.get((day, *unit)) for unit in item.units]
+            sessions[item.line_id].append(session_of(day, units))
         summary = by_day.get(day)
         if summary is None:
             # Days are summarised when something is logged; a silent day still had its due
@@ -400,10 +440,11 @@ def day_records(patient: Patient, first: date, last: date) -> list[rules.DayReco
                 exercise_pain=exercise_pain.get(day, {}),
                 logged=summary.logged,
                 completed_lines=completed,
+                settled=summary.settled,
                 line_units=line_units,
             )
         )
-    return records
+    return records, {line_id: tuple(found) for line_id, found in sessions.items()}
 
 
 def _lines_statement() -> sa.Select[Any]:
@@ -563,6 +604,8 @@ def red_day_message(summary: DaySummary) -> str:
     if summary.morning_pain is not None:
         usual = "" if summary.usual_pain is None else f" (usual {summary.usual_pain})"
         findings.append(f"next-morning pain {summary.morning_pain}/10{usual}")
+    if summary.settled is False:
+        findings.append("pain not settled within 24 hours (the patient's answer)")
     when = f"{summary.local_date:%a} {summary.local_date.day} {summary.local_date:%b}"
     return f"Red pain day on {when}: " + (", ".join(findings) or "pain in the red zone") + "."
 

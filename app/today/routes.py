@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.domain.events import (
     EVENT_FIELDS,
+    LIST_FIELDS,
     MAX_EVENTS_PER_BATCH,
     NOTE_MAX_CHARS,
     WHOLE_NUMBER_FIELDS,
@@ -96,7 +97,9 @@ def events() -> ResponseReturnValue:
     """Without JavaScript: one event from a form, applied exactly like the API's events."""
     patient = current_patient()
     raw: dict[str, object] = {
-        name: request.form[name] for name in EVENT_FIELDS if request.form.get(name, "") != ""
+        name: request.form.getlist(name) if name in LIST_FIELDS else request.form[name]
+        for name in EVENT_FIELDS
+        if request.form.get(name, "") != ""
     }
     unit = request.form.get("unit", "")  # "session:side" from the clicked button
     if ":" in unit:
@@ -143,6 +146,7 @@ def event_schema() -> dict[str, object]:
             "batch_limit": MAX_EVENTS_PER_BATCH,
             "note_max_chars": NOTE_MAX_CHARS,
             "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
+            "list_fields": " ".join(LIST_FIELDS),
             "statuses": " ".join(EventStatus),
         }
     }

@@ -91,7 +91,10 @@ def _message(**fields: object) -> dict[str, object]:
         ),
         (
             _checkin(kind="evening", pain=""),
-            {"kind": "kind must be during or morning.", "pain": "Choose your pain from 0 to 10."},
+            {
+                "kind": "kind must be during, morning or task.",
+                "pain": "Choose your pain from 0 to 10.",
+            },
         ),
         (_checkin(kind="morning", pain=2, note=5), {"note": "note must be text."}),
         (
@@ -177,8 +180,10 @@ def test_the_schema_names_the_fields_forms_send_and_the_numbers_among_them():
         "side",
         "pain",
         "sets_done",
+        "reps_done",
         "kind",
         "session_date",
+        "settled",
         "note",
         "body",
         "measure_id",

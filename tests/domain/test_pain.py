@@ -186,3 +186,16 @@ def test_the_zone_of_a_day_counts_session_and_exercise_pain(
 def test_highest_pain_ignores_unknowns():
     assert highest_pain([None, 3, 1]) == 3
     assert highest_pain([None]) is None
+
+
+@pytest.mark.parametrize(
+    ("session", "morning", "settled", "zone"),
+    [
+        pytest.param(2, 2, False, Zone.RED, id="green-session-not-settled-in-24h-is-red"),
+        pytest.param(2, 2, True, Zone.GREEN, id="green-session-settled-stays-green"),
+        pytest.param(4, 2, True, Zone.AMBER, id="settled-does-not-hide-an-amber-session"),
+        pytest.param(2, 3, None, Zone.AMBER, id="no-answer-leaves-the-morning-pain-to-decide"),
+    ],
+)
+def test_a_days_zone_uses_the_24_hour_answer(session, morning, settled, zone):
+    assert zone_of_day(session, [], morning, 2, PainThresholds(), settled) == zone

@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.domain.dose import Dose
+from app.domain.reps import RepsSession
 from app.domain.rule_settings import RuleSettings
 from app.domain.suggestions import (
     Action,
@@ -50,6 +51,7 @@ def day(
     ex=None,
     logged=None,
     walked=(),
+    settled=None,
     lines=None,
 ):
     """Return the record of a day n days ago; by default fully done, green, settled.
@@ -71,6 +73,7 @@ def day(
         if logged is None
         else logged,
         completed_lines=frozenset(walked),
+        settled=settled,
         line_units=line_units,
     )
 
@@ -154,6 +157,24 @@ WALK_RUN = line(
     since=ago(10),
     walk_run=True,
 )
+
+
+def sessions(*last_sets, sets=3):
+    """Return a line's sessions, each (n days ago, last-set reps or None), reps per set."""
+    return tuple(
+        RepsSession(ago(n), None if reps is None else (reps,) * sets) for n, reps in last_sets
+    )
+
+
+def reps_done(line_state, *last_sets, **changes):
+    """Return the line with these sessions of reps (2-for-2) and any other changes."""
+    return replace(line_state, rep_sessions=sessions(*last_sets), **changes)
+
+
+# A week that would not progress on its own (no next-morning report): only 2-for-2 can.
+NO_MORNINGS = days(morning=None)
+# Mon/Wed/Fri before TODAY (a Monday): 18, 20 and 22 Nov.
+MON, WED, FRI = 7, 5, 3
 
 
 # Return to running's entry (clinical.md s. 6): the walk, and two readiness test lines.
@@ -400,6 +421,70 @@ SCENARIOS = {
         [day(5, during=1, usual=None, walked={4}), day(3, during=1, usual=None, walked={4})],
         [],
         lines=(WALK_RUN,),
+    ),
+    # The 24-hour rule (issue 14 item 4): "not settled" is the patient's answer, and red
+    "pain-not-settled-within-24h-after-a-session-regresses-every-line": Scenario(
+        changed(GOOD_WEEK, 3, settled=False),
+        [regress(1, "regress_not_settled_24h"), regress(3, "regress_not_settled_24h")],
+        lines=(CLAM, THRUST),
+    ),
+    "pain-settled-within-24h-every-morning-still-progresses": Scenario(
+        days(settled=True), [progress(1)]
+    ),
+    "not-settled-today-about-yesterday-acts-at-once": Scenario(
+        changed(GOOD_WEEK, 1, settled=False), [regress(1, "regress_not_settled_24h")]
+    ),
+    "not-settled-more-than-a-week-ago-no-longer-counts": Scenario(
+        [day(8, settled=False), *GOOD_WEEK], [progress(1)]
+    ),
+    "not-settled-before-the-physio-changed-the-line-is-answered": Scenario(
+        changed(NO_MORNINGS, 3, settled=False),
+        [],
+        lines=(replace(CLAM, changed_on=ago(2), dose_since=ago(2)),),
+    ),
+    "not-settled-beside-red-pain-regresses-for-the-pain-first": Scenario(
+        changed(changed(GOOD_WEEK, 3, settled=False), 2, during=7), [regress(1)]
+    ),
+    # 2-for-2 (issue 14 item 6): the last set beat the rep target by 2, two sessions in a row
+    "reps-beat-target-by-2-in-two-sessions-in-a-row-adds-load": Scenario(
+        NO_MORNINGS,
+        [("progress", "progress_two_for_two", 3)],
+        lines=(reps_done(THRUST, (WED, 10), (FRI, 10)),),
+    ),
+    "reps-beaten-on-mon-and-wed-then-at-target-on-fri-waits": Scenario(
+        NO_MORNINGS, [], lines=(reps_done(THRUST, (MON, 10), (WED, 10), (FRI, 8)),)
+    ),
+    "reps-beat-target-by-only-1-is-not-2-for-2": Scenario(
+        NO_MORNINGS, [], lines=(reps_done(THRUST, (WED, 9), (FRI, 9)),)
+    ),
+    "reps-beaten-twice-with-a-missed-session-between-waits": Scenario(
+        NO_MORNINGS, [], lines=(reps_done(THRUST, (MON, 10), (WED, None), (FRI, 10)),)
+    ),
+    "reps-beaten-once-waits-for-a-second-session": Scenario(
+        NO_MORNINGS, [], lines=(reps_done(THRUST, (FRI, 11)),)
+    ),
+    "todays-session-not-done-yet-does-not-break-the-run": Scenario(
+        NO_MORNINGS,
+        [("progress", "progress_two_for_two", 3)],
+        lines=(reps_done(THRUST, (WED, 10), (FRI, 10), (0, None)),),
+    ),
+    "reps-beaten-before-the-dose-changed-do-not-count": Scenario(
+        NO_MORNINGS, [], lines=(reps_done(THRUST, (WED, 10), (FRI, 10), dose_since=ago(4)),)
+    ),
+    "reps-beaten-with-amber-pain-on-that-exercise-holds-it": Scenario(
+        changed(NO_MORNINGS, FRI, morning=None, ex={3: 4}),
+        [("hold", "hold_amber", 3)],
+        lines=(reps_done(THRUST, (WED, 10), (FRI, 10)),),
+    ),
+    "reps-beaten-beside-a-red-day-does-not-progress": Scenario(
+        changed(NO_MORNINGS, 2, morning=None, during=6),
+        [regress(3)],
+        lines=(reps_done(THRUST, (WED, 10), (FRI, 10)),),
+    ),
+    "reps-beaten-on-a-bodyweight-line-moves-up-its-chain": Scenario(
+        NO_MORNINGS,
+        [("progress", "progress_two_for_two", 1)],
+        lines=(reps_done(CLAM, (WED, 12), (FRI, 13)),),
     ),
     # Issue 14 item 1: progress only what was done and painless.
     "exercise-not-done-is-never-progressed-though-the-programme-is-adherent": Scenario(
@@ -869,6 +954,16 @@ PHASE_SCENARIOS = {
         GOOD_WEEK, False, replace(ISOMETRIC, test_task_pain=3)
     ),
     "test-task-at-2-is-ready": PhaseScenario(GOOD_WEEK, True, replace(ISOMETRIC, test_task_pain=2)),
+    # The test task the physio chose (issue 14 item 7) gates the phase on its rating.
+    "single-leg-stance-rated-2-is-ready": PhaseScenario(
+        GOOD_WEEK, True, replace(ISOMETRIC, test_task="Single-leg stance, 30 s", test_task_pain=2)
+    ),
+    "single-leg-stance-rated-3-is-not-ready": PhaseScenario(
+        GOOD_WEEK, False, replace(ISOMETRIC, test_task="Single-leg stance, 30 s", test_task_pain=3)
+    ),
+    "a-chosen-test-task-not-rated-yet-waits-for-the-rating": PhaseScenario(
+        GOOD_WEEK, False, replace(ISOMETRIC, test_task="Single-leg stance, 30 s")
+    ),
     "the-last-phase-has-nowhere-to-go": PhaseScenario(
         GOOD_WEEK, False, replace(ISOMETRIC, next_phase_name=None)
     ),
@@ -1029,3 +1124,71 @@ def test_a_proposal_is_stored_as_a_small_dict_and_read_back_the_same(proposal, s
 def test_a_bad_stored_proposal_is_refused_with_a_clear_error(stored, words):
     with pytest.raises(InvalidProposal, match=words):
         Proposal.from_dict(stored)
+
+
+# --- The 24-hour rule, 2-for-2 and the test task: what the physio reads (issue 14) ----------
+
+
+def test_not_settled_reason_names_the_rule_the_day_and_the_count():
+    suggestion = only(changed(GOOD_WEEK, 3, settled=False), (CLAM,))
+    assert suggestion.reason == (
+        "The patient said the pain from exercising on 22 Nov had not settled within 24 hours "
+        "(1 day; the 24-hour rule counts that as red): suggest going back to Clamshell."
+    )
+    assert suggestion.numbers == {"days_not_settled": 1, "hours": 24, "window_days": 7}
+    assert (suggestion.window_start, suggestion.window_end) == (ago(7), TODAY)
+
+
+def test_two_for_two_reason_names_the_target_the_reps_and_the_sessions():
+    thrust = reps_done(THRUST, (WED, 10), (FRI, 11))
+    suggestion = only(NO_MORNINGS, (thrust,))
+    assert suggestion.reason == (
+        "The last set of Loaded single-leg hip thrust beat its 8-rep target by 2 or more in "
+        "each of the last 2 sessions in a row (10 on 20 Nov, 11 on 22 Nov; the 2-for-2 rule): "
+        "suggest 3 sets of 8 with 22 kg instead of 3 sets of 8 with 20 kg "
+        "(load first: +10%, in 0.5 kg steps)."
+    )
+    assert suggestion.numbers == {
+        "target_reps": 8,
+        "min_last_set_reps": 10,
+        "two_for_two_beat_by": 2,
+        "two_for_two_sessions_in_a_row": 2,
+        "green_max_during": 3,
+        "load_step_min_percent": 2,
+        "load_step_max_percent": 10,
+        "load_step_kg": 0.5,
+    }
+    assert (suggestion.window_start, suggestion.window_end) == (ago(WED), ago(FRI))
+    assert suggestion.proposal == Proposal(Action.DOSE, dose=Dose(sets=3, reps=8, load_kg=22.0))
+
+
+@pytest.mark.parametrize(
+    ("settings", "met"),
+    [
+        pytest.param(RuleSettings(two_for_two_beat_by=3), False, id="beat-by-3-needs-11-twice"),
+        pytest.param(RuleSettings(two_for_two_sessions_in_a_row=3), True, id="three-in-a-row"),
+        pytest.param(RuleSettings(two_for_two_sessions_in_a_row=4), False, id="four-waits"),
+    ],
+)
+def test_two_for_two_follows_the_clinics_settings(settings, met):
+    thrust = reps_done(THRUST, (MON, 10), (WED, 10), (FRI, 11))
+    found = suggest(NO_MORNINGS, context((thrust,), thresholds=settings))
+    assert [s.rule for s in found] == (["progress_two_for_two"] if met else [])
+
+
+def test_two_for_two_reads_the_last_set_of_each_session():
+    tired = RepsSession(ago(FRI), (11, 10, 9))  # the last set fell short of 8 + 2
+    strong = RepsSession(ago(WED), (10, 10, 10))
+    thrust = replace(THRUST, rep_sessions=(strong, tired))
+    assert suggest(NO_MORNINGS, context((thrust,))) == []
+
+
+def test_phase_readiness_names_the_test_task_and_its_rating():
+    phase = replace(ISOMETRIC, test_task="Single-leg stance, 30 s", test_task_pain=2)
+    suggestion = phase_readiness(GOOD_WEEK, context(), phase)
+    assert suggestion is not None
+    assert suggestion.reason.endswith(
+        "ready to consider Phase 2: Isotonic; the test task (Single-leg stance, 30 s) was last "
+        "rated 2/10 (the gate is below 3/10)."
+    )
+    assert suggestion.numbers["test_task_pain"] == 2

@@ -102,6 +102,7 @@ EXPECTED: dict[str, str] = {
     "programmes.swap":                      "login 403   403   ok       404      ok      404",
     "programmes.add_line":                  "login 403   403   ok       404      ok      404",
     "programmes.move_phase":                "login 403   403   ok       404      ok      404",
+    "programmes.test_task":                 "login 403   403   ok       404      ok      404",
     "programmes.thresholds":                "login 403   403   ok       404      ok      404",
     "progress.patient_progress":            "login 403   403   ok       404      ok      404",
     "progress.apply":                       "login 403   403   ok       404      ok      404",
@@ -167,6 +168,7 @@ def ids_for(world: World) -> dict[str, object]:
         "filename": "css/app.css",
         "user_id": world.physio_a.id,  # a staff member of clinic A
         "measure_id": world.outcome_measure_id,
+        "position": 0,  # the programme's first phase
         "media_id": world.media_id,
         "exercise_media_id": world.exercise_media_id,
     }

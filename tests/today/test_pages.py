@@ -193,7 +193,8 @@ def test_morning_prompt_shows_usual_pain(client, make, patient, today):  # type:
     make.programme(patient, start=today - timedelta(days=10))
     client.login_as(patient.user)
     html = _page(client)
-    assert "How is your pain this morning compared with usual?" in html
+    # "How is" in the morning, "How was" from noon (tests/today/test_inputs.py sets the hour).
+    assert "your pain this morning compared with usual?" in html
     assert 'data-testid="usual-pain">2 out of 10' in html
 
 

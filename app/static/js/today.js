@@ -18,6 +18,7 @@ const words = (name) => (root ? root.dataset[name] : "").split(" ").filter(Boole
 const FINAL = new Set(words("statuses")); // every status the server answers is final
 const BATCH = root ? Number(root.dataset.batchLimit) : 0;
 const INT_FIELDS = words("wholeNumberFields");
+const LIST_FIELDS = words("listFields"); // one form input per item (reps of each set)
 
 // IndexedDB: the outbox of waiting events, keyed by their UUID (outbox.js, shared).
 const store = outbox(root ? root.dataset.patient : "");
@@ -33,7 +34,8 @@ function eventFromForm(form, submitter) {
   if (submitter && submitter.name) data.append(submitter.name, submitter.value);
   for (const [name, value] of data) {
     if (["csrf_token", "id", "page_date"].includes(name) || value === "") continue;
-    event[name] = value;
+    if (LIST_FIELDS.includes(name)) (event[name] ||= []).push(Number(value));
+    else event[name] = value;
   }
   if (event.unit) {
     const [session, side] = event.unit.split(":");
@@ -86,6 +88,8 @@ function showProgress() {
 }
 
 function applyLocally(event) {
+  // today_inputs.js shows what it owns (reps, the 24-hour answer) from the same events.
+  root.dispatchEvent(new CustomEvent("stride:applied", { detail: event }));
   if (event.type === "checkin") {
     const section = root.querySelector(`[data-checkin="${event.kind}"]`);
     if (!section) return;
