@@ -18,7 +18,7 @@ from app.policy import get_or_404, staff_required
 from app.progress import bp
 from app.progress.forms import DismissForm, DoseForm
 from app.services import suggestions as service
-from app.views import submit
+from app.views import number_arg, submit
 
 KIND_LABELS = {
     "progress": "Progress",
@@ -376,10 +376,8 @@ def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
 def flags_seen(patient_id: int) -> ResponseReturnValue:
     """Acknowledge the open flare once: the red days the page showed (up to `through`)."""
     patient = get_or_404(current_user, Patient, patient_id)
-    raw = request.form.get("through", "")
-    through = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-    if raw and through is None:
-        abort(400)
+    # The last red day's id the page showed: an id, so within an integer column's range.
+    through = number_arg("through", form=True)
     return submit(
         FlaskForm(),
         lambda: service.acknowledge_flare(current_user, patient.id, through),

@@ -355,12 +355,13 @@ def test_a_red_day_after_acknowledging_opens_a_new_flare(make, physio, patient, 
     assert flare is not None and flare.days == [today]
 
 
+@pytest.mark.parametrize("through", ["²", "-1", "0", "2147483648", "9" * 40])
 def test_a_bad_through_value_is_refused_and_acknowledges_nothing(
-    client, make, physio, patient, today
+    client, make, physio, patient, today, through
 ):
     make.flag(patient, today, "Red pain day")
     client.login_as(physio)
-    response = client.post_form(f"/patients/{patient.id}/flags/seen", {"through": "²"})
+    response = client.post_form(f"/patients/{patient.id}/flags/seen", {"through": through})
     assert response.status_code == 400
     assert service.open_flare(patient.id) is not None
 
