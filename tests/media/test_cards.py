@@ -33,10 +33,11 @@ def test_the_day_shows_the_patients_own_photo_then_the_exercise_video_first(
     client.login_as(patient.user)
     page = client.get("/today").get_data(as_text=True)
     card = _card(page, 'data-testid="exercise-1"', 'data-testid="exercise-2"')
-    body = card[card.index('class="details-body"') :]
+    # First on the card: under the name and dose, before the tick and the steps.
+    body = card[: card.index('class="units"')]
     photo, video = plan["photo"].id, plan["video"].id
     assert body.index(f'data-testid="media-{photo}"') < body.index(f'data-testid="media-{video}"')
-    assert body.index('data-testid="media-list"') < body.index('class="steps"')
+    assert card.index('data-testid="media-list"') < card.index('class="steps"')
     assert 'alt="Your clam today"' in body and 'loading="lazy"' in body
     assert re.search(r'width="\d+" height="\d+"', body)
     assert "Recorded in clinic for you" in body
