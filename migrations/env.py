@@ -97,6 +97,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table (copy, DROP, rename). With foreign keys on, the
+            # DROP deletes every row that refers to the table by ON DELETE CASCADE (rebuilding
+            # programmes emptied programme_versions), so they are off while migrating, as
+            # Alembic's batch docs advise. The PRAGMA is ignored inside a transaction: it goes
+            # to the driver's connection before the migration's transaction begins.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -106,6 +114,17 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(
+                        f"the migration left rows with broken foreign keys: {broken}"
+                    )
+        if sqlite:
+            # Not back to the pool with foreign keys off: the next connection is a new one,
+            # which turns them on (app._sqlite_foreign_keys).
+            connection.commit()
+            connection.invalidate()
 
 
 if context.is_offline_mode():
