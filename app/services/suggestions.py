@@ -374,31 +374,7 @@ def day_records(
             DaySummary.local_date.between(first, last),
         )
     ).all()
-    logs = db.session.execute(
-        sa.select(
-            ExerciseLog.local_date,
-            ExerciseLog.line_id,
-            ExerciseLog.session,
-            ExerciseLog.side,
-            ExerciseLog.done,
-            ExerciseLog.pain,
-            ExerciseLog.reps_done,
-        ).where(
-            ExerciseLog.patient_id == patient.id,
-            ExerciseLog.local_date.between(first, last),
-        )
-    ).all()
-    exercise_pain: dict[date, dict[int, int]] = defaultdict(dict)
-    done_units: set[tuple[date, int, int, str]] = set()
-    reps: dict[tuple[date, int, int, str], list[int]] = {}
-    for log in logs:
-        if log.done and log.reps_done:
-            reps[(log.local_date, log.line_id, log.session, log.side)] = list(log.reps_done)
-        if log.pain is not None:
-            old = exercise_pain[log.local_date].get(log.line_id, -1)
-            exercise_pain[log.local_date][log.line_id] = max(old, log.pain)
-        if log.done:
-            done_units.add((log.local_date, log.line_id, log.session, log.side))
+    exercise_pain, done_units, reps = _logged_units(patient, first, last)
     in_force = plans.plans_in_force([patient.id], first, last).get(patient.id, [])
     due = due_by_day(plans.schedule_of(in_force), first, last)
     by_day = {summary.local_date: summary for summary in summaries}
@@ -445,6 +421,41 @@ def day_records(
             )
         )
     return records, {line_id: tuple(found) for line_id, found in sessions.items()}
+
+
+Unit = tuple[date, int, int, str]  # (day, line, session, side)
+
+
+def _logged_units(
+    patient: Patient, first: date, last: date
+) -> tuple[dict[date, dict[int, int]], set[Unit], dict[Unit, list[int]]]:
+    """Return first..last's per-exercise pain (the worst of the day), done units, reps entered."""
+    logs = db.session.execute(
+        sa.select(
+            ExerciseLog.local_date,
+            ExerciseLog.line_id,
+            ExerciseLog.session,
+            ExerciseLog.side,
+            ExerciseLog.done,
+            ExerciseLog.pain,
+            ExerciseLog.reps_done,
+        ).where(
+            ExerciseLog.patient_id == patient.id,
+            ExerciseLog.local_date.between(first, last),
+        )
+    ).all()
+    exercise_pain: dict[date, dict[int, int]] = defaultdict(dict)
+    done_units: set[Unit] = set()
+    reps: dict[Unit, list[int]] = {}
+    for log in logs:
+        if log.done and log.reps_done:
+            reps[(log.local_date, log.line_id, log.session, log.side)] = list(log.reps_done)
+        if log.pain is not None:
+            old = exercise_pain[log.local_date].get(log.line_id, -1)
+            exercise_pain[log.local_date][log.line_id] = max(old, log.pain)
+        if log.done:
+            done_units.add((log.local_date, log.line_id, log.session, log.side))
+    return exercise_pain, done_units, reps
 
 
 def _lines_statement() -> sa.Select[Any]:
