@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request, send_file, url_for
+from flask import Flask, Response, current_app, request, send_file
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 BUILD_DIR = "build"  # under the static folder; git-ignored, written by make assets
@@ -105,11 +105,6 @@ def versioned_static_url(endpoint: str, values: dict[str, Any]) -> None:
     if asset is not None:
         values["filename"] = asset.served
         values["v"] = asset.version
-
-
-def asset_url(filename: str) -> str:
-    """The versioned URL of a static file (the same as url_for('static', filename=...))."""
-    return url_for("static", filename=filename)
 
 
 def serve_precompressed() -> Response | None:

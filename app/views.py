@@ -8,7 +8,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.assets import asset_url
 from app.domain.cautions import caution_texts
 from app.domain.errors import GENERAL, Refused
 from app.domain.inputs import ID_MAX, whole_number
@@ -120,7 +119,6 @@ def cautions_for(exercise: object, condition: str | None) -> list[str]:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(cautions_for, "cautions_for")
     app.add_template_global(external_url, "external_url")
-    app.add_template_global(asset_url, "asset_url")
     app.add_template_global(phase_label, "phase_label")
     app.add_template_filter(condition_label, "condition")
     app.add_template_filter(side_label, "side")
