@@ -168,10 +168,11 @@ def test_physio_plans_patient_ticks_offline_and_physio_adjusts(
     phone.get_by_test_id("pending-2-1-right").wait_for(state="visible")
     phone.reload()
     phone.get_by_test_id("day").wait_for()
+    # The outbox is read from IndexedDB after the page draws: wait for it, do not sample.
     for key in ("1-1-both", "1-2-both", "2-1-left", "2-1-right"):
-        assert phone.get_by_test_id(f"unit-{key}").get_attribute("data-done") == "true", key
-    assert phone.get_by_test_id("pending-2-1-left").is_visible()
-    assert phone.get_by_test_id("sync-banner").is_visible()
+        phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=true]")
+    phone.get_by_test_id("pending-2-1-left").wait_for(state="visible")
+    phone.get_by_test_id("sync-banner").wait_for(state="visible")
     pages.check(phone, "patient-today-offline")
     phone_context.set_offline(False)
     phone.get_by_test_id("pending-2-1-left").wait_for(state="hidden", timeout=15_000)
