@@ -180,3 +180,95 @@ def test_progress_page_draws_charts_without_long_tasks(live_server: str, browser
         if all(duration <= LONG_TASK_MS for duration in visits[-1]):
             break
     assert all(duration <= LONG_TASK_MS for duration in visits[-1]), visits
+
+
+def _stored_unit(app: Flask, day: str, key: str) -> tuple[bool, int | None]:
+    """The patient's stored log of one unit (line-session-side) on day: (done, sets_done)."""
+    from app.extensions import db
+    from app.models import ExerciseLog, Patient, User
+
+    line, session, side = key.split("-")
+
+    def read() -> tuple[bool, int | None]:
+        done, sets_done = db.session.execute(
+            sa.select(ExerciseLog.done, ExerciseLog.sets_done)
+            .join(Patient, Patient.id == ExerciseLog.patient_id)
+            .join(User, User.id == Patient.user_id)
+            .where(
+                User.email == PATIENT,
+                ExerciseLog.local_date == date.fromisoformat(day),
+                ExerciseLog.line_id == int(line),
+                ExerciseLog.session == int(session),
+                ExerciseLog.side == side,
+            )
+        ).one()
+        return bool(done), sets_done
+
+    return _in_db(app, read)  # type: ignore[return-value]
+
+
+def test_undo_after_a_reload_takes_back_one_set_online_and_offline(
+    live_app: Flask, live_server: str, browser
+):
+    context = browser.new_context(**PHONE)
+    phone = context.new_page()
+    watch = Watch(phone)
+    _login(phone, live_server, PATIENT, PASSWORD)
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    day = phone.get_by_test_id("day")
+    today = day.get_attribute("data-date") or ""
+    # A multi-set exercise's unit, not done yet.
+    unit = phone.locator(
+        ".exercise:not([data-sets='1']) .unit[data-done=false]:has([data-sets-output])"
+    ).first
+    key = (unit.get_attribute("data-testid") or "").removeprefix("unit-")
+    sets = int(unit.locator("xpath=ancestor::li[contains(@class, 'exercise')]").get_attribute("data-sets") or 0)
+    assert sets >= 2, key
+    count = phone.get_by_test_id(f"sets-{key}")
+    done = f"[data-testid=unit-{key}][data-done=true]"
+
+    def synced() -> None:
+        phone.get_by_test_id(f"pending-{key}").wait_for(state="hidden", timeout=15_000)
+
+    def reload() -> None:
+        # The reload's own read of the day (network first: kept for offline) has come back.
+        with phone.expect_response(lambda r: "/api/v1/today" in r.url):
+            phone.reload()
+        phone.wait_for_selector(done)
+
+    # Every set ticked, one by one: the unit is done, and stored so.
+    for counted in range(1, sets + 1):
+        phone.get_by_test_id(f"sets-plus-{key}").click()
+        phone.wait_for_function(
+            "([el, text]) => el.textContent.trim() === text",
+            arg=[count.element_handle(), f"{counted} of {sets}"],
+        )
+    phone.wait_for_selector(done)
+    synced()
+    assert _stored_unit(live_app, today, key) == (True, sets)
+
+    # Online: reload, undo the last tick. One set less, not none.
+    reload()
+    phone.get_by_test_id(f"tick-{key}").click()
+    phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=false]")
+    assert count.inner_text() == f"{sets - 1} of {sets}"
+    synced()
+    assert _stored_unit(live_app, today, key) == (False, sets - 1)
+
+    # Offline: the last set again, reload (the copy kept on the phone), undo.
+    phone.get_by_test_id(f"sets-plus-{key}").click()
+    phone.wait_for_selector(done)
+    synced()
+    reload()
+    context.set_offline(True)
+    phone.reload()
+    phone.wait_for_selector(done)
+    phone.get_by_test_id(f"tick-{key}").click()
+    phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=false]")
+    assert count.inner_text() == f"{sets - 1} of {sets}"
+    phone.get_by_test_id(f"pending-{key}").wait_for(state="visible")
+    context.set_offline(False)
+    synced()
+    assert _stored_unit(live_app, today, key) == (False, sets - 1)
+    assert not watch.problems, watch.problems
+    context.close()

@@ -254,11 +254,13 @@ function pageIsTheDayAsked() {
   return location.pathname !== "/today" || askedDay() === root.dataset.date;
 }
 
-// Undoing a tick goes back to the sets counted before it, not to none.
+// Undoing a tick goes back to the sets counted before it, not to none. A unit drawn done
+// (after a reload) has no "before" on this page: undo takes back its last set.
 function undoKeepsTheCount(event, form) {
   if (event.type !== "untick") return;
   const el = form.closest(".unit");
-  const before = Number(el.dataset.setsBefore || 0);
+  const counted = Number(el.dataset.setsDone || 0);
+  const before = el.dataset.setsBefore !== undefined ? Number(el.dataset.setsBefore) : counted - 1;
   const sets = Number(el.closest(".exercise").dataset.sets);
   if (before > 0 && before < sets) Object.assign(event, { type: "sets", sets_done: before });
 }
