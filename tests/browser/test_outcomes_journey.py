@@ -72,7 +72,8 @@ def test_patient_answers_a_questionnaire_one_question_per_screen_offline(
 
     context.set_offline(True)
     page.get_by_test_id("outcome-submit").click()
-    page.get_by_text("Saved on this phone").wait_for()
+    # The questionnaire's own words (the page's sync banner also counts the change waiting).
+    page.get_by_text("Saved on this phone. It will be sent").wait_for()
     _shot(page, "questionnaire-saved-offline")
     context.set_offline(False)
     page.goto(f"{base}/today")
