@@ -28,6 +28,7 @@ COLOURWAY = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "
 MARKER_RADIUS = 3  # plotly's marker size 6
 BARGAP = 0.2
 DEFAULT_TICKS = 6
+NARROW_TICKS = 6  # date labels that fit across a phone's plot area (about 280 px)
 # Date tick steps in days, smallest first; weeks count from a Sunday, as plotly's do.
 DAY_STEPS = (1, 2, 7, 14)
 MONTH_STEPS = (1, 2, 3, 6, 12)
@@ -385,8 +386,11 @@ def _grid(x: Axis, y: Axis) -> str:
 
 
 def _tick_labels(x: Axis, y: Axis) -> str:
+    """The tick labels; past NARROW_TICKS dates, every other one is marked minor (hidden on
+    a phone by progress.css, where seven dates do not fit side by side)."""
     labels = []
     if x.visible:
+        crowded = len(x.ticks) > NARROW_TICKS
         labels += [
             _tag(
                 "text",
@@ -395,8 +399,9 @@ def _tick_labels(x: Axis, y: Axis) -> str:
                 y="100%",
                 dy="1.2em",
                 **{"text-anchor": "middle", "data-x-tick": label},
+                **{"class": "tick-minor" if crowded and n % 2 else None},
             )
-            for value, label in x.ticks
+            for n, (value, label) in enumerate(x.ticks)
         ]
     if y.visible:
         labels += [
@@ -418,7 +423,8 @@ def _legend(traces: Sequence[Mapping[str, Any]], layout: Mapping[str, Any]) -> s
     shown = layout.get("showlegend", len(traces) > 1)
     items = []
     for index, trace in enumerate(traces):
-        if not shown or trace.get("showlegend") is False:
+        # As plotly: a trace with nothing to draw is left out of the legend.
+        if not shown or trace.get("showlegend") is False or not trace.get("x"):
             continue
         colour = _colour(trace, index)
         if trace.get("type") == "bar":

@@ -17,13 +17,15 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def history(pain: dict[int, int | None], days: int = 42, **extra) -> History:  # type: ignore[no-untyped-def]
-    """Six weeks to TODAY; pain maps days-ago to the pain during exercise that day."""
+    """Six weeks to TODAY; pain maps days-ago to the pain during exercise that day (the next
+    morning's is a point lower)."""
     first = TODAY - timedelta(days=days - 1)
     records = {}
     for n in range(days):
         day = first + timedelta(days=n)
         during = pain.get((TODAY - day).days)
-        records[day] = DayTotals(day, due_units=2, done_units=2, during=during, morning=None)
+        morning = None if during is None else max(during - 1, 0)
+        records[day] = DayTotals(day, due_units=2, done_units=2, during=during, morning=morning)
     return History(first=first, last=TODAY, today=TODAY, days=records, **extra)
 
 
@@ -156,6 +158,7 @@ def test_no_readings_draw_the_empty_axes_and_bands():
         assert list(group.iter(f"{SVG}circle")) == [] and path_points(group) == []
     assert len([r for r in root.iter(f"{SVG}rect") if "zone" in (r.get("data-shape") or "")]) == 3
     assert [t.get("data-y-tick") for t in root.iter(f"{SVG}text") if t.get("data-y-tick")]
+    assert root.find(".//ul[@class='chart-legend']") is None  # nothing drawn: no legend, as plotly
 
 
 def test_a_single_reading_is_one_dot_on_a_week_long_axis():
@@ -167,8 +170,10 @@ def test_a_single_reading_is_one_dot_on_a_week_long_axis():
     assert percent(dot.get("cx")) == pytest.approx(plot.x_percent(TODAY.isoformat()), abs=0.01)
     assert percent(dot.get("cy")) == pytest.approx(40.0)  # 6 on 0-10
     assert path_points(group) == []  # one point: no line
-    x_ticks = [t.get("data-x-tick") for t in root.iter(f"{SVG}text") if t.get("data-x-tick")]
+    x_ticks = [t for t in root.iter(f"{SVG}text") if t.get("data-x-tick")]
     assert len(x_ticks) == 7  # a week of days (MIN_AXIS_DAYS), one tick each
+    # Seven dates do not fit across a phone: every other one is minor (hidden there).
+    assert [t.get("class") for t in x_ticks] == [None, "tick-minor"] * 3 + [None]
 
 
 def test_weekly_adherence_bars_reach_their_percentage():
