@@ -195,7 +195,10 @@ def _sqlite_write_lock(connection: Connection, cursor: Any, statement: str, *_: 
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _sqlite_transaction_ended(connection: Connection) -> None:
-    connection.info.pop(_SQLITE_READING, None)
+    # Never touch .info of a connection the database dropped: it raises PendingRollbackError
+    # from inside the rollback that the 503 handler makes, which turned the 503 into a 500.
+    if connection.dialect.name == "sqlite" and not connection.invalidated:
+        connection.info.pop(_SQLITE_READING, None)
 
 
 def resolve_rate_limit_storage(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Command-line tasks: `flask create-clinic`, `flask backup`, `flask worker` and friends."""
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,14 @@ def seed_demo_command() -> None:
 @click.option("--patients", default=2000, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--days", default=365, show_default=True, type=click.IntRange(1, 2 * 366))
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
-def seed_scale_command(patients: int, days: int, seed: int) -> None:
+@click.option(
+    "--workers",
+    default=os.cpu_count() or 1,
+    show_default="the CPUs",
+    type=click.IntRange(1, 64),
+    help="Processes generating patients (the same data whatever the number).",
+)
+def seed_scale_command(patients: int, days: int, seed: int, workers: int) -> None:
     """Bulk-create a clinic of 20 physios and N patients with D days of history (benchmarks)."""
     from app.devdata import scale
     from app.library.cli import sync_and_report
@@ -61,7 +69,7 @@ def seed_scale_command(patients: int, days: int, seed: int) -> None:
         raise click.ClickException("seed-scale refuses to run under the production config.")
     sync_and_report()  # the programmes prescribe library exercises
     try:
-        result = scale.seed_scale(patients, days, seed)
+        result = scale.seed_scale(patients, days, seed, workers=workers)
     except scale.ScaleError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

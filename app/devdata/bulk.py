@@ -1,7 +1,7 @@
 """Writing many rows fast: ids handed out up front, rows grouped by table, COPY or executemany.
 
 Primary keys are assigned here, so rows can point at each other without reading anything
-back; a second thread writes one chunk while the generator makes the next.
+back; a second thread writes one chunk while other processes generate the next ones.
 """
 
 import queue
@@ -58,23 +58,46 @@ class Chunk:
                 writer.insert(table_of(model), self.columns[model], self.rows[model], counts)
 
 
+INT4_MAX = 2**31 - 1  # the primary keys are PostgreSQL integers
+
+
 class IdAllocator:
     """Hand out primary keys above each table's current maximum (read once, up front, so the
-    writer thread has the connection to itself afterwards)."""
+    writer thread has the connection to itself afterwards).
 
-    def __init__(self, writer: "BulkWriter") -> None:
-        self.writer = writer
+    Chunks of patients are generated apart (in other processes, in any order), so each takes
+    its ids from a block of its own (blocks()): gaps between blocks are harmless, and the
+    same chunk gets the same ids however many processes generate.
+    """
+
+    def __init__(self, last: dict[str, int], ceiling: dict[str, int] | None = None) -> None:
+        self.last = last
+        self.ceiling = ceiling or {}
+
+    @classmethod
+    def above_existing(cls, writer: "BulkWriter") -> "IdAllocator":
         tables = ["exercises", *(model.__tablename__ for model in Chunk.TABLES)]
-        self.last = {table: writer.max_id(table) for table in tables if table != "sync_events"}
+        return cls({table: writer.max_id(table) for table in tables if table != "sync_events"})
 
     def next(self, table: str) -> int:
         self.last[table] += 1
+        if self.last[table] > self.ceiling.get(table, INT4_MAX):
+            raise ScaleError(f"a chunk needed more {table} ids than its block holds")
         return self.last[table]
 
-    def sync_sequences(self) -> None:
-        """Move PostgreSQL's id sequences past the ids handed out here."""
-        for table in self.last:
-            self.writer.sync_sequence(table)
+    def blocks(self, sizes: dict[str, int], count: int) -> list["IdAllocator"]:
+        """Carve `count` blocks of ids (sizes per table) above the ids handed out so far."""
+        blocks = []
+        for n in range(count):
+            first = {table: self.last[table] + n * size for table, size in sizes.items()}
+            blocks.append(
+                IdAllocator(dict(first), {table: first[table] + sizes[table] for table in sizes})
+            )
+        for table, size in sizes.items():
+            self.last[table] += count * size
+            if self.last[table] > INT4_MAX:
+                raise ScaleError(f"too many {table} rows for integer ids: seed fewer patients")
+        return blocks
 
 
 class BulkWriter:
@@ -85,6 +108,7 @@ class BulkWriter:
         self.dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         self.dropped: list[tuple[str, str, str]] = []  # (table, name, definition)
+        self.dropped_indexes: list[str] = []  # the statements that make them again
         if self.dialect.name == "sqlite":
             # Scale data is throwaway: skip the journal flushes while writing it.
             connection.exec_driver_sql("PRAGMA cache_size = -200000")
@@ -99,6 +123,53 @@ class BulkWriter:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
+
+    def sync_sequences(self, tables: Sequence[str]) -> None:
+        """Move PostgreSQL's id sequences past the ids written."""
+        for table in tables:
+            self.sync_sequence(table)
+
+    def drop_indexes(self, tables: Sequence[str]) -> None:
+        """Drop the tables' indexes, unique and primary keys on PostgreSQL, for restore.
+
+        Built once by sorting at the end, an index costs a fraction of keeping it up to date
+        row by row; the sync events' random UUID keys, kept row by row, touch a page at random
+        for every row, which at 20,000 patients no longer fits in shared buffers.
+        """
+        if not self.postgres:
+            return
+        constraints = self.connection.execute(
+            sa.text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype IN ('p', 'u') "
+                "AND conrelid::regclass::text = ANY(:t)"
+            ),
+            {"t": list(tables)},
+        ).all()
+        indexes = self.connection.execute(
+            sa.text(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(:t) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+            ),
+            {"t": list(tables)},
+        ).all()
+        for table, name, _ in constraints:
+            self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        self.dropped_indexes = [
+            *(f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints),
+            *(definition for _, definition in indexes),
+        ]
+
+    def restore_indexes(self) -> None:
+        """Build the dropped indexes and keys again (each one sort of its table)."""
+        if self.dropped_indexes:
+            self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in self.dropped_indexes:
+            self.connection.exec_driver_sql(statement)
+        self.dropped_indexes = []
 
     def drop_foreign_keys(self, tables: Sequence[str]) -> None:
         """Drop the tables' foreign keys on PostgreSQL, remembering them for restore."""

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app import json_error
 from app.domain import charts as figures
+from app.domain.chart_svg import static_chart
 from app.domain.localtime import local_today
 from app.models import Patient
 from app.policy import (
@@ -60,7 +61,8 @@ def _charts_json(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
         first, last = figures.parse_range(request.args.get("from"), request.args.get("to"), today)
     except figures.RangeError as error:
         return json_error(422, str(error), {"range": str(error)})
-    return jsonify(_payload(patient, first, last, today, for_patient=for_patient))
+    built = _charts(patient, first, last, today, for_patient=for_patient)
+    return jsonify(_payload(first, last, built))
 
 
 def _page(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
@@ -71,20 +73,31 @@ def _page(patient: Patient, *, for_patient: bool) -> ResponseReturnValue:
     except figures.RangeError as problem:
         first, last = figures.parse_range(None, None, today)
         error = str(problem)
-    payload = _payload(patient, first, last, today, for_patient=for_patient)
+    built = _charts(patient, first, last, today, for_patient=for_patient)
     template = "progress/mine.html" if for_patient else "progress/patient.html"
     return render_template(
-        template, patient=patient, payload=payload, first=first, last=last, range_error=error
+        template,
+        patient=patient,
+        payload=_payload(first, last, built),
+        # The first chart is drawn here, so it is on screen with no script (charts.js).
+        first_chart=static_chart(built[0].figure) if built else "",
+        first=first,
+        last=last,
+        range_error=error,
     ), (422 if error else 200)
 
 
-def _payload(
+def _charts(
     patient: Patient, first: date, last: date, today: date, *, for_patient: bool
-) -> dict[str, object]:
+) -> list[figures.Chart]:
     history = charts.load_history(patient, first, last, today)
+    return figures.charts_for(history, patient=for_patient)
+
+
+def _payload(first: date, last: date, built: list[figures.Chart]) -> dict[str, object]:
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
         "config": figures.PLOTLY_CONFIG,
-        "charts": [chart.as_json() for chart in figures.charts_for(history, patient=for_patient)],
+        "charts": [chart.as_json() for chart in built],
     }

@@ -218,8 +218,11 @@ def test_physio_plans_patient_ticks_offline_and_physio_adjusts(
     charts = physio_context.new_page()
     watch = Watch(charts)
     charts.goto(f"{base}/patients/{patient_id}/progress")
-    charts.wait_for_selector(".plot-container svg", timeout=15_000)
     charts.wait_for_load_state("networkidle")
+    first = charts.locator("[data-chart]").first
+    assert first.locator("[data-static-chart]").count() == 1  # drawn by the server
+    first.hover()  # touched: swapped for the interactive chart
+    first.locator(".plot-container").wait_for(timeout=15_000)
     for chart in charts.locator("[data-chart]").all():  # each is drawn as it scrolls into view
         chart.scroll_into_view_if_needed()
         chart.locator(".plot-container").wait_for()

@@ -126,3 +126,29 @@ def test_unreachable_database_answers_503_with_retry_after():
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "cannot reach its database" in response.get_data(as_text=True)
+
+
+def test_a_connection_the_database_dropped_answers_503_then_the_next_request_reconnects(app):
+    """A PostgreSQL restart drops the pooled connections (no pre-ping checks them first): the
+    request that meets a dropped one answers 503 with Retry-After, so a phone resends, and the
+    pool is refilled for the next request."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("a server that drops a connection is PostgreSQL's; SQLite has none")
+    dropped = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    from app.extensions import db
+
+    with dropped.app_context():
+        pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.commit()  # the connection goes back to the pool, still open
+        killer = sa.create_engine(url)
+        with killer.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        client = dropped.test_client()
+        first = client.get("/invite/some-token")  # its first statement meets the dead connection
+        second = client.get("/invite/some-token")
+        db.session.remove()  # the requests shared this app context, and so its session
+        db.engine.dispose()
+    assert first.status_code == 503 and first.headers["Retry-After"] == "5"
+    assert second.status_code not in (500, 503)

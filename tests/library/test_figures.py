@@ -87,3 +87,19 @@ def test_the_contact_sheet_shows_every_exercise_start_and_end(
     assert len(re.findall(r'class="sheet-card"', html)) == len(read_folder(root / "exercises"))
     assert 'aria-label="Ex a: start"' in html and 'aria-label="Ex a: end"' in html
     assert "No figure." in html  # the others have none
+
+
+def test_a_figure_is_drawn_once_and_drawn_again_when_its_pose_changes(app) -> None:
+    from app.library.figure_views import exercise_figure
+
+    class Dose:
+        hold_seconds = None
+        duration_seconds = None
+
+    steps = ["Stand tall.", "Lift the leg."]
+    first = exercise_figure(FIGURE, steps, Dose())
+    assert exercise_figure(dict(FIGURE), list(steps), Dose()) is first  # kept, not redrawn
+    moved = {**FIGURE, "end": {"r_hip": 45, "contacts": ["l_foot"]}}
+    again = exercise_figure(moved, steps, Dose())
+    assert again is not None and first is not None and again.end_svg != first.end_svg
+    assert again == figures.figure_markup(moved, steps, "reps")

@@ -247,7 +247,8 @@ def test_the_physio_sees_the_change_since_baseline_against_the_mcid_and_a_chart(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Total: +12: better, at least the 9 that matters." in page
-    payload = json.loads(page.split('id="chart-data">')[1].split("</script>")[0])
+    block = page.split('id="chart-data"')[1].split(">", 1)[1]
+    payload = json.loads(block.split("</script>")[0])
     [chart] = payload["charts"]
     go.Figure(chart["figure"])  # a valid Plotly figure
     [band] = chart["figure"]["layout"]["shapes"]

@@ -1,8 +1,10 @@
 """The scale seeder: its summaries are what the app computes, and it is careful where it runs."""
 
+import pytest
 import sqlalchemy as sa
 
-from app.devdata import scale
+from app.devdata import ScaleError, scale
+from app.devdata.bulk import IdAllocator
 from app.domain.localtime import utcnow
 from app.models import CheckIn, DaySummary, ExerciseLog, Patient, SyncEvent
 from app.services import activity
@@ -84,3 +86,63 @@ def test_seed_scale_refuses_production(app, runner, monkeypatch):  # type: ignor
     result = runner.invoke(args=["seed-scale", "--patients", "2", "--days", "2"])
     assert result.exit_code != 0 and "production" in result.output
     assert not scale.scale_exists()
+
+
+def _fingerprint(db) -> list:  # type: ignore[no-untyped-def]
+    """Every generated row of the big tables, ids included, in a stable order."""
+    rows = []
+    for model, order in (
+        (ExerciseLog, ExerciseLog.id),
+        (CheckIn, CheckIn.id),
+        (SyncEvent, SyncEvent.id),
+    ):
+        rows += [
+            tuple(row) for row in db.session.execute(sa.select(model.__table__).order_by(order))
+        ]
+    return rows
+
+
+def test_the_same_seed_writes_the_same_rows_whatever_the_number_of_processes(db):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    seen = []
+    for workers in (1, 2):
+        savepoint = db.session.begin_nested()
+        result = scale.seed_scale(7, 20, now=now, suggest_every=0, workers=workers)
+        assert result.rows["patients"] == 7
+        seen.append(_fingerprint(db))
+        savepoint.rollback()
+    assert seen[0] and seen[0] == seen[1]
+
+
+def test_the_big_tables_keep_every_index_and_key_after_seeding(db, seed_scale):  # type: ignore[no-untyped-def]
+    # On PostgreSQL they are dropped for the load and built again at the end.
+    def shapes() -> set:
+        inspector = sa.inspect(db.session.connection())
+        found = set()
+        for table in scale.BULK_TABLES:
+            found.add(
+                (table, "pk", tuple(inspector.get_pk_constraint(table)["constrained_columns"]))
+            )
+            found |= {
+                (table, "unique", tuple(u["column_names"]))
+                for u in inspector.get_unique_constraints(table)
+            }
+            found |= {
+                (table, i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)
+            }
+            found |= {
+                (table, "fk", tuple(k["constrained_columns"]))
+                for k in inspector.get_foreign_keys(table)
+            }
+        return found
+
+    before = shapes()
+    seed_scale(3, 5)
+    assert shapes() == before
+
+
+def test_a_chunk_that_outgrows_its_id_block_is_refused():
+    (block,) = IdAllocator({"flags": 10}).blocks({"flags": 2}, 1)
+    assert [block.next("flags"), block.next("flags")] == [11, 12]
+    with pytest.raises(ScaleError, match="more flags ids than its block holds"):
+        block.next("flags")

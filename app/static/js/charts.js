@@ -1,41 +1,95 @@
 // Draw the progress charts: read the figures from the page's JSON data block, hand them to Plotly.
 // No inline script and no eval: the data block is type="application/json", never executed.
-// The first chart is drawn at once; the others when they are about to scroll into view, one
-// per task, so no single task draws them all (a phone stays responsive while they appear).
+//
+// The first chart comes drawn by the server as static SVG (app/domain/chart_svg.py), so the
+// page needs no script to show it. plotly.js (about 1.2 MB) is fetched only when it is needed:
+// when another chart is about to scroll into view, or when the first is touched or hovered.
+// Each chart is then drawn in a task of its own, never in the task that evaluated plotly.js,
+// so no single task does it all. The static first chart is swapped for the interactive one in
+// place (the same box, so nothing moves) when it is touched, or once plotly.js is here and
+// the chart is out of view.
 (function () {
   "use strict";
 
-  function plot(target, chart, config) {
-    var figure = chart.figure;
-    window.Plotly.newPlot(target, figure.data, figure.layout, config);
+  var block = document.getElementById("chart-data");
+  var payload = null;
+  var plotly = { state: "idle", waiting: [] }; // idle | loading | ready
+
+  function loadPlotly(then) {
+    if (plotly.state === "ready") {
+      setTimeout(then, 0);
+      return;
+    }
+    plotly.waiting.push(then);
+    if (plotly.state === "loading") {
+      return;
+    }
+    plotly.state = "loading";
+    var script = document.createElement("script");
+    script.src = block.dataset.plotlySrc;
+    script.onload = function () {
+      plotly.state = "ready";
+      var waiting = plotly.waiting.splice(0);
+      waiting.forEach(function (callback) {
+        setTimeout(callback, 0); // each chart in its own task, after the one that ran plotly.js
+      });
+    };
+    script.onerror = function () {
+      plotly.state = "idle"; // offline and not kept: the static chart stays; try again later
+      plotly.waiting = [];
+      script.remove();
+    };
+    document.head.appendChild(script);
+  }
+
+  function draw(item) {
+    if (item.drawn) {
+      return;
+    }
+    item.drawn = true;
+    var figure = item.chart.figure;
+    // Emptied and drawn in one task: the page is never painted between the two.
+    item.target.replaceChildren();
+    window.Plotly.newPlot(item.target, figure.data, figure.layout, payload.config);
+  }
+
+  function want(item) {
+    if (!item.wanted) {
+      item.wanted = true;
+      loadPlotly(function () {
+        draw(item);
+      });
+    }
   }
 
   function start() {
-    var block = document.getElementById("chart-data");
-    if (!block || !window.Plotly) {
+    if (!block) {
       return;
     }
-    var payload = JSON.parse(block.textContent);
-    var waiting = [];
+    payload = JSON.parse(block.textContent);
+    var items = [];
     payload.charts.forEach(function (chart) {
       var target = document.getElementById("chart-" + chart.key);
       if (target) {
-        waiting.push({ target: target, chart: chart });
+        var drawn = target.querySelector("[data-static-chart]") !== null;
+        items.push({ target: target, chart: chart, isStatic: drawn, visible: true });
       }
     });
-    if (!waiting.length) {
-      return;
-    }
-    var first = waiting.shift();
-    plot(first.target, first.chart, payload.config);
+    items.forEach(function (item) {
+      if (item.isStatic) {
+        item.target.addEventListener("pointerover", function () { want(item); }, { once: true });
+      }
+    });
     if (!("IntersectionObserver" in window)) {
-      waiting.forEach(function (item) {
-        plot(item.target, item.chart, payload.config);
+      items.forEach(function (item) {
+        if (!item.isStatic) {
+          want(item);
+        }
       });
       return;
     }
     var byTarget = new Map(
-      waiting.map(function (item) {
+      items.map(function (item) {
         return [item.target, item];
       }),
     );
@@ -43,19 +97,21 @@
       function (entries) {
         entries.forEach(function (entry) {
           var item = byTarget.get(entry.target);
-          if (!entry.isIntersecting || !item) {
-            return;
+          item.visible = entry.isIntersecting;
+          if (!item.isStatic && item.visible) {
+            want(item);
           }
-          byTarget.delete(entry.target);
-          observer.unobserve(entry.target);
-          setTimeout(function () {
-            plot(item.target, item.chart, payload.config);
-          }, 0);
+        });
+        // plotly.js is here (or coming): a static chart out of view is swapped unseen.
+        items.forEach(function (item) {
+          if (item.isStatic && !item.visible && plotly.state !== "idle") {
+            want(item);
+          }
         });
       },
       { rootMargin: "0px 0px 100px 0px" }, // just before a chart scrolls into view
     );
-    byTarget.forEach(function (item) {
+    items.forEach(function (item) {
       observer.observe(item.target);
     });
   }

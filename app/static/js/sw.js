@@ -182,6 +182,8 @@ async function warm(pages, files) {
     if (!response.ok) continue;
     const html = await response.clone().text();
     await keep(url.href, response, started);
+    // Every /static/ file the page names, loaded with it or later (the progress page's
+    // data-plotly-src: plotly.js, fetched when a chart needs it, so it works offline too).
     for (const [, file] of html.matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)) {
       wanted.add(file.replace(/&amp;/g, "&"));
     }
