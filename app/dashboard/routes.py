@@ -21,6 +21,7 @@ COLUMNS = (
     (SortColumn.PAIN, "Latest pain"),
     (SortColumn.PENDING, "Pending decisions"),
     (SortColumn.UNREAD, "Unread"),
+    (None, "Reminders"),
 )
 # What each order is called: (ascending, descending).
 ORDER_WORDS = {

@@ -269,7 +269,7 @@ def _progress_once(told: _Story, programme: Programme) -> None:
 
 def _log_history(told: _Story, programme: Programme) -> list[date]:
     """Add the ticks and check-ins (with their sync events) of every due day; return the days."""
-    prescription_ids = _prescription_ids(programme)
+    prescription_ids = _prescriptions(programme)
     due = due_for_patient_between(told.patient, told.start, told.today)
     days = sorted(due)
     version_on = {day: item.version_id for day in days for item in due[day]}
@@ -284,24 +284,28 @@ def _log_history(told: _Story, programme: Programme) -> list[date]:
     return days
 
 
-def _prescription_ids(programme: Programme) -> dict[tuple[int, int], int]:
-    """Return the prescription id of each (version id, line id) of the programme."""
+def _prescriptions(programme: Programme) -> dict[tuple[int, int], tuple[int, int]]:
+    """Return the prescription id and sets of each (version id, line id) of the programme."""
     rows = db.session.execute(
-        sa.select(Prescription.id, Prescription.version_id, Prescription.line_id)
+        sa.select(Prescription.id, Prescription.sets, Prescription.version_id, Prescription.line_id)
         .join(ProgrammeVersion, Prescription.version_id == ProgrammeVersion.id)
         .where(ProgrammeVersion.programme_id == programme.id)
     )
-    return {(version_id, line_id): pid for pid, version_id, line_id in rows}
+    return {(version_id, line_id): (pid, sets) for pid, sets, version_id, line_id in rows}
 
 
 def _tick_day(
     told: _Story,
     day: date,
     items: list[DueItem],
-    prescription_ids: dict[tuple[int, int], int],
+    prescription_ids: dict[tuple[int, int], tuple[int, int]],
     adherence: float,
 ) -> bool:
-    """Tick about `adherence` of the day's units at 6 pm; tell whether any was ticked."""
+    """Tick about `adherence` of the day's units at 6 pm; tell whether any was ticked.
+
+    Each is stored as the sync API stores a tick without a count: done, with every
+    prescribed set counted (so the day page says "5 of 5", never "Done" with "0 of 5").
+    """
     ticked_any = False
     when = told.at(day, 18)
     for item in items:
@@ -309,15 +313,17 @@ def _tick_day(
             if told.rng.random() > adherence:
                 continue
             ticked_any = True
+            prescription_id, sets = prescription_ids[(item.version_id, item.line_id)]
             db.session.add(
                 ExerciseLog(
                     patient_id=told.patient.id,
-                    prescription_id=prescription_ids[(item.version_id, item.line_id)],
+                    prescription_id=prescription_id,
                     line_id=item.line_id,
                     local_date=day,
                     session=unit.session,
                     side=unit.side,
                     done=True,
+                    sets_done=sets,
                     client_time=when,
                     updated_at=when,
                 )

@@ -75,6 +75,11 @@ class ReminderChoice:
         return self.times if self.times else default_times(times_per_day)
 
 
+def reminders_on(chosen: bool, phones: int) -> bool:
+    """Reminders are on when the patient chose them and a phone allowed notifications."""
+    return chosen and phones > 0
+
+
 @dataclass(frozen=True)
 class PatientDay:
     """What the rule needs to know of a patient's local day."""

@@ -29,7 +29,6 @@ def my_messages() -> ResponseReturnValue:
         messages=patient_words.open_for_patient(patient),
         new_id=str(uuid.uuid4()),
         max_chars=MESSAGE_MAX_CHARS,
-        statuses=" ".join(EventStatus),
     )
 
 

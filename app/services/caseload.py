@@ -25,6 +25,7 @@ from app.domain.numbers import percent
 from app.domain.outcomes import measure_state
 from app.domain.pain import Zone
 from app.domain.progress import DayTotals, counted
+from app.domain.reminders import reminders_on
 from app.domain.schedule import due_units_by_day
 from app.extensions import db
 from app.models import (
@@ -40,6 +41,7 @@ from app.models import (
 from app.policy import scoped_patients
 from app.services.patient_words import unread_columns
 from app.services.plans import plans_in_force, schedule_of
+from app.services.reminders import reminder_columns
 
 # Aliases made once: building one copies every column, a few ms per request.
 LATEST_PAIN = sa.orm.aliased(DaySummary, name="latest_pain")
@@ -68,6 +70,13 @@ class CaseloadRow:
     needs: list[Need] = field(default_factory=list)
     # Outcome questionnaires (issue 15): the earliest unanswered one's due date.
     outcome_due_on: date | None = None
+    # Reminders (issue 17): chosen by the patient; a phone that allowed notifications.
+    reminders_chosen: bool = False
+    reminder_phone: bool = False
+
+    @property
+    def reminders_on(self) -> bool:
+        return reminders_on(self.reminders_chosen, int(self.reminder_phone))
 
     @property
     def outcome_status(self) -> str | None:
@@ -130,6 +139,8 @@ def caseload(
             unread_notes=found.unread_notes,
             unread_messages=found.unread_messages,
             outcome_due_on=found.outcome_due_on,
+            reminders_chosen=bool(found.reminders_chosen),
+            reminder_phone=bool(found.reminder_phone),
         )
         first_versions[found.id] = found.first_version
     if rows:
@@ -150,7 +161,8 @@ def _patients_statement(scoped: sa.Select[Any], search: str | None) -> sa.Select
     Pending suggestions and open flags are counts; last activity and the latest day with pain
     are the newest matching day summary, found by walking the (patient, date) index backwards,
     so a year of summaries costs what a week does; first_version is the earliest effective
-    date of the active programme's versions (whether the patient has a programme yet).
+    date of the active programme's versions (whether the patient has a programme yet);
+    whether reminders are chosen and a phone allowed them (two EXISTS, by primary key).
     """
     pending = (
         sa.select(sa.func.count(Suggestion.id))
@@ -204,6 +216,7 @@ def _patients_statement(scoped: sa.Select[Any], search: str | None) -> sa.Select
             pain.zone,
             first_version.label("first_version"),
             Patient.outcome_due_on,
+            *reminder_columns(),
         )
         .join(User, Patient.user_id == User.id)
         .outerjoin(pain, sa.and_(pain.patient_id == Patient.id, pain.local_date == latest_pain_day))

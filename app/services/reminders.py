@@ -29,6 +29,7 @@ from app.domain.reminders import (
     due_slots,
     next_attempt,
     parse_times,
+    reminders_on,
     slot_name,
 )
 from app.domain.schedule import DueItem, due_by_day
@@ -143,7 +144,7 @@ class ReminderStatus:
     @property
     def on(self) -> bool:
         """Reminders on: chosen, and a phone to send them to."""
-        return self.choice.enabled and self.devices > 0
+        return reminders_on(self.choice.enabled, self.devices)
 
 
 def status_of(patient: Patient) -> ReminderStatus:
@@ -154,6 +155,16 @@ def status_of(patient: Patient) -> ReminderStatus:
         ).where(PushSubscription.patient_id == patient.id)
     ).one()
     return ReminderStatus(choice_of(setting_of(patient.id)), int(devices), last_sent)
+
+
+def reminder_columns() -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """Whether reminders are chosen, and whether a phone allowed them, as two columns of a
+    statement over patients (the caseload reads them in its one statement)."""
+    chosen = sa.exists().where(
+        ReminderSetting.patient_id == Patient.id, ReminderSetting.enabled.is_(True)
+    )
+    phone = sa.exists().where(PushSubscription.patient_id == Patient.id)
+    return chosen.label("reminders_chosen"), phone.label("reminder_phone")
 
 
 def plan_times_per_day(patient: Patient, day: date) -> int:

@@ -138,9 +138,12 @@ def plan_seen() -> ResponseReturnValue:
     )
 
 
-@bp.context_processor
+@bp.app_context_processor
 def event_schema() -> dict[str, object]:
-    """What the day page and its script need of the event schema, so neither restates it."""
+    """What the pages and their scripts need of the event schema, so none restates it.
+
+    Every page: base.html's sync banner carries the statuses and batch limit for outbox.js.
+    """
     return {
         "event_schema": {
             "batch_limit": MAX_EVENTS_PER_BATCH,

@@ -201,3 +201,166 @@ def test_progress_page_shows_its_first_chart_without_script_and_draws_the_rest_w
     print(f"progress page long tasks (ms): {[round(d) for d in long_tasks]}, shifts: {shifts}")
     assert all(duration <= LONG_TASK_MS for duration in long_tasks), long_tasks
     assert sum(shifts) < 0.01, shifts
+
+
+def _stored_unit(app: Flask, day: str, key: str) -> tuple[bool, int | None]:
+    """The patient's stored log of one unit (line-session-side) on day: (done, sets_done)."""
+    from app.extensions import db
+    from app.models import ExerciseLog, Patient, User
+
+    line, session, side = key.split("-")
+
+    def read() -> tuple[bool, int | None]:
+        done, sets_done = db.session.execute(
+            sa.select(ExerciseLog.done, ExerciseLog.sets_done)
+            .join(Patient, Patient.id == ExerciseLog.patient_id)
+            .join(User, User.id == Patient.user_id)
+            .where(
+                User.email == PATIENT,
+                ExerciseLog.local_date == date.fromisoformat(day),
+                ExerciseLog.line_id == int(line),
+                ExerciseLog.session == int(session),
+                ExerciseLog.side == side,
+            )
+        ).one()
+        return bool(done), sets_done
+
+    return _in_db(app, read)  # type: ignore[return-value]
+
+
+def test_undo_after_a_reload_takes_back_one_set_online_and_offline(
+    live_app: Flask, live_server: str, browser
+):
+    context = browser.new_context(**PHONE)
+    phone = context.new_page()
+    watch = Watch(phone)
+    _login(phone, live_server, PATIENT, PASSWORD)
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    day = phone.get_by_test_id("day")
+    today = day.get_attribute("data-date") or ""
+    # A multi-set exercise's unit, not done yet.
+    unit = phone.locator(
+        ".exercise:not([data-sets='1']) .unit[data-done=false]:has([data-sets-output])"
+    ).first
+    key = (unit.get_attribute("data-testid") or "").removeprefix("unit-")
+    card = unit.locator("xpath=ancestor::li[contains(@class, 'exercise')]")
+    sets = int(card.get_attribute("data-sets") or 0)
+    assert sets >= 2, key
+    count = phone.get_by_test_id(f"sets-{key}")
+    done = f"[data-testid=unit-{key}][data-done=true]"
+
+    def synced(action) -> None:  # type: ignore[no-untyped-def]
+        # The change is sent, then the page reads the day again (the copy kept for offline):
+        # the next step starts once that read is back, so a reload never cuts it short.
+        with phone.expect_response(lambda r: "/api/v1/today" in r.url, timeout=15_000):
+            action()
+        phone.get_by_test_id(f"pending-{key}").wait_for(state="hidden")
+
+    def reload() -> None:
+        # The reload's own read of the day (network first: kept for offline) has come back.
+        with phone.expect_response(lambda r: "/api/v1/today" in r.url):
+            phone.reload()
+        phone.wait_for_selector(done)
+
+    # Every set ticked, one by one: the unit is done, and stored so.
+    for counted in range(1, sets + 1):
+        synced(phone.get_by_test_id(f"sets-plus-{key}").click)
+        phone.wait_for_function(
+            "([el, text]) => el.textContent.trim() === text",
+            arg=[count.element_handle(), f"{counted} of {sets}"],
+        )
+    phone.wait_for_selector(done)
+    assert _stored_unit(live_app, today, key) == (True, sets)
+
+    # Online: reload, undo the last tick. One set less, not none.
+    reload()
+    synced(phone.get_by_test_id(f"tick-{key}").click)
+    phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=false]")
+    assert count.inner_text() == f"{sets - 1} of {sets}"
+    assert _stored_unit(live_app, today, key) == (False, sets - 1)
+
+    # Offline: the last set again, reload (the copy kept on the phone), undo.
+    synced(phone.get_by_test_id(f"sets-plus-{key}").click)
+    phone.wait_for_selector(done)
+    reload()
+    context.set_offline(True)
+    phone.reload()
+    phone.wait_for_selector(done)
+    phone.get_by_test_id(f"tick-{key}").click()
+    phone.wait_for_selector(f"[data-testid=unit-{key}][data-done=false]")
+    assert count.inner_text() == f"{sets - 1} of {sets}"
+    phone.get_by_test_id(f"pending-{key}").wait_for(state="visible")
+    synced(lambda: context.set_offline(False))
+    assert _stored_unit(live_app, today, key) == (False, sets - 1)
+    assert not watch.problems, watch.problems
+    context.close()
+
+
+@pytest.mark.parametrize("page_name", ["Plan", "Progress", "Week"])
+def test_ticks_made_offline_sync_from_any_patient_page(
+    live_app: Flask, live_server: str, browser, page_name: str
+):
+    """Offline: a tick on today, then the plan, progress or week page (reloaded, still
+    offline); back online there, the outbox syncs from that page and says so briefly."""
+    quiet = "quiet@example.com"  # nothing logged lately: every unit today is still to do
+    context = browser.new_context(**PHONE)
+    phone = context.new_page()
+    watch = Watch(phone)
+    _login(phone, live_server, quiet, PASSWORD)
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    pages = ["/today", "/plan", "/progress", "/week"]
+    assert phone.evaluate(UNTIL_KEPT, [pages, ["plotly.min.js", "charts.js", "progress.css"]])
+    today = phone.get_by_test_id("day").get_attribute("data-date") or ""
+    unit = phone.locator(".unit[data-done=false]").first
+    key = (unit.get_attribute("data-testid") or "").removeprefix("unit-")
+
+    context.set_offline(True)
+    phone.get_by_test_id(f"tick-{key}").click()
+    phone.get_by_test_id(f"pending-{key}").wait_for(state="visible")
+    if page_name == "Week":
+        phone.get_by_test_id("week-link").click()
+    else:
+        phone.get_by_role("navigation", name="Main").get_by_role("link", name=page_name).click()
+    phone.wait_for_url(f"{live_server}/{page_name.lower()}")
+    phone.reload()  # both notices survive a reload
+    note, banner = phone.get_by_test_id("connection-note"), phone.get_by_test_id("sync-banner")
+    banner.wait_for(state="visible")
+    assert "You are offline" in note.inner_text()
+    waiting = "1 change is saved on this phone and will sync when you are online."
+    assert banner.inner_text() == waiting
+    assert _stored_unit_or_none(live_app, quiet, today, key) is None
+
+    context.set_offline(False)
+    phone.wait_for_function(
+        "() => document.getElementById('sync-banner').textContent === 'All changes synced.'",
+        timeout=15_000,
+    )
+    assert banner.is_visible()
+    assert _stored_unit_or_none(live_app, quiet, today, key) is True
+    banner.wait_for(state="hidden", timeout=10_000)  # short: it goes away by itself
+    # Requests fail offline, and a reload cuts some short; the scripts themselves never fail.
+    assert not [p for p in watch.problems if p.startswith("page error")], watch.problems
+    context.close()
+
+
+def _stored_unit_or_none(app: Flask, login: str, day: str, key: str) -> bool | None:
+    """Whether one unit (line-session-side) of login's day is stored done; None: no log."""
+    from app.extensions import db
+    from app.models import ExerciseLog, Patient, User
+
+    line, session, side = key.split("-")
+    return _in_db(  # type: ignore[return-value]
+        app,
+        lambda: db.session.scalar(
+            sa.select(ExerciseLog.done)
+            .join(Patient, Patient.id == ExerciseLog.patient_id)
+            .join(User, User.id == Patient.user_id)
+            .where(
+                User.email == login,
+                ExerciseLog.local_date == date.fromisoformat(day),
+                ExerciseLog.line_id == int(line),
+                ExerciseLog.session == int(session),
+                ExerciseLog.side == side,
+            )
+        ),
+    )

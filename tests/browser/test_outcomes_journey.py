@@ -2,7 +2,8 @@
 
 The demo patient Sam has a LEFS follow-up due today. Sam opens it from the day page, answers
 half, reloads (it opens at the same question with the answers kept), answers the rest with
-the phone offline, comes back online on the day page, and the answers are stored once. The
+the phone offline, comes back online (the questionnaire page itself sends them, and says
+"All changes synced."), opens the day page, and the answers are stored once. The
 physio then reads the change since baseline and the chart. Screenshots at 390x844.
 """
 
@@ -72,9 +73,14 @@ def test_patient_answers_a_questionnaire_one_question_per_screen_offline(
 
     context.set_offline(True)
     page.get_by_test_id("outcome-submit").click()
-    page.get_by_text("Saved on this phone").wait_for()
+    # The questionnaire's own words (the page's sync banner also counts the change waiting).
+    page.get_by_text("Saved on this phone. It will be sent").wait_for()
     _shot(page, "questionnaire-saved-offline")
     context.set_offline(False)
+    page.wait_for_function(
+        "() => document.getElementById('sync-banner').textContent === 'All changes synced.'",
+        timeout=15_000,
+    )
     page.goto(f"{base}/today")
     page.wait_for_load_state("networkidle")
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.progress.test_dashboard import arrange
 
@@ -121,3 +122,46 @@ def test_templates_are_in_the_staff_navigation_only(client, physio, patient):  #
     assert 'href="/templates">Templates</a>' in client.get("/dashboard").get_data(as_text=True)
     client.login_as(patient.user)
     assert ">Templates</a>" not in client.get("/today").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("four")
+def test_the_physio_sees_whether_each_patients_reminders_are_on(client, physio):  # type: ignore[no-untyped-def]
+    from datetime import time
+
+    from app.extensions import db
+    from app.models import Patient, User
+    from app.services import reminders
+
+    def patient(name: str) -> Patient:
+        return db.session.scalar(
+            sa.select(Patient).join(User, User.id == Patient.user_id).where(User.name == name)
+        )
+
+    # On: chosen and a phone allowed it. Chosen without a phone, and never chosen: off.
+    for name, chosen, phone in (
+        ("Ann Fine", True, True),
+        ("Cat Silent", True, False),
+        ("Dan Suggest", False, True),
+    ):
+        who = patient(name)
+        reminders.save_choice(
+            who, enabled=chosen, times="", evening_nudge=False, evening_time=time(20)
+        )
+        if phone:
+            endpoint = f"https://push.example.com/send/{who.id}"
+            reminders.subscribe(who, endpoint, p256dh="p" * 20, auth="a" * 16)
+    db.session.flush()
+    client.login_as(physio)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert ">Reminders<" in page  # the column's heading: each cell's name, also stacked at 360 px
+
+    def cell(name: str) -> str:
+        found = re.search(
+            rf'data-testid="reminders-{patient(name).id}"><div class="cell">(.*?)</div>', page
+        )
+        return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+    assert cell("Ann Fine") == "On"
+    assert cell("Cat Silent") == "Off: no phone"
+    assert cell("Dan Suggest") == "Off"
+    assert cell("Eve Red") == "Off"  # no choice stored

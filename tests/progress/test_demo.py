@@ -65,3 +65,20 @@ def test_seed_demo_tells_three_stories(runner):
     # Both others have suggestions; the one who also went quiet comes first.
     assert [r.patient_id for r in rows] == [flare.id, quiet.id, improving.id]
     assert "silent" in [n.value for n in rows[1].needs]
+
+
+def test_demo_ticks_are_stored_as_the_sync_api_stores_a_tick(runner):
+    """A demo tick is a `tick` event without a count: the API stores it done with every
+    prescribed set counted, so the day page never shows "Done" beside "0 of 5"."""
+    from app.models import ExerciseLog, Prescription, SyncEvent
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    logs = db.session.execute(
+        sa.select(ExerciseLog.done, ExerciseLog.sets_done, Prescription.sets).join(
+            Prescription, Prescription.id == ExerciseLog.prescription_id
+        )
+    ).all()
+    assert logs and all(done for done, _, _ in logs)  # the demo only ticks
+    assert [(counted, sets) for _, counted, sets in logs if counted != sets] == []
+    ticks = db.session.scalars(sa.select(SyncEvent.payload).where(SyncEvent.kind == "tick"))
+    assert all("sets_done" not in payload for payload in ticks)  # "as prescribed"

@@ -1,15 +1,12 @@
 // Stride messages page: a message is an event like a tick. It gets its UUID on the phone,
-// waits in the shared outbox (outbox.js) and goes to POST /api/v1/sync, now or when the
-// phone is back online; the server stores each UUID once, so a resend never doubles it.
+// waits in the shared outbox (outbox.js) and goes to POST /api/v1/sync by its sync(), now or
+// when the phone is back online; the server stores each UUID once, so a resend never doubles it.
 
-import { csrfToken, outbox, uuid } from "./outbox.js";
+import { outbox, showWaiting, sync, uuid } from "./outbox.js";
 
 const root = document.getElementById("messages-page");
 const store = outbox(root ? root.dataset.patient : "");
-const FINAL = new Set((root ? root.dataset.statuses : "").split(" ").filter(Boolean));
-const BATCH = 200;
 let sequence = Date.now();
-let syncing = null;
 
 function say(text) {
   const status = document.getElementById("message-status");
@@ -50,42 +47,11 @@ function settle(id, result) {
   }
 }
 
-async function sync() {
-  if (syncing) return syncing;
-  syncing = (async () => {
-    try {
-      let waiting = await store.all();
-      while (waiting.length && navigator.onLine !== false) {
-        const chunk = waiting.slice(0, BATCH);
-        const response = await fetch(root.dataset.apiSync, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ events: chunk.map(({ patient, seq, ...event }) => event) }),
-        });
-        if (!response.ok) {
-          if ([400, 401, 403].includes(response.status)) say("Please log in again to send. Your message is kept on this phone.");
-          return;
-        }
-        const { results } = await response.json();
-        const finished = [];
-        results.forEach((result, index) => {
-          if (!FINAL.has(result.status)) return;
-          finished.push(chunk[index].id);
-          settle(chunk[index].id, result);
-        });
-        await store.remove(finished);
-        if (finished.length < chunk.length) return;
-        if (chunk.some((e) => e.type === "message")) say("Sent.");
-        waiting = await store.all();
-      }
-    } catch (error) {
-      say("You are offline. Your message is saved on this phone and will be sent when you are online.");
-    } finally {
-      syncing = null;
-    }
-  })();
-  return syncing;
+// outbox.js sends (sync); this page marks its own messages as they are answered for.
+function onSynced(synced) {
+  const mine = synced.detail.settled.filter((s) => s.event.type === "message");
+  for (const result of mine) settle(result.event.id, result);
+  if (mine.some((s) => s.status !== "rejected")) say("Sent.");
 }
 
 async function onSubmit(submit) {
@@ -104,15 +70,15 @@ async function onSubmit(submit) {
   if (navigator.onLine === false) {
     say("You are offline. Your message is saved on this phone and will be sent when you are online.");
   }
+  await showWaiting();
   sync();
 }
 
 async function start() {
   if (!root) return;
   document.addEventListener("submit", onSubmit);
-  window.addEventListener("online", sync);
+  document.addEventListener("stride:synced", onSynced);
   for (const event of await store.all()) if (event.type === "message") show(event);
-  sync();
 }
 
 start();

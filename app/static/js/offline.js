@@ -1,6 +1,10 @@
 // Stride on every patient page: registers the service worker (sw.js), says when the phone is
-// offline or the page is a copy saved on it, and asks the worker to keep the patient's main
-// pages (and the files they use) so they open offline before they were first visited.
+// offline or the page is a copy saved on it, sends the changes waiting on the phone (the
+// outbox's sync: on load and when the phone is back online), and asks the worker to keep
+// the patient's main pages (and the files they use) so they open offline before they were
+// first visited.
+
+import { showWaiting, sync } from "./outbox.js";
 
 const note = document.getElementById("connection-note");
 const savedAt = document.documentElement.dataset.savedAt;
@@ -38,6 +42,8 @@ async function start() {
   show();
   window.addEventListener("online", show);
   window.addEventListener("offline", show);
+  window.addEventListener("online", () => sync());
+  showWaiting().then(() => sync());
   if (!note || !("serviceWorker" in navigator)) return;
   try {
     await navigator.serviceWorker.register(note.dataset.sw, { scope: "/" });

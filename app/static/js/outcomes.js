@@ -4,11 +4,11 @@
 // - This script shows one question at a time with Back / Skip / Next, and keeps the answers
 //   so far in localStorage, so a questionnaire left half-way opens where it was left.
 // - Sending makes one "outcome" event with its own UUID and puts it in the same IndexedDB
-//   outbox as the day page's ticks (outbox.js). It is sent to POST /api/v1/sync now,
-//   or, offline, by the day page when the phone is back online. The server stores each
-//   UUID once, so a resend never answers twice.
+//   outbox as the day page's ticks (outbox.js). Its sync() sends it to POST /api/v1/sync
+//   now, or, offline, from whichever patient page is open when the phone is back online.
+//   The server stores each UUID once, so a resend never answers twice.
 
-import { csrfToken, outbox, uuid } from "./outbox.js";
+import { outbox, showWaiting, sync, uuid } from "./outbox.js";
 
 const form = document.getElementById("questionnaire");
 const questions = form ? [...form.querySelectorAll("[data-question]")] : [];
@@ -109,23 +109,6 @@ function status(text) {
   box.textContent = text;
 }
 
-async function send(event) {
-  let response;
-  try {
-    response = await fetch(form.dataset.apiSync, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ events: [event] }),
-    });
-  } catch (error) {
-    return null; // offline: the event waits in the outbox
-  }
-  if (!response.ok) return null;
-  const { results } = await response.json();
-  return results[0];
-}
-
 function showRejected(errors) {
   const messages = Object.values(errors || {});
   status(`Not saved yet: ${messages.join(" ")}`);
@@ -139,14 +122,14 @@ async function onSubmit(submit) {
   event.patient = form.dataset.patient;
   event.seq = Date.now();
   await store.add(event);
-  const { patient, seq, ...body } = event;
-  const result = await send(body);
-  if (result === null) {
+  await showWaiting();
+  const { settled } = await sync();
+  const result = settled.find((s) => s.event.id === event.id);
+  if (!result) {
     localStorage.removeItem(KEY);
     status("Saved on this phone. It will be sent when you are back online.");
     return;
   }
-  await store.remove([event.id]);
   if (result.status === "rejected") {
     showRejected(result.errors);
     return;

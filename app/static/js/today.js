@@ -8,15 +8,14 @@
 //   answers applied, duplicate, rejected or superseded for it, so nothing is lost; the
 //   server stores each UUID once, so nothing is counted twice when a send is repeated.
 // - On load: the page's state is refreshed from /api/v1/today (or its cached copy), then
-//   the events still waiting in IndexedDB are applied on top and sent when online.
+//   the events still waiting in IndexedDB are applied on top. Sending is outbox.js's sync(),
+//   which every patient page starts (offline.js); after a sync this page reads its state again.
 
-import { csrfToken, outbox, uuid } from "./outbox.js";
+import { outbox, showWaiting, sync, uuid } from "./outbox.js";
 
 const root = document.getElementById("day");
 // The API's limits and names come with the page (from the server's event schema).
 const words = (name) => (root ? root.dataset[name] : "").split(" ").filter(Boolean);
-const FINAL = new Set(words("statuses")); // every status the server answers is final
-const BATCH = root ? Number(root.dataset.batchLimit) : 0;
 const INT_FIELDS = words("wholeNumberFields");
 const LIST_FIELDS = words("listFields"); // one form input per item (reps of each set)
 
@@ -119,8 +118,8 @@ function pendingTarget(event) {
   return el && el.querySelector("[data-pending-note]");
 }
 
-async function showPending() {
-  const waiting = await store.all();
+// The "Saved on this phone, will sync" note of each unit and check-in still waiting.
+function showPending(waiting) {
   root.querySelectorAll("[data-pending-note]").forEach((note) => {
     note.hidden = true;
     note.closest(".unit")?.removeAttribute("data-pending");
@@ -132,21 +131,6 @@ async function showPending() {
       note.closest(".unit")?.setAttribute("data-pending", "true");
     }
   }
-  const banner = document.getElementById("sync-banner");
-  const before = Number(banner.dataset.count || 0);
-  banner.dataset.count = String(waiting.length);
-  clearTimeout(showPending.timer);
-  banner.classList.toggle("synced", !waiting.length && before > 0);
-  if (waiting.length) {
-    const things = waiting.length === 1 ? "1 change is" : `${waiting.length} changes are`;
-    banner.textContent = `${things} saved on this phone and will sync when you are online.`;
-  } else if (before > 0) {
-    // The outbox has just emptied: say so briefly.
-    banner.textContent = "All changes synced.";
-    showPending.timer = setTimeout(() => (banner.hidden = true), 4000);
-    return (banner.hidden = false);
-  }
-  banner.hidden = waiting.length === 0;
 }
 
 function showAdvice(section, zone, advice) {
@@ -194,55 +178,6 @@ async function refreshFromServer() {
   showProgress();
 }
 
-let syncing = null;
-
-async function sync() {
-  if (syncing) return syncing;
-  syncing = (async () => {
-    let sent = false;
-    try {
-      let waiting = await store.all();
-      while (waiting.length && navigator.onLine !== false) {
-        const chunk = waiting.slice(0, BATCH);
-        const events = chunk.map(({ patient, seq, ...event }) => event);
-        const response = await fetch(root.dataset.apiSync, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ events }),
-        });
-        if (!response.ok) {
-          if ([400, 401, 403].includes(response.status)) {
-            notice("Please log in again so your changes can sync. They are kept on this phone.");
-          }
-          return;
-        }
-        const { results } = await response.json();
-        const finished = [];
-        results.forEach((result, index) => {
-          if (!FINAL.has(result.status)) return;
-          finished.push(chunk[index].id);
-          if (result.status === "rejected") {
-            const messages = Object.values(result.errors || {}).join(" ");
-            notice(`One change could not be saved: ${messages}`);
-          }
-        });
-        await store.remove(finished);
-        sent = true;
-        if (finished.length < chunk.length) return; // the server will see the rest next time
-        waiting = await store.all();
-      }
-    } catch (error) {
-      // Offline or the server is away: everything stays in IndexedDB for the next try.
-    } finally {
-      syncing = null;
-      await showPending();
-      if (sent) await refreshFromServer();
-    }
-  })();
-  return syncing;
-}
-
 // The day the address asks for (?date=), else the page's own day.
 function askedDay() {
   return new URLSearchParams(location.search).get("date") || root.dataset.date;
@@ -254,11 +189,13 @@ function pageIsTheDayAsked() {
   return location.pathname !== "/today" || askedDay() === root.dataset.date;
 }
 
-// Undoing a tick goes back to the sets counted before it, not to none.
+// Undoing a tick goes back to the sets counted before it, not to none. A unit drawn done
+// (after a reload) has no "before" on this page: undo takes back its last set.
 function undoKeepsTheCount(event, form) {
   if (event.type !== "untick") return;
   const el = form.closest(".unit");
-  const before = Number(el.dataset.setsBefore || 0);
+  const counted = Number(el.dataset.setsDone || 0);
+  const before = el.dataset.setsBefore !== undefined ? Number(el.dataset.setsBefore) : counted - 1;
   const sets = Number(el.closest(".exercise").dataset.sets);
   if (before > 0 && before < sets) Object.assign(event, { type: "sets", sets_done: before });
 }
@@ -275,7 +212,7 @@ async function record(event) {
   applyLocally(event);
   showProgress();
   await store.add(event);
-  await showPending();
+  await showWaiting();
   sync();
 }
 
@@ -411,10 +348,9 @@ async function start() {
   if (!root) return;
   document.addEventListener("submit", onSubmit);
   setUpTimers();
-  window.addEventListener("online", () => {
-    document.getElementById("offline-note").hidden = true;
-    sync();
-  });
+  document.addEventListener("stride:waiting", (waiting) => showPending(waiting.detail));
+  document.addEventListener("stride:synced", (synced) => synced.detail.settled.length && refreshFromServer());
+  window.addEventListener("online", () => (document.getElementById("offline-note").hidden = true));
   if (!pageIsTheDayAsked()) {
     notice(`This page is not ${askedDay()}, so nothing can be recorded here. Open that day again when you are online.`);
   }
@@ -424,8 +360,7 @@ async function start() {
   await refreshFromServer();
   for (const event of await store.all()) applyLocally(event);
   showProgress();
-  await showPending();
-  sync();
+  showPending(await store.all());
 }
 
 start();
