@@ -330,7 +330,7 @@ def build_targets(servers: Servers, url: str) -> list[dict]:
         ),  # fmt: skip
         _target(
             "sync_first",
-            "POST /api/v1/sync, tick and untick in turn (suggestions refreshed each time)",
+            "POST /api/v1/sync, tick and untick in turn (each queues a suggestion refresh)",
             app_base,
             "/api/v1/sync",
             patient_cookie,
