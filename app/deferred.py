@@ -15,7 +15,6 @@ Pass ids, not ORM objects: the request's session is gone by the time deferred wo
 """
 
 import logging
-import traceback
 from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
@@ -23,6 +22,7 @@ from typing import Any, cast
 from flask import Flask, Response, current_app, g, has_request_context
 
 from app.extensions import db
+from app.failures import log_failure
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +59,4 @@ def run_deferred(app: Flask, work: list[Work]) -> None:
                 db.session.commit()
             except Exception as error:
                 db.session.rollback()
-                # Where it failed, not the message: a database error's message quotes the row
-                # it was writing, which may be health data.
-                logger.error(
-                    "deferred %s failed with %s at\n%s",
-                    func.__qualname__,
-                    type(error).__name__,
-                    "".join(traceback.format_tb(error.__traceback__)),
-                )
+                log_failure(logger, f"deferred {func.__qualname__}", error)

@@ -1,4 +1,5 @@
-"""`flask worker`: runs scheduled work (today: the reminders due) until SIGTERM or Ctrl+C.
+"""`flask worker`: runs scheduled work (the reminders due, the queued suggestion refreshes)
+until SIGTERM or Ctrl+C.
 
 Not a service: like a request or app/deferred.py, each run is a unit of work that commits.
 Several workers may run at once (two servers, or a restart overlapping): each reminder row is
@@ -10,7 +11,6 @@ then sends it, and the push's Topic and the notification's tag keep the phone to
 import logging
 import signal
 import threading
-import traceback
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
@@ -19,13 +19,14 @@ from flask import Flask
 
 from app.domain.localtime import utcnow
 from app.extensions import db
-from app.services import reminders
+from app.failures import log_failure
+from app.services import reminders, suggestions
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 # The scheduled jobs, each run with the time now; add new kinds of work here.
-JOBS: tuple[Callable[[datetime], dict[str, int]], ...] = (reminders.run_due,)
+JOBS: tuple[Callable[[datetime], dict[str, int]], ...] = (reminders.run_due, suggestions.run_due)
 
 
 def run_once(app: Flask, clock: Clock | None = None) -> dict[str, int]:
@@ -39,13 +40,7 @@ def run_once(app: Flask, clock: Clock | None = None) -> dict[str, int]:
                     counts[key] = counts.get(key, 0) + value
             except Exception as error:
                 db.session.rollback()
-                # Where it failed, not the message: a database error quotes rows (health data).
-                logger.error(
-                    "worker job %s failed with %s at\n%s",
-                    job.__qualname__,
-                    type(error).__name__,
-                    "".join(traceback.format_tb(error.__traceback__)),
-                )
+                log_failure(logger, f"worker job {job.__qualname__}", error)
                 counts["errors"] = counts.get("errors", 0) + 1
             finally:
                 db.session.remove()

@@ -195,7 +195,7 @@ def _free_port() -> int:
 
 
 class Servers:
-    """Stride and hello-world under gunicorn with the same settings, on loopback."""
+    """Stride with its worker, and hello-world, under gunicorn with the same settings (loopback)."""
 
     def __init__(self, url: str, workers: int) -> None:
         self.url = url
@@ -233,6 +233,17 @@ class Servers:
         )
         try:
             self.app_base = self._start("wsgi:app", ROOT, env)
+            # Its worker too, as production runs it: the sync queues the suggestion refresh
+            # and the worker runs it (every WORKER_POLL_SECONDS), on the same two CPUs.
+            self.processes.append(
+                subprocess.Popen(
+                    [str(BIN / "flask"), "worker"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             self.hello_base = self._start("hello:app", BENCH, dict(os.environ))
         except BaseException:
             self.__exit__()
@@ -319,7 +330,7 @@ def build_targets(servers: Servers, url: str) -> list[dict]:
         ),  # fmt: skip
         _target(
             "sync_first",
-            "POST /api/v1/sync, tick and untick in turn (suggestions refreshed each time)",
+            "POST /api/v1/sync, tick and untick in turn (each queues a suggestion refresh)",
             app_base,
             "/api/v1/sync",
             patient_cookie,

@@ -664,3 +664,11 @@ def outcome(measure_id: int, answers: list, **extra: Any) -> dict:
         "answers": answers,
         **extra,
     }
+
+
+def worker_refreshes() -> dict[str, int]:
+    """Run the worker's suggestion refresh as `flask worker` would, once (app/worker.py)."""
+    from app.domain.localtime import utcnow
+    from app.services import suggestions
+
+    return suggestions.run_due(utcnow())

@@ -11,7 +11,15 @@ from app.models.accounts import (
     Role,
     User,
 )
-from app.models.activity import CheckIn, DaySummary, ExerciseLog, Flag, Suggestion, SyncEvent
+from app.models.activity import (
+    CheckIn,
+    DaySummary,
+    ExerciseLog,
+    Flag,
+    Suggestion,
+    SuggestionRefresh,
+    SyncEvent,
+)
 from app.models.library import (
     Exercise,
     ProgrammeTemplate,
@@ -61,6 +69,7 @@ __all__ = [
     "ReminderSetting",
     "Role",
     "Suggestion",
+    "SuggestionRefresh",
     "SyncEvent",
     "TemplatePhase",
     "TemplatePrescription",

@@ -168,6 +168,21 @@ class Suggestion(Base):
     )
 
 
+class SuggestionRefresh(Base):
+    """A patient whose suggestions the worker must work out again (one row per patient).
+
+    The sync adds it in the transaction that stores the ticks, so a refresh is never lost;
+    many syncs before the worker's next run make one row, so one refresh.
+    """
+
+    __tablename__ = "suggestion_refreshes"
+
+    patient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Flag(Base):
     """Something the physio must see at once, such as a red pain day."""
 

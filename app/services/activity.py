@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app import deferred
 from app.domain import adherence
 from app.domain.dose import Dose
 from app.domain.events import (
@@ -1152,8 +1151,9 @@ _SUMMARY_COLUMNS = tuple(c.key for c in sa.inspect(DaySummary).column_attrs if c
 def on_days_changed(patient: Patient, dates: list[date]) -> None:
     """Hook called after a patient's days changed in a way the suggestion rules may see.
 
-    Red days are already flagged (by the summary refresh). The suggestions are refreshed
-    after the response is sent: the phone need not wait for advice meant for the physio.
-    A further tick of today without pain does not call this (see apply_events).
+    Red days are already flagged (by the summary refresh). The suggestions are refreshed by
+    the worker (suggestions.queue_refresh, in this transaction): the phone need not wait for
+    advice meant for the physio, and a patient's syncs before the worker's next run make one
+    refresh. A further tick of today without pain does not call this (see apply_events).
     """
-    deferred.defer(suggestions.refresh_patient, patient.id)
+    suggestions.queue_refresh(patient.id)

@@ -46,6 +46,7 @@ from app.models import (
     ReminderSend,
     ReminderSetting,
     Suggestion,
+    SuggestionRefresh,
     SyncEvent,
     User,
 )
@@ -64,6 +65,7 @@ PATIENT_TABLES: tuple[str, ...] = (
     "day_summaries",
     "sync_events",
     "suggestions",
+    "suggestion_refreshes",
     "flags",
     "outcome_measures",
     "outcome_schedules",
@@ -321,6 +323,7 @@ def delete_patient(patient: Patient) -> DeletionPlan:
     delete(DaySummary, DaySummary.patient_id == patient_id)
     delete(SyncEvent, SyncEvent.patient_id == patient_id)
     delete(Suggestion, Suggestion.patient_id == patient_id)
+    delete(SuggestionRefresh, SuggestionRefresh.patient_id == patient_id)
     delete(Flag, Flag.patient_id == patient_id)
     delete(OutcomeMeasure, OutcomeMeasure.patient_id == patient_id)
     delete(OutcomeSchedule, OutcomeSchedule.patient_id == patient_id)

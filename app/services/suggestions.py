@@ -17,10 +17,11 @@ Statuses: pending -> applied | dismissed | superseded. A suggestion without a pr
 means the physio acknowledges it; it is stored as applied with no new version.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +40,7 @@ from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.reps import RepsSession, session_of
 from app.domain.schedule import due_by_day
 from app.extensions import db
+from app.failures import log_failure
 from app.models import (
     CheckIn,
     DaySummary,
@@ -51,9 +53,12 @@ from app.models import (
     ProgrammePhase,
     ProgrammeVersion,
     Suggestion,
+    SuggestionRefresh,
     User,
 )
 from app.services import audit, bulk, plans, programmes
+
+logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 28  # the rules look back 3 weeks; 4 keep the two-week trend comfortable
 PENDING = "pending"
@@ -242,11 +247,55 @@ def _phase_state(
     )
 
 
-def refresh_patient(patient_id: int) -> None:
-    """Refresh one patient's suggestions, by id: run as deferred work, which holds no ORM rows."""
-    patient = db.session.get(Patient, patient_id)
-    if patient is not None:
-        refresh_for_patient(patient)
+# How many queued patients one worker run refreshes at most (each in its own transaction).
+REFRESHES_PER_RUN = 500
+
+
+def queue_refresh(patient_id: int) -> None:
+    """Ask the worker to refresh the patient's suggestions (in the caller's transaction).
+
+    One row per patient: a patient's further syncs before the worker's next run add nothing,
+    so ticking six exercises makes one refresh, not six, and the sync does not wait for it.
+    """
+    db.session.execute(
+        bulk.insert_new_only(SuggestionRefresh),
+        [{"patient_id": patient_id, "due_since": utcnow()}],
+    )
+
+
+def run_due(now: datetime) -> dict[str, int]:
+    """The worker's job: refresh each queued patient once, oldest request first.
+
+    A patient is claimed by deleting its row, in the transaction that refreshes and commits:
+    two workers never both refresh one request (the second's DELETE finds nothing), a sync
+    during the refresh queues the patient again, and a failure rolls the claim back, so the
+    next run tries again. Where it failed is logged, never the rows (health data).
+    """
+    del now  # every queued refresh is due at once
+    queued = db.session.scalars(
+        sa.select(SuggestionRefresh.patient_id)
+        .order_by(SuggestionRefresh.due_since)
+        .limit(REFRESHES_PER_RUN)
+    ).all()
+    db.session.commit()
+    counts = {"suggestion_refreshes": 0}
+    for patient_id in queued:
+        try:
+            claimed = db.session.scalar(
+                sa.delete(SuggestionRefresh)
+                .where(SuggestionRefresh.patient_id == patient_id)
+                .returning(SuggestionRefresh.patient_id)
+            )
+            patient = db.session.get(Patient, patient_id) if claimed is not None else None
+            if patient is not None:
+                refresh_for_patient(patient)
+                counts["suggestion_refreshes"] += 1
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            log_failure(logger, "suggestion refresh", error)
+            counts["errors"] = counts.get("errors", 0) + 1
+    return counts
 
 
 def _lock_programme(programme_id: int) -> Programme | None:

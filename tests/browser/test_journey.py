@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app import worker
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
@@ -230,6 +231,7 @@ def test_physio_plans_patient_ticks_offline_and_physio_adjusts(
     assert not watch.problems, watch.problems
     pages.check(charts, "physio-charts")
 
+    assert worker.run_once(live_app)["suggestion_refreshes"] == 1  # flask worker's next run
     physio.goto(f"{base}/patients/{patient_id}")
     suggestion = physio.locator("#suggestions article.suggestion").first
     suggestion.wait_for()

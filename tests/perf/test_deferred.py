@@ -1,16 +1,16 @@
-"""Deferred work: the sync answers first, then refreshes suggestions; a failure stays out of it."""
+"""Work after the answer: the sync queues the suggestion refresh for the worker (which runs it
+once, and keeps a failure to itself); deferred work runs once the response is closed."""
 
 import logging
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import has_request_context
 
 from app import deferred
-from app.domain.localtime import local_today
+from app.domain.localtime import local_today, utcnow
 from app.extensions import db
-from app.models import ExerciseLog
+from app.models import ExerciseLog, Suggestion, SuggestionRefresh
 from app.services import suggestions
 from tests.factories import checkin, tick
 
@@ -29,20 +29,36 @@ def test_outside_a_request_deferred_work_runs_at_once():
     assert calls == [1]
 
 
-def test_sync_refreshes_suggestions_after_its_response_is_closed(
+def _queued(patient_id: int) -> bool:
+    found = db.session.get(SuggestionRefresh, patient_id, populate_existing=True)
+    return found is not None
+
+
+def test_the_sync_queues_the_refresh_and_the_worker_runs_it_once(
     client, make, patient, monkeypatch
 ):  # type: ignore[no-untyped-def]
     today = _plan(make, patient)
     calls = []
-    monkeypatch.setattr(
-        suggestions, "refresh_patient", lambda pid: calls.append((pid, has_request_context()))
-    )
+    monkeypatch.setattr(suggestions, "refresh_for_patient", lambda p: calls.append(p.id))
     client.login_as(patient.user)
-    response = client.post_json("/api/v1/sync", {"events": [tick(1, today)]}, buffered=False)
-    assert response.status_code == 200
-    assert calls == []  # answered before the refresh ran
-    response.close()  # what the server does once the response is sent
-    assert calls == [(patient.id, False)]  # outside the request, in its own app context
+    for n in (1, 2):  # two syncs before the worker runs: one refresh
+        events = {"events": [tick(1, today, pain=2 + n)]}
+        assert client.post_json("/api/v1/sync", events).status_code == 200
+    assert calls == [] and _queued(patient.id)  # answered without waiting for the refresh
+    assert suggestions.run_due(utcnow()) == {"suggestion_refreshes": 1}
+    assert calls == [patient.id] and not _queued(patient.id)
+    assert suggestions.run_due(utcnow()) == {"suggestion_refreshes": 0}  # done once
+
+
+def test_the_worker_refreshes_the_suggestions_a_red_day_calls_for(client, make, patient):  # type: ignore[no-untyped-def]
+    today = _plan(make, patient)
+    client.login_as(patient.user)
+    events = [tick(1, today, pain=8), checkin("during", today, 8)]
+    assert client.post_json("/api/v1/sync", {"events": events}).status_code == 200
+    pending = sa.select(Suggestion).where(Suggestion.patient_id == patient.id)
+    assert db.session.scalars(pending).all() == []
+    suggestions.run_due(utcnow())
+    assert "regress" in {row.kind for row in db.session.scalars(pending)}
 
 
 def test_a_failing_refresh_never_breaks_the_sync_and_logs_no_health_data(
@@ -50,25 +66,27 @@ def test_a_failing_refresh_never_breaks_the_sync_and_logs_no_health_data(
 ):  # type: ignore[no-untyped-def]
     today = _plan(make, patient)
 
-    def fail(patient_id: int) -> None:
+    def fail(patient) -> None:  # type: ignore[no-untyped-def]
         # A database error's message quotes its parameters, here a patient's words.
         db.session.execute(sa.text("SELECT * FROM no_such_table WHERE note = :n"), {"n": NOTE})
 
-    monkeypatch.setattr(suggestions, "refresh_patient", fail)
+    monkeypatch.setattr(suggestions, "refresh_for_patient", fail)
     # Alembic's fileConfig (the migrations run in this process) disables existing loggers.
-    monkeypatch.setattr(deferred.logger, "disabled", False)
+    monkeypatch.setattr(suggestions.logger, "disabled", False)
     client.login_as(patient.user)
-    with caplog.at_level(logging.ERROR, logger="app.deferred"):
-        response = client.post_json(
-            "/api/v1/sync", {"events": [tick(1, today, pain=9), checkin("during", today, 9)]}
-        )
+    response = client.post_json(
+        "/api/v1/sync", {"events": [tick(1, today, pain=9), checkin("during", today, 9)]}
+    )
     assert response.status_code == 200
     assert [r["status"] for r in response.get_json()["results"]] == ["applied", "applied"]
+    with caplog.at_level(logging.ERROR, logger="app.services.suggestions"):
+        assert suggestions.run_due(utcnow()) == {"suggestion_refreshes": 0, "errors": 1}
     log = db.session.scalar(sa.select(ExerciseLog).where(ExerciseLog.patient_id == patient.id))
     assert log is not None and log.done and log.pain == 9  # the tick is kept
+    assert _queued(patient.id)  # the claim was rolled back: the next run tries again
     [record] = caplog.records
     message = record.getMessage()
-    assert "<locals>.fail failed with " in message and "Error" in message  # what and where
+    assert "suggestion refresh failed with " in message and "Error" in message  # what, where
     assert NOTE not in message
 
 
@@ -101,17 +119,15 @@ def _event(today, kind, offset, pain=None, event_id=None):  # type: ignore[no-un
 @pytest.mark.parametrize(
     "stored, sent, refreshes", REFRESH_CASES.values(), ids=REFRESH_CASES.keys()
 )
-def test_a_batch_refreshes_suggestions_only_when_the_rules_may_see_it(
-    stored, sent, refreshes, client, make, patient, monkeypatch
+def test_a_batch_queues_a_refresh_only_when_the_rules_may_see_it(
+    stored, sent, refreshes, client, make, patient
 ):  # type: ignore[no-untyped-def]
     today = _plan(make, patient)
-    calls = []
-    monkeypatch.setattr(suggestions, "refresh_patient", calls.append)
     client.login_as(patient.user)
     for batch in (stored, sent):
         events = [_event(today, *spec) for spec in batch]
         if events:
             assert client.post_json("/api/v1/sync", {"events": events}).status_code == 200
         if batch is stored:
-            calls.clear()
-    assert calls == ([patient.id] if refreshes else [])
+            db.session.execute(sa.delete(SuggestionRefresh))  # as if the worker had run
+    assert _queued(patient.id) is refreshes

@@ -12,7 +12,7 @@ from app.models import AuditEvent, Prescription, ProgrammeVersion, Suggestion
 from app.services import programmes
 from app.services import suggestions as service
 from app.services.caseload import caseload
-from tests.factories import checkin
+from tests.factories import checkin, worker_refreshes
 from tests.progress.decisions import choose
 
 
@@ -45,6 +45,7 @@ def red_day(client, make, patient, today):  # type: ignore[no-untyped-def]
     client.login_as(patient.user)
     response = client.post_json("/api/v1/sync", {"events": [checkin("during", today, 8)]})
     assert response.get_json()["results"][0]["zone"] == "red"
+    worker_refreshes()
 
 
 def test_one_red_day_gives_one_pending_proposal_and_one_open_flare(

@@ -19,7 +19,7 @@ from app.models import (
 )
 from app.services import activity, programmes
 from app.services import suggestions as service
-from tests.factories import checkin
+from tests.factories import checkin, worker_refreshes
 from tests.progress.decisions import change_of, choose
 
 
@@ -275,6 +275,7 @@ def test_red_day_raises_one_flag_and_the_physio_marks_it_seen(client, physio, pa
     for pain in (7, 8):  # the same red day, synced twice
         response = client.post_json("/api/v1/sync", {"events": [checkin("during", today, pain)]})
         assert response.get_json()["results"][0]["zone"] == "red"
+        worker_refreshes()
     flags = db.session.scalars(sa.select(Flag).where(Flag.patient_id == patient.id)).all()
     assert len(flags) == 1
     assert flags[0].kind == "red_day" and "7/10" in flags[0].message

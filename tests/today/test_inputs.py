@@ -14,12 +14,13 @@ from app.models import CheckIn, DaySummary, ExerciseLog, Flag, Suggestion, SyncE
 from app.services import activity, data_rights
 from app.services import programmes as programme_service
 from app.services import suggestions as suggestion_service
-from tests.factories import checkin, tick
+from tests.factories import checkin, tick, worker_refreshes
 
 
 def _sync(client, events):  # type: ignore[no-untyped-def]
     response = client.post_json("/api/v1/sync", {"events": events})
     assert response.status_code == 200, response.data[:300]
+    worker_refreshes()  # the suggestions, as the worker refreshes them after a sync
     return response.json["results"]
 
 
