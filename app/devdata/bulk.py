@@ -107,8 +107,9 @@ class BulkWriter:
         self.connection = connection
         self.dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
-        self.dropped: list[tuple[str, str, str]] = []  # (table, name, definition)
-        self.dropped_indexes: list[str] = []  # the statements that make them again
+        # The statements that make the dropped foreign keys, indexes and keys again.
+        self.dropped_keys: list[str] = []
+        self.dropped_indexes: list[str] = []
         if self.dialect.name == "sqlite":
             # Scale data is throwaway: skip the journal flushes while writing it.
             connection.exec_driver_sql("PRAGMA cache_size = -200000")
@@ -138,14 +139,7 @@ class BulkWriter:
         """
         if not self.postgres:
             return
-        constraints = self.connection.execute(
-            sa.text(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-                "FROM pg_constraint WHERE contype IN ('p', 'u') "
-                "AND conrelid::regclass::text = ANY(:t)"
-            ),
-            {"t": list(tables)},
-        ).all()
+        keys = self._drop_constraints(tables, ["p", "u"])
         indexes = self.connection.execute(
             sa.text(
                 "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
@@ -154,14 +148,9 @@ class BulkWriter:
             ),
             {"t": list(tables)},
         ).all()
-        for table, name, _ in constraints:
-            self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
-        self.dropped_indexes = [
-            *(f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints),
-            *(definition for _, definition in indexes),
-        ]
+        self.dropped_indexes = [*keys, *(definition for _, definition in indexes)]
 
     def restore_indexes(self) -> None:
         """Build the dropped indexes and keys again (each one sort of its table)."""
@@ -173,26 +162,27 @@ class BulkWriter:
 
     def drop_foreign_keys(self, tables: Sequence[str]) -> None:
         """Drop the tables' foreign keys on PostgreSQL, remembering them for restore."""
-        if not self.postgres:
-            return
-        found = self.connection.execute(
-            sa.text(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-                "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"
-            ),
-            {"t": list(tables)},
-        ).all()
-        for table, name, _ in found:
-            self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        self.dropped = [(table, name, definition) for table, name, definition in found]
+        if self.postgres:
+            self.dropped_keys = self._drop_constraints(tables, ["f"])
 
     def restore_foreign_keys(self) -> None:
         """Add the dropped foreign keys back: each is checked in one pass over its table."""
-        for table, name, definition in self.dropped:
-            self.connection.exec_driver_sql(
-                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-            )
-        self.dropped = []
+        for statement in self.dropped_keys:
+            self.connection.exec_driver_sql(statement)
+        self.dropped_keys = []
+
+    def _drop_constraints(self, tables: Sequence[str], kinds: list[str]) -> list[str]:
+        """Drop the tables' constraints of those kinds; return the statements that re-add them."""
+        found = self.connection.execute(
+            sa.text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = ANY(:k) AND conrelid::regclass::text = ANY(:t)"
+            ),
+            {"t": list(tables), "k": kinds},
+        ).all()
+        for table, name, _ in found:
+            self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        return [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in found]
 
     def analyze(self) -> None:
         if self.postgres:
