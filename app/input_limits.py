@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, render_template, request
+from flask_login import current_user
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
@@ -111,7 +112,10 @@ def register(app: Flask) -> None:
     def cap_body() -> None:
         view = app.view_functions.get(request.endpoint or "")
         limit = getattr(view, "max_content_length", None)
-        if limit is not None:
+        # A view's larger cap (the uploads) is for a signed-in caller only: the CSRF check
+        # reads the form before the view's login check runs, so without this anyone could
+        # make the server take in 50 MB bodies only to be told to log in.
+        if limit is not None and current_user.is_authenticated:
             request.max_content_length = limit
         streamed = request.content_length is None and "wsgi.input_terminated" in request.environ
         if streamed and request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -125,7 +129,7 @@ def register(app: Flask) -> None:
         from app import json_error
 
         view = app.view_functions.get(request.endpoint or "")
-        errors = getattr(view, "too_large", None)
+        errors = getattr(view, "too_large", None) if current_user.is_authenticated else None
         message = " ".join(errors.values()) if errors else "That request is too large."
         if request.path.startswith("/api/"):
             return json_error(413, message, errors)

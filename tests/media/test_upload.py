@@ -263,3 +263,15 @@ def test_a_line_not_in_the_plan_has_no_media_page(db, client, physio, patient, m
     client.login_as(physio)
     url = f"/patients/{patient.id}/programmes/{programme.id}/lines/9/media"
     assert client.get(url).status_code == 404
+
+
+def test_a_large_upload_from_someone_not_signed_in_is_refused_before_it_is_read(
+    app, db, client, clinic_exercise
+):  # type: ignore[no-untyped-def]
+    # The upload cap is 50 MB for staff; anyone else keeps the one-megabyte cap of every page.
+    before = folder_files(app)
+    response = upload(client, _exercise_url(clinic_exercise), mp4_bytes(2 * 1024 * 1024), "x.mp4")
+    assert response.status_code == 413
+    assert "50 MB" not in response.get_data(as_text=True)
+    assert media_svc.of_exercise(clinic_exercise.id) == []
+    assert folder_files(app) == before
