@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, render_template, request
-from flask_login import current_user
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 from werkzeug.routing import IntegerConverter, Map
 
