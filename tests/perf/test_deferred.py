@@ -2,12 +2,13 @@
 once, and keeps a failure to itself); deferred work runs once the response is closed."""
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app import deferred
+from app import deferred, worker
 from app.domain.localtime import local_today, utcnow
 from app.extensions import db
 from app.models import ExerciseLog, Suggestion, SuggestionRefresh
@@ -131,3 +132,49 @@ def test_a_batch_queues_a_refresh_only_when_the_rules_may_see_it(
         if batch is stored:
             db.session.execute(sa.delete(SuggestionRefresh))  # as if the worker had run
     assert _queued(patient.id) is refreshes
+
+
+@pytest.fixture
+def committed_queued(app):  # type: ignore[no-untyped-def]
+    """A patient with two weeks of ticks and a queued refresh, committed for other connections."""
+    from app.models import Clinic, Exercise, Patient, User
+    from app.services import data_rights
+    from tests.factories import _PASSWORD_HASH, Make
+
+    with app.app_context():
+        make = Make(password_hash=_PASSWORD_HASH or "x")
+        clinic = make.clinic("Refresh race clinic")
+        patient = make.patient(make.staff(clinic))
+        exercise = make.exercise(f"race-{clinic.id}", name="Bridge", clinic_id=clinic.id)
+        today = local_today(patient.timezone)
+        make.programme(patient, [exercise], start=today - timedelta(days=14))
+        make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
+        suggestions.queue_refresh(patient.id)
+        ids = patient.id, clinic.id
+        db.session.commit()
+    yield ids[0]
+    with app.app_context():
+        data_rights.delete_patient(db.session.get(Patient, ids[0]))
+        db.session.execute(sa.delete(Exercise).where(Exercise.clinic_id == ids[1]))
+        db.session.execute(sa.delete(User).where(User.clinic_id == ids[1]))
+        db.session.execute(sa.delete(Clinic).where(Clinic.id == ids[1]))
+        db.session.commit()
+
+
+def test_two_workers_started_at_once_refresh_a_queued_patient_once(app, committed_queued):  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(2)
+    results: list[dict[str, int]] = []
+
+    def one_worker() -> None:
+        barrier.wait()
+        results.append(worker.run_once(app))
+
+    threads = [threading.Thread(target=one_worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2 and not any(r.get("errors") for r in results), results
+    assert sum(r["suggestion_refreshes"] for r in results) == 1
+    with app.app_context():
+        assert db.session.get(SuggestionRefresh, committed_queued) is None
