@@ -7,12 +7,12 @@ flushes, so ids are set; keyword arguments override any column.
 
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ import yaml
 
 from app.extensions import db
 from app.models import (
+    AuditEvent,
     CheckIn,
     Clinic,
     DaySummary,
@@ -672,3 +673,32 @@ def worker_refreshes() -> dict[str, int]:
     from app.services import suggestions
 
     return suggestions.run_due(utcnow())
+
+
+T = TypeVar("T")
+
+
+def committed_patient(
+    app: Any, clinic_name: str, more: Callable[["Make", Patient, Exercise], T]
+) -> Iterator[T]:
+    """A clinic with a physio, a patient and a clinic exercise, and what more() adds to them,
+    committed for real so other connections (threads, workers) see them; yields what more()
+    returns, then deletes it all. Use as a fixture's body: `yield from committed_patient(...)`.
+    """
+    from app.services import data_rights
+
+    with app.app_context():
+        make = Make(password_hash=_PASSWORD_HASH or "x")
+        clinic = make.clinic(clinic_name)
+        patient = make.patient(make.staff(clinic))
+        exercise = make.exercise(f"race-{clinic.id}", name="Bridge", clinic_id=clinic.id)
+        extra = more(make, patient, exercise)
+        patient_id, clinic_id = patient.id, clinic.id
+        db.session.commit()
+    yield extra
+    with app.app_context():
+        data_rights.delete_patient(db.session.get(Patient, patient_id))
+        for model in (AuditEvent, Exercise, User):
+            db.session.execute(sa.delete(model).where(model.clinic_id == clinic_id))
+        db.session.execute(sa.delete(Clinic).where(Clinic.id == clinic_id))
+        db.session.commit()

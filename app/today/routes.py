@@ -138,21 +138,23 @@ def plan_seen() -> ResponseReturnValue:
     )
 
 
+# What the pages and their scripts need of the event schema, so none restates it (built once:
+# every page renders it, as base.html's sync banner carries the statuses and batch limit).
+EVENT_SCHEMA: dict[str, object] = {
+    "event_schema": {
+        "batch_limit": MAX_EVENTS_PER_BATCH,
+        "note_max_chars": NOTE_MAX_CHARS,
+        "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
+        "list_fields": " ".join(LIST_FIELDS),
+        "statuses": " ".join(EventStatus),
+    }
+}
+
+
 @bp.app_context_processor
 def event_schema() -> dict[str, object]:
-    """What the pages and their scripts need of the event schema, so none restates it.
-
-    Every page: base.html's sync banner carries the statuses and batch limit for outbox.js.
-    """
-    return {
-        "event_schema": {
-            "batch_limit": MAX_EVENTS_PER_BATCH,
-            "note_max_chars": NOTE_MAX_CHARS,
-            "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
-            "list_fields": " ".join(LIST_FIELDS),
-            "statuses": " ".join(EventStatus),
-        }
-    }
+    """The event schema for every page's template (EVENT_SCHEMA)."""
+    return EVENT_SCHEMA
 
 
 @bp.get("/week")

@@ -13,7 +13,7 @@ from app.domain.localtime import local_today, utcnow
 from app.extensions import db
 from app.models import ExerciseLog, Suggestion, SuggestionRefresh
 from app.services import suggestions
-from tests.factories import checkin, tick
+from tests.factories import checkin, committed_patient, tick
 
 NOTE = "my left knee gave way at the bus stop"
 
@@ -137,28 +137,15 @@ def test_a_batch_queues_a_refresh_only_when_the_rules_may_see_it(
 @pytest.fixture
 def committed_queued(app):  # type: ignore[no-untyped-def]
     """A patient with two weeks of ticks and a queued refresh, committed for other connections."""
-    from app.models import Clinic, Exercise, Patient, User
-    from app.services import data_rights
-    from tests.factories import _PASSWORD_HASH, Make
 
-    with app.app_context():
-        make = Make(password_hash=_PASSWORD_HASH or "x")
-        clinic = make.clinic("Refresh race clinic")
-        patient = make.patient(make.staff(clinic))
-        exercise = make.exercise(f"race-{clinic.id}", name="Bridge", clinic_id=clinic.id)
+    def queued(make, patient, exercise) -> int:  # type: ignore[no-untyped-def]
         today = local_today(patient.timezone)
         make.programme(patient, [exercise], start=today - timedelta(days=14))
         make.days(patient, today - timedelta(days=14), today - timedelta(days=1), ticks=True)
         suggestions.queue_refresh(patient.id)
-        ids = patient.id, clinic.id
-        db.session.commit()
-    yield ids[0]
-    with app.app_context():
-        data_rights.delete_patient(db.session.get(Patient, ids[0]))
-        db.session.execute(sa.delete(Exercise).where(Exercise.clinic_id == ids[1]))
-        db.session.execute(sa.delete(User).where(User.clinic_id == ids[1]))
-        db.session.execute(sa.delete(Clinic).where(Clinic.id == ids[1]))
-        db.session.commit()
+        return patient.id
+
+    yield from committed_patient(app, "Refresh race clinic", queued)
 
 
 def test_two_workers_started_at_once_refresh_a_queued_patient_once(app, committed_queued):  # type: ignore[no-untyped-def]

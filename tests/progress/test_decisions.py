@@ -12,7 +12,7 @@ from app.models import AuditEvent, Prescription, ProgrammeVersion, Suggestion
 from app.services import programmes
 from app.services import suggestions as service
 from app.services.caseload import caseload
-from tests.factories import checkin, worker_refreshes
+from tests.factories import checkin, committed_patient, worker_refreshes
 from tests.progress.decisions import choose
 
 
@@ -163,15 +163,8 @@ def test_two_tabs_applying_at_once_one_gets_409_with_the_fresh_list(
 @pytest.fixture
 def committed(app):  # type: ignore[no-untyped-def]
     """A patient with a pending decision, committed for real so other connections see it."""
-    from app.services import data_rights
-    from tests.factories import _PASSWORD_HASH, Make
 
-    with app.app_context():
-        make = Make(password_hash=_PASSWORD_HASH or "x")
-        clinic = make.clinic("Race clinic")
-        physio = make.staff(clinic)
-        patient = make.patient(physio)
-        exercise = make.exercise(f"race-{clinic.id}", name="Bridge", clinic_id=clinic.id)
+    def decision(make, patient, exercise):  # type: ignore[no-untyped-def]
         programme = make.programme(patient, [exercise])
         suggestion = make.suggestion(
             patient,
@@ -189,19 +182,9 @@ def committed(app):  # type: ignore[no-untyped-def]
             },
         )
         flags = [make.flag(patient, programme.start_date + timedelta(days=n)) for n in (1, 2)]
-        ids = (physio.id, patient.id, suggestion.id, [f.id for f in flags])
-        clinic_id = clinic.id
-        db.session.commit()
-    yield ids
-    with app.app_context():
-        from app.models import Clinic, Exercise, Patient, User
+        return (patient.physio_id, patient.id, suggestion.id, [f.id for f in flags])
 
-        data_rights.delete_patient(db.session.get(Patient, ids[1]))
-        db.session.execute(sa.delete(AuditEvent).where(AuditEvent.clinic_id == clinic_id))
-        db.session.execute(sa.delete(Exercise).where(Exercise.clinic_id == clinic_id))
-        db.session.execute(sa.delete(User).where(User.clinic_id == clinic_id))
-        db.session.execute(sa.delete(Clinic).where(Clinic.id == clinic_id))
-        db.session.commit()
+    yield from committed_patient(app, "Race clinic", decision)
 
 
 def _race(app, work, threads: int = 6) -> list[str]:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from app import worker
 from app.extensions import db
 from app.models import PushSubscription, ReminderSend
 from app.services import reminders
+from tests.factories import committed_patient
 
 WEDNESDAY = date(2026, 12, 2)
 AT_NINE = datetime(2026, 12, 2, 9, 0, 30, tzinfo=UTC)  # London is on GMT in December
@@ -147,15 +148,8 @@ def test_flask_push_keys_prints_a_usable_pair(runner):  # type: ignore[no-untype
 @pytest.fixture
 def committed_reminded(app, push_service):  # type: ignore[no-untyped-def]
     """A patient with reminders on and two phones, committed so other connections see them."""
-    from app.models import Clinic, Exercise, Patient, User
-    from app.services import data_rights
-    from tests.factories import _PASSWORD_HASH, Make
 
-    with app.app_context():
-        make = Make(password_hash=_PASSWORD_HASH or "x")
-        clinic = make.clinic("Reminder race clinic")
-        patient = make.patient(make.staff(clinic))
-        exercise = make.exercise(f"race-{clinic.id}", name="Bridge", clinic_id=clinic.id)
+    def reminded(make, patient, exercise) -> int:  # type: ignore[no-untyped-def]
         make.programme(patient, [exercise], start=date(2026, 11, 2))
         reminders.save_choice(
             patient, enabled=True, times="09:00", evening_nudge=False, evening_time=time(20)
@@ -163,15 +157,9 @@ def committed_reminded(app, push_service):  # type: ignore[no-untyped-def]
         for name in ("phone", "tablet"):
             phone = push_service.subscription(f"{name}-{patient.id}")
             reminders.subscribe(patient, phone["endpoint"], **phone["keys"])
-        ids = patient.id, clinic.id
-        db.session.commit()
-    yield ids[0]
-    with app.app_context():
-        data_rights.delete_patient(db.session.get(Patient, ids[0]))
-        db.session.execute(sa.delete(Exercise).where(Exercise.clinic_id == ids[1]))
-        db.session.execute(sa.delete(User).where(User.clinic_id == ids[1]))
-        db.session.execute(sa.delete(Clinic).where(Clinic.id == ids[1]))
-        db.session.commit()
+        return patient.id
+
+    yield from committed_patient(app, "Reminder race clinic", reminded)
 
 
 def test_two_workers_started_at_once_send_each_reminder_once(app, committed_reminded, push_service):  # type: ignore[no-untyped-def]
