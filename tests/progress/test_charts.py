@@ -295,9 +295,11 @@ def test_progress_pages_draw_the_first_chart_and_embed_the_data_without_inline_s
         # plotly.js is named for charts.js to fetch when needed, not loaded with the page...
         assert 'data-plotly-src="/static/vendor/plotly.min.js?v=' in page
         assert not any(re.search(r'\ssrc="[^"]*plotly', attributes) for attributes in scripts)
-        # ... since the first chart, pain, comes drawn: the other charts' boxes are empty.
+        # ... since the first chart, pain, comes drawn: the others say so until they are.
         drawn = re.findall(r'data-chart="(\w+)"[^>]*>(<div class="chart-static")?', page)
         assert [key for key, static in drawn if static] == ["pain"]
+        waiting = re.findall(r'data-chart="(\w+)"[^>]*><p class="chart-waiting"', page)
+        assert waiting == [key for key, static in drawn if not static] and waiting
     assert "Dose per exercise" in staff_page and "Dose per exercise" not in patient_page
     assert "Your pain during exercise has gone from 5 to 2 over 4 weeks." in patient_page
 

@@ -13,7 +13,8 @@
 
   var block = document.getElementById("chart-data");
   var payload = null;
-  var plotly = { state: "idle", waiting: [] }; // idle | loading | ready
+  // waiting: what to run once plotly.js is here; asked: the charts those are for.
+  var plotly = { state: "idle", waiting: [], asked: [] }; // state: idle | loading | ready
 
   function loadPlotly(then) {
     if (plotly.state === "ready") {
@@ -29,6 +30,7 @@
     script.src = block.dataset.plotlySrc;
     script.onload = function () {
       plotly.state = "ready";
+      plotly.asked = [];
       var waiting = plotly.waiting.splice(0);
       waiting.forEach(function (callback) {
         setTimeout(callback, 0); // each chart in its own task, after the one that ran plotly.js
@@ -37,6 +39,14 @@
     script.onerror = function () {
       plotly.state = "idle"; // offline and not kept: the static chart stays; try again later
       plotly.waiting = [];
+      plotly.asked.forEach(function (item) {
+        item.wanted = false; // asked again when it next scrolls into view
+      });
+      plotly.asked = [];
+      document.querySelectorAll("[data-chart-waiting]").forEach(function (note) {
+        note.textContent = "This chart needs a connection the first time it is drawn. " +
+          "Its summary and table are below.";
+      });
       script.remove();
     };
     document.head.appendChild(script);
@@ -56,6 +66,7 @@
   function want(item) {
     if (!item.wanted) {
       item.wanted = true;
+      plotly.asked.push(item);
       loadPlotly(function () {
         draw(item);
       });
