@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WARM_UP = 5
+AGENT = {"User-Agent": "stride-bench"}  # as bench/run.py logs in and wrk sends
 TARGETS = ("healthz", "signed_in", "today", "today_api", "sync", "sync_first", "dashboard")
 
 
@@ -95,14 +96,17 @@ def replay(database: str, target: str, count: int) -> None:
         db.session.commit()
         db.session.remove()
 
-    # A session cookie as the browser holds it: the login session and a CSRF secret.
+    # A session cookie as the browser holds it after logging in: the login session, Flask-Login's
+    # identifier of this agent and address (else every request marks it not fresh and re-sends
+    # the cookie, which a phone keeping its agent never sees) and a CSRF secret.
     def cookie(who: str) -> tuple[str, str]:
-        with app.test_request_context():
+        with app.test_request_context(base_url="https://localhost", headers=AGENT):
             from flask import session
             from flask_wtf.csrf import generate_csrf
 
             session["_user_id"] = sessions[who]
             session["_fresh"] = True
+            session["_id"] = app.login_manager._session_identifier_generator()
             token = generate_csrf()
             value = app.session_interface.get_signing_serializer(app).dumps(dict(session))
         return f"session={value}", token
@@ -114,7 +118,7 @@ def replay(database: str, target: str, count: int) -> None:
     def environ() -> dict[str, Any]:
         nonlocal tick
         # As make bench sends them: /healthz without a cookie, the rest signed in.
-        headers = {"Host": "localhost"}
+        headers = {"Host": "localhost", **AGENT}
         if target != "healthz":
             headers["Cookie"] = session_cookie
         path = {

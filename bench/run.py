@@ -260,10 +260,17 @@ class Servers:
                 process.kill()
 
 
+# One User-Agent from logging in to the last wrk request, as a phone keeps its own: Flask-Login's
+# session protection marks a session not fresh (and re-sends the cookie) when the agent changes,
+# which no phone does on every request. wrk.lua sends the same header.
+USER_AGENT = "stride-bench"
+
+
 def login(base: str, login_name: str, password: str) -> tuple[str, str]:
     """Log in through the real form; return the Cookie header and a CSRF token for the API."""
     # Production cookies are Secure, which requests will not send over http: send them by hand.
-    page = requests.get(base + "/login")
+    agent = {"User-Agent": USER_AGENT}
+    page = requests.get(base + "/login", headers=agent)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or re.search(
         r'name="csrf_token" value="([^"]+)"', page.text
     )
@@ -271,14 +278,14 @@ def login(base: str, login_name: str, password: str) -> tuple[str, str]:
     answer = requests.post(
         base + "/login",
         data={"login": login_name, "password": password, "csrf_token": token.group(1)},
-        headers={"Cookie": f"session={page.cookies['session']}"},
+        headers={"Cookie": f"session={page.cookies['session']}", **agent},
         allow_redirects=False,
     )
     if answer.status_code != 302:
         raise SystemExit(f"logging in as {login_name} failed ({answer.status_code})")
     cookie = f"session={answer.cookies['session']}"
-    home = requests.get(base + "/", headers={"Cookie": cookie}, allow_redirects=False)
-    page = requests.get(base + home.headers["Location"], headers={"Cookie": cookie})
+    home = requests.get(base + "/", headers={"Cookie": cookie, **agent}, allow_redirects=False)
+    page = requests.get(base + home.headers["Location"], headers={"Cookie": cookie, **agent})
     meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
     assert meta, "no CSRF meta tag after logging in"
     # Making the page's CSRF token may have stored a new secret in the session cookie.

@@ -18,6 +18,8 @@ local sent = 0
 if cookie and cookie ~= "" then
   wrk.headers["Cookie"] = cookie
 end
+-- The agent the session logged in with (bench/run.py USER_AGENT): a phone keeps its own.
+wrk.headers["User-Agent"] = "stride-bench"
 
 local thread_counter = 0
 
