@@ -46,9 +46,68 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+LINKS_KEPT = 4096  # distinct links remembered per app before starting afresh
+
+
+class Stride(Flask):
+    """Flask, remembering the links it builds in a request.
+
+    Every page builds the same links on every request (base.html alone has about twenty, the
+    static ones through the asset index), and each walks werkzeug's rules afresh: half the
+    base template's time. An internal link depends only on the script root, the endpoint
+    (and, for ".name", the request's blueprint) and its values; no rule here matches on a
+    host or subdomain and the url_defaults (the asset index) are fixed once the app is built,
+    so such a link is kept. External links, links built outside a request and values that are
+    not plain strings or integers are built as Flask builds them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.links: dict[tuple[object, ...], str] = {}
+
+    def url_for(  # type: ignore[override]
+        self,
+        /,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        if _external or _scheme is not None or not has_request_context():
+            return self._build(endpoint, _anchor, _method, _scheme, _external, values)
+        if not all(type(value) in (str, int) for value in values.values()):  # True is not 1
+            return self._build(endpoint, _anchor, _method, _scheme, _external, values)
+        current = request._get_current_object()  # once: each read through the proxy costs
+        blueprint = current.blueprint if endpoint[:1] == "." else None
+        key = (current.root_path, blueprint, endpoint, _anchor, _method, *values.items())
+        link = self.links.get(key)
+        if link is None:
+            link = self._build(endpoint, _anchor, _method, _scheme, _external, values)
+            if len(self.links) >= LINKS_KEPT:
+                self.links.clear()
+            self.links[key] = link
+        return link
+
+    def _build(
+        self,
+        endpoint: str,
+        anchor: str | None,
+        method: str | None,
+        scheme: str | None,
+        external: bool | None,
+        values: dict[str, Any],
+    ) -> str:
+        return super().url_for(
+            endpoint, _anchor=anchor, _method=method, _scheme=scheme, _external=external, **values
+        )
+
+
 def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     """Build the Flask app for an environment ('development', 'testing' or 'production')."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = Stride(__name__, instance_relative_config=False)
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     check_required_settings(app)
