@@ -56,19 +56,19 @@ class Session(FlaskSession):
 
     def get_bind(self, *args: Any, **kwargs: Any) -> sa.Engine | sa.Connection:
         bind = super().get_bind(*args, **kwargs)
-        if (
-            isinstance(bind, sa.Engine)
-            and bind.dialect.name == "postgresql"
-            and has_request_context()
-            and request.method in READ_METHODS
-        ):
-            return _autocommit(bind)
+        if isinstance(bind, sa.Engine) and has_request_context() and request.method in READ_METHODS:
+            return for_reads(bind)
         return bind
 
 
 @lru_cache(maxsize=4)  # one engine per app; making one costs ~50 us, so not per statement
-def _autocommit(engine: sa.Engine) -> sa.Engine:
-    # The same pool; a connection goes back to its usual isolation level when returned.
+def for_reads(engine: sa.Engine) -> sa.Engine:
+    """The engine statements that only read run on: in autocommit on PostgreSQL (see Session).
+
+    The same pool; a connection goes back to its usual isolation level when returned.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
