@@ -255,6 +255,9 @@ def unread_columns(user_id: int) -> tuple[sa.Label[Any], sa.Label[Any]]:
         return sa.func.coalesce(
             sa.select(column)
             .where(marker.user_id == user_id, marker.patient_id == Patient.id)
+            # Two levels down: auto-correlation looks only one level up and would read any
+            # patient's marker here (so one page opened cleared every patient's counts).
+            .correlate(Patient)
             .scalar_subquery(),
             sa.literal(_EPOCH, UTCDateTime()),
         )

@@ -49,6 +49,18 @@ def test_unread_is_per_staff_member(client, make, physio, patient, today):
     assert _row(physio, patient).unread_messages == 1
 
 
+def test_reading_one_patient_leaves_the_other_patients_unread(client, make, physio, patient, today):
+    other = make.patient(physio, "other@test.example")
+    for who in (patient, other):
+        make.check_in(who, today - timedelta(days=1), 4, note="Stiff this morning")
+        make.message(who, "Can I swim?")
+
+    client.login_as(physio).get(f"/patients/{patient.id}")
+    assert (_row(physio, patient).unread_notes, _row(physio, patient).unread_messages) == (0, 0)
+    still = _row(physio, other)
+    assert (still.unread_notes, still.unread_messages) == (1, 1)
+
+
 def test_the_dashboard_shows_the_unread_badge(client, make, physio, patient, today):
     make.check_in(patient, today - timedelta(days=1), 4, note="Stiff")
     make.message(patient, "Can I swim?")
