@@ -3,10 +3,11 @@
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, flash, request, url_for
+from flask import Flask, abort, current_app, flash, g, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 
 from app.domain.cautions import caution_texts
 from app.domain.errors import GENERAL, Refused
@@ -116,7 +117,18 @@ def cautions_for(exercise: object, condition: str | None) -> list[str]:
     return caution_texts(getattr(exercise, "cautions", None), condition)
 
 
+def csrf_token() -> str:
+    """The request's CSRF token for a form's hidden field (templates' csrf_token()).
+
+    Flask-WTF's generate_csrf keeps the token in g once made, but reads its settings through
+    four proxies on every call, and the day page has a form per tick button: g first.
+    """
+    token = g.get("csrf_token")  # where generate_csrf keeps it (WTF_CSRF_FIELD_NAME's default)
+    return token if token is not None else generate_csrf()
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_global(csrf_token, "csrf_token")  # in place of Flask-WTF's own
     app.add_template_global(cautions_for, "cautions_for")
     app.add_template_global(external_url, "external_url")
     app.add_template_global(phase_label, "phase_label")

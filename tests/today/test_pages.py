@@ -1,5 +1,6 @@
 """The day page, its form fallback, the week page, and the PWA files."""
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -88,6 +89,22 @@ def test_all_done_state(client, make, patient, today):  # type: ignore[no-untype
     assert "All done for today" in html
     assert 'id="all-done" hidden' not in html
     assert 'aria-pressed="true"' in html
+
+
+def test_every_form_on_the_day_page_carries_the_one_token_the_server_accepts(
+    client, make, patient, today
+):  # type: ignore[no-untyped-def]
+    make.programme(patient, start=today - timedelta(days=10))
+    client.login_as(patient.user)
+    html = _page(client)
+    tokens = re.findall(r'name="csrf_token" value="([^"]+)"', html)
+    [meta] = re.findall(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert len(tokens) > 3 and set(tokens) == {meta}
+    form = re.search(r'<form method="post" action="/today/events" class="tick-form".*?</form>', html, re.S)
+    assert form is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    assert client.post("/today/events", data=fields).status_code == 303  # its own token, as sent
+    assert db.session.scalar(sa.select(ExerciseLog.done))
 
 
 def test_the_form_fallback_ticks_unticks_and_checks_in_without_javascript(
