@@ -65,7 +65,7 @@ class Stride(Flask):
         super().__init__(*args, **kwargs)
         self.links: dict[tuple[object, ...], str] = {}
 
-    def url_for(  # type: ignore[override]
+    def url_for(
         self,
         /,
         endpoint: str,
@@ -80,7 +80,8 @@ class Stride(Flask):
             return self._build(endpoint, _anchor, _method, _scheme, _external, values)
         if not all(type(value) in (str, int) for value in values.values()):  # True is not 1
             return self._build(endpoint, _anchor, _method, _scheme, _external, values)
-        current = request._get_current_object()  # once: each read through the proxy costs
+        # Once: each read through the proxy costs. (The proxy's own method; typed as Request.)
+        current = request._get_current_object()  # type: ignore[attr-defined]
         blueprint = current.blueprint if endpoint[:1] == "." else None
         key = (current.root_path, blueprint, endpoint, _anchor, _method, *values.items())
         link = self.links.get(key)

@@ -59,7 +59,8 @@ def test_the_memory_is_bounded(app, monkeypatch):
     app.links.clear()
     with app.test_request_context("/today"):
         for patient_id in range(1, 8):
-            assert app.url_for("patients.detail", patient_id=patient_id) == f"/patients/{patient_id}"
+            link = app.url_for("patients.detail", patient_id=patient_id)
+            assert link == f"/patients/{patient_id}"
             assert len(app.links) <= 3
 
 

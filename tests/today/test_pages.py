@@ -100,9 +100,11 @@ def test_every_form_on_the_day_page_carries_the_one_token_the_server_accepts(
     tokens = re.findall(r'name="csrf_token" value="([^"]+)"', html)
     [meta] = re.findall(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert len(tokens) > 3 and set(tokens) == {meta}
-    form = re.search(r'<form method="post" action="/today/events" class="tick-form".*?</form>', html, re.S)
+    tick_form = r'<form method="post" action="/today/events" class="tick-form".*?</form>'
+    form = re.search(tick_form, html, re.S)
     assert form is not None
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    hidden = r'<input type="hidden" name="([^"]+)" value="([^"]*)"'
+    fields = dict(re.findall(hidden, form.group(0)))
     assert client.post("/today/events", data=fields).status_code == 303  # its own token, as sent
     assert db.session.scalar(sa.select(ExerciseLog.done))
 
