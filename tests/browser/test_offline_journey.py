@@ -64,10 +64,35 @@ def _stored_ticks(app: Flask, day: str) -> int:
     return int(_in_db(app, count))  # type: ignore[call-overload]
 
 
+def _nothing_ticked_today(app: Flask, email: str) -> None:
+    """Take back the patient's ticks of their today, as the demo seed or an earlier test left
+    them: what is due (and ticked) today depends on the weekday, and the tests need a unit to
+    do whatever day they run on."""
+    from app.domain.localtime import local_today
+    from app.extensions import db
+    from app.models import ExerciseLog, Patient, User
+
+    def clear() -> None:
+        patient = db.session.scalar(
+            sa.select(Patient).join(User, User.id == Patient.user_id).where(User.email == email)
+        )
+        assert patient is not None
+        db.session.execute(
+            sa.delete(ExerciseLog).where(
+                ExerciseLog.patient_id == patient.id,
+                ExerciseLog.local_date == local_today(patient.timezone),
+            )
+        )
+        db.session.commit()
+
+    _in_db(app, clear)
+
+
 def test_patient_pages_open_offline_and_an_unsaved_day_says_so(
     live_app: Flask, live_server: str, browser, screenshots
 ):
     base = live_server
+    _nothing_ticked_today(live_app, PATIENT)
     context = browser.new_context(**PHONE)
     phone = context.new_page()
     watch = Watch(phone)
@@ -231,6 +256,7 @@ def _stored_unit(app: Flask, day: str, key: str) -> tuple[bool, int | None]:
 def test_undo_after_a_reload_takes_back_one_set_online_and_offline(
     live_app: Flask, live_server: str, browser
 ):
+    _nothing_ticked_today(live_app, PATIENT)
     context = browser.new_context(**PHONE)
     phone = context.new_page()
     watch = Watch(phone)
@@ -303,6 +329,7 @@ def test_ticks_made_offline_sync_from_any_patient_page(
     """Offline: a tick on today, then the plan, progress or week page (reloaded, still
     offline); back online there, the outbox syncs from that page and says so briefly."""
     quiet = "quiet@example.com"  # nothing logged lately: every unit today is still to do
+    _nothing_ticked_today(live_app, quiet)  # nor by the page before this one
     context = browser.new_context(**PHONE)
     phone = context.new_page()
     watch = Watch(phone)
