@@ -83,7 +83,7 @@ patient_required = roles_required(Role.PATIENT)
 admin_required = roles_required(Role.ADMIN)
 
 
-def scoped_patients(user: User) -> sa.Select[tuple[Patient]]:
+def scoped_patients(user: User) -> sa.Select[Patient]:
     """Select the patients a user may see: their own (physio), the clinic's (admin), themself."""
     return sa.select(Patient).where(visible_condition(user, Patient))
 
@@ -121,7 +121,7 @@ def prescribable_condition(clinic_id: int | None) -> sa.ColumnElement[bool]:
     return sa.and_(library_or_own(Exercise, clinic_id), Exercise.archived.is_(False))
 
 
-def prescribable(clinic_id: int | None) -> sa.Select[tuple[Exercise]]:
+def prescribable(clinic_id: int | None) -> sa.Select[Exercise]:
     """Select the exercises a clinic may prescribe (in programmes and templates)."""
     return sa.select(Exercise).where(prescribable_condition(clinic_id))
 
@@ -133,7 +133,7 @@ def find_prescribable(clinic_id: int | None, exercise_id: int | None) -> Exercis
     return db.session.scalar(prescribable(clinic_id).where(Exercise.id == exercise_id))
 
 
-def visible(user: User, model: type[M]) -> sa.Select[tuple[M]]:
+def visible(user: User, model: type[M]) -> sa.Select[M]:
     """Select the rows of model (Patient, Exercise or ProgrammeTemplate) the user may see."""
     return sa.select(model).where(visible_condition(user, model))
 

@@ -41,7 +41,9 @@ def bench_patient() -> dict[str, Any]:
     raise ScaleError("None of physio 1's patients has anything due today.")
 
 
-def hot_queries(patient_id: int, caseload: Sequence[int], today: date) -> dict[str, sa.Select[Any]]:
+def hot_queries(
+    patient_id: int, caseload: Sequence[int], today: date
+) -> dict[str, sa.Select[*tuple[Any, ...]]]:
     """The lookups the hot pages make, with the index each one should use (by its name)."""
     from app.services import activity
 

@@ -238,7 +238,7 @@ def end_session(user: User) -> None:
     user.session_token = None
 
 
-def _session_user_statement() -> sa.Select[tuple[User, datetime]]:
+def _session_user_statement() -> sa.Select[User, datetime]:
     """The one statement session_user runs, built once (building it cost more than running it)."""
     moment = LoginSession.last_seen_at.type
 

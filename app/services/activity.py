@@ -513,7 +513,7 @@ def _morning_prompt(
     )
 
 
-def _exercises(ids: set[int]) -> dict[int, sa.Row[Any]]:
+def _exercises(ids: set[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """Return what the day page shows of each exercise (read fresh: clinics edit them)."""
     if not ids:
         return {}
@@ -535,7 +535,7 @@ def _item_view(
     item: DueItem,
     day: date,
     logs: Mapping[LogKey, UnitLog],
-    exercises: Mapping[int, sa.Row[Any]],
+    exercises: Mapping[int, sa.Row[*tuple[Any, ...]]],
 ) -> ItemView:
     prescription = plan.prescriptions[(item.version_id, item.line_id)]
     exercise = exercises[prescription.exercise_id]

@@ -155,7 +155,9 @@ def caseload(
     return ordered
 
 
-def _patients_statement(scoped: sa.Select[Any], search: str | None) -> sa.Select[Any]:
+def _patients_statement(
+    scoped: sa.Select[*tuple[Any, ...]], search: str | None
+) -> sa.Select[*tuple[Any, ...]]:
     """Select each patient in scope with every per-patient fact that is one row (one statement).
 
     Pending suggestions and open flags are counts; last activity and the latest day with pain
@@ -242,7 +244,9 @@ def _needs(row: CaseloadRow) -> list[Need]:
 
 
 def _add_recent_days(
-    rows: dict[int, CaseloadRow], first_versions: dict[int, date | None], scoped: sa.Select[Any]
+    rows: dict[int, CaseloadRow],
+    first_versions: dict[int, date | None],
+    scoped: sa.Select[*tuple[Any, ...]],
 ) -> None:
     """Fill in this week's adherence and recent red days from the summaries (two statements).
 

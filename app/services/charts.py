@@ -92,7 +92,10 @@ def _day_note(during: str | None, morning: str | None) -> str:
 
 
 def _day_totals(
-    summaries: Sequence[sa.Row[Any]], schedule: Sequence[ProgrammePlan], first: date, last: date
+    summaries: Sequence[sa.Row[*tuple[Any, ...]]],
+    schedule: Sequence[ProgrammePlan],
+    first: date,
+    last: date,
 ) -> dict[date, DayTotals]:
     """Return every day first..last: its summary, or what was due on a day nothing was logged."""
     due = due_units_by_day(schedule, first, last)

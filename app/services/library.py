@@ -287,7 +287,7 @@ class LibraryFilters:
     level: int | None = None
 
 
-def search_statement(user: User, filters: LibraryFilters) -> sa.Select[tuple[Exercise]]:
+def search_statement(user: User, filters: LibraryFilters) -> sa.Select[Exercise]:
     """Select visible, live exercises matching every word and filter, by name."""
     stmt = sa.select(Exercise).where(visible_to(user), Exercise.archived.is_(False))
     for word in filters.query.lower().split():
@@ -310,7 +310,7 @@ class ChainLink:
     archived: bool
 
 
-def _link_rows(ids: Iterable[int], user: User) -> dict[int, sa.Row[Any]]:
+def _link_rows(ids: Iterable[int], user: User) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     rows = db.session.execute(
         sa.select(
             Exercise.id,

@@ -160,7 +160,7 @@ def _recent_versions(
         .where(version.id.in_(newest.scalar_subquery()))
         .order_by(version.number, Prescription.position)
     ).all()
-    read: dict[int, tuple[sa.Row[tuple[object, ...]], list[PlanLine]]] = {}
+    read: dict[int, tuple[sa.Row[*tuple[object, ...]], list[PlanLine]]] = {}
     for row in rows:
         _, lines = read.setdefault(row.number, (row, []))
         if row.line_id is not None:

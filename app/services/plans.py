@@ -179,7 +179,7 @@ def plans_in_force(
     return dict(found)
 
 
-def _statement() -> sa.Select[Any]:
+def _statement() -> sa.Select[*tuple[Any, ...]]:
     """The reader's statement, for the bound patient_ids, first and last (built once)."""
     first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
     running = sa.and_(

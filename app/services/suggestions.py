@@ -507,7 +507,7 @@ def _logged_units(
     return exercise_pain, done_units, reps
 
 
-def _lines_statement() -> sa.Select[Any]:
+def _lines_statement() -> sa.Select[*tuple[Any, ...]]:
     """The current phase's lines with their exercise and its chain neighbours (built once)."""
     following = aliased(Exercise)
     preceding = aliased(Exercise)
@@ -534,7 +534,7 @@ def _lines_statement() -> sa.Select[Any]:
     )
 
 
-def _doses_statement() -> sa.Select[Any]:
+def _doses_statement() -> sa.Select[*tuple[Any, ...]]:
     """Each line's exercise and dose in every version of a programme, newest first (built once)."""
     return (
         sa.select(

@@ -64,7 +64,7 @@ def test_staff_see_archived_exercises_but_their_clinic_prescribes_only_the_other
     }
     names = {exercise.id: name for name, exercise in made.items()}
 
-    def named(stmt: sa.Select[tuple[Exercise]]) -> set[str]:
+    def named(stmt: sa.Select[Exercise]) -> set[str]:
         return {names[e.id] for e in db.session.scalars(stmt) if e.id in names}
 
     assert named(visible(world["physio_a"], Exercise)) == {
