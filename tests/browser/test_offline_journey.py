@@ -251,7 +251,7 @@ def test_progress_page_shows_its_first_chart_without_script_and_draws_the_rest_w
     assert drawn_in_plotly_task is False  # a chart is drawn in a task of its own
     plotly_task, own_tasks = _split_at(tasks, plotly_ran)
     print(
-        f"progress page: plotly.js evaluated in {plotly_task} ms; its own long tasks (ms): "
+        f"progress page: plotly.js evaluated in {plotly_task} ms; the page's long tasks (ms): "
         f"{own_tasks}; shifts: {shifts}"
     )
     assert all(duration <= LONG_TASK_MS for duration in own_tasks), own_tasks
@@ -261,6 +261,7 @@ def test_progress_page_shows_its_first_chart_without_script_and_draws_the_rest_w
 def _split_at(tasks: list[dict[str, float]], moment: float) -> tuple[int | str, list[int]]:
     """The ms of the long task that holds moment ("under 50" when it was not long) and of the
     others."""
+    # + 1: Chromium rounds a long task's duration to the millisecond.
     held = [t for t in tasks if t["start"] <= moment <= t["start"] + t["duration"] + 1]
     others = [round(t["duration"]) for t in tasks if t not in held]
     return (round(held[0]["duration"]) if held else "under 50"), others
