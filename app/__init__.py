@@ -1,7 +1,7 @@
 """Stride: the application factory."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,9 @@ from flask import (
     render_template,
     request,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -46,11 +48,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-LINKS_KEPT = 4096  # distinct links remembered per app before starting afresh
+LINKS_KEPT = 4096  # distinct links (and hooks known synchronous) remembered per app
+
+
+class KeptSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret.
+
+    Flask builds a new serializer (and its signers, one per key) to open every request's
+    session and again to save it: a tenth of a /healthz request. The keys are read on every
+    call, so a changed SECRET_KEY or SECRET_KEY_FALLBACKS still takes effect.
+    """
+
+    _kept: tuple[object, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._kept is None or self._kept[0] != keys:
+            self._kept = (keys, super().get_signing_serializer(app))
+        return self._kept[1]
 
 
 class Stride(Flask):
-    """Flask, remembering the links it builds in a request.
+    """Flask, remembering the links it builds in a request and which hooks are synchronous.
 
     Every page builds the same links on every request (base.html alone has about twenty, the
     static ones through the asset index), and each walks werkzeug's rules afresh: half the
@@ -59,11 +78,26 @@ class Stride(Flask):
     host or subdomain and the url_defaults (the asset index) are fixed once the app is built,
     so such a link is kept. External links, links built outside a request and values that are
     not plain strings or integers are built as Flask builds them.
+
+    Its session interface keeps the cookie's signing serializer (KeptSerializerSessions).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.session_interface = KeptSerializerSessions()
         self.links: dict[tuple[object, ...], str] = {}
+        self.synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # Flask asks inspect whether each hook and view is a coroutine function on every call,
+        # about fifteen times a request; the answer does not change. (Bounded, in case some
+        # caller passes a new function each time.)
+        sync = self.synchronous.get(func)
+        if sync is None:
+            sync = super().ensure_sync(func)
+            if len(self.synchronous) < LINKS_KEPT:
+                self.synchronous[func] = sync
+        return sync
 
     def url_for(
         self,

@@ -33,14 +33,33 @@ def home_endpoint(role: str) -> str:
 @public
 def healthz() -> ResponseReturnValue:
     """Report whether the app can reach its database."""
-    # A pooled connection of its own, not the ORM session: the probe needs one round trip,
-    # and the session's set-up and teardown cost more than the statement (a fifth of it).
-    try:
-        with for_reads(db.engine).connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except sa.exc.SQLAlchemyError:
+    if not database_answers():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+def database_answers() -> bool:
+    """Whether one SELECT 1 comes back, on a pooled connection in autocommit.
+
+    Not the ORM session, whose set-up and teardown cost more than the statement, and the
+    driver's own cursor, not SQLAlchemy's result machinery: a seventh of a /healthz request.
+    A connection the database dropped is invalidated, as SQLAlchemy's own execute would, so
+    the pool does not hand it out again.
+    """
+    engine = for_reads(db.engine)
+    try:
+        with engine.connect() as connection:
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            except engine.dialect.loaded_dbapi.Error:
+                connection.invalidate()
+                return False
+            finally:
+                cursor.close()
+    except sa.exc.SQLAlchemyError:  # no connection to be had
+        return False
+    return True
 
 
 def migration_heads() -> frozenset[str]:
@@ -59,12 +78,7 @@ def migration_heads() -> frozenset[str]:
 @public
 def readyz() -> ResponseReturnValue:
     """Report whether this server can take traffic: database reachable, migrations at head."""
-    # A pooled connection of its own, not the ORM session: the probe needs one round trip,
-    # and the session's set-up and teardown cost more than the statement (a fifth of it).
-    try:
-        with for_reads(db.engine).connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except sa.exc.SQLAlchemyError:
+    if not database_answers():
         return jsonify(status="error", database="unreachable"), 503
     try:
         applied = set(db.session.scalars(sa.text("SELECT version_num FROM alembic_version")))

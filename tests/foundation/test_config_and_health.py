@@ -68,6 +68,33 @@ def test_health_reports_503_when_database_is_unreachable(tmp_path):
     assert response.json["database"] == "unreachable"
 
 
+def test_health_reports_503_once_when_the_database_drops_its_connection_then_reconnects(
+    app, caplog
+):
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("terminating a backend is PostgreSQL's; a SQLite file cannot drop us")
+        db.engine.dispose()  # one pooled connection, which each request below checks out
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        with db.engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        outside = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        with outside.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        outside.dispose()
+
+        dropped = client.get("/healthz")
+        again = client.get("/healthz")
+        db.engine.dispose()
+    assert (dropped.status_code, dropped.json["database"]) == (503, "unreachable")
+    assert again.status_code == 200  # the dropped connection was not handed out again
+    # Invalidated by the probe, not found broken by the pool's reset (which logs an error).
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
 def test_security_headers_are_sent(client):
     headers = client.get("/login").headers
     csp = headers["Content-Security-Policy"]
