@@ -258,8 +258,8 @@ class Make:
     ) -> ProgrammeVersion:
         """The programme's next version; lines are prescriptions' columns (by default copied
         from the current version). current=False leaves the programme pointing where it was."""
-        current = db.session.get(ProgrammeVersion, programme.current_version_id)
-        number = (current.number if current else 0) + 1
+        previous = db.session.get(ProgrammeVersion, programme.current_version_id)
+        number = (previous.number if previous else 0) + 1
         values: dict[str, object] = {
             "programme_id": programme.id,
             "number": number,
@@ -273,7 +273,7 @@ class Make:
         if lines is None:
             lines = [
                 {name: getattr(line, name) for name in _COPIED_LINE_FIELDS}
-                for line in (current.prescriptions if current else [])
+                for line in (previous.prescriptions if previous else [])
             ]
         for position, line in enumerate(lines):
             prescription: dict[str, Any] = {
