@@ -19,6 +19,13 @@ and every tick unit must hold the state of its last acknowledged event (last wri
 
 Not part of `make test`. Needs PostgreSQL (PGHOST/PGPORT/PGUSER, default
 postgres@127.0.0.1:5432) and, for pg-restart, pg_ctlcluster (it restarts the local cluster).
+
+`--sqlite FILE` points it at the embedded default instead: a SQLite file (deleted and made
+afresh), gunicorn with the development settings (production refuses SQLite), runs steady and
+kill. There a "database is locked" would reach the phone as a 503 (the app answers a
+database error so, and logs no statement): on SQLite every run must also have no 503.
+
+    .venv/bin/python bench/load_sync.py --sqlite instance/load.db --runs steady,kill
 """
 
 import argparse
@@ -45,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DATABASE = "stride_load"
+SQLITE_FILE: Path | None = None  # --sqlite: the embedded default instead of PostgreSQL
 MAX_DRAIN_SECONDS = 60
 REQUEST_TIMEOUT = 10
 
@@ -54,6 +62,11 @@ def pg_url(database: str) -> str:
     port = os.environ.get("PGPORT", "5432")
     user = os.environ.get("PGUSER", "postgres")
     return f"postgresql+psycopg://{user}@{host}:{port}/{database}"
+
+
+def load_url() -> str:
+    """The load database's URL: the SQLite file, or DATABASE on the PostgreSQL server."""
+    return f"sqlite:///{SQLITE_FILE}" if SQLITE_FILE else pg_url(DATABASE)
 
 
 # --- Setup -----------------------------------------------------------------------------------
@@ -71,6 +84,10 @@ class Phone:
 
 
 def create_database() -> None:
+    if SQLITE_FILE:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+        return
     admin = sa.create_engine(
         pg_url(os.environ.get("PGDATABASE", "test")), isolation_level="AUTOCOMMIT"
     )
@@ -92,7 +109,7 @@ def seed(secret_key: str, patients: int) -> list[Phone]:
     from app.models import Clinic, ProgrammeTemplate, Role, User
     from app.services import accounts, activity, library, programmes
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=pg_url(DATABASE), SECRET_KEY=secret_key)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=load_url(), SECRET_KEY=secret_key)
     phones = []
     with app.app_context(), app.test_request_context():
         upgrade()
@@ -160,9 +177,10 @@ def free_port() -> int:
 def start_gunicorn(port: int, workers: int, secret_key: str, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
-        "STRIDE_CONFIG": "production",
+        # Production refuses SQLite: the development settings serve the embedded default.
+        "STRIDE_CONFIG": "development" if SQLITE_FILE else "production",
         "SECRET_KEY": secret_key,
-        "DATABASE_URL": pg_url(DATABASE),
+        "DATABASE_URL": load_url(),
         "EXTERNAL_URL": f"http://127.0.0.1:{port}",
         # Production refuses several workers without Redis; the phones never log in, so
         # the rate limiter, its only user, is never asked (no Redis needs to run).
@@ -344,7 +362,7 @@ def drop_connections() -> str:
 
 
 def verify(tally: Tally) -> dict[str, object]:
-    engine = sa.create_engine(pg_url(DATABASE))
+    engine = sa.create_engine(load_url())
     with engine.connect() as connection:
         stored = dict(
             connection.execute(sa.text("SELECT id, count(*) FROM sync_events GROUP BY id")).all()
@@ -419,12 +437,13 @@ def run(name: str, base: str, master: subprocess.Popen, phones: list[Phone], sec
         "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
         "statuses": tally.statuses,
         "errors": tally.errors,
+        "http_503": tally.errors.get("HTTP 503", 0),
         **verify(tally),
     }
 
 
 def main() -> int:
-    global DATABASE
+    global DATABASE, SQLITE_FILE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--patients", type=int, default=50)
@@ -432,8 +451,14 @@ def main() -> int:
     parser.add_argument("--runs", default="steady,kill,pg-restart")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--database", default=DATABASE, help="dropped and made afresh")
+    parser.add_argument("--sqlite", type=Path, help="a SQLite file instead (made afresh)")
     args = parser.parse_args()
     DATABASE = args.database
+    if args.sqlite:
+        SQLITE_FILE = args.sqlite.resolve()
+        DATABASE = str(SQLITE_FILE)
+        if any(name.startswith("pg-") for name in args.runs.split(",")):
+            parser.error("--sqlite runs steady and kill (pg-restart and pg-drop are PostgreSQL's)")
     secret_key = secrets.token_hex(32)
     log = ROOT / "instance" / "load_sync_gunicorn.log"
     log.parent.mkdir(exist_ok=True)
@@ -459,9 +484,14 @@ def main() -> int:
     bad = [
         r["run"]
         for r in results
-        if r["lost"] or r["duplicated_events"] or r["duplicated_units"] or r["units_in_wrong_state"]
+        if r["lost"]
+        or r["duplicated_events"]
+        or r["duplicated_units"]
+        or r["units_in_wrong_state"]
+        or (SQLITE_FILE and r["http_503"])  # "database is locked"
     ]
-    print("RESULT:", "FAIL in " + ", ".join(bad) if bad else "0 lost, 0 duplicated in every run")
+    verdict = "0 lost, 0 duplicated in every run" + (", no 503" if SQLITE_FILE else "")
+    print("RESULT:", "FAIL in " + ", ".join(bad) if bad else verdict)
     return 1 if bad else 0
 
 
