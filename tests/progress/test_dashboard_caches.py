@@ -1,4 +1,4 @@
-"""The dashboard's kept parts (due units, statements) never serve a stale answer."""
+"""The dashboard's kept parts (due units, statements, row markup) never serve a stale answer."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +57,46 @@ def test_kept_entries_are_bounded():
     assert kept.get(1) == "one"  # now the most recently used
     kept.put(3, "three")
     assert (kept.get(1), kept.get(2), kept.get(3)) == ("one", None, "three")
+
+
+def _row_of(page: str, patient_id: int) -> str:
+    start = page.index(f'data-patient="{patient_id}"')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_renamed_patient_is_shown_renamed_on_the_next_request(client, make, physio, today):
+    patient = make.patient(physio, name="Old Name")
+    db.session.flush()
+    client.login_as(physio)
+    assert "Old Name" in _row_of(client.get("/dashboard").get_data(as_text=True), patient.id)
+    patient.user.name = "New Name"
+    db.session.flush()
+    row = _row_of(client.get("/dashboard").get_data(as_text=True), patient.id)
+    assert "New Name" in row and "Old Name" not in row
+
+
+def test_a_day_ticked_changes_the_row_on_the_next_request(client, make, physio, today):
+    patient = make.patient(physio, name="Ticks Today")
+    make.programme(patient, [make.exercise()], start=today - timedelta(days=30))
+    make.days(patient, today - timedelta(days=20), today - timedelta(days=1))
+    db.session.flush()
+    client.login_as(physio)
+    before = _row_of(client.get("/dashboard").get_data(as_text=True), patient.id)
+    make.days(patient, today, today, during=7, zone="red")
+    db.session.flush()
+    after = _row_of(client.get("/dashboard").get_data(as_text=True), patient.id)
+    assert after != before
+    assert 'class="zone zone-red"' in after and "7/10 during" in after
+
+
+def test_a_read_note_leaves_the_row_on_the_next_request(client, make, physio, today):
+    patient = make.patient(physio, name="Wrote A Note")
+    make.check_in(patient, today - timedelta(days=1), 4, note="Stiff")
+    db.session.flush()
+    client.login_as(physio)
+    assert "1 note" in _row_of(client.get("/dashboard").get_data(as_text=True), patient.id)
+    client.get(f"/patients/{patient.id}")
+    assert "1 note" not in _row_of(client.get("/dashboard").get_data(as_text=True), patient.id)
 
 
 def test_statements_are_the_same_whether_the_week_is_kept_or_read(
