@@ -4,7 +4,9 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from flask import current_app, url_for
+from flask import url_for
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from app.dashboard import bp
@@ -36,7 +38,8 @@ class CaseloadRowView(NamedTuple):
 
 
 @bp.app_template_global()
-def caseload_row(row: CaseloadRow) -> Markup:
+@pass_context
+def caseload_row(context: Context, row: CaseloadRow) -> Markup:
     """The table row of one patient (dashboard/_row.html), rendered once per what it shows.
 
     A page draws 100 rows and most are unchanged since the last request: each costs more to
@@ -62,10 +65,12 @@ def caseload_row(row: CaseloadRow) -> Markup:
         row.reminders_on,
         row.reminders_chosen,
     )
-    return _row_markup(view)
+    return _row_markup(context.environment, view)
 
 
-@lru_cache(maxsize=2048)  # ten physios' caseloads of 200, each row as it last looked
-def _row_markup(row: CaseloadRowView) -> Markup:
-    template = current_app.jinja_env.get_template("dashboard/_row.html")
+# Ten physios' caseloads of 200, each row as it last looked; per app's templates (a template
+# edited while the server runs shows in rows drawn after a restart).
+@lru_cache(maxsize=2048)
+def _row_markup(templates: Environment, row: CaseloadRowView) -> Markup:
+    template = templates.get_template("dashboard/_row.html")
     return Markup(template.render(row=row, short_labels=NEED_SHORT_LABELS))
