@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from app.dashboard import bp
 from app.domain.caseload_table import FIRST_DIRECTION, SortColumn, page_of, sort_rows
-from app.domain.needs import NEED_SHORT_LABELS
 from app.policy import staff_required
 from app.services.caseload import NEED_LABELS, Need, caseload
 
@@ -97,5 +96,4 @@ def index() -> ResponseReturnValue:
         link=link,
         needs=list(Need),
         labels=NEED_LABELS,
-        short_labels=NEED_SHORT_LABELS,
     )

@@ -4,13 +4,15 @@ Three statements whatever the number of patients or the length of their history:
 with every one-row fact (counts, last activity, latest pain, whether a programme is active);
 this week's day summaries; and, for the past days of this week with nothing logged (so no
 summary), the plan in force on them (plans.plans_in_force: the programme running each day,
-an archived one up to its end date, as every page reads it).
+an archived one up to its end date, as every page reads it), read only for the patients
+whose due units are not already kept (_KEPT_DUE).
 """
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 
@@ -45,6 +47,82 @@ from app.services.reminders import reminder_columns
 
 # Aliases made once: building one copies every column, a few ms per request.
 LATEST_PAIN = sa.orm.aliased(DaySummary, name="latest_pain")
+CURRENT_VERSION = sa.orm.aliased(ProgrammeVersion, name="current_version")
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Kept(Generic[K, V]):
+    """A bounded map that forgets its least recently used entry first (safe across threads)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class _Facts(NamedTuple):
+    """One row of the patients statement, in its column order (read by position)."""
+
+    id: int
+    name: str
+    timezone: str
+    pending: int
+    flags: int
+    last_activity: date | None
+    last_morning: int | None
+    pain_day: date | None
+    during_pain: int | None
+    morning_pain: int | None
+    zone: str | None
+    first_version: date | None
+    outcome_due_on: date | None
+    reminders_chosen: bool
+    reminder_phone: bool
+    programme_id: int | None
+    version_id: int | None
+    version_made: datetime | None
+    unread_notes: int
+    unread_messages: int
+
+
+class _Statements(NamedTuple):
+    """One scope's statements: its patients (and by a name, bound as words) and summaries."""
+
+    patients: sa.Select[*tuple[Any, ...]]
+    searched: sa.Select[*tuple[Any, ...]]
+    summaries: sa.Select[*tuple[Any, ...]]
+
+
+# Building the statements costs more than running them: kept per scope (who sees which
+# patients, and whose read markers count), few at a time in a worker.
+_KEPT_STATEMENTS: _Kept[tuple[str, int, int | None], _Statements] = _Kept(64)
+
+# Due units of a patient's unlogged days this week, keyed by what they depend on: the active
+# programme, its current version (with the time it was made, as SQLite may hand a
+# rolled-back version's id to the next one) and the days. Versions never change once
+# written and every plan change makes a new current version (activity._versions_in_force).
+_DueKey = tuple[int, int | None, int | None, datetime | None, tuple[date, ...]]
+_KEPT_DUE: _Kept[_DueKey, tuple[int, ...]] = _Kept(8192)
 
 
 @dataclass
@@ -120,14 +198,23 @@ def caseload(
     now: the instant to judge "today" by (each patient's own local date); default: now.
     """
     rows: dict[int, CaseloadRow] = {}
-    first_versions: dict[int, date | None] = {}
-    scoped = scoped_patients(user).with_only_columns(Patient.id)
-    statement = _patients_statement(scoped, search).add_columns(*unread_columns(user.id))
-    for found in db.session.execute(statement):
+    plans: dict[int, _Facts] = {}
+    statements = _statements(user)
+    if search and search.strip():
+        words = search.strip().lower().replace("\\", "").replace("%", "").replace("_", "")
+        found_rows = db.session.execute(statements.searched, {"words": words})
+    else:
+        found_rows = db.session.execute(statements.patients)
+    todays: dict[str, date] = {}  # local today per timezone: a few zones for many patients
+    for values in found_rows:
+        found = _Facts._make(values)
+        today = todays.get(found.timezone)
+        if today is None:
+            today = todays[found.timezone] = local_today(found.timezone, now)
         rows[found.id] = CaseloadRow(
             found.id,
             found.name,
-            local_today(found.timezone, now),
+            today,
             last_activity=found.last_activity,
             last_active=last_active_day(found.last_activity, found.last_morning is not None),
             pending_suggestions=found.pending,
@@ -142,9 +229,9 @@ def caseload(
             reminders_chosen=bool(found.reminders_chosen),
             reminder_phone=bool(found.reminder_phone),
         )
-        first_versions[found.id] = found.first_version
+        plans[found.id] = found
     if rows:
-        _add_recent_days(rows, first_versions, scoped)
+        _add_recent_days(rows, plans, statements.summaries)
     for row in rows.values():
         row.needs = _needs(row)
     # Most urgent reason first; with the same one, more reasons first; then by name.
@@ -155,16 +242,33 @@ def caseload(
     return ordered
 
 
-def _patients_statement(
-    scoped: sa.Select[*tuple[Any, ...]], search: str | None
-) -> sa.Select[*tuple[Any, ...]]:
+def _statements(user: User) -> _Statements:
+    """Return the statements of the user's caseload, built once per scope and kept."""
+    scope = (user.role, user.id, user.clinic_id)
+    kept = _KEPT_STATEMENTS.get(scope)
+    if kept is None:
+        scoped = scoped_patients(user).with_only_columns(Patient.id).scalar_subquery()
+        patients = _patients_statement(scoped).add_columns(*unread_columns(user.id))
+        words = sa.bindparam("words", type_=sa.String)
+        kept = _Statements(
+            patients,
+            patients.where(sa.func.lower(User.name).contains(words)),
+            _summaries_statement(scoped),
+        )
+        _KEPT_STATEMENTS.put(scope, kept)
+    return kept
+
+
+def _patients_statement(scoped: sa.ScalarSelect[Any]) -> sa.Select[*tuple[Any, ...]]:
     """Select each patient in scope with every per-patient fact that is one row (one statement).
 
     Pending suggestions and open flags are counts; last activity and the latest day with pain
     are the newest matching day summary, found by walking the (patient, date) index backwards,
     so a year of summaries costs what a week does; first_version is the earliest effective
-    date of the active programme's versions (whether the patient has a programme yet);
+    date of the active programme's versions (whether the patient has a programme yet), and
+    the active programme with its current version say which plan is in force (_KEPT_DUE);
     whether reminders are chosen and a phone allowed them (two EXISTS, by primary key).
+    The columns are _Facts' but the two unread counts, which the caller adds.
     """
     pending = (
         sa.select(sa.func.count(Suggestion.id))
@@ -202,8 +306,8 @@ def _patients_statement(
         .where(Programme.patient_id == Patient.id, Programme.status == ProgrammeStatus.ACTIVE)
         .scalar_subquery()
     )
-    pain = LATEST_PAIN
-    stmt = (
+    pain, current = LATEST_PAIN, CURRENT_VERSION
+    return (
         sa.select(
             Patient.id,
             User.name,
@@ -219,16 +323,40 @@ def _patients_statement(
             first_version.label("first_version"),
             Patient.outcome_due_on,
             *reminder_columns(),
+            Programme.id,
+            current.id,
+            current.created_at,
         )
         .join(User, Patient.user_id == User.id)
         .outerjoin(pain, sa.and_(pain.patient_id == Patient.id, pain.local_date == latest_pain_day))
-        .where(Patient.id.in_(scoped.scalar_subquery()))
+        .outerjoin(
+            Programme,
+            sa.and_(Programme.patient_id == Patient.id, Programme.status == ProgrammeStatus.ACTIVE),
+        )
+        .outerjoin(current, current.id == Programme.current_version_id)
+        .where(Patient.id.in_(scoped))
         .order_by(User.name, Patient.id)
     )
-    if search and search.strip():
-        words = search.strip().lower().replace("\\", "").replace("%", "").replace("_", "")
-        stmt = stmt.where(sa.func.lower(User.name).contains(words))
-    return stmt
+
+
+def _summaries_statement(scoped: sa.ScalarSelect[Any]) -> sa.Select[*tuple[Any, ...]]:
+    """Select the scope's day summaries from the bound first to last (this week, recent red).
+
+    The scope as a subquery, not the ids: binding 200 parameters costs more than the query.
+    A name search reads its scope's other patients' week too, and skips them.
+    """
+    return sa.select(
+        DaySummary.patient_id,
+        DaySummary.local_date,
+        DaySummary.due_units,
+        DaySummary.done_units,
+        DaySummary.zone,
+    ).where(
+        DaySummary.patient_id.in_(scoped),
+        DaySummary.local_date.between(
+            sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
+        ),
+    )
 
 
 def _needs(row: CaseloadRow) -> list[Need]:
@@ -245,8 +373,8 @@ def _needs(row: CaseloadRow) -> list[Need]:
 
 def _add_recent_days(
     rows: dict[int, CaseloadRow],
-    first_versions: dict[int, date | None],
-    scoped: sa.Select[*tuple[Any, ...]],
+    plans: dict[int, _Facts],
+    summaries_statement: sa.Select[*tuple[Any, ...]],
 ) -> None:
     """Fill in this week's adherence and recent red days from the summaries (two statements).
 
@@ -254,60 +382,63 @@ def _add_recent_days(
     read only for the patients and days that need it. Today counts only what is done, which
     its summary says (no summary: nothing done, so nothing counts yet).
     """
-    # Patients' todays differ by timezone: read from the earliest Monday any of them needs.
-    first = min(min(week_start(r.today), recent_red_from(r.today)) for r in rows.values())
-    last = max(r.today for r in rows.values())
-    summaries = db.session.execute(
-        sa.select(
-            DaySummary.patient_id,
-            DaySummary.local_date,
-            DaySummary.due_units,
-            DaySummary.done_units,
-            DaySummary.zone,
-        )
-        # The scope as a subquery, not the ids: binding 200 parameters costs more than the
-        # query. A name search reads its scope's other patients' week too, and skips them.
-        .where(
-            DaySummary.patient_id.in_(scoped.scalar_subquery()),
-            DaySummary.local_date.between(first, last),
-        )
-    ).all()
+    # Patients' todays differ by timezone: the week (Monday to today) once per distinct today.
+    weeks = {
+        today: days_between(week_start(today), today) for today in {r.today for r in rows.values()}
+    }
+    # Read from the earliest Monday (or recent red day) any of them needs.
+    first = min(min(week[0], recent_red_from(today)) for today, week in weeks.items())
+    last = max(weeks)
+    summaries = db.session.execute(summaries_statement, {"first": first, "last": last})
     known: dict[int, dict[date, DayTotals]] = defaultdict(dict)
     for pid, day, due_units, done_units, zone in summaries:
-        if pid not in rows:
+        row = rows.get(pid)
+        if row is None:
             continue
         known[pid][day] = DayTotals(day, due_units, done_units, zone=zone)
-        row = rows[pid]
         if zone == Zone.RED and is_recent_red(day, row.today):
             row.red_recently = True
-    unlogged: dict[int, list[date]] = {}
+    unlogged: dict[_DueKey, int] = {}  # the key of a patient's unlogged days, to its patient
     for pid, row in rows.items():
-        first_version = first_versions[pid]
-        row.has_programme = first_version is not None and first_version <= last
+        facts = plans[pid]
+        row.has_programme = facts.first_version is not None and facts.first_version <= last
         if row.has_programme:
-            days = days_between(week_start(row.today), row.today - timedelta(days=1))
-            if missing := [day for day in days if day not in known[pid]]:
-                unlogged[pid] = missing
+            logged = known[pid]
+            missing = tuple(day for day in weeks[row.today][:-1] if day not in logged)
+            if missing:
+                key = (pid, facts.programme_id, facts.version_id, facts.version_made, missing)
+                unlogged[key] = pid
     due = _due_units(unlogged)
     for pid, row in rows.items():
-        for day in days_between(week_start(row.today), row.today):
-            record = known[pid].get(day) or DayTotals(day, due.get(pid, {}).get(day, 0))
+        logged, planned = known[pid], due.get(pid, {})
+        for day in weeks[row.today]:
+            record = logged.get(day) or DayTotals(day, planned.get(day, 0))
             done, due_units = counted(record, row.today)
             row.week_done += done
             row.week_due += due_units
 
 
-def _due_units(unlogged: dict[int, list[date]]) -> dict[int, dict[date, int]]:
-    """Return due tick units on the given days of the given patients, from the plan in force.
+def _due_units(unlogged: dict[_DueKey, int]) -> dict[int, dict[date, int]]:
+    """Return due tick units on each patient's unlogged days, from the plan in force.
 
-    One statement (run even with no days, so the page's statement count is fixed):
-    plans.plans_in_force over the earliest to the latest of those days.
+    Kept per plan and days (_KEPT_DUE); the rest are read in one statement (run even with
+    none to read, so the page's statement count is fixed): plans.plans_in_force over the
+    earliest to the latest of their days.
     """
-    wanted = [day for days in unlogged.values() for day in days]
-    first, last = (min(wanted), max(wanted)) if wanted else (date.min, date.min)
-    read = plans_in_force(list(unlogged), first, last)
     result: dict[int, dict[date, int]] = {}
-    for pid, days in unlogged.items():
+    to_read: dict[_DueKey, int] = {}
+    for key, pid in unlogged.items():
+        kept = _KEPT_DUE.get(key)
+        if kept is None:
+            to_read[key] = pid
+        else:
+            result[pid] = dict(zip(key[-1], kept, strict=True))
+    wanted = [day for key in to_read for day in key[-1]]
+    first, last = (min(wanted), max(wanted)) if wanted else (date.min, date.min)
+    read = plans_in_force(list(to_read.values()), first, last)
+    for key, pid in to_read.items():
+        days = key[-1]
         due = due_units_by_day(schedule_of(read.get(pid, [])), days[0], days[-1])
         result[pid] = {day: due[day] for day in days}
+        _KEPT_DUE.put(key, tuple(due[day] for day in days))
     return result
