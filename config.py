@@ -55,6 +55,8 @@ class Config:
     LOGIN_IDLE_HOURS_PATIENT = 24 * 7
     LOGIN_TOUCH_MINUTES = 5
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # The app checks CSRF itself (app/__init__.py, check_csrf): after the method, not before.
+    WTF_CSRF_CHECK_DEFAULT = False
     # Shared by every worker: Redis when REDIS_URL is set, else the database (app/rate_limits).
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "database"
     # A moving window where the storage has one (Redis): ten tries are ten tries, however they

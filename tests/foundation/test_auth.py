@@ -23,6 +23,14 @@ def test_physio_logs_in_and_lands_on_the_dashboard(client, physio):
     assert client.get("/", follow_redirects=False).headers["Location"] == "/dashboard"
 
 
+def test_logging_in_and_out_sets_only_the_session_cookie(client, physio):
+    # No remember-me cookie: a login lasts as long as its server-side login session, which
+    # logging out ends (the app drops Flask-Login's remember-cookie hook for that reason).
+    cookies = login(client, "physio@test.example").headers.getlist("Set-Cookie")
+    cookies += client.post_form("/logout", {}).headers.getlist("Set-Cookie")
+    assert cookies and {cookie.partition("=")[0] for cookie in cookies} == {"session"}
+
+
 def test_login_is_case_insensitive_on_the_email(client, physio):
     assert login(client, "PHYSIO@Test.Example").status_code == 302
 

@@ -42,6 +42,15 @@ def test_a_page_is_plain_for_a_client_that_accepts_no_compression(client):
     assert b"Log in" in page.data
 
 
+def test_a_body_too_short_to_compress_goes_plain_and_varies_on_nothing(client):
+    # /healthz reads no session and is shorter than COMPRESS_MIN_SIZE: the same bytes for
+    # every client, so a shared cache needs no Vary (neither Cookie nor Accept-Encoding).
+    response = client.get("/healthz", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
+    assert "Vary" not in response.headers
+
+
 def test_json_is_compressed(client, patient, make):
     make.programme(patient, [make.exercise("squeeze")], start=local_today(patient.timezone))
     client.login_as(patient.user)
