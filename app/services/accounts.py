@@ -23,6 +23,7 @@ from app.models import (
     LoginSession,
     Patient,
     Programme,
+    ProgrammeVersion,
     Role,
     User,
 )
@@ -255,6 +256,15 @@ def _session_user_statement() -> sa.Select[User, datetime]:
             joinedload(User.patient)
             .joinedload(Patient.active_programme)
             .joinedload(Programme.current_version)
+            # What a request reads of the version the patient is on: which one it is and
+            # when it was made (the plan in force is kept by them, activity.load_plan), its
+            # number (the plan notice) and phase (the test task). The rest, its rules among
+            # them, is read with the plan in force; a page that asks for more loads it then.
+            .load_only(
+                ProgrammeVersion.number,
+                ProgrammeVersion.created_at,
+                ProgrammeVersion.phase_position,
+            )
         )
         .where(
             User.id == sa.bindparam("user_id", type_=sa.Integer),
