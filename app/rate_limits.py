@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.globals import request_ctx
 from limits.storage import Storage
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -53,6 +54,33 @@ def check_only_limited_views(app: Flask) -> None:
         return
     hooks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
+    _only_where_a_limit_ran(app, app.after_request_funcs)
+    _only_where_a_limit_ran(app, app.teardown_request_funcs)
+
+
+def _only_where_a_limit_ran(app: Flask, funcs: dict[Any, list[Any]]) -> None:
+    """Run Flask-Limiter's after-request and teardown hooks only in a request a limit ran in.
+
+    They add the X-RateLimit headers, deduct a failed login from the lockout limit
+    (deduct_when) and reset the limiter's state of the request; a view without a limit has
+    none of that to do, yet both ran on every request (a tenth of /healthz). The limiter makes
+    its state of a request on the request context the first time a limit is checked.
+    """
+    from app.extensions import limiter
+
+    def wrapped(hook: Any) -> Any:
+        def run(value: Any) -> Any:
+            if hasattr(request_ctx, "_limiter_request_context"):
+                return hook(value)
+            return value  # the response, unchanged (a teardown's return is ignored)
+
+        return run
+
+    def is_limiters(hook: Any) -> bool:
+        owner = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
+        return owner is limiter
+
+    funcs[None] = [wrapped(h) if is_limiters(h) else h for h in funcs.get(None, [])]
 
 
 class DatabaseStorage(Storage):

@@ -91,6 +91,16 @@ def test_soft_lockout_also_refuses_the_right_password(client, world: World):
 
 
 @pytest.mark.usefixtures("strict")
+def test_a_limited_view_says_how_many_tries_are_left_and_others_say_nothing(client, world: World):
+    first = _login(client, "physio-a@test.example", "wrong", "198.51.100.7")
+    second = _login(client, "physio-a@test.example", "wrong", "198.51.100.7")
+    assert first.headers["X-RateLimit-Limit"] == "3"
+    assert [int(r.headers["X-RateLimit-Remaining"]) for r in (first, second)] == [2, 1]
+    unlimited = client.get("/healthz")
+    assert not [name for name in unlimited.headers.keys() if name.startswith("X-RateLimit")]
+
+
+@pytest.mark.usefixtures("strict")
 def test_soft_lockout_counts_only_failed_logins(client, world: World):
     for n in range(3):
         assert (
