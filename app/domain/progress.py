@@ -9,17 +9,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import mean
+from typing import NamedTuple
 
 from app.domain.adherence import ADHERENT, DayStatus
-from app.domain.localtime import week_start
+from app.domain.localtime import days_between, week_start
 from app.domain.numbers import half_up, percent
 
 ROLLING_DAYS = 7
 
 
-@dataclass(frozen=True)
-class DayTotals:
-    """One day for the charts: due and done tick units, and the pain known for it."""
+class DayTotals(NamedTuple):
+    """One day for the charts: due and done tick units, and the pain known for it.
+
+    A named tuple, not a frozen dataclass: a year of chart data makes a few hundred per
+    request, and a tuple is made in a fifth of the time.
+    """
 
     day: date
     due_units: int = 0
@@ -59,14 +63,13 @@ def rolling_mean(
     """
     means: dict[date, float] = {}
     total = count = 0  # of the known values in the window ending on `day`
-    for n in range(-(days - 1), (last - first).days + 1):  # from the first window's start
-        day = first + timedelta(days=n)
+    window = days_between(first - timedelta(days=days - 1), last)  # from the first window's start
+    for n, day in enumerate(window):
         if day in values:
             total, count = total + values[day], count + 1
-        leaving = day - timedelta(days=days)
-        if n >= 1 and leaving in values:
+        if n >= days and (leaving := window[n - days]) in values:
             total, count = total - values[leaving], count - 1
-        if n >= 0 and count:
+        if n >= days - 1 and count:
             # Whole numbers summed exactly: the same correctly rounded float as mean() gives.
             means[day] = round(total / count, 2)
     return means
