@@ -95,14 +95,17 @@ class WeekAdherence:
 
 def adherence_by_week(records: Iterable[DayTotals], today: date) -> list[WeekAdherence]:
     """Return done/due per Monday-start week, oldest first (weeks with records only)."""
-    weeks: dict[date, tuple[int, int]] = {}
+    weeks: dict[date, list[int]] = {}  # monday -> [done, due]
     for record in records:
         if record.day > today:
             continue
         done, due = counted(record, today)
         monday = week_start(record.day)
-        old_done, old_due = weeks.get(monday, (0, 0))
-        weeks[monday] = (old_done + done, old_due + due)
+        if (week := weeks.get(monday)) is None:
+            weeks[monday] = [done, due]
+        else:
+            week[0] += done
+            week[1] += due
     return [WeekAdherence(monday, *weeks[monday]) for monday in sorted(weeks)]
 
 
@@ -117,8 +120,10 @@ def pain_caption(during: Mapping[date, int], *, patient: bool) -> str:
             return "You have not logged any pain during exercise in this period yet."
         return "No pain during exercise was logged in this period."
     days = sorted(during)
-    first_week = [during[d] for d in days if d < days[0] + timedelta(days=ROLLING_DAYS)]
-    last_week = [during[d] for d in days if d > days[-1] - timedelta(days=ROLLING_DAYS)]
+    week_after_first = days[0] + timedelta(days=ROLLING_DAYS)  # once, not once a day
+    week_before_last = days[-1] - timedelta(days=ROLLING_DAYS)
+    first_week = [during[d] for d in days if d < week_after_first]
+    last_week = [during[d] for d in days if d > week_before_last]
     # Halves up, as every percentage here: round() would make 2.5 a 2 but 3.5 a 4.
     start, end = half_up(mean(first_week)), half_up(mean(last_week))
     weeks = (days[-1] - days[0]).days // 7
