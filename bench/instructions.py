@@ -10,7 +10,7 @@ PostgreSQL's own work, which runs in its own.
 
     .venv/bin/python bench/instructions.py \
         --database postgresql://postgres@127.0.0.1:5432/stride_bench2k [--requests 50] \
-        [healthz signed_in today sync sync_first]
+        [healthz signed_in today sync sync_first dashboard charts charts_staff]
 """
 
 import argparse
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 WARM_UP = 5
 AGENT = {"User-Agent": "stride-bench"}  # as bench/run.py logs in and wrk sends
-TARGETS = ("healthz", "signed_in", "today", "today_api", "sync", "sync_first", "dashboard")
+TARGETS = (
+    "healthz", "signed_in", "today", "today_api", "sync", "sync_first", "dashboard",
+    "charts", "charts_staff",
+)  # fmt: skip
+STAFF = ("dashboard", "charts_staff")  # signed in as physio 1, the others as the patient
 
 
 def main() -> int:
@@ -111,9 +115,12 @@ def replay(database: str, target: str, count: int) -> None:
             value = app.session_interface.get_signing_serializer(app).dumps(dict(session))
         return f"session={value}", token
 
-    who = "physio" if target == "dashboard" else "patient"
+    who = "physio" if target in STAFF else "patient"
     session_cookie, token = cookie(who)
     tick = 0
+    # The year of chart data as bench/run.py asks for it: the bench patient's today and 364 before.
+    today = datetime.fromisoformat(choice["today"]).date()
+    year = f"from={today - timedelta(days=364)}&to={today}"
 
     def environ() -> dict[str, Any]:
         nonlocal tick
@@ -127,6 +134,8 @@ def replay(database: str, target: str, count: int) -> None:
             "today": "/today",
             "today_api": "/api/v1/today",
             "dashboard": "/dashboard",
+            "charts": f"/progress/charts.json?{year}",
+            "charts_staff": f"/patients/{choice['patient_id']}/charts.json?{year}",
         }.get(target)
         if path is not None:
             return EnvironBuilder(

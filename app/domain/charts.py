@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from app.domain.adherence import DayStatus
@@ -476,8 +477,10 @@ def calendar_chart(history: History, *, patient: bool) -> Chart:
     last = min(history.last, history.today)
     fig = _figure("", history.first, last, visible=False, range=[0, 1])
     fig["layout"].update(height=160, bargap=0.15)
-    for status in DayStatus:
-        days = [day for day, s in statuses.items() if s == status]
+    by_status: dict[DayStatus, list[date]] = {status: [] for status in DayStatus}
+    for day, status in statuses.items():  # one pass over the days, not one per status
+        by_status[status].append(day)
+    for status, days in by_status.items():
         fig["data"].append(
             {
                 "type": "bar",
@@ -577,6 +580,7 @@ def _dose_points(
     return points
 
 
+@lru_cache(maxsize=4096)  # a year's tables write ~650 dates per request, mostly the same ones
 def _when(day: date) -> str:
     # Named tuples, not strftime: a year's table formats ~600 dates per request.
     return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"

@@ -172,6 +172,10 @@ class Dose:
 
     def describe(self) -> str:
         """Return the dose in patient words: "3 sets of 12, each side", "5 holds of 30 s"."""
+        return self._amount() + _SIDE_WORDS.get(self.side, "")
+
+    def _amount(self) -> str:
+        """Return how much, in patient words, without the side: "3 sets of 12"."""
         if self.reps is not None:
             text = f"{self.sets} {'set' if self.sets == 1 else 'sets'} of {self.reps}"
         elif self.hold_seconds is not None:
@@ -182,11 +186,11 @@ class Dose:
             text = time if self.sets == 1 else f"{self.sets} rounds of {time}"
         else:
             text = f"{self.sets} {'set' if self.sets == 1 else 'sets'}"
-        return text + _SIDE_WORDS.get(self.side, "")
+        return text
 
     def amount_words(self) -> str:
         """Return how much, without the side, with any load: "3 sets of 12 with 20 kg"."""
-        words = replace(self, side="both").describe()
+        words = self._amount()
         return f"{words} with {self.load_kg:g} kg" if self.load_kg else words
 
     def short(self) -> str:

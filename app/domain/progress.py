@@ -9,17 +9,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import mean
+from typing import NamedTuple
 
 from app.domain.adherence import ADHERENT, DayStatus
-from app.domain.localtime import week_start
+from app.domain.localtime import days_between, week_start
 from app.domain.numbers import half_up, percent
 
 ROLLING_DAYS = 7
 
 
-@dataclass(frozen=True)
-class DayTotals:
-    """One day for the charts: due and done tick units, and the pain known for it."""
+class DayTotals(NamedTuple):
+    """One day for the charts: due and done tick units, and the pain known for it.
+
+    A named tuple, not a frozen dataclass: a year of chart data makes a few hundred per
+    request, and a tuple is made in a fifth of the time.
+    """
 
     day: date
     due_units: int = 0
@@ -59,14 +63,13 @@ def rolling_mean(
     """
     means: dict[date, float] = {}
     total = count = 0  # of the known values in the window ending on `day`
-    for n in range(-(days - 1), (last - first).days + 1):  # from the first window's start
-        day = first + timedelta(days=n)
+    window = days_between(first - timedelta(days=days - 1), last)  # from the first window's start
+    for n, day in enumerate(window):
         if day in values:
             total, count = total + values[day], count + 1
-        leaving = day - timedelta(days=days)
-        if n >= 1 and leaving in values:
+        if n >= days and (leaving := window[n - days]) in values:
             total, count = total - values[leaving], count - 1
-        if n >= 0 and count:
+        if n >= days - 1 and count:
             # Whole numbers summed exactly: the same correctly rounded float as mean() gives.
             means[day] = round(total / count, 2)
     return means
@@ -92,14 +95,17 @@ class WeekAdherence:
 
 def adherence_by_week(records: Iterable[DayTotals], today: date) -> list[WeekAdherence]:
     """Return done/due per Monday-start week, oldest first (weeks with records only)."""
-    weeks: dict[date, tuple[int, int]] = {}
+    weeks: dict[date, list[int]] = {}  # monday -> [done, due]
     for record in records:
         if record.day > today:
             continue
         done, due = counted(record, today)
         monday = week_start(record.day)
-        old_done, old_due = weeks.get(monday, (0, 0))
-        weeks[monday] = (old_done + done, old_due + due)
+        if (week := weeks.get(monday)) is None:
+            weeks[monday] = [done, due]
+        else:
+            week[0] += done
+            week[1] += due
     return [WeekAdherence(monday, *weeks[monday]) for monday in sorted(weeks)]
 
 
@@ -114,8 +120,10 @@ def pain_caption(during: Mapping[date, int], *, patient: bool) -> str:
             return "You have not logged any pain during exercise in this period yet."
         return "No pain during exercise was logged in this period."
     days = sorted(during)
-    first_week = [during[d] for d in days if d < days[0] + timedelta(days=ROLLING_DAYS)]
-    last_week = [during[d] for d in days if d > days[-1] - timedelta(days=ROLLING_DAYS)]
+    week_after_first = days[0] + timedelta(days=ROLLING_DAYS)  # once, not once a day
+    week_before_last = days[-1] - timedelta(days=ROLLING_DAYS)
+    first_week = [during[d] for d in days if d < week_after_first]
+    last_week = [during[d] for d in days if d > week_before_last]
     # Halves up, as every percentage here: round() would make 2.5 a 2 but 3.5 a 4.
     start, end = half_up(mean(first_week)), half_up(mean(last_week))
     weeks = (days[-1] - days[0]).days // 7

@@ -166,17 +166,51 @@ def due_between(
     # Each version's week is worked out once, so a year of days costs a year of lookups.
     ordered = sorted(versions, key=lambda v: (v.effective_from, v.version_id))
     weeks = [_due_by_weekday(version) for version in ordered]
-    due: dict[date, list[DueItem]] = {}
+    return {
+        day: [] if current < 0 else list(weeks[current][day.weekday()])
+        for day, current in _versions_by_day(start_date, ordered, first, last, end_date)
+    }
+
+
+def _units_between(
+    start_date: date,
+    versions: Sequence[PlanSnapshot],
+    first: date,
+    last: date,
+    end_date: date | None = None,
+) -> dict[date, int]:
+    """Return how many tick units are due on every day first..last (as due_between)."""
+    # Each version's weekday is summed once, not once a day (a year of chart data per request).
+    ordered = sorted(versions, key=lambda v: (v.effective_from, v.version_id))
+    weeks = [
+        [sum(item.unit_count for item in items) for items in _due_by_weekday(version)]
+        for version in ordered
+    ]
+    return {
+        day: 0 if current < 0 else weeks[current][day.weekday()]
+        for day, current in _versions_by_day(start_date, ordered, first, last, end_date)
+    }
+
+
+def _versions_by_day(
+    start_date: date,
+    ordered: Sequence[PlanSnapshot],
+    first: date,
+    last: date,
+    end_date: date | None,
+) -> list[tuple[date, int]]:
+    """Pair every day first..last with the index in ordered of its version in force.
+
+    -1 on days before the first version, or outside the programme's start..end.
+    """
+    days = []
     current = -1  # index in ordered of the version in force on day
     for day in days_between(first, last):
         while current + 1 < len(ordered) and ordered[current + 1].effective_from <= day:
             current += 1
         running = start_date <= day and (end_date is None or day <= end_date)
-        if running and current >= 0:
-            due[day] = list(weeks[current][day.weekday()])
-        else:
-            due[day] = []
-    return due
+        days.append((day, current if running else -1))
+    return days
 
 
 def _due_by_weekday(version: PlanSnapshot) -> list[list[DueItem]]:
@@ -223,11 +257,8 @@ def due_by_day(
     days it covers.
     """
     due: dict[date, list[DueItem]] = {day: [] for day in days_between(first, last)}
-    for programme in sorted(programmes, key=_start_order):
-        start = max(first, programme.start_date)
-        end = last if programme.end_date is None else min(last, programme.end_date)
-        if start <= end:
-            due.update(due_between(programme.start_date, programme.versions, start, end))
+    for programme, start, end in _programme_spans(programmes, first, last):
+        due.update(due_between(programme.start_date, programme.versions, start, end))
     return due
 
 
@@ -235,10 +266,23 @@ def due_units_by_day(
     programmes: Sequence[ProgrammePlan], first: date, last: date
 ) -> dict[date, int]:
     """Return how many tick units are due on every day first..last (see due_by_day)."""
-    return {
-        day: sum(item.unit_count for item in items)
-        for day, items in due_by_day(programmes, first, last).items()
-    }
+    due = dict.fromkeys(days_between(first, last), 0)
+    for programme, start, end in _programme_spans(programmes, first, last):
+        due.update(_units_between(programme.start_date, programme.versions, start, end))
+    return due
+
+
+def _programme_spans(
+    programmes: Sequence[ProgrammePlan], first: date, last: date
+) -> list[tuple[ProgrammePlan, date, date]]:
+    """Return each programme with its days within first..last, a later start taking over."""
+    spans = []
+    for programme in sorted(programmes, key=_start_order):
+        start = max(first, programme.start_date)
+        end = last if programme.end_date is None else min(last, programme.end_date)
+        if start <= end:
+            spans.append((programme, start, end))
+    return spans
 
 
 def _start_order(programme: ProgrammePlan) -> tuple[date, int]:

@@ -69,15 +69,14 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
     programmes = plans_in_force([patient.id], date.min, date.max).get(patient.id, [])
     history = History(first=first, last=last, today=today)
     history.days = _day_totals(summaries, schedule_of(programmes), first, last)
+    # By position (_SUMMARIES' column order): a Row's attribute read costs more than its value.
     history.during_before = {
-        row.local_date: row.during_pain
-        for row in summaries
-        if row.local_date < first and row.during_pain is not None
+        day: during for day, _, _, during, *_ in summaries if day < first and during is not None
     }
     history.notes = {
-        row.local_date: note
-        for row in summaries
-        if row.local_date >= first and (note := _day_note(row.during_note, row.morning_note))
+        day: note
+        for day, *_, during_note, morning_note in summaries
+        if day >= first and (note := _day_note(during_note, morning_note))
     }
     history.thresholds = _bands(programmes)
     for programme in programmes:
@@ -98,25 +97,10 @@ def _day_totals(
     last: date,
 ) -> dict[date, DayTotals]:
     """Return every day first..last: its summary, or what was due on a day nothing was logged."""
+    # _SUMMARIES' first seven columns are DayTotals' fields, in order.
+    known = {row[0]: DayTotals._make(row[:7]) for row in summaries if first <= row[0] <= last}
     due = due_units_by_day(schedule, first, last)
-    known = {row.local_date: row for row in summaries}
-    days = {}
-    for day in days_between(first, last):
-        row = known.get(day)
-        days[day] = (
-            DayTotals(day, due[day])
-            if row is None
-            else DayTotals(
-                day,
-                row.due_units,
-                row.done_units,
-                row.during_pain,
-                row.morning_pain,
-                row.usual_pain,
-                row.zone,
-            )
-        )
-    return days
+    return {day: known.get(day) or DayTotals(day, due[day]) for day in days_between(first, last)}
 
 
 def _bands(programmes: Sequence[ProgrammeInForce]) -> PainThresholds:

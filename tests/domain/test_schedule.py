@@ -265,3 +265,22 @@ def test_days_between_includes_both_ends():
     assert days_between(MON, WED) == [MON, TUE, WED]
     assert days_between(MON, MON) == [MON]
     assert days_between(TUE, MON) == []
+
+
+def test_due_units_by_day_are_the_units_of_due_by_day_for_a_year():
+    # due_units_by_day sums each version's weekday once: it must agree with counting the items.
+    later = programme(
+        3,
+        NEXT_MON,
+        None,
+        version(3, NEXT_MON, spec(7, side="each"), spec(8, per_week=3)),
+        version(4, NEXT_MON + timedelta(days=40), spec(9, days=[0, 4], per_day=3)),
+    )
+    programmes = (OLD, NEW, later)
+    first, last = MON - timedelta(days=14), MON + timedelta(days=365)
+    expected = {
+        day: sum(item.unit_count for item in items)
+        for day, items in due_by_day(programmes, first, last).items()
+    }
+    assert due_units_by_day(programmes, first, last) == expected
+    assert list(due_units_by_day(programmes, first, last)) == list(expected)
