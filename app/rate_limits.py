@@ -54,11 +54,11 @@ def check_only_limited_views(app: Flask) -> None:
         return
     hooks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
-    _only_where_a_limit_ran(app, app.after_request_funcs)
-    _only_where_a_limit_ran(app, app.teardown_request_funcs)
+    _only_where_a_limit_ran(app.after_request_funcs)
+    _only_where_a_limit_ran(app.teardown_request_funcs)
 
 
-def _only_where_a_limit_ran(app: Flask, funcs: dict[Any, list[Any]]) -> None:
+def _only_where_a_limit_ran(funcs: dict[Any, list[Any]]) -> None:
     """Run Flask-Limiter's after-request and teardown hooks only in a request a limit ran in.
 
     They add the X-RateLimit headers, deduct a failed login from the lockout limit
