@@ -35,6 +35,17 @@ def exercise_figure(
     return _drawn(key, tuple(steps or ()), dose_kind(dose), side)
 
 
+@bp.app_template_global()
+def stored_figure(
+    figure_json: str | None, steps: Sequence[str], dose: object, side: str = "both"
+) -> FigureMarkup | None:
+    """exercise_figure from the figure column's text as stored (the day page reads it so: as
+    text it is a key, and is parsed only when first drawn); None for an exercise without one."""
+    if figure_json is None:
+        return None
+    return _drawn(figure_json, tuple(steps or ()), dose_kind(dose), side)
+
+
 @lru_cache(maxsize=FIGURES_KEPT)
 def _drawn(figure_json: str, steps: tuple[str, ...], kind: str, side: str) -> FigureMarkup:
     return figure_markup(json.loads(figure_json), list(steps), kind, side)

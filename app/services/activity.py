@@ -42,7 +42,7 @@ from app.domain.schedule import (
     version_in_force,
 )
 from app.domain.test_task import rating_due
-from app.extensions import db
+from app.extensions import db, run
 from app.models import (
     CheckIn,
     DaySummary,
@@ -269,7 +269,7 @@ class ItemView:
     steps: tuple[str, ...]
     cues: tuple[str, ...]
     dose: Dose  # as prescribed; its side is both | left | right | each
-    figure: dict[str, Any] | None  # the library figure's keyframes, if it has one
+    figure: str | None  # the library figure's keyframes as stored (JSON text), if it has one
     sessions: int
     note: str
     units: tuple[UnitView, ...]
@@ -513,21 +513,23 @@ def _morning_prompt(
     )
 
 
+# What the day page shows of each exercise (built once: building it cost more than running it).
+EXERCISES_STATEMENT = sa.select(
+    Exercise.id,
+    Exercise.name,
+    Exercise.steps,
+    Exercise.cues,
+    Exercise.media_count,
+    # As text, unparsed: the day page's figure and card caches key on it.
+    sa.cast(Exercise.figure, sa.Text).label("figure"),
+).where(Exercise.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def _exercises(ids: set[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """Return what the day page shows of each exercise (read fresh: clinics edit them)."""
     if not ids:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            Exercise.id,
-            Exercise.name,
-            Exercise.steps,
-            Exercise.cues,
-            Exercise.media_count,
-            Exercise.figure,
-        ).where(Exercise.id.in_(ids))
-    )
-    return {row.id: row for row in rows}
+    return {row.id: row for row in run(EXERCISES_STATEMENT, {"ids": sorted(ids)})}
 
 
 def _item_view(
@@ -560,7 +562,8 @@ def _item_view(
         steps=tuple(exercise.steps or ()),
         cues=tuple(exercise.cues or ()),
         dose=prescription.dose,
-        figure=exercise.figure,
+        # A clinic-made exercise has none: SQL NULL, or JSON null (the column's default for None).
+        figure=None if exercise.figure in (None, "null") else exercise.figure,
         sessions=item.sessions,
         note=prescription.note or "",
         units=tuple(units),
@@ -645,9 +648,7 @@ def _read_days(
     with anything logged is joined to its ticks and to its check-ins (at most two a day), so
     a day of n ticks comes back as up to 2n rows, told apart by those keys.
     """
-    rows = db.session.execute(
-        DAYS_STATEMENT, {"patient_id": patient.id, "first": first, "last": last}
-    )
+    rows = run(DAYS_STATEMENT, {"patient_id": patient.id, "first": first, "last": last})
     logs: dict[LogKey, UnitLog] = {}
     checkins: dict[CheckInKey, DayCheckIn] = {}
     split = len(_UNIT_LOG_COLUMNS)
@@ -771,7 +772,7 @@ def apply_events(
     # The sync events first: a resent id fails here, before anything else is written.
     bulk.insert_rows(SyncEvent, batch.received)
     if batch.messages:  # an id a staff reply already has (never shown to the phone): not stored
-        db.session.execute(bulk.insert_new_only(Message), batch.messages)
+        run(bulk.insert_new_only(Message), batch.messages)
     _write_changes(batch)
     summaries = _refresh_changed_days(batch, done_today_before)
     _answer_checkin_zones(batch, summaries)
@@ -783,9 +784,7 @@ def _received_before(events: Sequence[EventIn]) -> dict[str, int]:
     ids = {event.id for event in events if event.id and not event.errors}
     if not ids:
         return {}
-    rows = db.session.execute(
-        sa.select(SyncEvent.id, SyncEvent.patient_id).where(SyncEvent.id.in_(ids))
-    )
+    rows = run(sa.select(SyncEvent.id, SyncEvent.patient_id).where(SyncEvent.id.in_(ids)))
     return {event_id: owner for event_id, owner in rows}
 
 

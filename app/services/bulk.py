@@ -3,8 +3,8 @@
 The ORM would send one INSERT per new row on SQLite and one UPDATE per set of changed
 columns; these send one statement whatever the number of rows (an executemany, which psycopg
 pipelines). Each takes plain dicts, all with the same keys. They write through the tables,
-not the ORM (whose bulk machinery costs more than the write on the sync's hot path), and
-build each statement once.
+not the ORM (whose bulk machinery costs more than the write on the sync's hot path), on the
+session's connection (extensions.run), and build each statement once.
 """
 
 from collections.abc import Sequence
@@ -14,13 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db
+from app.extensions import db, run
 
 
 def insert_rows(model: type, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT every row (none: no statement)."""
     if rows:
-        db.session.execute(sa.insert(table_of(model)), list(rows))
+        run(sa.insert(table_of(model)), list(rows))
 
 
 def insert_new_only(model: type) -> sa.Insert:
@@ -43,7 +43,7 @@ def upsert(
     """
     if rows:
         statement = _upsert(_dialect(), model, tuple(rows[0]), keys, newer_than)
-        db.session.execute(statement, list(rows))
+        run(statement, list(rows))
 
 
 @lru_cache(maxsize=64)
