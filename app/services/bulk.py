@@ -25,7 +25,12 @@ def insert_rows(model: type, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_new_only(model: type) -> sa.Insert:
     """An INSERT that skips rows clashing with a unique constraint (ON CONFLICT DO NOTHING)."""
-    return _insert_for(_dialect())(model).on_conflict_do_nothing()
+    return _insert_new_only(_dialect(), model)
+
+
+@lru_cache(maxsize=16)
+def _insert_new_only(dialect: str, model: type) -> sa.Insert:
+    return _insert_for(dialect)(model).on_conflict_do_nothing()
 
 
 def upsert(

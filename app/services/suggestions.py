@@ -39,7 +39,7 @@ from app.domain.pain import Zone
 from app.domain.plan_draft import PlanDraft, phase_label
 from app.domain.reps import RepsSession, session_of
 from app.domain.schedule import due_by_day
-from app.extensions import db
+from app.extensions import db, run
 from app.failures import log_failure
 from app.models import (
     CheckIn,
@@ -257,7 +257,7 @@ def queue_refresh(patient_id: int) -> None:
     One row per patient: a patient's further syncs before the worker's next run add nothing,
     so ticking six exercises makes one refresh, not six, and the sync does not wait for it.
     """
-    db.session.execute(
+    run(
         bulk.insert_new_only(SuggestionRefresh),
         [{"patient_id": patient_id, "due_since": utcnow()}],
     )
