@@ -45,7 +45,7 @@ def hot_queries(
     patient_id: int, caseload: Sequence[int], today: date
 ) -> dict[str, sa.Select[*tuple[Any, ...]]]:
     """The lookups the hot pages make, with the index each one should use (by its name)."""
-    from app.services import activity
+    from app.services import activity, charts
 
     year_ago, week_ago = today - timedelta(days=364), today - timedelta(days=6)
     return {
@@ -53,8 +53,9 @@ def hot_queries(
         "days' ticks and check-ins (patient, date range)": activity.DAYS_STATEMENT.params(
             patient_id=patient_id, first=today - timedelta(days=2), last=today
         ),
-        "chart year (day summaries of a patient)": sa.select(DaySummary).where(
-            DaySummary.patient_id == patient_id, DaySummary.local_date.between(year_ago, today)
+        # The statement the chart data reads a year with (charts.load_history).
+        "chart year (day summaries of a patient)": charts.SUMMARIES_STATEMENT.params(
+            patient_id=patient_id, first=year_ago, last=today
         ),
         "dashboard week (day summaries of a caseload)": sa.select(DaySummary).where(
             DaySummary.patient_id.in_(caseload), DaySummary.local_date.between(week_ago, today)

@@ -26,7 +26,7 @@ from app.domain.schedule import (
     due_by_day,
     weekdays_from_mask,
 )
-from app.extensions import db
+from app.extensions import db, run
 from app.models import Exercise, Patient, Prescription, Programme, ProgrammeStatus, ProgrammeVersion
 
 
@@ -145,7 +145,7 @@ def plans_in_force(
     with nothing running are left out.
     """
     window = {"patient_ids": list(patient_ids), "first": first, "last": last}
-    rows = db.session.execute(_STATEMENT, window).all()
+    rows = run(_STATEMENT, window).all()
     # Each row is a programme's columns, then its version's, the thresholds, and one line's.
     at_version = len(_PROGRAMME)
     at_thresholds = at_version + len(VersionColumns._fields)
