@@ -46,6 +46,7 @@ def today() -> ResponseReturnValue:
     if isinstance(day, WerkzeugResponse):
         return day
     view = activity.today_view(patient, day)
+    notice = plan_changes.plan_notice(patient.active_programme)
     return render_template(
         "today/today.html",
         view=view,
@@ -53,8 +54,9 @@ def today() -> ResponseReturnValue:
         new_id=lambda: str(uuid.uuid4()),
         zone_advice=ZONE_ADVICE,
         Zone=Zone,
-        plan_notice=plan_changes.plan_notice(patient.active_programme),
-        plan_seen_form=PlanSeenForm(),
+        plan_notice=notice,
+        # Its form only with the notice: most days have none, and a form costs a CSRF field.
+        plan_seen_form=PlanSeenForm() if notice else None,
         card_media=_card_media(patient, view),
     )
 
