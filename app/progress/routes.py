@@ -20,6 +20,7 @@ from app.policy import (
 )
 from app.progress import bp
 from app.services import charts
+from app.services.plans import ACTIVE_PLAN
 
 
 @bp.get("/patients/<int:patient_id>/charts.json")
@@ -29,7 +30,7 @@ def patient_charts_json(patient_id: int) -> ResponseReturnValue:
 
     Scoped like every patient read: anyone else's patient is a 404.
     """
-    patient = get_or_404(current_user, Patient, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id, ACTIVE_PLAN)  # keys the kept plan
     return _charts_json(patient, for_patient=current_user.is_patient)
 
 
@@ -44,7 +45,7 @@ def my_charts_json() -> ResponseReturnValue:
 @staff_required
 def patient_progress(patient_id: int) -> ResponseReturnValue:
     """A patient's progress page for staff: all four charts."""
-    patient = get_or_404(current_user, Patient, patient_id)
+    patient = get_or_404(current_user, Patient, patient_id, ACTIVE_PLAN)  # keys the kept plan
     return _page(patient, for_patient=False)
 
 

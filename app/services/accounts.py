@@ -22,13 +22,12 @@ from app.models import (
     Invite,
     LoginSession,
     Patient,
-    Programme,
-    ProgrammeVersion,
     Role,
     User,
 )
 from app.services import audit
 from app.services.passwords import hash_password
+from app.services.plans import ACTIVE_PLAN
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -252,20 +251,7 @@ def _session_user_statement() -> sa.Select[User, datetime]:
     return (
         sa.select(User, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .options(
-            joinedload(User.patient)
-            .joinedload(Patient.active_programme)
-            .joinedload(Programme.current_version)
-            # What a request reads of the version the patient is on: which one it is and
-            # when it was made (the plan in force is kept by them, activity.load_plan), its
-            # number (the plan notice) and phase (the test task). The rest, its rules among
-            # them, is read with the plan in force; a page that asks for more loads it then.
-            .load_only(
-                ProgrammeVersion.number,
-                ProgrammeVersion.created_at,
-                ProgrammeVersion.phase_position,
-            )
-        )
+        .options(joinedload(User.patient).options(ACTIVE_PLAN))
         .where(
             User.id == sa.bindparam("user_id", type_=sa.Integer),
             LoginSession.token_hash == sa.bindparam("digest", type_=sa.String),

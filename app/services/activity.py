@@ -4,7 +4,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,9 +57,8 @@ from app.models import (
 from app.services import bulk, outcomes, patient_words, suggestions
 from app.services.plans import (
     LineColumns,
-    ProgrammeInForce,
     VersionInForce,
-    plans_in_force,
+    kept_plans_in_force,
     schedule_of,
 )
 
@@ -139,23 +137,13 @@ def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
     """Load the patient's plan from first to last; None without an active programme.
 
     The programme and its current version come with the patient (accounts.session_user
-    loads them with the user, so on a patient's own requests this usually reads nothing).
-    Versions never change once written, every change to a plan makes a new current version,
-    and archiving changes which programme is active, so the plan in force is read once per
-    active programme, current version and window, and kept (_versions_in_force).
+    loads them with the user, so on a patient's own requests this usually reads nothing):
+    the plan in force is kept by them (plans.kept_plans_in_force).
     """
     programme = patient.active_programme
     if programme is None:
         return None
-    current = programme.current_version
-    programmes = _versions_in_force(
-        patient.id,
-        programme.id,
-        current.id if current else None,
-        current.created_at if current else None,
-        first,
-        last,
-    )
+    programmes = kept_plans_in_force(patient, first, last)
     schedule = schedule_of(programmes)
     versions = [_plan_version(version) for found in programmes for version in found.versions]
     return LoadedPlan(
@@ -165,25 +153,6 @@ def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
         prescriptions={(line.version_id, line.line_id): line for v in versions for line in v.lines},
         due=due_by_day(schedule, first, last),
     )
-
-
-# Keyed by what changes with the plan: the active programme, its current version (with the
-# time it was made, as SQLite may hand a rolled-back version's id to the next one) and the
-# days. Each worker keeps its own; an entry is a few kilobytes.
-@lru_cache(maxsize=4096)
-def _versions_in_force(
-    patient_id: int,
-    programme_id: int,
-    current_version_id: int | None,
-    current_version_made: datetime | None,
-    first: date,
-    last: date,
-) -> tuple[ProgrammeInForce, ...]:
-    """Read the plan in force from first to last (plans.plans_in_force: one statement).
-
-    The programme and current version are not read here: they only key the cache.
-    """
-    return tuple(plans_in_force([patient_id], first, last).get(patient_id, ()))
 
 
 def _plan_version(version: VersionInForce) -> PlanVersion:

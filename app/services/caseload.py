@@ -120,7 +120,7 @@ _KEPT_STATEMENTS: _Kept[tuple[str, int, int | None], _Statements] = _Kept(64)
 # Due units of a patient's unlogged days this week, keyed by what they depend on: the active
 # programme, its current version (with the time it was made, as SQLite may hand a
 # rolled-back version's id to the next one) and the days. Versions never change once
-# written and every plan change makes a new current version (activity._versions_in_force).
+# written and every plan change makes a new current version (plans.kept_plans_in_force).
 _DueKey = tuple[int, int | None, int | None, datetime | None, tuple[date, ...]]
 _KEPT_DUE: _Kept[_DueKey, tuple[int, ...]] = _Kept(8192)
 

@@ -1,8 +1,8 @@
 """The progress charts' reading: a patient's days and plan history, in two statements.
 
 load_history() reads everything in two statements, whatever the length of the range (day
-summaries; the plan, from plans.plans_in_force), and hands a History to the pure figure
-builders of app.domain.charts.
+summaries; the plan, from plans.plans_in_force, kept while the plan stays the same), and
+hands a History to the pure figure builders of app.domain.charts.
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from app.domain.progress import DayTotals
 from app.domain.schedule import ProgrammePlan, due_units_by_day
 from app.extensions import run
 from app.models import CheckIn, DaySummary, Patient
-from app.services.plans import ProgrammeInForce, plans_in_force, schedule_of
+from app.services.plans import ProgrammeInForce, kept_plans_in_force, schedule_of
 
 
 def _note_of(kind: str) -> sa.ScalarSelect[str]:
@@ -69,7 +69,7 @@ def load_history(patient: Patient, first: date, last: date, today: date) -> Hist
         SUMMARIES_STATEMENT,
         {"patient_id": patient.id, "first": first - timedelta(days=6), "last": last},
     ).all()
-    programmes = plans_in_force([patient.id], date.min, date.max).get(patient.id, [])
+    programmes = kept_plans_in_force(patient, date.min, date.max)
     history = History(first=first, last=last, today=today)
     history.days = _day_totals(summaries, schedule_of(programmes), first, last)
     # By position (the statement's column order): a Row's attribute read costs more than its value.

@@ -11,9 +11,11 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.domain.dose import Dose
 from app.domain.pain import PainThresholds
@@ -37,6 +39,20 @@ def active_programme(patient_id: int) -> Programme | None:
             Programme.patient_id == patient_id, Programme.status == ProgrammeStatus.ACTIVE
         )
     )
+
+
+# What a request loads of a patient's plan with the patient row, in the same statement: the
+# active programme and its current version, by which the plan in force is kept
+# (kept_plans_in_force); of the version, which one it is, when it was made, its number (the
+# plan notice) and phase (the test task). Its rules are read with the plan in force; a page
+# that asks for more loads it then. accounts.session_user loads it with every user.
+ACTIVE_PLAN = (
+    joinedload(Patient.active_programme)
+    .joinedload(Programme.current_version)
+    .load_only(
+        ProgrammeVersion.number, ProgrammeVersion.created_at, ProgrammeVersion.phase_position
+    )
+)
 
 
 class ProgrammeColumns(NamedTuple):
@@ -177,6 +193,46 @@ def plans_in_force(
         )
         found[programme.patient_id].append(ProgrammeInForce(programme, plan, read))
     return dict(found)
+
+
+def kept_plans_in_force(patient: Patient, first: date, last: date) -> tuple[ProgrammeInForce, ...]:
+    """plans_in_force for one patient, kept per worker while their plan stays the same.
+
+    Versions never change once written, every change to a plan makes a new current version,
+    and archiving changes which programme is active (or leaves none): so what was read is
+    kept by the active programme, its current version and the window. The programme and
+    version come loaded with the patient (ACTIVE_PLAN), so a kept read runs no statement.
+    Without an active programme it is read afresh.
+    """
+    programme = patient.active_programme
+    if programme is None:
+        return tuple(plans_in_force([patient.id], first, last).get(patient.id, ()))
+    current = programme.current_version
+    return _kept(
+        patient.id,
+        programme.id,
+        current.id if current else None,
+        current.created_at if current else None,
+        first,
+        last,
+    )
+
+
+# Keyed by what changes with the plan: the active programme, its current version (with the
+# time it was made, as SQLite may hand a rolled-back version's id to the next one) and the
+# days. Each worker keeps its own; an entry is a few kilobytes (a patient's whole history,
+# which the charts read, a few tens).
+@lru_cache(maxsize=4096)
+def _kept(
+    patient_id: int,
+    programme_id: int,
+    current_version_id: int | None,
+    current_version_made: datetime | None,
+    first: date,
+    last: date,
+) -> tuple[ProgrammeInForce, ...]:
+    """The programme and current version only key the cache: they are not read here."""
+    return tuple(plans_in_force([patient_id], first, last).get(patient_id, ()))
 
 
 def _statement() -> sa.Select[*tuple[Any, ...]]:

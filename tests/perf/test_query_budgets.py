@@ -20,7 +20,7 @@ TODAY_BUDGET = 6
 # its ten or so statements in the web worker after the response.
 SYNC_BUDGET = 7
 DASHBOARD_BUDGET = 8
-CHARTS_BUDGET = 5  # staff: 5 (the plan in one statement, plans.plans_in_force); patient: 3
+CHARTS_BUDGET = 5  # staff: 4, patient: 2 (a worker reads the plan once: plans.kept_plans_in_force)
 SIZES = ((5, 7), (50, 365))
 
 
