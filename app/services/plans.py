@@ -220,8 +220,8 @@ def kept_plans_in_force(patient: Patient, first: date, last: date) -> tuple[Prog
 
 # Keyed by what changes with the plan: the active programme, its current version (with the
 # time it was made, as SQLite may hand a rolled-back version's id to the next one) and the
-# days. Each worker keeps its own; an entry is a few kilobytes (a patient's whole history,
-# which the charts read, a few tens).
+# days. Each worker keeps its own; an entry is small (pickled, the bench patient's three days
+# are 1.2 KB and the whole history the charts read, nine versions, 5.8 KB).
 @lru_cache(maxsize=4096)
 def _kept(
     patient_id: int,

@@ -74,9 +74,10 @@ def exercise_card(context: Context, item: ItemView, day: str, media: Iterable[Me
     return Markup(first + "".join(str(uuid.uuid4()) + part for part in rest))
 
 
-# Cards as they last looked: a worker's patients of the day, a few states each (a card is
-# about 15 KB with its figure, so this is tens of MB at most). Per app's templates, as the
-# dashboard's rows (a template edited while the server runs shows in cards drawn after a restart).
+# Cards as they last looked: a worker's patients of the day, a few states each (the bench
+# patient's four are 12-20 KB each with their figures, so this is 25-40 MB at most). Per
+# app's templates, as the dashboard's rows (a template edited while the server runs shows in
+# cards drawn after a restart).
 @lru_cache(maxsize=2048)
 def _card_markup(
     templates: Environment, item: ItemView, day: str, media: tuple[MediaShown, ...]
