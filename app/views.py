@@ -1,21 +1,27 @@
 """Helpers shared by every page: the one form-submit helper, template filters and globals."""
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any, NamedTuple, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.domain.cautions import caution_texts
 from app.domain.errors import GENERAL, Refused
+from app.domain.events import PAGE_SCHEMA
 from app.domain.inputs import ID_MAX, whole_number
 from app.domain.library_files import CONDITIONS
 from app.domain.localtime import format_date, format_datetime, format_short_date
 from app.domain.plan_draft import phase_label
 from app.extensions import db
+from app.models import Role
 
 T = TypeVar("T")
 
@@ -127,8 +133,83 @@ def csrf_token() -> str:
     return token if token is not None else generate_csrf()
 
 
+# A request's CSRF token in markup kept across requests (the layout's logout form, the day
+# page's cards), filled in by each request. NUL never reaches the text a page shows
+# (policy.refuse_nul_characters refuses it in any input).
+TOKEN_STAND_IN = "\x00csrf-token\x00"
+
+
+class Chrome(NamedTuple):
+    """What the layout's kept parts show of the signed-in account (role None: no one)."""
+
+    role: str | None
+    patient_id: int | None
+    unread: int  # staff messages the patient has not read (the menu's badge)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.PHYSIO, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class SiteChrome(NamedTuple):
+    """The layout's parts around a page's own blocks (templates/_chrome.html)."""
+
+    head: Markup
+    header: Markup
+    notes: Markup
+    install: Markup
+
+
+@pass_context
+def site_chrome(context: Context) -> SiteChrome:
+    """The layout's head links, header and menus, patient notes and install banner.
+
+    Every page draws them, and they depend only on who is signed in: rendered once per
+    Chrome (and script root, which the links start with) and kept, they cost a page a
+    lookup and the logout form's token instead of some thirty links and tests.
+    """
+    user = context["user"]
+    if user.is_authenticated:
+        patient = user.patient
+        chrome = Chrome(
+            user.role,
+            patient.id if patient else None,
+            patient.unread_staff_messages if patient else 0,
+        )
+    else:
+        chrome = Chrome(None, None, 0)
+    kept = _chrome_markup(context.environment, request.script_root, chrome)
+    return kept._replace(header=Markup(kept.header.replace(TOKEN_STAND_IN, csrf_token())))
+
+
+# Per app's templates (as the day page's cards), by script root and account: a worker's
+# patients, about 2.5 KB each.
+@lru_cache(maxsize=4096)
+def _chrome_markup(templates: Environment, _script_root: str, chrome: Chrome) -> SiteChrome:
+    parts: Any = templates.get_template("_chrome.html").make_module({"event_schema": PAGE_SCHEMA})
+    return SiteChrome(
+        head=parts.head(chrome),
+        header=parts.header(chrome, TOKEN_STAND_IN),
+        notes=parts.notes(chrome),
+        install=parts.install(chrome),
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(csrf_token, "csrf_token")  # in place of Flask-WTF's own
+    app.add_template_global(site_chrome, "site_chrome")
     app.add_template_global(cautions_for, "cautions_for")
     app.add_template_global(external_url, "external_url")
     app.add_template_global(phase_label, "phase_label")

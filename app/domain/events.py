@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal, NotRequired, get_args
 
 from pydantic import (
@@ -477,6 +478,18 @@ def _fields_of_type(json_type: str) -> tuple[str, ...]:
 # of a list (the reps of each set).
 WHOLE_NUMBER_FIELDS = _fields_of_type("integer")
 LIST_FIELDS = _fields_of_type("array")
+
+# What the pages and their scripts need of the schema, so none restates it: the day page's
+# forms, and every patient page's sync banner (the statuses and the batch limit).
+PAGE_SCHEMA: Mapping[str, object] = MappingProxyType(
+    {
+        "batch_limit": MAX_EVENTS_PER_BATCH,
+        "note_max_chars": NOTE_MAX_CHARS,
+        "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
+        "list_fields": " ".join(LIST_FIELDS),
+        "statuses": " ".join(EventStatus),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from app.models import Media
 from app.services.activity import ItemView
 from app.today import bp
-from app.views import csrf_token
+from app.views import TOKEN_STAND_IN, csrf_token
 
 PAIN_LEVELS = range(11)  # 0 no pain .. 10 worst imaginable
 
@@ -49,9 +49,8 @@ class MediaShown(NamedTuple):
     patient_id: int | None
 
 
-# What each request makes afresh in a card's forms, kept in the card as these stand-ins: NUL
-# never reaches the text a card shows (policy.refuse_nul_characters refuses it in any input).
-_TOKEN = "\x00csrf-token\x00"
+# What each request makes afresh in a card's forms, kept in the card as stand-ins (with the
+# CSRF token's, views.TOKEN_STAND_IN): NUL never reaches the text a card shows.
 _NEW_ID = "\x00event-id\x00"
 
 
@@ -70,7 +69,7 @@ def exercise_card(context: Context, item: ItemView, day: str, media: Iterable[Me
         MediaShown(m.id, m.is_video, m.description, m.width, m.height, m.patient_id) for m in media
     )
     kept = _card_markup(context.environment, item, day, shown)
-    first, *rest = kept.replace(_TOKEN, csrf_token()).split(_NEW_ID)
+    first, *rest = kept.replace(TOKEN_STAND_IN, csrf_token()).split(_NEW_ID)
     return Markup(first + "".join(str(uuid.uuid4()) + part for part in rest))
 
 
@@ -89,5 +88,5 @@ def _card_markup(
         media=media,
         action=url_for("today.events"),
         new_id=lambda: _NEW_ID,
-        token=lambda: _TOKEN,
+        token=lambda: TOKEN_STAND_IN,
     )

@@ -16,15 +16,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.domain.events import (
-    EVENT_FIELDS,
-    LIST_FIELDS,
-    MAX_EVENTS_PER_BATCH,
-    NOTE_MAX_CHARS,
-    WHOLE_NUMBER_FIELDS,
-    EventStatus,
-    parse_event,
-)
+from app.domain.events import EVENT_FIELDS, LIST_FIELDS, PAGE_SCHEMA, EventStatus, parse_event
 from app.domain.localtime import UnreadableDate, local_today, parse_date, utcnow
 from app.domain.pain import ZONE_ADVICE, Zone
 from app.models import Patient
@@ -140,17 +132,8 @@ def plan_seen() -> ResponseReturnValue:
     )
 
 
-# What the pages and their scripts need of the event schema, so none restates it (built once:
-# every page renders it, as base.html's sync banner carries the statuses and batch limit).
-EVENT_SCHEMA: dict[str, object] = {
-    "event_schema": {
-        "batch_limit": MAX_EVENTS_PER_BATCH,
-        "note_max_chars": NOTE_MAX_CHARS,
-        "whole_number_fields": " ".join(WHOLE_NUMBER_FIELDS),
-        "list_fields": " ".join(LIST_FIELDS),
-        "statuses": " ".join(EventStatus),
-    }
-}
+# The pages' event schema under one name (built once: every page renders it).
+EVENT_SCHEMA: dict[str, object] = {"event_schema": PAGE_SCHEMA}
 
 
 @bp.app_context_processor
