@@ -1,12 +1,16 @@
 """Stride: the application factory."""
 
+import copy
 import logging
+import time
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import (
     Flask,
+    Request,
     Response,
     has_request_context,
     jsonify,
@@ -14,9 +18,9 @@ from flask import (
     render_template,
     request,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -52,11 +56,14 @@ LINKS_KEPT = 4096  # distinct links (and hooks known synchronous) remembered per
 
 
 class KeptSerializerSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signing serializer built once per secret.
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret and
+    each cookie's signature checked and its contents decoded once per worker.
 
     Flask builds a new serializer (and its signers, one per key) to open every request's
     session and again to save it: a tenth of a /healthz request. The keys are read on every
-    call, so a changed SECRET_KEY or SECRET_KEY_FALLBACKS still takes effect.
+    call, so a changed SECRET_KEY or SECRET_KEY_FALLBACKS still takes effect. A phone sends
+    the same cookie on every request until its session changes; its age is checked on every
+    request, as Flask checks it (PERMANENT_SESSION_LIFETIME).
     """
 
     _kept: tuple[object, URLSafeTimedSerializer | None] | None = None
@@ -66,6 +73,29 @@ class KeptSerializerSessions(SecureCookieSessionInterface):
         if self._kept is None or self._kept[0] != keys:
             self._kept = (keys, super().get_signing_serializer(app))
         return self._kept[1]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if serializer is None or not cookie:
+            return super().open_session(app, request)
+        try:
+            data, signed_at = _verified_cookie(serializer, cookie)
+        except BadSignature:
+            return self.session_class()
+        age = int(time.time()) - signed_at  # whole seconds, as itsdangerous counts
+        if not 0 <= age <= int(app.permanent_session_lifetime.total_seconds()):
+            return self.session_class()  # expired (or from the future): a new session
+        # A copy: the request may change its session (flash appends to a list in it).
+        return self.session_class(copy.deepcopy(data))
+
+
+# A worker's recent cookies (a phone's stays the same until its session changes), by the
+# serializer, which is rebuilt when the keys change. Bad signatures raise and are not kept.
+@lru_cache(maxsize=4096)
+def _verified_cookie(serializer: URLSafeTimedSerializer, cookie: str) -> tuple[Any, int]:
+    data, signed = serializer.loads(cookie, return_timestamp=True)
+    return data, int(signed.timestamp())
 
 
 class Stride(Flask):
