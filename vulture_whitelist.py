@@ -20,6 +20,11 @@ exc_info  # __exit__ signatures
 confirm
 widget
 option_widget
+# WTForms reads a form's Meta and its csrf_class, and calls the CSRF's token maker (app/forms.py).
+Meta
+csrf_class
+_.generate_csrf_token
+csrf_token_field
 
 # Read in templates (Jinja), which vulture does not scan.
 _.is_custom

@@ -4,11 +4,9 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
-from flask import Flask, abort, current_app, flash, g, request, url_for
+from flask import Flask, abort, current_app, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -21,13 +19,14 @@ from app.domain.library_files import CONDITIONS
 from app.domain.localtime import format_date, format_datetime, format_short_date
 from app.domain.plan_draft import phase_label
 from app.extensions import db
+from app.forms import Form, csrf_token
 from app.models import Role
 
 T = TypeVar("T")
 
 
 def submit(
-    form: FlaskForm,
+    form: Form,
     change: Callable[[], T],
     *,
     done: str | Callable[[T], str] | None,
@@ -71,9 +70,7 @@ def submit(
     return back()
 
 
-def attach_errors(
-    form: FlaskForm, errors: Mapping[str, str], fields: Mapping[str, str]
-) -> list[str]:
+def attach_errors(form: Form, errors: Mapping[str, str], fields: Mapping[str, str]) -> list[str]:
     """Put each message by its visible form field; return those that belong to none."""
     general = []
     for key, message in errors.items():
@@ -121,16 +118,6 @@ def side_label(side: str) -> str:
 def cautions_for(exercise: object, condition: str | None) -> list[str]:
     """The exercise's caution texts that apply to a patient's condition (e.g. compression)."""
     return caution_texts(getattr(exercise, "cautions", None), condition)
-
-
-def csrf_token() -> str:
-    """The request's CSRF token for a form's hidden field (templates' csrf_token()).
-
-    Flask-WTF's generate_csrf keeps the token in g once made, but reads its settings through
-    four proxies on every call, and the day page has a form per tick button: g first.
-    """
-    token = g.get("csrf_token")  # where generate_csrf keeps it (WTF_CSRF_FIELD_NAME's default)
-    return token if token is not None else generate_csrf()
 
 
 # A request's CSRF token in markup kept across requests (the layout's logout form, the day

@@ -1,14 +1,14 @@
 """Forms for the admin pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from app.forms import Form
 from app.models import Role
 from app.services.accounts import email_taken
 
 
-class DeletePatientForm(FlaskForm):
+class DeletePatientForm(Form):
     confirm_name = StringField(
         "Type the patient's full name to confirm",
         validators=[DataRequired("Type the patient's name to confirm."), Length(max=120)],
@@ -16,7 +16,7 @@ class DeletePatientForm(FlaskForm):
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     name = StringField(
         "Full name", validators=[DataRequired("Enter the person's name."), Length(max=120)]
     )

@@ -4,13 +4,13 @@ import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.admin import bp
 from app.admin.forms import DeletePatientForm, StaffForm
 from app.domain.errors import Refused
 from app.domain.inputs import ID_MAX, PAGE_MAX
 from app.extensions import db
+from app.forms import Form
 from app.models import AuditEvent, Patient, User
 from app.policy import admin_required, get_or_404, staff_member_or_404
 from app.services import accounts, audit, data_rights
@@ -123,7 +123,7 @@ def delete_patient(patient_id: int) -> ResponseReturnValue:
 def staff() -> ResponseReturnValue:
     """The clinic's physios and admins, with who has not accepted their invite yet."""
     return render_template(
-        "admin/staff.html", staff=accounts.clinic_staff(current_user.clinic_id), form=FlaskForm()
+        "admin/staff.html", staff=accounts.clinic_staff(current_user.clinic_id), form=Form()
     )
 
 
@@ -149,7 +149,7 @@ def staff_invite(user_id: int) -> ResponseReturnValue:
     """A new invite for a staff member (also their password reset); older ones stop working."""
     member = staff_member_or_404(current_user, user_id)
     return submit(
-        FlaskForm(),
+        Form(),
         lambda: accounts.issue_invite(current_user, member),
         done=None,
         then=lambda issued: _show_staff_invite(member, issued),

@@ -1,15 +1,15 @@
 """Forms for logging in, accepting an invite and changing a password."""
 
-from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from app.forms import Form
 from app.services.passwords import MIN_PASSWORD_LENGTH, password_problem
 
 PASSWORD_RULE = f"At least {MIN_PASSWORD_LENGTH} characters, not a common or easy password."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         "Email or username",
         validators=[DataRequired("Enter your email or username."), Length(max=254)],
@@ -50,11 +50,11 @@ class NewPasswordMixin:
     )
 
 
-class SetPasswordForm(NewPasswordMixin, FlaskForm):
+class SetPasswordForm(NewPasswordMixin, Form):
     pass
 
 
-class InviteCodeForm(FlaskForm):
+class InviteCodeForm(Form):
     code = StringField(
         "Invite code",
         description="The 8-letter code from your physio, e.g. ABCD-EFGH.",
@@ -63,7 +63,7 @@ class InviteCodeForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current = PasswordField(
         "Current password",
         validators=[DataRequired("Enter your current password.")],

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 from app.domain import dose as dose_rules
 from app.domain import library_files as lib
 from app.domain.dose import EXERCISE_DOSE_FIELDS
+from app.forms import Form
 from app.models import Exercise
 
 SIDE_CHOICES = [
@@ -43,10 +43,10 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _at_least_one(message: str) -> Callable[[FlaskForm, SelectMultipleField], None]:
+def _at_least_one(message: str) -> Callable[[Form, SelectMultipleField], None]:
     """Require a ticked box without marking every checkbox `required` in the HTML."""
 
-    def check(form: FlaskForm, field: SelectMultipleField) -> None:
+    def check(form: Form, field: SelectMultipleField) -> None:
         if not field.data:
             raise StopValidation(message)
 
@@ -66,7 +66,7 @@ def _dose_field(label: str, name: str, required: bool = False) -> IntegerField:
     )
 
 
-class ExerciseForm(FlaskForm):
+class ExerciseForm(Form):
     name = StringField(
         "Name", validators=[DataRequired("Enter the exercise's name."), Length(max=120)]
     )
@@ -195,7 +195,7 @@ class ExerciseForm(FlaskForm):
             self.progression.data = exercise.progression_id or NO_LINK
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     """Archiving asks for a tick, so a stray click does nothing."""
 
     confirm = BooleanField(

@@ -1,14 +1,14 @@
 """The upload form and the removal confirmation."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 from app.domain import media as rules
+from app.forms import Form
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """One photo or video and its description; the service checks both (domain.media)."""
 
     file = FileField(
@@ -23,7 +23,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class RemoveMediaForm(FlaskForm):
+class RemoveMediaForm(Form):
     """Removing asks for a tick, so a stray click deletes nothing."""
 
     confirm = BooleanField(

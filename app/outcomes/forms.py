@@ -1,13 +1,13 @@
 """The physio's forms for scheduling outcome questionnaires."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.domain.outcomes import EVERY_WEEKS_RANGE
+from app.forms import Form
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     instrument = SelectField("Questionnaire", validators=[DataRequired()])
     first_due = DateField("First due on", validators=[DataRequired("Give the date it is due.")])
     every_weeks = IntegerField(
@@ -19,6 +19,6 @@ class ScheduleForm(FlaskForm):
     )
 
 
-class DischargeForm(FlaskForm):
+class DischargeForm(Form):
     instrument = SelectField("Questionnaire", validators=[DataRequired()])
     due = DateField("Due on", validators=[DataRequired("Give the date it is due.")])

@@ -5,13 +5,13 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.domain import charts
 from app.domain import outcomes as rules
 from app.domain.errors import Refused
 from app.domain.localtime import local_today
 from app.extensions import db
+from app.forms import Form
 from app.models import OutcomeMeasure, Patient
 from app.outcomes import bp
 from app.outcomes.forms import DischargeForm, ScheduleForm
@@ -45,7 +45,7 @@ def _answer_page(
         activities=activities,
         errors=errors,
         values=values,
-        form=FlaskForm(),
+        form=Form(),
         reasons=rules.REASONS,
     )
 
@@ -89,7 +89,7 @@ def answer_submit(measure_id: int) -> ResponseReturnValue:
     """Without JavaScript: the whole questionnaire in one form, stored like the synced event."""
     patient = current_patient()
     measure = outcomes.own_measure(patient, measure_id)
-    form = FlaskForm()
+    form = Form()
     if measure is None:
         abort(404)
     if not form.validate_on_submit():

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 from app.domain.library_files import CONDITIONS
 from app.domain.localtime import is_valid_timezone
 from app.domain.messages import MESSAGE_MAX_CHARS, MESSAGE_REQUIRED, MESSAGE_TOO_LONG
+from app.forms import Form
 from app.services.accounts import email_taken
 
 SIDES = [("left", "Left"), ("right", "Right"), ("both", "Both"), ("none", "Not one side")]
@@ -35,7 +35,7 @@ def condition_choices() -> list[tuple[str, str]]:
     return [(key, label) for key, label in CONDITIONS.items()] + [("other", "Other")]
 
 
-class PatientForm(FlaskForm):
+class PatientForm(Form):
     name = StringField(
         "Full name", validators=[DataRequired("Enter the patient's name."), Length(max=120)]
     )
@@ -82,7 +82,7 @@ class PatientForm(FlaskForm):
             raise ValidationError("Unknown timezone: use a name like Europe/London.")
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(Form):
     kind = SelectField(
         "Type", choices=[("initial", "Initial assessment"), ("reassessment", "Reassessment")]
     )
@@ -103,7 +103,7 @@ class AssessmentForm(FlaskForm):
             raise ValidationError("An assessment cannot be dated in the future.")
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     """A staff reply in a patient's thread; its hidden id makes a double submit harmless."""
 
     message_id = HiddenField(validators=[DataRequired("Reload the page and try again.")])

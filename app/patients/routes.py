@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.domain.localtime import common_timezones, local_today
 from app.extensions import db
+from app.forms import Form
 from app.models import Assessment, Patient, User
 from app.patients import bp
 from app.patients.forms import AssessmentForm, PatientForm
@@ -109,7 +109,7 @@ def reissue_invite(patient_id: int) -> ResponseReturnValue:
     """Make a new invite (also the password reset); earlier links stop working."""
     patient = get_or_404(current_user, Patient, patient_id)
     return submit(
-        FlaskForm(),
+        Form(),
         lambda: accounts.issue_invite(current_user, patient.user),
         done=None,
         then=lambda issued: _show_invite(patient, issued),

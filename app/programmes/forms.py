@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from app.domain.dose import FIELD_NAMES as DOSE_FIELD_NAMES
 from app.domain.errors import Refused
 from app.domain.library_files import CONDITIONS
+from app.forms import Form
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 DOSE_SIDES = [
@@ -45,14 +45,14 @@ def _reason() -> StringField:
     )
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(Form):
     """A one-click change (phase, reorder, remove, swap, add): reason and the version shown."""
 
     version_id = HiddenField()
     reason = _reason()
 
 
-class TestTaskForm(FlaskForm):
+class TestTaskForm(Form):
     """The phase's test task, rated weekly by the patient (checked by domain.test_task)."""
 
     test_task = StringField(
@@ -62,7 +62,7 @@ class TestTaskForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     template_id = SelectField("Start from", choices=[], validate_choice=False)
     start_date = DateField("Start date", validators=[DataRequired("Enter the start date.")])
     title = StringField(
@@ -77,7 +77,7 @@ class AssignForm(FlaskForm):
 FORM_DOSE_FIELDS = (*(name for name in DOSE_FIELD_NAMES if name != "days_of_week"), "note")
 
 
-class DoseForm(FlaskForm):
+class DoseForm(Form):
     """An exercise's dose and schedule: the one form for programme lines and template lines."""
 
     sets = IntegerField("Sets", validators=[InputRequired("Enter the number of sets.")])
@@ -135,7 +135,7 @@ class AddLineForm(LineDoseForm):
     phase = SelectField("Phase", coerce=int, choices=[])
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(Form):
     version_id = HiddenField()
     green_max_during = IntegerField(
         "Green: pain during exercise up to", validators=[InputRequired(WHOLE)]
@@ -204,13 +204,13 @@ def condition_choices() -> list[tuple[str, str]]:
     return [("", "Any condition"), *CONDITIONS.items()]
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=120)])
     condition = SelectField("Condition", choices=condition_choices)
     description = TextAreaField("Description", validators=[Length(max=1000)])
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(Form):
     name = StringField("Phase name", validators=[DataRequired("Enter a name."), Length(max=120)])
     goal = TextAreaField("Goal", validators=[Length(max=1000)])
     typical_weeks = IntegerField("Typical weeks", default=3, validators=[InputRequired(WHOLE)])

@@ -1,10 +1,10 @@
 """Forms for the physio's decisions on suggestions."""
 
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.domain.dose import DURATION_SECONDS_RANGE, HOLD_SECONDS_RANGE, REPS_RANGE, SETS_RANGE
+from app.forms import Form
 
 
 def _whole(label: str, bounds: tuple[int, int], unit: str = "") -> IntegerField:
@@ -18,7 +18,7 @@ def _whole(label: str, bounds: tuple[int, int], unit: str = "") -> IntegerField:
     )
 
 
-class DoseForm(FlaskForm):
+class DoseForm(Form):
     """The proposed dose, pre-filled, for the physio to change before applying."""
 
     sets = _whole("Sets", SETS_RANGE)
@@ -43,7 +43,7 @@ class DoseForm(FlaskForm):
         }
 
 
-class DismissForm(FlaskForm):
+class DismissForm(Form):
     note = TextAreaField(
         "Why are you dismissing it?",
         validators=[

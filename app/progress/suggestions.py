@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.domain import suggestions as rules
 from app.domain.errors import Refused
 from app.domain.plan_draft import phase_label
 from app.domain.rule_settings import SETTING_WORDS, settings_words
 from app.extensions import db
+from app.forms import Form
 from app.models import Flag, Patient, ProgrammePhase, ProgrammeVersion, Suggestion
 from app.policy import get_or_404, staff_required
 from app.progress import bp
@@ -287,7 +287,7 @@ def _apply(patient: Patient, suggestion: Suggestion) -> ResponseReturnValue:
         return _decision_page(patient, suggestion, forms, message), 422
 
     return submit(
-        FlaskForm(),
+        Form(),
         change,
         done=lambda version: (
             "Suggestion applied: the plan has a new version."
@@ -363,7 +363,7 @@ def flag_seen(patient_id: int, flag_id: int) -> ResponseReturnValue:
     if flag is None:
         abort(404)
     return submit(
-        FlaskForm(),
+        Form(),
         lambda: service.resolve_flag(current_user, flag),
         done="Red day marked as seen.",
         then=lambda _: _back(patient),
@@ -379,7 +379,7 @@ def flags_seen(patient_id: int) -> ResponseReturnValue:
     # The last red day's id the page showed: an id, so within an integer column's range.
     through = number_arg("through", form=True)
     return submit(
-        FlaskForm(),
+        Form(),
         lambda: service.acknowledge_flare(current_user, patient.id, through),
         done=lambda count: f"Flare acknowledged ({count} red day{'s' if count != 1 else ''}).",
         then=lambda _: _back(patient),

@@ -1,16 +1,16 @@
 """The reminder choice on the patient's Account page, and its calendar link buttons."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TimeField
 from wtforms.validators import InputRequired, Optional
 
 from app.domain.reminders import DEFAULT_EVENING, MAX_TIMES
+from app.forms import Form
 
 TIME_FORMAT = "%H:%M"
 TIME_MESSAGE = "Give a time such as 09:00."
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(Form):
     """Reminders on or off, up to MAX_TIMES times a day, and the evening nudge."""
 
     enabled = BooleanField("Send me reminders on my exercise days")

@@ -5,12 +5,12 @@ from typing import Any
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 
 from app.domain.errors import Refused
 from app.domain.localtime import local_today
 from app.domain.reminders import slot_name
 from app.extensions import db, limiter
+from app.forms import Form
 from app.models import Patient
 from app.policy import current_patient, patient_required, public
 from app.reminders import bp
@@ -120,7 +120,7 @@ def new_calendar() -> ResponseReturnValue:
     """Make a private calendar link (any earlier one stops working); shown only now."""
     patient = current_patient()
     return submit(
-        FlaskForm(),
+        Form(),
         lambda: calendar_feed.issue_feed(patient),
         done=None,
         then=lambda token: render_template(
@@ -136,7 +136,7 @@ def revoke_calendar() -> ResponseReturnValue:
     """Stop the calendar link working."""
     patient = current_patient()
     return submit(
-        FlaskForm(),
+        Form(),
         lambda: calendar_feed.revoke_feed(patient),
         done="Your calendar link no longer works.",
         then=lambda _: redirect(url_for("patients.me") + "#calendar"),

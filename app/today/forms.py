@@ -1,13 +1,14 @@
 """The day page's one form of its own: "Got it" on the plan-change notice."""
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Regexp
+
+from app.forms import Form
 
 UNREADABLE = "That plan change could not be read. Here is your plan as it is now."
 
 
-class PlanSeenForm(FlaskForm):
+class PlanSeenForm(Form):
     """The newest plan version the patient has now read about."""
 
     number = StringField(

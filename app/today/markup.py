@@ -10,10 +10,11 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from app.forms import csrf_token
 from app.models import Media
 from app.services.activity import ItemView
 from app.today import bp
-from app.views import TOKEN_STAND_IN, csrf_token
+from app.views import TOKEN_STAND_IN
 
 PAIN_LEVELS = range(11)  # 0 no pain .. 10 worst imaginable
 
