@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from app.domain.cautions import not_advised_for
-from app.domain.localtime import local_today
+from app.domain.localtime import local_today, utcnow
 from app.domain.schedule import DueItem
 from app.extensions import db
 from app.models import (
@@ -206,7 +206,9 @@ def seed_history(today: date | None = None) -> None:
 
 def _ask_the_physio(told: _Story) -> None:
     """A message from the patient whose pain flared, as the phone would have sent it."""
-    when = told.at(told.today, 7)
+    # This morning at 7, or half an hour ago before then: a message is never from the future
+    # (seeded between midnight and 7 it would sort after every message written since).
+    when = min(told.at(told.today, 7), utcnow() - timedelta(minutes=30))
     db.session.add(
         Message(
             # Not from the story's random numbers, which the other patients' ids come from.

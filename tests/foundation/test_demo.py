@@ -1,8 +1,11 @@
 """`flask seed-demo` gives a first-run clinic, and never touches a production database."""
 
+from datetime import UTC, date, datetime, time
+
+import pytest
 import sqlalchemy as sa
 
-from app.models import Patient, User
+from app.models import Message, Patient, User
 
 
 def test_seed_demo_creates_the_demo_logins(runner, db):
@@ -40,3 +43,14 @@ def test_demo_physio_can_log_in(runner, client, db):
         "/login", {"login": "physio@example.com", "password": "stride-demo"}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("hour", [1, 5, 6, 8, 13, 23])
+def test_the_demo_message_is_never_from_the_future(runner, db, monkeypatch, hour):  # type: ignore[no-untyped-def]
+    from app.devdata import demo
+
+    now = datetime.combine(date.today(), time(hour), tzinfo=UTC)
+    monkeypatch.setattr(demo, "utcnow", lambda: now)
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    sent = db.session.scalars(sa.select(Message.created_at)).all()
+    assert sent and max(moment.replace(tzinfo=UTC) for moment in sent) <= now
