@@ -76,9 +76,11 @@ class KeptSerializerSessions(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None  # no secret key: Flask's own answer
         cookie = request.cookies.get(self.get_cookie_name(app))
-        if serializer is None or not cookie:
-            return super().open_session(app, request)
+        if not cookie:
+            return self.session_class()
         try:
             data, signed_at = _verified_cookie(serializer, cookie)
         except BadSignature:
