@@ -30,6 +30,7 @@ from app.models.media import Media
 from app.models.messages import Message, ReadMarker
 from app.models.outcomes import OutcomeInstrument, OutcomeMeasure, OutcomeSchedule
 from app.models.programmes import (
+    ActivePlan,
     Prescription,
     Programme,
     ProgrammePhase,
@@ -39,6 +40,7 @@ from app.models.programmes import (
 from app.models.reminders import CalendarFeed, PushSubscription, ReminderSend, ReminderSetting
 
 __all__ = [
+    "ActivePlan",
     "Assessment",
     "AuditEvent",
     "CalendarFeed",

@@ -13,7 +13,7 @@ from app.extensions import Base
 from app.models.types import UTCDateTime
 
 if TYPE_CHECKING:
-    from app.models.programmes import Programme
+    from app.models.programmes import ActivePlan, Programme
 
 
 class Role(StrEnum):
@@ -107,6 +107,11 @@ class Patient(Base):
         uselist=False,
         viewonly=True,
     )
+
+    # Not a column: the active plan as the signed-in patient's own statement read it, in a
+    # 1-tuple ((None,): no active programme); None: not read with the patient (plans.active_plan).
+    __allow_unmapped__ = True
+    plan_read: "tuple[ActivePlan | None] | None" = None
 
     @property
     def name(self) -> str:

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +16,21 @@ from app.models.types import UTCDateTime
 class ProgrammeStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+
+class ActivePlan(NamedTuple):
+    """What the hot paths read of a patient's active programme and its current version: which
+    they are (keying the kept plan in force), when the programme starts, whether a phase has a
+    test task, and the version numbers the plan-change notice compares (plans.active_plan)."""
+
+    programme_id: int
+    start_date: date
+    has_test_tasks: bool
+    seen_version_number: int | None
+    version_id: int | None
+    version_number: int | None
+    version_made: datetime | None
+    phase_position: int | None
 
 
 class Programme(Base):

@@ -7,11 +7,11 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 from flask import current_app, g
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from app.domain.errors import Refused
 from app.domain.localtime import utcnow
@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.passwords import hash_password
-from app.services.plans import ACTIVE_PLAN
+from app.services.plans import ACTIVE_PLAN_COLUMNS, active_plan_of, with_active_plan
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -238,7 +238,7 @@ def end_session(user: User) -> None:
     user.session_token = None
 
 
-def _session_user_statement() -> sa.Select[User, datetime]:
+def _session_user_statement() -> sa.Select[*tuple[Any, ...]]:
     """The one statement session_user runs, built once (building it cost more than running it)."""
     moment = LoginSession.last_seen_at.type
 
@@ -248,10 +248,14 @@ def _session_user_statement() -> sa.Select[User, datetime]:
     idle_since = sa.case(
         (User.role == Role.PATIENT, bound("idle_patient")), else_=bound("idle_staff")
     )
-    return (
-        sa.select(User, LoginSession.last_seen_at)
+    statement = (
+        sa.select(User, LoginSession.last_seen_at, *ACTIVE_PLAN_COLUMNS)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .options(joinedload(User.patient).options(ACTIVE_PLAN))
+        .outerjoin(Patient, Patient.user_id == User.id)
+    )
+    return (
+        with_active_plan(statement)
+        .options(contains_eager(User.patient))
         .where(
             User.id == sa.bindparam("user_id", type_=sa.Integer),
             LoginSession.token_hash == sa.bindparam("digest", type_=sa.String),
@@ -267,8 +271,8 @@ SESSION_USER_STATEMENT = _session_user_statement()
 def session_user(user_id: int, token: str) -> User | None:
     """Return the account of a live login session, in one statement.
 
-    A patient's own record and active programme (with its current version) come with it:
-    every patient page needs them.
+    A patient's own record and active plan (plans.active_plan: the programme and current
+    version, as plain columns) come with it: every patient page needs them.
     """
     now = utcnow()
     digest = token_digest(token)
@@ -285,8 +289,10 @@ def session_user(user_id: int, token: str) -> User | None:
     ).first()
     if row is None:
         return None
-    user, last_seen = row
+    user, last_seen, *plan = row
     user.session_token = token
+    if user.patient is not None:
+        user.patient.plan_read = (active_plan_of(tuple(plan)),)
     if last_seen < now - timedelta(minutes=config["LOGIN_TOUCH_MINUTES"]):
         _touch(digest, now)
     return user

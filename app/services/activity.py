@@ -43,13 +43,13 @@ from app.domain.schedule import (
 from app.domain.test_task import rating_due
 from app.extensions import db, run
 from app.models import (
+    ActivePlan,
     CheckIn,
     DaySummary,
     Exercise,
     ExerciseLog,
     Message,
     Patient,
-    Programme,
     ProgrammePhase,
     ProgrammeVersion,
     SyncEvent,
@@ -58,6 +58,7 @@ from app.services import bulk, outcomes, patient_words, suggestions
 from app.services.plans import (
     LineColumns,
     VersionInForce,
+    active_plan,
     kept_plans_in_force,
     schedule_of,
 )
@@ -106,7 +107,7 @@ class LoadedPlan:
     programme running that day (an archived one, up to its end date), as every reader does.
     """
 
-    programme: Programme  # the active one
+    programme: ActivePlan  # the active one
     schedule: list[ProgrammePlan]
     versions: dict[int, PlanVersion]
     prescriptions: dict[tuple[int, int], PlannedLine]  # (version_id, line_id)
@@ -140,7 +141,7 @@ def load_plan(patient: Patient, first: date, last: date) -> LoadedPlan | None:
     loads them with the user, so on a patient's own requests this usually reads nothing):
     the plan in force is kept by them (plans.kept_plans_in_force).
     """
-    programme = patient.active_programme
+    programme = active_plan(patient)
     if programme is None:
         return None
     programmes = kept_plans_in_force(patient, first, last)
@@ -406,15 +407,14 @@ def today_view(patient: Patient, day: date | None = None, now: datetime | None =
 
 
 def _test_task_prompt(
-    patient: Patient, programme: Programme, day: date, answer: DayCheckIn | None
+    patient: Patient, programme: ActivePlan, day: date, answer: DayCheckIn | None
 ) -> TestTaskPrompt | None:
     """Return the weekly test task question of the current phase; None when it has none.
 
     One statement, and only when a phase has a test task: the phase's task with the
     patient's latest rating before the day shown.
     """
-    version = programme.current_version
-    if version is None or not programme.has_test_tasks:
+    if programme.version_id is None or not programme.has_test_tasks:
         return None
     latest = (
         sa.select(CheckIn.session_date, CheckIn.pain)
@@ -427,8 +427,8 @@ def _test_task_prompt(
         sa.select(ProgrammePhase.test_task, latest.c.session_date, latest.c.pain)
         .outerjoin(latest, sa.true())
         .where(
-            ProgrammePhase.programme_id == programme.id,
-            ProgrammePhase.position == version.phase_position,
+            ProgrammePhase.programme_id == programme.programme_id,
+            ProgrammePhase.position == programme.phase_position,
         )
     ).first()
     if row is None or not row.test_task:

@@ -23,7 +23,16 @@ from app.domain.plan_changes import (
     unseen_change,
 )
 from app.extensions import db
-from app.models import Exercise, Patient, Prescription, Programme, ProgrammePhase, ProgrammeVersion
+from app.models import (
+    ActivePlan,
+    Exercise,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammePhase,
+    ProgrammeVersion,
+)
+from app.services.plans import active_plan
 
 VERSIONS_READ = 30  # the newest versions read: a notice or list never reaches further back
 RECENT_SITTINGS = 5  # the plan page's short list
@@ -52,22 +61,20 @@ class PlanNotice:
     reasons: tuple[str, ...]
 
 
-def plan_notice(programme: Programme | None) -> PlanNotice | None:
+def plan_notice(plan: ActivePlan | None) -> PlanNotice | None:
     """Return what changed since the patient last said "Got it" (None: nothing to tell).
 
-    No statement when the patient has seen the current version (the programme and its
-    current version come with the signed-in patient).
+    No statement when the patient has seen the current version (the active plan comes with
+    the signed-in patient: plans.active_plan).
     """
-    current = programme.current_version if programme else None
-    if programme is None or current is None:
+    if plan is None or plan.version_id is None or plan.version_number is None:
         return None
-    if programme.seen_version_number is not None and (
-        programme.seen_version_number >= current.number
-    ):
+    seen = plan.seen_version_number
+    if seen is not None and seen >= plan.version_number:
         return None
+    assert plan.version_made is not None  # made with its version
     found = unseen_change(
-        _recent_versions(programme.id, current.id, current.created_at),
-        programme.seen_version_number,
+        _recent_versions(plan.programme_id, plan.version_id, plan.version_made), seen
     )
     if found is None:
         return None
@@ -87,10 +94,11 @@ def recent_changes(programme: Programme | None) -> list[PlanNotice]:
 
 def mark_seen(patient: Patient, number: int) -> None:
     """Remember that the patient has read the notice up to version number; the caller commits."""
-    programme = patient.active_programme
-    current = programme.current_version if programme else None
-    if programme is None or current is None or not 1 <= number <= current.number:
+    plan = active_plan(patient)
+    if plan is None or plan.version_number is None or not 1 <= number <= plan.version_number:
         raise Refused("That plan change could not be found. Here is your plan as it is now.")
+    programme = db.session.get(Programme, plan.programme_id)
+    assert programme is not None  # the active programme the patient was loaded with
     programme.seen_version_number = max(programme.seen_version_number or 0, number)
 
 

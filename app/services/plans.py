@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -29,7 +29,17 @@ from app.domain.schedule import (
     weekdays_from_mask,
 )
 from app.extensions import db, run
-from app.models import Exercise, Patient, Prescription, Programme, ProgrammeStatus, ProgrammeVersion
+from app.models import (
+    ActivePlan,
+    Exercise,
+    Patient,
+    Prescription,
+    Programme,
+    ProgrammeStatus,
+    ProgrammeVersion,
+)
+
+Ts = TypeVarTuple("Ts")
 
 
 def active_programme(patient_id: int) -> Programme | None:
@@ -41,11 +51,10 @@ def active_programme(patient_id: int) -> Programme | None:
     )
 
 
-# What a request loads of a patient's plan with the patient row, in the same statement: the
-# active programme and its current version, by which the plan in force is kept
-# (kept_plans_in_force); of the version, which one it is, when it was made, its number (the
-# plan notice) and phase (the test task). Its rules are read with the plan in force; a page
-# that asks for more loads it then. accounts.session_user loads it with every user.
+# What a staff page loads of a patient's plan with the patient row, in the same statement:
+# the active programme and its current version, which active_plan reads. The signed-in
+# patient's own statement reads the same as plain columns (ACTIVE_PLAN_COLUMNS), cheaper than
+# two more entities on every request (accounts.session_user).
 ACTIVE_PLAN = (
     joinedload(Patient.active_programme)
     .joinedload(Programme.current_version)
@@ -53,6 +62,56 @@ ACTIVE_PLAN = (
         ProgrammeVersion.number, ProgrammeVersion.created_at, ProgrammeVersion.phase_position
     )
 )
+
+# ActivePlan's fields, in order, for a statement that joins with_active_plan.
+ACTIVE_PLAN_COLUMNS = (
+    Programme.id,
+    Programme.start_date,
+    Programme.has_test_tasks,
+    Programme.seen_version_number,
+    ProgrammeVersion.id,
+    ProgrammeVersion.number,
+    ProgrammeVersion.created_at,
+    ProgrammeVersion.phase_position,
+)
+
+
+def with_active_plan(statement: sa.Select[*Ts]) -> sa.Select[*Ts]:
+    """statement (which has the patients table) outer-joined to the active programme and its
+    current version, for ACTIVE_PLAN_COLUMNS."""
+    return statement.outerjoin(
+        Programme,
+        sa.and_(Programme.patient_id == Patient.id, Programme.status == ProgrammeStatus.ACTIVE),
+    ).outerjoin(ProgrammeVersion, ProgrammeVersion.id == Programme.current_version_id)
+
+
+def active_plan_of(columns: tuple[Any, ...]) -> ActivePlan | None:
+    """The ActivePlan in a row's ACTIVE_PLAN_COLUMNS (None: no active programme)."""
+    return None if columns[0] is None else ActivePlan(*columns)
+
+
+def active_plan(patient: Patient) -> ActivePlan | None:
+    """The patient's active programme and current version as the hot paths read them.
+
+    The signed-in patient's come with their own statement (accounts.session_user); for any
+    other patient they are the ORM's (loaded with the patient by ACTIVE_PLAN, else read now).
+    """
+    if patient.plan_read is not None:
+        return patient.plan_read[0]
+    programme = patient.active_programme
+    if programme is None:
+        return None
+    current = programme.current_version
+    return ActivePlan(
+        programme.id,
+        programme.start_date,
+        programme.has_test_tasks,
+        programme.seen_version_number,
+        current.id if current else None,
+        current.number if current else None,
+        current.created_at if current else None,
+        current.phase_position if current else None,
+    )
 
 
 class ProgrammeColumns(NamedTuple):
@@ -201,21 +260,13 @@ def kept_plans_in_force(patient: Patient, first: date, last: date) -> tuple[Prog
     Versions never change once written, every change to a plan makes a new current version,
     and archiving changes which programme is active (or leaves none): so what was read is
     kept by the active programme, its current version and the window. The programme and
-    version come loaded with the patient (ACTIVE_PLAN), so a kept read runs no statement.
+    version come with the patient (active_plan), so a kept read runs no statement.
     Without an active programme it is read afresh.
     """
-    programme = patient.active_programme
-    if programme is None:
+    plan = active_plan(patient)
+    if plan is None:
         return tuple(plans_in_force([patient.id], first, last).get(patient.id, ()))
-    current = programme.current_version
-    return _kept(
-        patient.id,
-        programme.id,
-        current.id if current else None,
-        current.created_at if current else None,
-        first,
-        last,
-    )
+    return _kept(patient.id, plan.programme_id, plan.version_id, plan.version_made, first, last)
 
 
 # Keyed by what changes with the plan: the active programme, its current version (with the

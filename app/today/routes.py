@@ -22,6 +22,7 @@ from app.domain.pain import ZONE_ADVICE, Zone
 from app.models import Patient
 from app.policy import current_patient, patient_required, public
 from app.services import activity, media, plan_changes
+from app.services.plans import active_plan
 from app.today import bp
 from app.today.forms import PlanSeenForm
 from app.views import submit
@@ -38,7 +39,7 @@ def today() -> ResponseReturnValue:
     if isinstance(day, WerkzeugResponse):
         return day
     view = activity.today_view(patient, day)
-    notice = plan_changes.plan_notice(patient.active_programme)
+    notice = plan_changes.plan_notice(active_plan(patient))
     return render_template(
         "today/today.html",
         view=view,
@@ -56,15 +57,15 @@ def today() -> ResponseReturnValue:
 def _card_media(patient: Patient, view: activity.TodayView) -> media.CardMedia:
     """The photos and videos of the day's exercises (issue 16): one statement, none when
     neither the patient nor the day's exercises have any (counts read with their rows)."""
-    programme = patient.active_programme
-    if programme is None or not (
+    plan = active_plan(patient)
+    if plan is None or not (
         patient.media_count or any(item.exercise_has_media for item in view.items)
     ):
         return media.CardMedia()  # nothing to show: no statement
     return media.for_cards(
         (item.exercise_id for item in view.items),
         patient.id,
-        programme.id,
+        plan.programme_id,
         [item.line_id for item in view.items],
     )
 

@@ -97,7 +97,7 @@ def test_a_read_request_that_writes_takes_the_lock_at_its_first_write(sqlite_app
 
     def another_worker_writes(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
         # After the page's first read (its snapshot taken), before its write.
-        if not wrote and statement.lstrip().upper().startswith("SELECT USERS"):
+        if not wrote and "FROM USERS JOIN LOGIN_SESSIONS" in statement.upper():  # session_user
             other = sqlite3.connect(path, isolation_level=None)
             other.execute("UPDATE clinics SET name = name || '.'")
             other.close()
