@@ -7,6 +7,7 @@ Each line names the attribute or variable once; keep a reason by each group.
 # fmt: off
 
 # Flask-Login and SQLAlchemy read these settings and call-back signatures.
+_.open_session  # Flask calls its session interface's (app.KeptSerializerSessions)
 _.login_view
 _.session_protection
 _.isolation_level  # sqlite3 connection attribute
