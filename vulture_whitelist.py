@@ -33,7 +33,7 @@ _.timer_seconds
 _.is_today
 _.latest_morning
 _.about  # guidance.MorningWords: the morning card says which day it is about
-_.is_admin  # views.Chrome: the kept menus (_chrome.html) show an admin the audit log and staff
+is_admin  # views.Chrome: the kept menus (_chrome.html) show an admin the audit log and staff
 
 # Model columns written for the record (the audit and history pages read them by name).
 received_at

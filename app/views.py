@@ -127,27 +127,15 @@ TOKEN_STAND_IN = "\x00csrf-token\x00"
 
 
 class Chrome(NamedTuple):
-    """What the layout's kept parts show of the signed-in account (role None: no one)."""
+    """What the layout's kept parts show of the signed-in account (all false: no one), as the
+    account's own properties (User.is_patient, User.is_staff) tell it."""
 
-    role: str | None
+    signed_in: bool
+    is_patient: bool
+    is_staff: bool
+    is_admin: bool
     patient_id: int | None
     unread: int  # staff messages the patient has not read (the menu's badge)
-
-    @property
-    def signed_in(self) -> bool:
-        return self.role is not None
-
-    @property
-    def is_patient(self) -> bool:
-        return self.role == Role.PATIENT
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in (Role.PHYSIO, Role.ADMIN)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
 
 
 class SiteChrome(NamedTuple):
@@ -171,12 +159,15 @@ def site_chrome(context: Context) -> SiteChrome:
     if user.is_authenticated:
         patient = user.patient
         chrome = Chrome(
-            user.role,
-            patient.id if patient else None,
-            patient.unread_staff_messages if patient else 0,
+            signed_in=True,
+            is_patient=user.is_patient,
+            is_staff=user.is_staff,
+            is_admin=user.role == Role.ADMIN,
+            patient_id=patient.id if patient else None,
+            unread=patient.unread_staff_messages if patient else 0,
         )
     else:
-        chrome = Chrome(None, None, 0)
+        chrome = Chrome(False, False, False, False, None, 0)
     kept = _chrome_markup(context.environment, request.script_root, chrome)
     return kept._replace(header=Markup(kept.header.replace(TOKEN_STAND_IN, csrf_token())))
 

@@ -76,7 +76,7 @@ def test_each_session_gets_its_own_token_in_the_kept_logout_form(app, make, phys
 
 def test_the_kept_header_holds_the_stand_in_not_a_token(app):  # type: ignore[no-untyped-def]
     with app.test_request_context("/today"):
-        kept = _chrome_markup(app.jinja_env, "", Chrome("physio", None, 0))
+        kept = _chrome_markup(app.jinja_env, "", Chrome(True, False, True, False, None, 0))
     assert re.findall(LOGOUT_TOKEN, kept.header) == [TOKEN_STAND_IN]
 
 
