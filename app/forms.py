@@ -24,16 +24,19 @@ def csrf_token() -> str:
         return token
     config = current_app.config
     raw = session.get(FIELD)
-    if raw is None or config["WTF_CSRF_TIME_LIMIT"] is not None:
-        return generate_csrf()  # a new session's first token, or tokens that expire
-    if config.get("WTF_CSRF_FIELD_NAME", FIELD) != FIELD:
+    if (
+        raw is None  # a new session's first token
+        or config["WTF_CSRF_TIME_LIMIT"] is not None  # tokens that expire
+        or config.get("WTF_CSRF_FIELD_NAME", FIELD) != FIELD
+    ):
         return generate_csrf()
     token = _signed(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
     setattr(g, FIELD, token)
     return token
 
 
-# A worker's sessions (one entry each, about 200 bytes), by the key, so a new key signs anew.
+# A worker's sessions (one entry each: a 54-character token), by the key, so a new key signs
+# anew.
 @lru_cache(maxsize=4096)
 def _signed(secret: str | bytes, raw: str) -> str:
     return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)

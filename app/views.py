@@ -173,7 +173,7 @@ def site_chrome(context: Context) -> SiteChrome:
 
 
 # Per app's templates (as the day page's cards), by script root and account: a worker's
-# patients, about 2.5 KB each.
+# patients, 2.5 KB each (a staff account's 1.2 KB, signed out 0.5 KB).
 @lru_cache(maxsize=4096)
 def _chrome_markup(templates: Environment, _script_root: str, chrome: Chrome) -> SiteChrome:
     parts: Any = templates.get_template("_chrome.html").make_module({"event_schema": PAGE_SCHEMA})
